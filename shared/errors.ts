@@ -13,7 +13,10 @@ export abstract class DomainError extends Error {
   readonly issues: FieldIssue[];
   readonly extra: Record<string, unknown>;
 
-  constructor(message: string, options: { issues?: FieldIssue[]; cause?: unknown; extra?: Record<string, unknown> } = {}) {
+  constructor(
+    message: string,
+    options: { issues?: FieldIssue[]; cause?: unknown; extra?: Record<string, unknown> } = {},
+  ) {
     super(message, { cause: options.cause });
     this.name = new.target.name;
     this.issues = options.issues ?? [];

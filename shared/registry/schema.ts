@@ -2,7 +2,8 @@
 // `tags`, `category` and `runtime`. Every type here is inferred from these schemas; they also feed OpenAPI.
 import { z } from "zod";
 
-export const SERVER_SCHEMA_URL = "https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json";
+export const SERVER_SCHEMA_URL =
+  "https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json";
 /** Where mcpflow's own fields live in an exported server.json, so that other registries keep them untouched. */
 export const MCPFLOW_META_KEY = "dev.mcpflow/registry";
 
@@ -24,7 +25,10 @@ export const ServerVersionString = z
   .min(1, "must not be empty")
   .max(255, "must be at most 255 characters")
   .regex(/^[A-Za-z0-9][A-Za-z0-9._+-]*$/, "must be letters, digits, `.`, `_`, `+` or `-` (no `/` or spaces)")
-  .refine((v) => !VERSION_RANGE.test(v), "must be a specific version, not a range such as ^1.2.3, ~1.2, >=1 or 1.x")
+  .refine(
+    (v) => !VERSION_RANGE.test(v),
+    "must be a specific version, not a range such as ^1.2.3, ~1.2, >=1 or 1.x",
+  )
   .refine((v) => v.toLowerCase() !== "latest", "must be a specific version, not `latest`");
 
 const Url = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
@@ -59,13 +63,24 @@ export const PackageArgument = z.discriminatedUnion("type", [
 
 export const PackageTransport = z.discriminatedUnion("type", [
   z.object({ type: z.literal("stdio") }).strict(),
-  z.object({ type: z.literal("streamable-http"), url: z.string().min(1), headers: z.array(KeyValueInput).optional() }).strict(),
-  z.object({ type: z.literal("sse"), url: z.string().min(1), headers: z.array(KeyValueInput).optional() }).strict(),
+  z
+    .object({
+      type: z.literal("streamable-http"),
+      url: z.string().min(1),
+      headers: z.array(KeyValueInput).optional(),
+    })
+    .strict(),
+  z
+    .object({ type: z.literal("sse"), url: z.string().min(1), headers: z.array(KeyValueInput).optional() })
+    .strict(),
 ]);
 
 export const Package = z
   .object({
-    registryType: z.string().min(1).meta({ examples: ["npm", "pypi", "oci", "nuget", "mcpb"] }),
+    registryType: z
+      .string()
+      .min(1)
+      .meta({ examples: ["npm", "pypi", "oci", "nuget", "mcpb"] }),
     registryBaseUrl: Url.optional(),
     identifier: z.string().min(1),
     version: z
@@ -113,7 +128,9 @@ export const Repository = z
   .strict();
 
 /** A reference to a secret stored for this server (`PUT /v1/servers/{name}/secrets/{key}`); never a value. */
-export const SecretRef = z.object({ secret: z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, "must be a secret key name") }).strict();
+export const SecretRef = z
+  .object({ secret: z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, "must be a secret key name") })
+  .strict();
 export const EnvValue = z.union([z.string(), SecretRef]);
 
 /** How mcpflow runs the server: a local/containerised stdio command, or Streamable HTTP (remote or container port). */
@@ -128,12 +145,18 @@ export const Runtime = z
     port: z.number().int().min(1).max(65535).optional(),
     cpu: z.number().int().positive().optional().meta({ description: "ECS CPU units (256 = 0.25 vCPU)" }),
     memory: z.number().int().positive().optional().meta({ description: "MiB" }),
-    env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name"), EnvValue).optional(),
+    env: z
+      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name"), EnvValue)
+      .optional(),
   })
   .strict()
   .superRefine((r, ctx) => {
     if (r.transport === "stdio" && !r.command && !r.image) {
-      ctx.addIssue({ code: "custom", path: ["command"], message: "is required for a stdio runtime (or give `image`)" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["command"],
+        message: "is required for a stdio runtime (or give `image`)",
+      });
     }
     if (r.transport === "streamable-http" && !r.url && !(r.image && r.port)) {
       ctx.addIssue({
@@ -160,7 +183,13 @@ const officialFields = {
 
 const mcpflowFields = {
   tags: z
-    .array(z.string().min(1).max(64).regex(/^[a-z0-9][a-z0-9._-]*$/, "must be lowercase letters, digits, `.`, `_`, `-`"))
+    .array(
+      z
+        .string()
+        .min(1)
+        .max(64)
+        .regex(/^[a-z0-9][a-z0-9._-]*$/, "must be lowercase letters, digits, `.`, `_`, `-`"),
+    )
     .max(32)
     .optional(),
   category: z.string().min(1).max(64).optional(),
@@ -177,7 +206,11 @@ export const ServerStatus = z.enum(["active", "deprecated", "deleted"]);
 
 /** A stored, immutable version with the registry's bookkeeping around it. */
 export const ServerVersionRecord = z.object({
-  server: ServerDocument.extend({ runtime: Runtime.optional() }),
+  server: ServerDocument,
+  runtime: Runtime.optional().meta({
+    description: "how mcpflow runs this version: as declared, or derived from packages/remotes",
+  }),
+  runtimeSource: z.enum(["declared", "derived", "none"]),
   status: ServerStatus,
   statusMessage: z.string().optional(),
   isLatest: z.boolean(),

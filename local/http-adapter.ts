@@ -1,0 +1,133 @@
+// Turns a node:http request into an API Gateway REST proxy event, calls the area's Lambda handler, and writes
+// its result back. This is the only code between an HTTP client and the handlers that AWS runs.
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
+import { type ApiArea, areaForPath } from "../shared/api/areas.js";
+
+export type AreaHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
+/** API Gateway refuses payloads over 10 MB before any Lambda runs; so do we. */
+const GATEWAY_MAX_BYTES = 10 * 1024 * 1024;
+
+function problem(res: ServerResponse, status: number, title: string, detail: string): void {
+  res.writeHead(status, { "content-type": "application/problem+json" });
+  res.end(
+    JSON.stringify({
+      type: `https://mcpflow.dev/problems/${title.toLowerCase().replaceAll(" ", "-")}`,
+      title,
+      status,
+      detail,
+    }),
+  );
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | "too-large"> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > GATEWAY_MAX_BYTES) return "too-large";
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function lambdaContext(requestId: string): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: "mcpflow-local",
+    functionVersion: "$LATEST",
+    invokedFunctionArn: "arn:aws:lambda:local:000000000000:function:mcpflow-local",
+    memoryLimitInMB: "1024",
+    awsRequestId: requestId,
+    logGroupName: "local",
+    logStreamName: "local",
+    getRemainingTimeInMillis: () => 29_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+export function createRequestListener(handlers: Record<ApiArea, AreaHandler>) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    try {
+      const url = new URL(req.url ?? "/", "http://local");
+      const area = areaForPath(url.pathname);
+      if (!area) {
+        problem(res, 404, "Not Found", `No route for ${req.method} ${url.pathname}.`);
+        return;
+      }
+      const body = await readBody(req);
+      if (body === "too-large") {
+        problem(res, 413, "Payload Too Large", `Bodies over ${GATEWAY_MAX_BYTES} bytes are refused.`);
+        req.resume();
+        return;
+      }
+      const headers: Record<string, string> = {};
+      const multiHeaders: Record<string, string[]> = {};
+      for (const [key, value] of Object.entries(req.headers)) {
+        if (value === undefined) continue;
+        headers[key] = Array.isArray(value) ? value.join(",") : value;
+        multiHeaders[key] = Array.isArray(value) ? value : [value];
+      }
+      const query: Record<string, string> = {};
+      const multiQuery: Record<string, string[]> = {};
+      for (const [key, value] of url.searchParams) {
+        query[key] = value;
+        multiQuery[key] = [...(multiQuery[key] ?? []), value];
+      }
+      const requestId = randomUUID();
+      const binary = body.length > 0 && !isText(headers["content-type"]);
+      const event: APIGatewayProxyEvent = {
+        httpMethod: req.method ?? "GET",
+        path: url.pathname,
+        resource: "/{proxy+}",
+        headers,
+        multiValueHeaders: multiHeaders,
+        queryStringParameters: Object.keys(query).length > 0 ? query : null,
+        multiValueQueryStringParameters: Object.keys(multiQuery).length > 0 ? multiQuery : null,
+        pathParameters: { proxy: url.pathname.replace(/^\//, "") },
+        stageVariables: null,
+        body: body.length > 0 ? body.toString(binary ? "base64" : "utf8") : null,
+        isBase64Encoded: binary,
+        requestContext: {
+          accountId: "000000000000",
+          apiId: "local",
+          authorizer: null,
+          protocol: "HTTP/1.1",
+          httpMethod: req.method ?? "GET",
+          identity: {
+            sourceIp: req.socket.remoteAddress ?? "127.0.0.1",
+          } as APIGatewayProxyEvent["requestContext"]["identity"],
+          path: url.pathname,
+          stage: "local",
+          requestId,
+          requestTimeEpoch: Date.now(),
+          resourceId: "local",
+          resourcePath: "/{proxy+}",
+        },
+      };
+      const result = await handlers[area](event, lambdaContext(requestId));
+      const outHeaders: Record<string, string | number | boolean> = {
+        "x-request-id": requestId,
+        ...(result.headers ?? {}),
+      };
+      res.writeHead(result.statusCode, outHeaders as Record<string, string>);
+      res.end(result.isBase64Encoded ? Buffer.from(result.body, "base64") : result.body);
+    } catch {
+      // The handlers map every error themselves; reaching this means the adapter itself broke.
+      if (!res.headersSent)
+        problem(res, 500, "Internal Server Error", "The local platform failed to answer.");
+      else res.end();
+    }
+  };
+}
+
+function isText(contentType: string | undefined): boolean {
+  if (!contentType) return true;
+  return /^(text\/|application\/(json|yaml|x-yaml|[a-z0-9.+-]+\+json|x-www-form-urlencoded))/i.test(
+    contentType,
+  );
+}

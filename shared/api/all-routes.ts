@@ -1,0 +1,7 @@
+// Every area's route contracts, for the OpenAPI document and the route x role tests.
+import type { RouteTable } from "../http/route.js";
+import { identityRoutes } from "./identity.routes.js";
+import { metaRoutes } from "./meta.routes.js";
+import { registryRoutes } from "./registry.routes.js";
+
+export const ALL_ROUTES: RouteTable[] = [metaRoutes, identityRoutes, registryRoutes];

@@ -1,0 +1,50 @@
+// The audit log: one item per write (who, what, when, outcome), newest first. It lives in one partition because
+// it is read as one timeline; at the write rates of a registry this stays far below a partition's limits.
+import { randomUUID } from "node:crypto";
+import { PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { z } from "zod";
+import { decodeCursor, encodeCursor, type Table } from "../store/table.js";
+
+export const AuditEntry = z.object({
+  id: z.string(),
+  at: z.string(),
+  actor: z.object({ id: z.string(), name: z.string(), role: z.string().optional() }),
+  action: z.string().meta({ description: "the operation, e.g. servers.publish" }),
+  method: z.string(),
+  path: z.string(),
+  target: z.string().optional(),
+  outcome: z.enum(["success", "failure"]),
+  status: z.number().int(),
+  requestId: z.string().optional(),
+});
+export type AuditEntry = z.infer<typeof AuditEntry>;
+
+export async function recordAudit(table: Table, entry: Omit<AuditEntry, "id">): Promise<void> {
+  const id = randomUUID();
+  await table.doc.send(
+    new PutCommand({
+      TableName: table.name,
+      Item: { pk: "AUDIT", sk: `${entry.at}#${id}`, ...entry, id },
+    }),
+  );
+}
+
+export async function listAudit(
+  table: Table,
+  page: { limit: number; cursor?: string },
+): Promise<{ items: AuditEntry[]; nextCursor?: string }> {
+  const result = await table.doc.send(
+    new QueryCommand({
+      TableName: table.name,
+      KeyConditionExpression: "pk = :pk",
+      ExpressionAttributeValues: { ":pk": "AUDIT" },
+      ScanIndexForward: false,
+      Limit: page.limit,
+      ExclusiveStartKey: decodeCursor(page.cursor),
+    }),
+  );
+  return {
+    items: (result.Items ?? []).map(({ pk: _pk, sk: _sk, ...rest }) => AuditEntry.parse(rest)),
+    nextCursor: encodeCursor(result.LastEvaluatedKey),
+  };
+}

@@ -1,0 +1,274 @@
+// Builds the Lambda handler of one API area: a middy chain that logs, maps errors to problem+json, routes,
+// authenticates, checks the role, parses and validates the body, calls the area's implementation and audits writes.
+import middy, { type MiddlewareObj, type Request } from "@middy/core";
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
+import { parse as parseYaml } from "yaml";
+import { recordAudit } from "../audit/log.js";
+import {
+  BadRequestError,
+  ForbiddenError,
+  MethodNotAllowedError,
+  NotFoundError,
+  PayloadTooLargeError,
+  UnauthorizedError,
+  UnsupportedMediaTypeError,
+} from "../errors.js";
+import { authenticateApiKey } from "../identity/api-keys.js";
+import { type Caller, hasRole } from "../identity/roles.js";
+import { getPlatform, type Platform } from "../platform.js";
+import { logger } from "./logger.js";
+import { problemFor, validationError } from "./problem.js";
+import type { ApiRequest, ApiResult, HttpMethod, Implementations, RouteSpec, RouteTable } from "./route.js";
+import { createRouter } from "./router.js";
+
+const DEFAULT_MAX_BODY = 1024 * 1024;
+
+interface Internal {
+  [key: string]: unknown;
+  startedAt: number;
+  platform?: Platform;
+  spec?: RouteSpec;
+  params?: Record<string, string>;
+  caller?: Caller;
+  operation?: string;
+}
+
+type ApiEvent = APIGatewayProxyEvent;
+type ApiRequestState = Request<ApiEvent, APIGatewayProxyResult, Error, Context, Internal>;
+
+function lowerCaseHeaders(event: ApiEvent): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [key, value] of Object.entries(event.headers ?? {})) {
+    if (typeof value === "string") headers[key.toLowerCase()] = value;
+  }
+  return headers;
+}
+
+function firstQueryValues(event: ApiEvent): Record<string, string> {
+  const query: Record<string, string> = {};
+  for (const [key, value] of Object.entries(event.queryStringParameters ?? {})) {
+    if (typeof value === "string") query[key] = value;
+  }
+  return query;
+}
+
+function mediaKind(contentType: string | undefined): "json" | "yaml" | "text" | "other" | undefined {
+  if (!contentType) return undefined;
+  const type = contentType.split(";")[0]!.trim().toLowerCase();
+  if (type === "application/json" || /^application\/[a-z0-9.+-]+\+json$/.test(type)) return "json";
+  if (type === "application/yaml" || type === "application/x-yaml" || type === "text/yaml") return "yaml";
+  if (type === "text/markdown" || type === "text/plain") return "text";
+  return "other";
+}
+
+function readBody(
+  event: ApiEvent,
+  spec: RouteSpec,
+  headers: Record<string, string>,
+): { value: unknown; raw?: string } {
+  const raw = event.body ?? "";
+  const bytes = event.isBase64Encoded ? Buffer.from(raw, "base64") : Buffer.from(raw, "utf8");
+  const limit = spec.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  if (bytes.length > limit) {
+    throw new PayloadTooLargeError(
+      `The body is ${bytes.length} bytes; this route accepts at most ${limit}.`,
+      {
+        issues: [{ field: "body", rule: `must be at most ${limit} bytes` }],
+      },
+    );
+  }
+  if (!spec.body) return { value: undefined };
+  if (bytes.length === 0) {
+    throw new BadRequestError("This route needs a request body.", {
+      issues: [{ field: "body", rule: "is required" }],
+    });
+  }
+  const accepted = spec.bodyTypes ?? ["json"];
+  const kind = mediaKind(headers["content-type"]);
+  if (kind === undefined || kind === "other" || !accepted.includes(kind)) {
+    const types = accepted.map(
+      (k) => ({ json: "application/json", yaml: "application/yaml", text: "text/markdown" })[k],
+    );
+    throw new UnsupportedMediaTypeError(
+      `Content-Type ${headers["content-type"] ?? "(none)"} is not accepted here; send ${types.join(" or ")}.`,
+      { issues: [{ field: "content-type", rule: `must be one of ${types.join(", ")}` }] },
+    );
+  }
+  const text = bytes.toString("utf8");
+  if (kind === "text") return { value: text, raw: text };
+  try {
+    return { value: kind === "json" ? JSON.parse(text) : parseYaml(text, { maxAliasCount: 100 }), raw: text };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split("\n")[0] : "cannot be parsed";
+    throw new BadRequestError(`The body is not valid ${kind === "json" ? "JSON" : "YAML"}: ${reason}`, {
+      issues: [{ field: "body", rule: `must be valid ${kind === "json" ? "JSON" : "YAML"}` }],
+    });
+  }
+}
+
+async function authenticate(platform: Platform, headers: Record<string, string>): Promise<Caller> {
+  const authorization = headers.authorization;
+  const apiKey = headers["x-api-key"];
+  if (authorization) {
+    const match = /^Bearer\s+(\S+)$/i.exec(authorization);
+    if (!match) throw new UnauthorizedError("The Authorization header must be `Bearer <token>`.");
+    const verified = await platform.verifier.verify(match[1]!);
+    if (!verified.role) {
+      throw new ForbiddenError(`${verified.name} is in none of the groups admin, editor, operator, viewer.`);
+    }
+    return { ...verified, role: verified.role };
+  }
+  if (apiKey) return authenticateApiKey(platform.table, apiKey);
+  throw new UnauthorizedError("Send `Authorization: Bearer <token>` or `x-api-key: <key>`.");
+}
+
+function json(status: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyResult {
+  if (body === undefined) return { statusCode: status, headers, body: "" };
+  return {
+    statusCode: status,
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  };
+}
+
+function requestLogger(): MiddlewareObj<ApiEvent, APIGatewayProxyResult, Error, Context, Internal> {
+  const log = (request: ApiRequestState) => {
+    const internal = request.internal as Internal;
+    logger.info("request", {
+      method: request.event.httpMethod,
+      path: request.event.path,
+      status: request.response?.statusCode,
+      ms: Math.round(performance.now() - internal.startedAt),
+      caller: internal.caller?.id ?? "anonymous",
+      requestId: request.event.requestContext?.requestId,
+    });
+  };
+  return {
+    before: (request) => {
+      (request.internal as Internal).startedAt = performance.now();
+    },
+    after: log,
+    onError: log,
+  };
+}
+
+function problemResponses(): MiddlewareObj<ApiEvent, APIGatewayProxyResult, Error, Context, Internal> {
+  return {
+    onError: (request) => {
+      const { problem, headers } = problemFor(request.error, request.event.path);
+      if (problem.status >= 500) {
+        logger.error("unhandled error", { error: request.error, path: request.event.path });
+      }
+      request.response = {
+        statusCode: problem.status,
+        headers: { "content-type": "application/problem+json", ...headers },
+        body: JSON.stringify(problem),
+      };
+    },
+  };
+}
+
+function auditTrail(): MiddlewareObj<ApiEvent, APIGatewayProxyResult, Error, Context, Internal> {
+  const record = async (request: ApiRequestState) => {
+    const internal = request.internal as Internal;
+    if (request.event.httpMethod === "GET" || request.event.httpMethod === "HEAD") return;
+    if (!internal.platform || !request.response) return;
+    const status = request.response.statusCode;
+    try {
+      await recordAudit(internal.platform.table, {
+        at: new Date().toISOString(),
+        actor: internal.caller
+          ? { id: internal.caller.id, name: internal.caller.name, role: internal.caller.role }
+          : { id: "anonymous", name: "anonymous" },
+        action: internal.spec?.action ?? "unknown",
+        method: request.event.httpMethod,
+        path: request.event.path,
+        target: internal.params ? Object.values(internal.params).join("@") || undefined : undefined,
+        outcome: status < 400 ? "success" : "failure",
+        status,
+        requestId: request.event.requestContext?.requestId,
+      });
+    } catch (error) {
+      logger.error("audit write failed", { error, path: request.event.path });
+    }
+  };
+  // onError runs before problemResponses has set the response (middy runs onError in reverse order of use),
+  // so the audit middleware is registered first and reads the response in both paths.
+  return { after: record, onError: record };
+}
+
+export function createApiHandler<R extends RouteTable>(routes: R, implementations: Implementations<R>) {
+  const entries = Object.entries(routes).map(([operation, spec]) => ({ ...spec, operation }));
+  const lookup = createRouter(entries);
+  // middy hands `internal` to middlewares only; the handler reaches the same object through its event.
+  const states = new WeakMap<ApiEvent, Internal>();
+
+  const main = async (
+    event: ApiEvent,
+    _context: Context,
+    internal: Internal,
+  ): Promise<APIGatewayProxyResult> => {
+    const found = lookup(event.httpMethod, event.path);
+    if (found.kind === "not-found")
+      throw new NotFoundError(`No route for ${event.httpMethod} ${event.path}.`);
+    if (found.kind === "method-not-allowed") {
+      throw new MethodNotAllowedError(`${event.httpMethod} is not allowed on ${event.path}.`, {
+        extra: { allow: found.allowed },
+      });
+    }
+    const { spec, params: rawParams } = found.match;
+    internal.spec = spec;
+    internal.params = rawParams;
+    internal.operation = spec.operation;
+    const platform = await getPlatform();
+    internal.platform = platform;
+    const headers = lowerCaseHeaders(event);
+
+    let caller: Caller | undefined;
+    if (spec.role !== "public") {
+      caller = await authenticate(platform, headers);
+      internal.caller = caller;
+      if (!hasRole(caller.role, spec.role)) {
+        throw new ForbiddenError(`This needs the ${spec.role} role; ${caller.name} has ${caller.role}.`);
+      }
+    }
+
+    const body = readBody(event, spec, headers);
+    const parse = (schema: RouteSpec["params"], value: unknown, prefix: string) => {
+      if (!schema) return value;
+      const result = schema.safeParse(value);
+      if (!result.success) throw validationError(result.error, prefix);
+      return result.data;
+    };
+    const request: ApiRequest = {
+      params: parse(spec.params, rawParams, "path"),
+      query: parse(spec.query, firstQueryValues(event), "query"),
+      body: parse(spec.body, body.value, "body"),
+      rawBody: body.raw,
+      headers,
+      caller: caller as Caller,
+      platform,
+      requestId: event.requestContext?.requestId ?? "local",
+      method: event.httpMethod as HttpMethod,
+      path: event.path,
+    };
+    const implementation = implementations[spec.operation as keyof R] as (
+      r: ApiRequest,
+    ) => Promise<ApiResult>;
+    const result = await implementation(request);
+    return json(result.status ?? spec.success, result.body, result.headers);
+  };
+
+  return middy<ApiEvent, APIGatewayProxyResult, Error, Context, Internal>()
+    .use(requestLogger())
+    .use(auditTrail())
+    .use(problemResponses())
+    .use({
+      before: (request) => {
+        states.set(request.event, request.internal as Internal);
+      },
+    })
+    .handler(async (event, context) =>
+      main(event, context, states.get(event) ?? ({ startedAt: 0 } as Internal)),
+    );
+}

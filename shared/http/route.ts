@@ -1,0 +1,74 @@
+// A route is a contract: method, path, the role it needs and the zod schemas of its inputs and output.
+// Contracts live apart from their implementations so the OpenAPI document can list every route without
+// pulling every area's code into one bundle.
+import type { z } from "zod";
+import type { Caller, Role } from "../identity/roles.js";
+import type { Platform } from "../platform.js";
+
+export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+export interface RouteSpec<
+  P extends z.ZodType = z.ZodType,
+  Q extends z.ZodType = z.ZodType,
+  B extends z.ZodType = z.ZodType,
+> {
+  method: HttpMethod;
+  /** `{param}` matches one segment; `{name*}` matches a server name, sent either as `ns%2Fname` or `ns/name`. */
+  path: string;
+  /** The weakest role allowed, or `public` for no authentication at all. */
+  role: Role | "public";
+  summary: string;
+  tags: string[];
+  /** The audit log names the action this way; every non-GET route is audited. */
+  action: string;
+  params?: P;
+  query?: Q;
+  body?: B;
+  /** Media types the body may have; JSON by default. A parsed YAML body is handed over as its JSON value. */
+  bodyTypes?: ("json" | "yaml" | "text")[];
+  /** Largest body accepted, bytes; 1 MiB by default. */
+  maxBodyBytes?: number;
+  /** Header names the route reads (documented in OpenAPI), e.g. If-Match or Idempotency-Key. */
+  headers?: { name: string; required?: boolean; description: string }[];
+  success: number;
+  response?: z.ZodType;
+  /** Content type of the response when it is not JSON (text/html, text/x-diff...). */
+  responseType?: string;
+}
+
+export function route<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType>(
+  spec: RouteSpec<P, Q, B>,
+): RouteSpec<P, Q, B> {
+  return spec;
+}
+
+export interface ApiRequest<P = unknown, Q = unknown, B = unknown> {
+  params: P;
+  query: Q;
+  body: B;
+  /** The body as sent, for routes that keep the original text (YAML workflows, Markdown). */
+  rawBody: string | undefined;
+  headers: Record<string, string>;
+  /** Undefined only on public routes. */
+  caller: Caller;
+  platform: Platform;
+  requestId: string;
+  method: HttpMethod;
+  path: string;
+}
+
+export interface ApiResult {
+  status?: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+type Infer<T> = T extends z.ZodType ? z.output<T> : undefined;
+
+export type RouteHandler<S> =
+  S extends RouteSpec<infer P, infer Q, infer B>
+    ? (request: ApiRequest<Infer<P>, Infer<Q>, Infer<B>>) => Promise<ApiResult>
+    : never;
+
+export type RouteTable = Record<string, RouteSpec>;
+export type Implementations<R extends RouteTable> = { [K in keyof R]: RouteHandler<R[K]> };

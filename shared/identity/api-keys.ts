@@ -1,0 +1,147 @@
+// Machine credentials. The key is shown once; only its SHA-256 is stored, so a table dump reveals no key.
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { z } from "zod";
+import { NotFoundError, UnauthorizedError } from "../errors.js";
+import { decodeCursor, encodeCursor, type Table } from "../store/table.js";
+import { type Caller, Role } from "./roles.js";
+
+export const ApiKeyCreate = z
+  .object({
+    name: z.string().min(1).max(100),
+    role: Role,
+    expiresAt: z.iso
+      .datetime({ offset: true, error: "must be an ISO 8601 date-time" })
+      .refine((v) => Date.parse(v) > Date.now(), "must be in the future")
+      .optional(),
+  })
+  .strict();
+
+export const ApiKeyMetadata = z.object({
+  id: z.string(),
+  name: z.string(),
+  role: Role,
+  prefix: z.string().meta({ description: "the first characters of the key, to recognise it" }),
+  createdAt: z.string(),
+  createdBy: z.string(),
+  expiresAt: z.string().optional(),
+  lastUsedAt: z.string().optional(),
+});
+
+export type ApiKeyCreate = z.infer<typeof ApiKeyCreate>;
+export type ApiKeyMetadata = z.infer<typeof ApiKeyMetadata>;
+
+const KEY_PATTERN = /^mcpf_([a-f0-9]{32})_([A-Za-z0-9_-]{43})$/;
+
+function hash(key: string): Buffer {
+  return createHash("sha256").update(key).digest();
+}
+
+function toMetadata(item: Record<string, unknown>): ApiKeyMetadata {
+  return ApiKeyMetadata.parse({
+    id: item.id,
+    name: item.name,
+    role: item.role,
+    prefix: item.prefix,
+    createdAt: item.createdAt,
+    createdBy: item.createdBy,
+    expiresAt: item.expiresAt,
+    lastUsedAt: item.lastUsedAt,
+  });
+}
+
+export async function createApiKey(
+  table: Table,
+  input: ApiKeyCreate,
+  caller: Caller,
+  now = new Date(),
+): Promise<ApiKeyMetadata & { key: string }> {
+  const id = randomUUID().replaceAll("-", "");
+  const key = `mcpf_${id}_${randomBytes(32).toString("base64url")}`;
+  const item = {
+    pk: `APIKEY#${id}`,
+    sk: "META",
+    gsi1pk: "APIKEYS",
+    gsi1sk: `${now.toISOString()}#${id}`,
+    id,
+    name: input.name,
+    role: input.role,
+    prefix: key.slice(0, 13),
+    hash: hash(key).toString("hex"),
+    createdAt: now.toISOString(),
+    createdBy: caller.id,
+    expiresAt: input.expiresAt ? new Date(input.expiresAt).toISOString() : undefined,
+  };
+  await table.doc.send(
+    new PutCommand({ TableName: table.name, Item: item, ConditionExpression: "attribute_not_exists(pk)" }),
+  );
+  return { ...toMetadata(item), key };
+}
+
+export async function listApiKeys(
+  table: Table,
+  page: { limit: number; cursor?: string },
+): Promise<{ items: ApiKeyMetadata[]; nextCursor?: string }> {
+  const result = await table.doc.send(
+    new QueryCommand({
+      TableName: table.name,
+      IndexName: "gsi1",
+      KeyConditionExpression: "gsi1pk = :pk",
+      ExpressionAttributeValues: { ":pk": "APIKEYS" },
+      Limit: page.limit,
+      ExclusiveStartKey: decodeCursor(page.cursor),
+    }),
+  );
+  return { items: (result.Items ?? []).map(toMetadata), nextCursor: encodeCursor(result.LastEvaluatedKey) };
+}
+
+export async function revokeApiKey(table: Table, id: string): Promise<void> {
+  try {
+    await table.doc.send(
+      new DeleteCommand({
+        TableName: table.name,
+        Key: { pk: `APIKEY#${id}`, sk: "META" },
+        ConditionExpression: "attribute_exists(pk)",
+      }),
+    );
+  } catch (error) {
+    if (error instanceof Error && error.name === "ConditionalCheckFailedException") {
+      throw new NotFoundError(`No API key with id ${id}.`);
+    }
+    throw error;
+  }
+}
+
+/** Resolves the caller behind an `x-api-key`; a revoked, expired, unknown or malformed key is a 401. */
+export async function authenticateApiKey(table: Table, key: string, now = new Date()): Promise<Caller> {
+  const match = KEY_PATTERN.exec(key);
+  if (!match) throw new UnauthorizedError("The API key is malformed.");
+  const id = match[1]!;
+  const result = await table.doc.send(
+    new GetCommand({ TableName: table.name, Key: { pk: `APIKEY#${id}`, sk: "META" } }),
+  );
+  const item = result.Item;
+  if (!item || typeof item.hash !== "string")
+    throw new UnauthorizedError("The API key is unknown or revoked.");
+  const stored = Buffer.from(item.hash, "hex");
+  const given = hash(key);
+  if (stored.length !== given.length || !timingSafeEqual(stored, given)) {
+    throw new UnauthorizedError("The API key is unknown or revoked.");
+  }
+  if (typeof item.expiresAt === "string" && Date.parse(item.expiresAt) <= now.getTime()) {
+    throw new UnauthorizedError("The API key has expired.");
+  }
+  // Best effort: a lost lastUsedAt update must never fail the request it describes.
+  table.doc
+    .send(
+      new UpdateCommand({
+        TableName: table.name,
+        Key: { pk: `APIKEY#${id}`, sk: "META" },
+        UpdateExpression: "SET lastUsedAt = :now",
+        ConditionExpression: "attribute_exists(pk)",
+        ExpressionAttributeValues: { ":now": now.toISOString() },
+      }),
+    )
+    .catch(() => undefined);
+  return { id: `api-key:${id}`, kind: "api-key", name: String(item.name), role: Role.parse(item.role) };
+}

@@ -1,0 +1,29 @@
+// The adapters a handler works with. The embedded platform installs local ones with setPlatform(); in Lambda
+// they are built once per container from the environment the CDK stacks set.
+import type { BlobStore } from "./blobs/port.js";
+import type { TokenVerifier } from "./identity/tokens.js";
+import type { Table } from "./store/table.js";
+
+export interface Platform {
+  mode: "local" | "aws";
+  table: Table;
+  verifier: TokenVerifier;
+  blobs: BlobStore;
+}
+
+let current: Platform | undefined;
+let building: Promise<Platform> | undefined;
+
+export function setPlatform(platform: Platform | undefined): void {
+  current = platform;
+  building = undefined;
+}
+
+export async function getPlatform(): Promise<Platform> {
+  if (current) return current;
+  building ??= import("./aws-platform.js").then(({ createAwsPlatform }) => {
+    current = createAwsPlatform(process.env);
+    return current;
+  });
+  return building;
+}
