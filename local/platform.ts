@@ -6,13 +6,18 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import dynalite from "dynalite";
+import { createFileSecretStore } from "../shared/secrets/file-store.js";
 import type { ApiArea } from "../shared/api/areas.js";
 import { createFileBlobStore } from "../shared/blobs/file-store.js";
 import { jwksOf, loadOrCreateSigningKey, mintLocalToken } from "../shared/identity/local-keys.js";
 import type { Role } from "../shared/identity/roles.js";
 import { createLocalTokenVerifier } from "../shared/identity/tokens.js";
-import { setPlatform } from "../shared/platform.js";
+import { logger } from "../shared/http/logger.js";
+import { getPlatform, type Platform, setPlatform } from "../shared/platform.js";
+import { LocalOrchestrator } from "./engine.js";
+import { rebuildSearchIndex } from "../shared/search/freshness.js";
 import { createTable, ensureTable } from "../shared/store/table.js";
+import { createLocalTaskLauncher } from "../shared/tasks/local-launcher.js";
 import { type AreaHandler, createRequestListener } from "./http-adapter.js";
 
 export interface LocalPlatformOptions {
@@ -36,6 +41,15 @@ export interface LocalPlatform {
 
 const TABLE_NAME = "mcpflow";
 
+/** Placeholders where AWS would have real ARNs: the compiled ASL is the same, only these values differ. */
+const LOCAL_TARGET = {
+  clusterArn: "arn:aws:ecs:local:000000000000:cluster/mcpflow-local",
+  subnets: ["subnet-local"],
+  securityGroups: ["sg-local"],
+  remoteInvokerArn: "arn:aws:lambda:local:000000000000:function:mcpflow-local-remote-mcp",
+  runnerContainerName: "runner",
+};
+
 async function listen(server: Server, port: number, host: string): Promise<number> {
   await new Promise<void>((done, fail) => {
     server.once("error", fail);
@@ -48,12 +62,24 @@ async function listen(server: Server, port: number, host: string): Promise<numbe
 }
 
 async function loadHandlers(): Promise<Record<ApiArea, AreaHandler>> {
-  const [registry, identity, meta] = await Promise.all([
+  const [registry, identity, meta, mcds, search, workflows, runs] = await Promise.all([
     import("../functions/api/registry.js"),
     import("../functions/api/identity.js"),
     import("../functions/api/meta.js"),
+    import("../functions/api/mcds.js"),
+    import("../functions/api/search.js"),
+    import("../functions/api/workflows.js"),
+    import("../functions/api/runs.js"),
   ]);
-  return { registry: registry.handler, identity: identity.handler, meta: meta.handler } as Record<
+  return {
+    registry: registry.handler,
+    identity: identity.handler,
+    meta: meta.handler,
+    mcds: mcds.handler,
+    search: search.handler,
+    workflows: workflows.handler,
+    runs: runs.handler,
+  } as Record<
     ApiArea,
     AreaHandler
   >;
@@ -69,12 +95,21 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   await ensureTable(table);
 
   const key = await loadOrCreateSigningKey(home);
-  setPlatform({
+  const orchestrator = new LocalOrchestrator({ cwd: process.cwd() });
+  const platform: Platform = {
     mode: "local",
+    orchestrator,
+    tasks: createLocalTaskLauncher(),
+    target: LOCAL_TARGET,
     table,
     verifier: createLocalTokenVerifier(jwksOf(key)),
     blobs: createFileBlobStore(join(home, "blobs")),
-  });
+    secrets: createFileSecretStore(join(home, "secrets.json")),
+  };
+  orchestrator.attach(platform);
+  setPlatform(platform);
+  const recovered = await orchestrator.recover();
+  if (recovered > 0) logger.warn("runs interrupted by the last stop were marked FAILED", { runs: recovered });
 
   const adminToken = await mintLocalToken(key, {
     sub: "local-admin",
@@ -85,7 +120,10 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   await writeFile(tokenPath, `${adminToken}\n`, { mode: 0o600 });
   await chmod(tokenPath, 0o600);
 
-  const server = createServer(createRequestListener(await loadHandlers()));
+  const handlers = await loadHandlers();
+  // After the handlers are loaded, so every search source they register is read: the index starts complete.
+  await rebuildSearchIndex(await getPlatform());
+  const server = createServer(createRequestListener(handlers));
   server.keepAliveTimeout = 5_000;
   const host = options.host ?? "127.0.0.1";
   const port = await listen(server, options.port ?? Number(process.env.PORT ?? 3000), host);
@@ -105,6 +143,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     async stop() {
       if (stopped) return;
       stopped = true;
+      await orchestrator.shutdown();
       server.closeAllConnections();
       await new Promise<void>((done) => server.close(() => done()));
       await new Promise<void>((done) => (store as unknown as Server).close(() => done()));

@@ -1,8 +1,13 @@
 // The AWS adapters, wired from the environment variables the CDK API stack gives every function.
+import { ECSClient } from "@aws-sdk/client-ecs";
+import { SFNClient } from "@aws-sdk/client-sfn";
 import { createS3BlobStore } from "./blobs/s3-store.js";
+import { createSecretsManagerStore } from "./secrets/secrets-manager-store.js";
 import { createCognitoTokenVerifier } from "./identity/tokens.js";
-import type { Platform } from "./platform.js";
+import { createStepFunctionsOrchestrator } from "./orchestrator/step-functions.js";
+import type { ExecutionTarget, Platform } from "./platform.js";
 import { createTable } from "./store/table.js";
+import { createEcsTaskLauncher } from "./tasks/ecs-launcher.js";
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
   const value = env[name];
@@ -10,14 +15,90 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
   return value;
 }
 
+/**
+ * Builds an adapter the first time one of its members is read. Not every function gets every variable (the
+ * remote invoker and the run-status Lambda have no user pool, cluster or runner image), so an adapter whose
+ * variables are missing fails when it is used, naming the variable, instead of when the platform is built.
+ */
+function onFirstUse<T extends object>(build: () => T): T {
+  let built: T | undefined;
+  const instance = () => {
+    built ??= build();
+    return built;
+  };
+  // ownKeys/getOwnPropertyDescriptor too, so that spreading or schema-parsing a plain-data adapter (the target)
+  // sees its fields.
+  return new Proxy({} as T, {
+    get(_target, key) {
+      const value: unknown = Reflect.get(instance(), key);
+      return typeof value === "function" ? value.bind(instance()) : value;
+    },
+    has: (_target, key) => Reflect.has(instance(), key),
+    ownKeys: () => Reflect.ownKeys(instance()),
+    getOwnPropertyDescriptor(_target, key) {
+      const descriptor = Reflect.getOwnPropertyDescriptor(instance(), key);
+      return descriptor ? { ...descriptor, configurable: true } : undefined;
+    },
+  });
+}
+
+const list = (value: string) => value.split(",").map((item) => item.trim()).filter(Boolean);
+
 export function createAwsPlatform(env: NodeJS.ProcessEnv): Platform {
+  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1";
+  const secretsPrefix = required(env, "MCPFLOW_SECRETS_PREFIX");
+  const target = onFirstUse<ExecutionTarget>(() => ({
+    clusterArn: required(env, "MCPFLOW_CLUSTER_ARN"),
+    subnets: list(required(env, "MCPFLOW_SUBNETS")),
+    securityGroups: list(required(env, "MCPFLOW_SECURITY_GROUPS")),
+    remoteInvokerArn: required(env, "MCPFLOW_REMOTE_INVOKER_ARN"),
+    runnerContainerName: env.MCPFLOW_RUNNER_CONTAINER_NAME ?? "runner",
+  }));
   return {
     mode: "aws",
     table: createTable({ name: required(env, "MCPFLOW_TABLE") }),
     blobs: createS3BlobStore(required(env, "MCPFLOW_BUCKET")),
-    verifier: createCognitoTokenVerifier({
-      userPoolId: required(env, "MCPFLOW_USER_POOL_ID"),
-      clientIds: required(env, "MCPFLOW_USER_POOL_CLIENT_IDS").split(",").filter(Boolean),
-    }),
+    secrets: createSecretsManagerStore(secretsPrefix),
+    verifier: onFirstUse(() =>
+      createCognitoTokenVerifier({
+        userPoolId: required(env, "MCPFLOW_USER_POOL_ID"),
+        clientIds: list(required(env, "MCPFLOW_USER_POOL_CLIENT_IDS")),
+      }),
+    ),
+    orchestrator: onFirstUse(() =>
+      createStepFunctionsOrchestrator({
+        client: new SFNClient({ region }),
+        roleArn: required(env, "MCPFLOW_STATE_MACHINE_ROLE_ARN"),
+        namePrefix: `mcpflow-${required(env, "MCPFLOW_STAGE")}-`,
+        region,
+        ...(env.MCPFLOW_ACCOUNT_ID ? { accountId: env.MCPFLOW_ACCOUNT_ID } : {}),
+        ...(env.MCPFLOW_STATE_MACHINE_LOG_GROUP_ARN ? { logGroupArn: env.MCPFLOW_STATE_MACHINE_LOG_GROUP_ARN } : {}),
+        // The version ARN deploy() returned is kept on the workflow version item; runs start on exactly it.
+        versionArnOf: async (workflow, version) => {
+          const [{ Workflows }, { getPlatform }] = await Promise.all([
+            import("./workflows/service.js"),
+            import("./platform.js"),
+          ]);
+          return (await new Workflows(await getPlatform()).get(workflow, version)).stateMachineArn;
+        },
+      }),
+    ),
+    tasks: onFirstUse(() =>
+      createEcsTaskLauncher({
+        client: new ECSClient({ region }),
+        runnerImage: required(env, "MCPFLOW_RUNNER_IMAGE"),
+        taskRoleArn: required(env, "MCPFLOW_TASK_ROLE_ARN"),
+        executionRoleArn: required(env, "MCPFLOW_EXECUTION_ROLE_ARN"),
+        logGroup: required(env, "MCPFLOW_LOG_GROUP"),
+        region,
+        secretsPrefix,
+        runnerEnvironment: {
+          MCPFLOW_TABLE: required(env, "MCPFLOW_TABLE"),
+          MCPFLOW_BLOB_BUCKET: required(env, "MCPFLOW_BUCKET"),
+          MCPFLOW_SECRETS_PREFIX: secretsPrefix,
+        },
+      }),
+    ),
+    target,
   };
 }

@@ -1,6 +1,9 @@
 // The adapters a handler works with. The embedded platform installs local ones with setPlatform(); in Lambda
 // they are built once per container from the environment the CDK stacks set.
 import type { BlobStore } from "./blobs/port.js";
+import type { Orchestrator } from "./orchestrator/port.js";
+import type { SecretStore } from "./secrets/port.js";
+import type { TaskLauncher } from "./tasks/port.js";
 import type { TokenVerifier } from "./identity/tokens.js";
 import type { Table } from "./store/table.js";
 
@@ -9,6 +12,20 @@ export interface Platform {
   table: Table;
   verifier: TokenVerifier;
   blobs: BlobStore;
+  secrets: SecretStore;
+  orchestrator: Orchestrator;
+  /** Registers what runs a containerised server version (ECS task definitions; nothing locally). */
+  tasks: TaskLauncher;
+  /** Where compiled Task states point: the ECS cluster, subnets and the remote invoker (placeholders locally). */
+  target: ExecutionTarget;
+}
+
+export interface ExecutionTarget {
+  clusterArn: string;
+  subnets: string[];
+  securityGroups: string[];
+  remoteInvokerArn: string;
+  runnerContainerName: string;
 }
 
 let current: Platform | undefined;

@@ -4,6 +4,10 @@ export const API_AREAS = {
   registry: ["/v1/servers"],
   identity: ["/v1/me", "/v1/api-keys", "/v1/audit"],
   meta: ["/v1/health", "/v1/openapi.json"],
+  mcds: ["/v1/mcds"],
+  search: ["/v1/search"],
+  workflows: ["/v1/workflows"],
+  runs: ["/v1/runs"],
 } as const satisfies Record<string, readonly string[]>;
 
 export type ApiArea = keyof typeof API_AREAS;

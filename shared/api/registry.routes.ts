@@ -1,6 +1,9 @@
 // The registry area's contract: /v1/servers and everything under it.
 import { z } from "zod";
 import { route } from "../http/route.js";
+import { ProbedTool, ProbeResult } from "../mcp/probe.js";
+import { References } from "../mcds/schema.js";
+import { SecretKey, SecretMetadata } from "../secrets/port.js";
 import {
   ServerDocument,
   ServerListQuery,
@@ -119,6 +122,17 @@ export const registryRoutes = {
     success: 200,
     response: ServerVersionRecord,
   }),
+  listServerReferences: route({
+    method: "GET",
+    path: "/v1/servers/{name*}/references",
+    role: "viewer",
+    action: "servers.references",
+    summary: "The MCDs and workflows that link to this server",
+    tags: ["registry"],
+    params: NameParams,
+    success: 200,
+    response: References,
+  }),
   exportServerVersion: route({
     method: "GET",
     path: "/v1/servers/{name*}/versions/{version}/server.json",
@@ -129,5 +143,60 @@ export const registryRoutes = {
     params: VersionParams,
     success: 200,
     response: z.record(z.string(), z.unknown()),
+  }),
+  putServerSecret: route({
+    method: "PUT",
+    path: "/v1/servers/{name*}/secrets/{key}",
+    role: "admin",
+    action: "secrets.put",
+    summary: "Write a secret the server needs (write-only: the value is never returned)",
+    tags: ["secrets"],
+    params: z.object({ name: ServerName, key: SecretKey }).strict(),
+    body: z.object({ value: z.string().min(1).max(64 * 1024) }).strict(),
+    success: 200,
+    response: SecretMetadata,
+  }),
+  listServerSecrets: route({
+    method: "GET",
+    path: "/v1/servers/{name*}/secrets",
+    role: "admin",
+    action: "secrets.list",
+    summary: "Names and dates of a server's secrets (never values)",
+    tags: ["secrets"],
+    params: NameParams,
+    success: 200,
+    response: z.object({ secrets: z.array(SecretMetadata) }),
+  }),
+  deleteServerSecret: route({
+    method: "DELETE",
+    path: "/v1/servers/{name*}/secrets/{key}",
+    role: "admin",
+    action: "secrets.delete",
+    summary: "Delete a secret",
+    tags: ["secrets"],
+    params: z.object({ name: ServerName, key: SecretKey }).strict(),
+    success: 204,
+  }),
+  probeServerVersion: route({
+    method: "POST",
+    path: "/v1/servers/{name*}/versions/{version}/probe",
+    role: "editor",
+    action: "servers.probe",
+    summary: "Start the server as its runtime says, run initialize, tools/list, resources/list, prompts/list, store the result",
+    tags: ["registry"],
+    params: VersionParams,
+    success: 200,
+    response: ProbeResult,
+  }),
+  listServerTools: route({
+    method: "GET",
+    path: "/v1/servers/{name*}/versions/{version}/tools",
+    role: "viewer",
+    action: "servers.tools",
+    summary: "The tools the last probe found (name, description, inputSchema, outputSchema, annotations)",
+    tags: ["registry"],
+    params: VersionParams,
+    success: 200,
+    response: z.object({ tools: z.array(ProbedTool), probedAt: z.string() }),
   }),
 };

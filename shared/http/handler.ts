@@ -124,6 +124,11 @@ async function authenticate(platform: Platform, headers: Record<string, string>)
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyResult {
   if (body === undefined) return { statusCode: status, headers, body: "" };
+  // A string body with a non-JSON content-type of its own (text/html, text/x-diff) is sent as it is.
+  const type = Object.entries(headers).find(([key]) => key.toLowerCase() === "content-type")?.[1];
+  if (typeof body === "string" && type !== undefined && mediaKind(type) !== "json") {
+    return { statusCode: status, headers, body };
+  }
   return {
     statusCode: status,
     headers: { "content-type": "application/json", ...headers },
@@ -211,6 +216,11 @@ export function createApiHandler<R extends RouteTable>(routes: R, implementation
     const found = lookup(event.httpMethod, event.path);
     if (found.kind === "not-found")
       throw new NotFoundError(`No route for ${event.httpMethod} ${event.path}.`);
+    if (found.kind === "malformed-path") {
+      throw new BadRequestError(`The path ${event.path} has a broken percent-encoding.`, {
+        issues: [{ field: "path", rule: "must be valid percent-encoded UTF-8 (a `/` in a name is `%2F`)" }],
+      });
+    }
     if (found.kind === "method-not-allowed") {
       throw new MethodNotAllowedError(`${event.httpMethod} is not allowed on ${event.path}.`, {
         extra: { allow: found.allowed },

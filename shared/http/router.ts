@@ -52,6 +52,7 @@ function matchTemplate(template: string[], actual: string[]): Record<string, str
 export type RouteLookup<S> =
   | { kind: "found"; match: RouteMatch<S> }
   | { kind: "method-not-allowed"; allowed: HttpMethod[] }
+  | { kind: "malformed-path" }
   | { kind: "not-found" };
 
 export function createRouter<S extends Pick<RouteSpec, "method" | "path">>(specs: S[]) {
@@ -62,6 +63,8 @@ export function createRouter<S extends Pick<RouteSpec, "method" | "path">>(specs
 
   return function lookup(method: string, path: string): RouteLookup<S> {
     const actual = splitPath(path);
+    // A broken escape (`%ZZ`, a truncated UTF-8 sequence) is the caller's mistake, not a route that is missing.
+    if (actual.some((segment) => safeDecode(segment) === undefined)) return { kind: "malformed-path" };
     const allowed: HttpMethod[] = [];
     for (const { spec, template } of compiled) {
       const params = matchTemplate(template, actual);

@@ -3,7 +3,7 @@
 
 import { JwtVerifier } from "aws-jwt-verify";
 import { CognitoJwtVerifier } from "aws-jwt-verify/cognito-verifier";
-import type { Jwks } from "aws-jwt-verify/jwk";
+import { type Jwks, type JwksCache, SimpleJwksCache } from "aws-jwt-verify/jwk";
 import { UnauthorizedError } from "../errors.js";
 import { type Caller, roleFromGroups } from "./roles.js";
 
@@ -58,15 +58,42 @@ export function createLocalTokenVerifier(jwks: Jwks): TokenVerifier {
   };
 }
 
+/**
+ * Fetches the pool's keys from `jwksUri` instead of Cognito's well-known URL (the issuer check is unchanged). For
+ * Cognito emulators (moto_server serves `<endpoint>/<poolId>/.well-known/jwks.json`, over plain HTTP).
+ */
+function redirectedJwksCache(jwksUri: string): JwksCache {
+  const cache = new SimpleJwksCache({
+    fetcher: {
+      async fetch(uri) {
+        const response = await fetch(uri, { signal: AbortSignal.timeout(5000) });
+        if (!response.ok) throw new Error(`JWKS request to ${uri} answered ${response.status}`);
+        return response.arrayBuffer();
+      },
+    },
+  });
+  return {
+    getJwk: (_uri, jwt) => cache.getJwk(jwksUri, jwt),
+    getCachedJwk: (_uri, jwt) => cache.getCachedJwk(jwksUri, jwt),
+    addJwks: (_uri, jwks) => cache.addJwks(jwksUri, jwks),
+    getJwks: () => cache.getJwks(jwksUri),
+  };
+}
+
 export function createCognitoTokenVerifier(options: {
   userPoolId: string;
   clientIds: string[];
+  /** Where the pool's JWKS is fetched from; Cognito's own URL when absent. */
+  jwksUri?: string;
 }): TokenVerifier {
-  const verifier = CognitoJwtVerifier.create({
-    userPoolId: options.userPoolId,
-    tokenUse: null, // access tokens (API and machine clients) and id tokens (web sign-in) are both accepted
-    clientId: options.clientIds,
-  });
+  const verifier = CognitoJwtVerifier.create(
+    {
+      userPoolId: options.userPoolId,
+      tokenUse: null, // access tokens (API and machine clients) and id tokens (web sign-in) are both accepted
+      clientId: options.clientIds,
+    },
+    options.jwksUri ? { jwksCache: redirectedJwksCache(options.jwksUri) } : undefined,
+  );
   return {
     async verify(token) {
       try {

@@ -167,6 +167,33 @@ export const Runtime = z
     }
   });
 
+/** `_meta` is free-form, but it is stored: the document client refuses integers beyond 2^53, DynamoDB refuses
+ * magnitudes under 1e-130 and items nested more than 32 levels (a version item wraps `_meta` three levels deep). */
+const META_MAX_DEPTH = 24;
+
+function storableMeta(value: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  const visit = (node: unknown, path: (string | number)[]): boolean => {
+    if (path.length > META_MAX_DEPTH) {
+      ctx.addIssue({ code: "custom", path, message: `must nest at most ${META_MAX_DEPTH} levels` });
+      return false;
+    }
+    if (typeof node === "number") {
+      const size = Math.abs(node);
+      if (size > Number.MAX_SAFE_INTEGER || (size !== 0 && size < 1e-130)) {
+        ctx.addIssue({ code: "custom", path, message: "must be a number within ±2^53 and not below 1e-130" });
+        return false;
+      }
+      return true;
+    }
+    if (Array.isArray(node)) return node.every((item, i) => visit(item, [...path, i]));
+    if (node && typeof node === "object") {
+      return Object.entries(node).every(([key, item]) => visit(item, [...path, key]));
+    }
+    return true;
+  };
+  visit(value, []);
+}
+
 const officialFields = {
   $schema: z.string().optional(),
   name: ServerName,
@@ -178,7 +205,7 @@ const officialFields = {
   icons: z.array(Icon).optional(),
   packages: z.array(Package).optional(),
   remotes: z.array(Remote).optional(),
-  _meta: z.record(z.string(), z.unknown()).optional(),
+  _meta: z.record(z.string(), z.unknown()).superRefine(storableMeta).optional(),
 };
 
 const mcpflowFields = {

@@ -2,7 +2,13 @@
 // facets, status changes, and server.json import/export. Writes that could race use conditional puts.
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { z } from "zod";
-import { BadRequestError, ConflictError, type FieldIssue, NotFoundError } from "../errors.js";
+import {
+  BadRequestError,
+  ConflictError,
+  type FieldIssue,
+  NotFoundError,
+  PayloadTooLargeError,
+} from "../errors.js";
 import { issuesFromZod } from "../http/problem.js";
 import type { Caller } from "../identity/roles.js";
 import { isConditionalCheckFailed, type Table } from "../store/table.js";
@@ -18,7 +24,27 @@ import {
 } from "./schema.js";
 import { pickLatest, sortNewestFirst } from "./versions.js";
 
+/** DynamoDB items hold 400 KB; a version item and the head item each carry the whole document, plus bookkeeping. */
+export const MAX_DOCUMENT_BYTES = 350 * 1024;
+
 const serverKey = (name: string) => `SERVER#${name}`;
+
+/** Told after a server's versions changed (publish, status change), so search can follow without the registry
+ * importing it. A hook's failure is its own business: the registry write has already happened. */
+export interface RegistryChangeHook {
+  serverChanged(name: string): Promise<void>;
+}
+
+const changeHooks = new Set<RegistryChangeHook>();
+
+export function addRegistryChangeHook(hook: RegistryChangeHook): () => void {
+  changeHooks.add(hook);
+  return () => changeHooks.delete(hook);
+}
+
+async function notifyServerChanged(name: string): Promise<void> {
+  for (const hook of changeHooks) await hook.serverChanged(name);
+}
 const versionKey = (version: string) => `V#${version}`;
 
 interface VersionItem {
@@ -68,6 +94,13 @@ export class Registry {
   ) {}
 
   async publish(doc: ServerDocument, caller: Caller): Promise<ServerVersionRecord> {
+    const bytes = Buffer.byteLength(JSON.stringify(doc));
+    if (bytes > MAX_DOCUMENT_BYTES) {
+      throw new PayloadTooLargeError(
+        `The server document is ${bytes} bytes; a stored version holds at most ${MAX_DOCUMENT_BYTES}.`,
+        { issues: [{ field: "body", rule: `must serialise to at most ${MAX_DOCUMENT_BYTES} bytes` }] },
+      );
+    }
     const at = this.now().toISOString();
     const item: VersionItem = {
       pk: serverKey(doc.name),
@@ -98,6 +131,7 @@ export class Registry {
       throw error;
     }
     const head = await this.refreshHead(doc.name);
+    await notifyServerChanged(doc.name);
     return toRecord(item, head?.latestVersion);
   }
 
@@ -226,6 +260,7 @@ export class Registry {
       throw error;
     }
     const head = await this.refreshHead(name);
+    await notifyServerChanged(name);
     return toRecord(updated, head?.latestVersion);
   }
 
@@ -249,9 +284,11 @@ export class Registry {
     return heads;
   }
 
+  /** `score`, when given, orders by relevance (highest first) instead of by name; pages then follow that order. */
   async list(
     query: ServerListQuery,
     matches?: (record: ServerVersionRecord) => boolean,
+    score?: (record: ServerVersionRecord) => number,
   ): Promise<ServerList> {
     const includeDeleted = query.include_deleted === "true" || query.status === "deleted";
     const after = query.cursor ? decodeListCursor(query.cursor) : undefined;
@@ -263,7 +300,12 @@ export class Registry {
       .filter((record) => !query.tag || (record.server.tags ?? []).includes(query.tag))
       .filter((record) => !query.category || record.server.category === query.category)
       .filter((record) => (matches ? matches(record) : !needle || substringMatch(record, needle)))
-      .sort((a, b) => a.server.name.localeCompare(b.server.name));
+      // Code-unit order, the same order the cursor's `>` compares in; localeCompare would skip or repeat names.
+      .sort(
+        (a, b) =>
+          (score ? score(b) - score(a) : 0) ||
+          (a.server.name < b.server.name ? -1 : a.server.name > b.server.name ? 1 : 0),
+      );
 
     const facets = { tags: {} as Record<string, number>, categories: {} as Record<string, number> };
     for (const record of matched) {
@@ -271,7 +313,12 @@ export class Registry {
       const category = record.server.category;
       if (category) facets.categories[category] = (facets.categories[category] ?? 0) + 1;
     }
-    const rest = after ? matched.filter((record) => record.server.name > after) : matched;
+    // Ranked pages continue after the cursor's name in ranked order; name-ordered pages compare names.
+    const rest = !after
+      ? matched
+      : score
+        ? matched.slice(matched.findIndex((record) => record.server.name === after) + 1)
+        : matched.filter((record) => record.server.name > after);
     const page = rest.slice(0, query.limit);
     const last = page.at(-1);
     return {

@@ -1,0 +1,54 @@
+// `npm run seed`: loads the example servers and workflows into a running platform (MCPFLOW_URL, default
+// http://127.0.0.1:3000) with the local admin token, probes the servers, and says how to start a run.
+import { readdir, readFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const url = process.env.MCPFLOW_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`;
+const home = resolve(process.env.MCPFLOW_HOME ?? join(root, ".mcpflow"));
+const token = process.env.MCPFLOW_TOKEN ?? (await readFile(join(home, "dev-token"), "utf8")).trim();
+
+async function call(method: string, path: string, body?: string, contentType = "application/json") {
+  const response = await fetch(`${url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": contentType } : {}) },
+    body,
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+}
+
+/** The examples run servers from this repository's node_modules; absolute paths work from any directory. */
+function localise(server: Record<string, unknown>): Record<string, unknown> {
+  const runtime = server.runtime as { args?: string[]; env?: Record<string, string> } | undefined;
+  if (!runtime) return server;
+  const args = runtime.args?.map((arg) => (arg.startsWith("node_modules/") ? join(root, arg) : arg));
+  const env = runtime.env?.MEMORY_FILE_PATH ? { ...runtime.env, MEMORY_FILE_PATH: join(home, "memory.jsonl") } : runtime.env;
+  return { ...server, runtime: { ...runtime, ...(args ? { args } : {}), ...(env ? { env } : {}) } };
+}
+
+for (const file of (await readdir(join(root, "examples/servers"))).sort()) {
+  const server = localise(JSON.parse(await readFile(join(root, "examples/servers", file), "utf8")));
+  const published = await call("POST", "/v1/servers", JSON.stringify(server));
+  const name = encodeURIComponent(String(server.name));
+  const probe = await call("POST", `/v1/servers/${name}/versions/${server.version}/probe`);
+  const tools = (probe.body.tools as unknown[] | undefined)?.length;
+  console.log(`server ${server.name}@${server.version}: ${published.status === 201 ? "published" : published.status === 409 ? "already there" : `HTTP ${published.status} ${JSON.stringify(published.body)}`}; probe ${probe.status === 200 ? `${tools} tools` : `HTTP ${probe.status} ${probe.body.detail}`}`);
+}
+
+for (const file of (await readdir(join(root, "examples/workflows"))).sort()) {
+  const text = await readFile(join(root, "examples/workflows", file), "utf8");
+  const type = file.endsWith(".json") ? "application/json" : "application/yaml";
+  const created = await call("POST", "/v1/workflows", text, type);
+  const name = String(created.body.name ?? file.replace(/\.(json|ya?ml)$/, ""));
+  const outcome = created.status === 201 ? "saved version 1" : created.status === 409 ? "already there" : `HTTP ${created.status} ${JSON.stringify(created.body)}`;
+  console.log(`workflow ${name}: ${outcome}`);
+}
+
+console.log(`
+Start a run and read its result:
+  TOKEN=$(cat ${join(home, "dev-token")})
+  curl -s -X POST ${url}/v1/workflows/everything-diamond/runs -H "Authorization: Bearer $TOKEN" \\
+    -H 'content-type: application/json' -d '{"input":{"name":"Ada","a":2,"b":3,"words":["alpha","beta"]}}'
+  curl -s ${url}/v1/runs/<id> -H "Authorization: Bearer $TOKEN"`);

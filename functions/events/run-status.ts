@@ -1,0 +1,97 @@
+// Lambda for EventBridge "Step Functions Execution Status Change" events: the execution's end becomes the run's
+// end in the store (the execution is named after the run id), and steps that never reported are settled.
+import { z } from "zod";
+import { NotFoundError } from "../../shared/errors.js";
+import { logger } from "../../shared/http/logger.js";
+import { getPlatform } from "../../shared/platform.js";
+import type { RunError, RunStatus } from "../../shared/runs/schema.js";
+import { Runs } from "../../shared/runs/store.js";
+import { Workflows } from "../../shared/workflows/service.js";
+
+export const ExecutionStatusChange = z.object({
+  "detail-type": z.literal("Step Functions Execution Status Change"),
+  detail: z.object({
+    executionArn: z.string(),
+    name: z.string().min(1),
+    status: z.string(),
+    output: z.string().nullish(),
+    error: z.string().nullish(),
+    cause: z.string().nullish(),
+  }),
+});
+export type ExecutionStatusChange = z.infer<typeof ExecutionStatusChange>;
+
+type RunEnd = { status: Exclude<RunStatus, "RUNNING">; output?: unknown; error?: RunError };
+
+const MAX_CAUSE_CHARS = 2000;
+
+function parseOutput(raw: string | null | undefined): unknown {
+  if (raw === undefined || raw === null || raw === "") return undefined;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw; // Step Functions outputs are JSON; keep anything else as the string it is
+  }
+}
+
+/** The run's end for an execution status, or undefined for statuses that are not an end (RUNNING, redrives). */
+export function runEndOf(detail: ExecutionStatusChange["detail"]): RunEnd | undefined {
+  const error = (fallback: string): RunError => ({
+    error: detail.error || fallback,
+    ...(detail.cause ? { cause: detail.cause.slice(0, MAX_CAUSE_CHARS) } : {}),
+  });
+  switch (detail.status) {
+    case "SUCCEEDED": {
+      const output = parseOutput(detail.output);
+      return { status: "SUCCEEDED", ...(output !== undefined ? { output } : {}) };
+    }
+    case "FAILED":
+      return { status: "FAILED", error: error("States.Failed") };
+    case "TIMED_OUT":
+      return { status: "TIMED_OUT", error: error("States.Timeout") };
+    case "ABORTED":
+      // StopExecution from a cancel says Run.Cancelled; a stop from the console says nothing.
+      return { status: "CANCELLED", error: error("Run.Cancelled") };
+    default:
+      return undefined;
+  }
+}
+
+export async function handler(event: unknown): Promise<{ runId?: string; updated: boolean }> {
+  const parsed = ExecutionStatusChange.safeParse(event);
+  if (!parsed.success) {
+    // Not ours to retry: a malformed event will not become well-formed. Log the shape, not the payload.
+    logger.warn("ignored an event that is not a Step Functions status change", {
+      issues: parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`),
+    });
+    return { updated: false };
+  }
+  const { detail } = parsed.data;
+  const runId = detail.name;
+  const end = runEndOf(detail);
+  if (!end) return { runId, updated: false };
+
+  const platform = await getPlatform();
+  const runs = new Runs(platform);
+  let run: Awaited<ReturnType<Runs["get"]>>;
+  try {
+    run = await runs.get(runId);
+  } catch (error) {
+    if (!(error instanceof NotFoundError)) throw error;
+    // An execution the API did not start (a test run from the console): nothing to record.
+    logger.warn("no run for this execution", { runId, executionArn: detail.executionArn });
+    return { runId, updated: false };
+  }
+  // EventBridge delivers at least once and may reorder: finish() only moves a RUNNING run, so a replay is a no-op.
+  const updated = await runs.finish(runId, end);
+  if (updated) {
+    const { definition } = await new Workflows(platform).versionForRun(run.workflow, run.version);
+    await runs.settleSteps(
+      runId,
+      definition.steps.map((s) => ({ stepId: s.id, tool: s.tool, server: `${s.server.name}@${s.server.version}` })),
+      end.status,
+    );
+  }
+  logger.info("run ended", { runId, status: end.status, updated });
+  return { runId, updated };
+}

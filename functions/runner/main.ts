@@ -1,0 +1,75 @@
+// ECS task entrypoint: wires the runner to AWS (Step Functions, S3) and guarantees the process ends.
+import { S3Client } from "@aws-sdk/client-s3";
+import { SFNClient } from "@aws-sdk/client-sfn";
+import { type BlobWriter, folderBlobWriter, s3BlobWriter } from "./blobs.js";
+import { type LoadStepCall, type RunnerLogger, runFromEnv, StepCall } from "./runner.js";
+
+function jsonLogger(base: Record<string, unknown>): RunnerLogger {
+  const write = (level: string, message: string, fields: Record<string, unknown> = {}) =>
+    process.stdout.write(
+      `${JSON.stringify({ level, message, time: new Date().toISOString(), ...base, ...fields })}\n`,
+    );
+  return {
+    info: (m, f) => write("INFO", m, f),
+    warn: (m, f) => write("WARN", m, f),
+    error: (m, f) => write("ERROR", m, f),
+  };
+}
+
+function blobWriter(env: NodeJS.ProcessEnv): BlobWriter {
+  if (env.MCPFLOW_BLOB_BUCKET) return s3BlobWriter(new S3Client({}), env.MCPFLOW_BLOB_BUCKET);
+  if (env.MCPFLOW_BLOB_DIR) return folderBlobWriter(env.MCPFLOW_BLOB_DIR);
+  return {
+    put: async () => {
+      throw new Error("no blob store configured (set MCPFLOW_BLOB_BUCKET)");
+    },
+  };
+}
+
+/**
+ * Until the store adapter is wired here, the call can be handed over inline in MCPFLOW_STEP_CALL (JSON), which
+ * is also how the image is smoke-tested by hand.
+ */
+const loadStepCallFromEnv: LoadStepCall = async () => {
+  const raw = process.env.MCPFLOW_STEP_CALL;
+  if (!raw) throw new Error("no step call source is configured (MCPFLOW_STEP_CALL is not set)");
+  return StepCall.parse(JSON.parse(raw));
+};
+
+/** Loading the call happens before its timeout is known; this bounds it. */
+const LOAD_BUDGET_MS = 5 * 60_000;
+
+async function main(): Promise<void> {
+  const env = process.env;
+  const log = jsonLogger({
+    runId: env.MCPFLOW_RUN_ID,
+    stepId: env.MCPFLOW_STEP_ID,
+    itemIndex: env.MCPFLOW_ITEM_INDEX,
+  });
+  // Whatever hangs (a child that keeps the loop alive, an SDK call that never settles), the task must end. The
+  // timer is unref'd: it fires only while something else keeps the process alive, which is the case it is for.
+  let watchdog: NodeJS.Timeout | undefined;
+  const armWatchdog = (budgetMs: number) => {
+    clearTimeout(watchdog);
+    watchdog = setTimeout(() => {
+      log.error("watchdog: the runner overran its budget; exiting without a report", { budgetMs });
+      process.exit(1);
+    }, budgetMs).unref();
+  };
+  armWatchdog(LOAD_BUDGET_MS);
+  const code = await runFromEnv(env, {
+    sfn: new SFNClient({ maxAttempts: 5 }),
+    blobs: blobWriter(env),
+    loadStepCall: loadStepCallFromEnv,
+    log,
+    armWatchdog,
+  });
+  log.info("runner exiting", { exitCode: code });
+  // Exit now rather than wait for stray handles (an orphaned grandchild's pipes, keep-alive sockets).
+  process.exit(code);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`runner crashed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

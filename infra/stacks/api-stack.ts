@@ -1,0 +1,427 @@
+// API stack: one REST API, `/v1/<route>` and `/v1/<route>/{proxy+}` per area, each a Lambda proxy integration
+// to that area's function. Authentication (Cognito JWT or hashed API key) happens inside the Lambda.
+import { CfnOutput, Duration, RemovalPolicy, Size, Stack, type StackProps } from "aws-cdk-lib";
+import {
+  AccessLogField,
+  AccessLogFormat,
+  AuthorizationType,
+  Cors,
+  EndpointType,
+  LambdaIntegration,
+  LogGroupLogDestination,
+  MethodLoggingLevel,
+  ResponseType,
+  RestApi,
+} from "aws-cdk-lib/aws-apigateway";
+import type { IUserPool, IUserPoolClient } from "aws-cdk-lib/aws-cognito";
+import type { ITable } from "aws-cdk-lib/aws-dynamodb";
+import { LogGroup } from "aws-cdk-lib/aws-logs";
+import { CfnWebACL, CfnWebACLAssociation } from "aws-cdk-lib/aws-wafv2";
+import type { Construct } from "constructs";
+import {
+  arnFinding,
+  bucketObjectsAcknowledgement,
+  secretsAcknowledgement,
+  stateMachinesAcknowledgement,
+} from "../acknowledgements.js";
+import type { McpflowConfig } from "../config.js";
+import { allow, McpflowFunction } from "../constructs/mcpflow-function.js";
+import { acknowledge } from "../nag.js";
+import { type StageNames, stageNames } from "../naming.js";
+import type { ApiArea } from "../paths.js";
+import {
+  bucketObjects,
+  executionsArn,
+  secretsArn,
+  stateMachinesArn,
+  tableAccess,
+  taskDefinitionsArn,
+} from "../policies.js";
+import type { ExecutionStack } from "./execution-stack.js";
+
+/** Top-level `/v1` path segments served by each area's function. */
+export const API_ROUTES: Readonly<Record<ApiArea, readonly string[]>> = {
+  registry: ["servers"],
+  workflows: ["workflows"],
+  runs: ["runs"],
+  mcds: ["mcds"],
+  search: ["search"],
+  identity: ["me", "api-keys", "audit"],
+  meta: ["health", "openapi.json"],
+};
+
+/** Routes that are single documents and never have sub-paths. */
+const LEAF_ROUTES = new Set(["health", "openapi.json"]);
+
+export interface ApiStackProps extends StackProps {
+  readonly config: McpflowConfig;
+  readonly table: ITable;
+  readonly userPool: IUserPool;
+  readonly clients: readonly IUserPoolClient[];
+  readonly execution: ExecutionStack;
+}
+
+export class ApiStack extends Stack {
+  readonly api: RestApi;
+  readonly functions: Readonly<Record<ApiArea, McpflowFunction>>;
+
+  constructor(scope: Construct, id: string, props: ApiStackProps) {
+    super(scope, id, props);
+    const { config, execution } = props;
+    const names = stageNames(config.stage);
+
+    const environment: Record<string, string> = {
+      ...execution.lambdaEnvironment,
+      MCPFLOW_USER_POOL_ID: props.userPool.userPoolId,
+      MCPFLOW_USER_POOL_CLIENT_IDS: props.clients.map((c) => c.userPoolClientId).join(","),
+      MCPFLOW_WEB_ORIGIN: config.webOrigin,
+    };
+
+    const make = (area: ApiArea, description: string) =>
+      new McpflowFunction(this, `${pascal(area)}Api`, {
+        entry: `functions/api/${area}.ts`,
+        description,
+        serviceName: `mcpflow-${area}`,
+        environment,
+        logRetention: config.logRetention,
+        // API Gateway cuts REST integrations at 29 s; stop first so the handler's error response gets through.
+        timeout: Duration.seconds(28),
+        memorySize: 1024,
+      });
+
+    const functions: Record<ApiArea, McpflowFunction> = {
+      registry: make("registry", "mcpflow API: MCP server registry (/v1/servers)"),
+      workflows: make("workflows", "mcpflow API: workflows, compiled to Step Functions (/v1/workflows)"),
+      runs: make("runs", "mcpflow API: workflow runs (/v1/runs)"),
+      mcds: make("mcds", "mcpflow API: Model Context Documents (/v1/mcds)"),
+      search: make("search", "mcpflow API: search (/v1/search)"),
+      identity: make("identity", "mcpflow API: caller, API keys, audit (/v1/me, /v1/api-keys, /v1/audit)"),
+      meta: make("meta", "mcpflow API: health and OpenAPI document"),
+    };
+    this.functions = functions;
+    this.grantAreas(functions, names, props);
+
+    this.api = this.restApi(config, names);
+    const v1 = this.api.root.addResource("v1");
+    for (const [area, routes] of Object.entries(API_ROUTES) as [ApiArea, readonly string[]][]) {
+      const integration = new LambdaIntegration(functions[area].function, {
+        proxy: true,
+        allowTestInvoke: false,
+      });
+      for (const route of routes) {
+        const resource = v1.addResource(route);
+        resource.addMethod("ANY", integration, { authorizationType: AuthorizationType.NONE });
+        if (!LEAF_ROUTES.has(route)) {
+          // Server names contain "/" and arrive %2F-encoded; {proxy+} takes the rest of the path either way.
+          resource.addProxy({ defaultIntegration: integration, anyMethod: true });
+        }
+      }
+    }
+    acknowledge(
+      this.api,
+      "AwsSolutions-APIG4",
+      "Methods are AuthorizationType.NONE on purpose: every area Lambda authenticates the caller itself, " +
+        "verifying a Cognito JWT (aws-jwt-verify) or a hashed x-api-key, which one API Gateway authorizer cannot " +
+        "both do. /v1/health, /v1/openapi.json and the CORS OPTIONS preflights are public by design.",
+    );
+    acknowledge(
+      this.api,
+      "AwsSolutions-COG4",
+      "No Cognito user pool authorizer: the Lambda verifies Cognito JWTs itself so that API-key callers and the " +
+        "local mode share one auth path; a Cognito authorizer would reject API-key callers.",
+    );
+    acknowledge(
+      this.api,
+      "AwsSolutions-APIG2",
+      "Requests are validated in the Lambda by the area's zod schemas, the single source for types, validation " +
+        "and the OpenAPI document; API Gateway models would be a second copy that drifts.",
+    );
+
+    if (config.waf) {
+      this.webAcl(names);
+    } else {
+      acknowledge(
+        this.api,
+        "AwsSolutions-APIG3",
+        "WAF is off for this stage (context waf=false, the default, saving the web ACL's monthly cost on " +
+          "development stages); deploy with -c waf=true to attach AWS managed rule groups.",
+      );
+    }
+
+    new CfnOutput(this, "ApiUrl", { value: `${this.api.url}v1/` });
+  }
+
+  private restApi(config: McpflowConfig, names: StageNames): RestApi {
+    const accessLogs = new LogGroup(this, "AccessLogs", {
+      retention: config.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const api = new RestApi(this, "Api", {
+      restApiName: names.prefix,
+      description: `mcpflow ${config.stage} HTTPS API`,
+      endpointTypes: [EndpointType.REGIONAL],
+      // Sets the regional API Gateway account's CloudWatch role (needed for execution logs); kept on delete
+      // because it is shared by every REST API in the account and region.
+      cloudWatchRole: true,
+      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      minCompressionSize: Size.kibibytes(1),
+      deployOptions: {
+        stageName: config.stage,
+        accessLogDestination: new LogGroupLogDestination(accessLogs),
+        accessLogFormat: ACCESS_LOG_FORMAT,
+        loggingLevel: MethodLoggingLevel.ERROR,
+        // Request and response bodies may carry secrets being written; never log them.
+        dataTraceEnabled: false,
+        metricsEnabled: true,
+        tracingEnabled: true,
+        throttlingRateLimit: config.throttleRateLimit,
+        throttlingBurstLimit: config.throttleBurstLimit,
+      },
+      defaultCorsPreflightOptions: {
+        allowOrigins: [config.webOrigin],
+        allowMethods: Cors.ALL_METHODS,
+        allowHeaders: ["Authorization", "Content-Type", "x-api-key", "If-Match", "Idempotency-Key"],
+        exposeHeaders: ["ETag", "Location", "Retry-After"],
+        maxAge: Duration.hours(1),
+      },
+    });
+    // Errors API Gateway answers itself (throttling, unknown route) need CORS headers too, or the browser hides them.
+    const corsHeaders = { "Access-Control-Allow-Origin": `'${config.webOrigin}'`, Vary: "'Origin'" };
+    api.addGatewayResponse("Default4xx", { type: ResponseType.DEFAULT_4XX, responseHeaders: corsHeaders });
+    api.addGatewayResponse("Default5xx", { type: ResponseType.DEFAULT_5XX, responseHeaders: corsHeaders });
+
+    acknowledge(
+      api,
+      "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]",
+      "The API Gateway account role uses AmazonAPIGatewayPushToCloudWatchLogs, the AWS managed policy made for " +
+        "exactly this account-wide setting; it is what lets the stage write execution logs.",
+    );
+    return api;
+  }
+
+  private webAcl(names: StageNames): void {
+    const managed = (name: string, priority: number, excluded: string[] = []): CfnWebACL.RuleProperty => ({
+      name,
+      priority,
+      overrideAction: { none: {} },
+      statement: {
+        managedRuleGroupStatement: {
+          vendorName: "AWS",
+          name,
+          ...(excluded.length
+            ? { ruleActionOverrides: excluded.map((rule) => ({ name: rule, actionToUse: { count: {} } })) }
+            : {}),
+        },
+      },
+      visibilityConfig: { sampledRequestsEnabled: true, cloudWatchMetricsEnabled: true, metricName: name },
+    });
+    const acl = new CfnWebACL(this, "WebAcl", {
+      name: names.prefix,
+      scope: "REGIONAL",
+      defaultAction: { allow: {} },
+      visibilityConfig: {
+        sampledRequestsEnabled: true,
+        cloudWatchMetricsEnabled: true,
+        metricName: names.prefix,
+      },
+      rules: [
+        managed("AWSManagedRulesAmazonIpReputationList", 0),
+        // server.json imports and MCD bodies exceed the common rule set's 8 KB body limit; count, do not block.
+        managed("AWSManagedRulesCommonRuleSet", 1, ["SizeRestrictions_BODY"]),
+        managed("AWSManagedRulesKnownBadInputsRuleSet", 2),
+        {
+          name: "RateLimitPerIp",
+          priority: 3,
+          action: { block: {} },
+          statement: { rateBasedStatement: { limit: 2000, aggregateKeyType: "IP" } },
+          visibilityConfig: {
+            sampledRequestsEnabled: true,
+            cloudWatchMetricsEnabled: true,
+            metricName: "RateLimitPerIp",
+          },
+        },
+      ],
+    });
+    new CfnWebACLAssociation(this, "WebAclAssociation", {
+      resourceArn: this.api.deploymentStage.stageArn,
+      webAclArn: acl.attrArn,
+    });
+  }
+
+  private grantAreas(
+    functions: Record<ApiArea, McpflowFunction>,
+    names: StageNames,
+    props: ApiStackProps,
+  ): void {
+    const { table, execution } = props;
+    const secrets = secretsArn(names);
+    const stateMachines = stateMachinesArn(names);
+    const executions = executionsArn(names);
+
+    functions.registry.grant("Items", tableAccess(table, "readwrite"));
+    functions.registry.grant(
+      "Documents",
+      bucketObjects(names, "readwrite", true),
+      bucketObjectsAcknowledgement(names),
+    );
+    // Write-only: the API stores and rotates server credentials but can never read one back.
+    functions.registry.grant(
+      "ServerSecrets",
+      [
+        allow(
+          [
+            "secretsmanager:CreateSecret",
+            "secretsmanager:PutSecretValue",
+            "secretsmanager:UpdateSecret",
+            "secretsmanager:DescribeSecret",
+            "secretsmanager:DeleteSecret",
+            "secretsmanager:TagResource",
+          ],
+          [secrets],
+        ),
+      ],
+      secretsAcknowledgement(names, "creates, updates and deletes them but has no GetSecretValue"),
+    );
+
+    functions.workflows.grant("Items", tableAccess(table, "readwrite"));
+    functions.workflows.grant(
+      "Documents",
+      bucketObjects(names, "readwrite", true),
+      bucketObjectsAcknowledgement(names),
+    );
+    functions.workflows.grant(
+      "StateMachines",
+      [
+        allow(
+          [
+            "states:CreateStateMachine",
+            "states:UpdateStateMachine",
+            "states:DeleteStateMachine",
+            "states:DescribeStateMachine",
+            "states:TagResource",
+          ],
+          [stateMachines],
+        ),
+        allow(["iam:PassRole"], [execution.stateMachineRole.roleArn], {
+          StringEquals: { "iam:PassedToService": "states.amazonaws.com" },
+        }),
+      ],
+      stateMachinesAcknowledgement(names, "creates, updates and deletes the state machine of each workflow", {
+        stateMachines: true,
+      }),
+    );
+    const taskDefinitions = taskDefinitionsArn(names);
+    functions.workflows.grant(
+      "TaskDefinitions",
+      [
+        allow(
+          [
+            "ecs:RegisterTaskDefinition",
+            "ecs:DeregisterTaskDefinition",
+            "ecs:DescribeTaskDefinition",
+            "states:ValidateStateMachineDefinition",
+            "logs:CreateLogDelivery",
+            "logs:GetLogDelivery",
+            "logs:UpdateLogDelivery",
+            "logs:DeleteLogDelivery",
+            "logs:ListLogDeliveries",
+            "logs:PutResourcePolicy",
+            "logs:DescribeResourcePolicies",
+            "logs:DescribeLogGroups",
+          ],
+          ["*"],
+        ),
+        allow(["ecs:TagResource"], [taskDefinitions], {
+          StringEquals: { "ecs:CreateAction": "RegisterTaskDefinition" },
+        }),
+        allow(["iam:PassRole"], [execution.taskRole.roleArn, execution.executionRole.roleArn], {
+          StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" },
+        }),
+      ],
+      {
+        findings: ["Resource::*", arnFinding("ecs", `task-definition/${names.taskFamilyPrefix}*`)],
+        reason:
+          "Resource::* covers only actions without resource-level permissions: ecs:RegisterTaskDefinition, " +
+          "DeregisterTaskDefinition, DescribeTaskDefinition (one task definition per server version, registered " +
+          "when a workflow is deployed), states:ValidateStateMachineDefinition, and the CloudWatch Logs vended " +
+          "delivery actions CreateStateMachine needs for its logging configuration. Tagging is limited to " +
+          `task definitions ${names.taskFamilyPrefix}* at registration.`,
+      },
+    );
+
+    functions.runs.grant("Items", tableAccess(table, "readwrite"));
+    functions.runs.grant(
+      "Artifacts",
+      bucketObjects(names, "readwrite", true),
+      bucketObjectsAcknowledgement(names),
+    );
+    functions.runs.grant(
+      "Executions",
+      [
+        allow(["states:StartExecution"], [stateMachines]),
+        allow(
+          [
+            "states:DescribeExecution",
+            "states:StopExecution",
+            "states:GetExecutionHistory",
+            "states:RedriveExecution",
+          ],
+          [executions],
+        ),
+      ],
+      stateMachinesAcknowledgement(names, "starts, stops, redrives and inspects their executions"),
+    );
+
+    functions.mcds.grant("Items", tableAccess(table, "readwrite"));
+    functions.mcds.grant(
+      "Documents",
+      bucketObjects(names, "readwrite", true),
+      bucketObjectsAcknowledgement(names),
+    );
+
+    functions.search.grant("Items", tableAccess(table, "read", { scan: true }));
+
+    functions.identity.grant("Items", tableAccess(table, "readwrite"));
+    functions.identity.grant("Users", [
+      allow(
+        [
+          "cognito-idp:AdminGetUser",
+          "cognito-idp:AdminListGroupsForUser",
+          "cognito-idp:AdminAddUserToGroup",
+          "cognito-idp:AdminRemoveUserFromGroup",
+          "cognito-idp:ListUsers",
+          "cognito-idp:ListUsersInGroup",
+        ],
+        [props.userPool.userPoolArn],
+      ),
+    ]);
+    // meta (health, OpenAPI) needs no AWS access at all.
+  }
+}
+
+const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
+  JSON.stringify({
+    requestId: AccessLogField.contextRequestId(),
+    extendedRequestId: AccessLogField.contextExtendedRequestId(),
+    requestTime: AccessLogField.contextRequestTime(),
+    ip: AccessLogField.contextIdentitySourceIp(),
+    userAgent: AccessLogField.contextIdentityUserAgent(),
+    httpMethod: AccessLogField.contextHttpMethod(),
+    resourcePath: AccessLogField.contextResourcePath(),
+    path: AccessLogField.contextPath(),
+    protocol: AccessLogField.contextProtocol(),
+    status: AccessLogField.contextStatus(),
+    responseLength: AccessLogField.contextResponseLength(),
+    responseLatency: AccessLogField.contextResponseLatency(),
+    integrationLatency: AccessLogField.contextIntegrationLatency(),
+    integrationStatus: AccessLogField.contextIntegrationStatus(),
+    errorMessage: AccessLogField.contextErrorMessage(),
+    errorType: AccessLogField.contextErrorResponseType(),
+    wafResponseCode: AccessLogField.contextWafResponseCode(),
+    xrayTraceId: AccessLogField.contextXrayTraceId(),
+  }),
+);
+
+function pascal(value: string): string {
+  return value.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase());
+}

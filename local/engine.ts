@@ -1,0 +1,228 @@
+// The embedded orchestrator: runs compiled ASL with aws-local-stepfunctions, each Task state overridden by the
+// local step invoker, which starts MCP servers as child processes (or calls them over HTTP) once per run.
+import { ExecutionAbortedError, StateMachine } from "aws-local-stepfunctions";
+import { logger } from "../shared/http/logger.js";
+import { RunConnectionPools } from "../shared/mcp/pool.js";
+import { connectServer } from "../shared/mcp/connect.js";
+import { isMcpFailure } from "../shared/mcp/errors.js";
+import { normaliseToolResult } from "../shared/mcp/result.js";
+import type { ExecutionEvent, Orchestrator } from "../shared/orchestrator/port.js";
+import type { Platform } from "../shared/platform.js";
+import { materializeRuntime } from "../shared/registry/materialize.js";
+import { loadStepCall, parseTaskRefs } from "../shared/runs/step-call.js";
+import { Runs } from "../shared/runs/store.js";
+import { Workflows } from "../shared/workflows/service.js";
+
+/** An error whose name the state machine's Retry/Catch match on, as SendTaskFailure's `error` would be. */
+class TaskFailure extends Error {
+  constructor(name: string, message: string) {
+    super(message);
+    this.name = name;
+  }
+}
+
+const START_TIMEOUT_MS = 30_000;
+
+interface ActiveExecution {
+  abort: () => void;
+  done: Promise<void>;
+  cancelled: boolean;
+  /** Set on platform shutdown: the run is left RUNNING, and the next start marks it FAILED. */
+  abandoned: boolean;
+}
+
+function taskStateNames(states: Record<string, Record<string, unknown>>, into: string[] = []): string[] {
+  for (const [name, state] of Object.entries(states)) {
+    if (state.Type === "Task") into.push(name);
+    for (const branch of (state.Branches as { States: Record<string, Record<string, unknown>> }[] | undefined) ?? []) {
+      taskStateNames(branch.States, into);
+    }
+    const processor = (state.ItemProcessor ?? state.Iterator) as { States: Record<string, Record<string, unknown>> } | undefined;
+    if (processor) taskStateNames(processor.States, into);
+  }
+  return into;
+}
+
+export class LocalOrchestrator implements Orchestrator {
+  private readonly executions = new Map<string, ActiveExecution>();
+  private readonly pools = new RunConnectionPools({ timeoutMs: START_TIMEOUT_MS, connect: connectServer });
+  private platform: Platform | undefined;
+
+  constructor(private readonly options: { cwd: string }) {}
+
+  attach(platform: Platform): void {
+    this.platform = platform;
+  }
+
+  async deploy(workflow: { name: string; version: number }) {
+    return { stateMachineArn: `arn:aws:states:local:000000000000:stateMachine:mcpflow-${workflow.name}:${workflow.version}` };
+  }
+
+  async start(run: { runId: string; workflow: string; version: number; aslJson: string; input: unknown }) {
+    const platform = this.platform!;
+    const asl = JSON.parse(run.aslJson) as { States: Record<string, Record<string, unknown>> };
+    const invoke = (input: unknown) => this.invokeStep(input) as Promise<never>;
+    const handlers = Object.fromEntries(taskStateNames(asl.States).map((name) => [name, invoke]));
+    const machine = new StateMachine(asl as never, { validationOptions: { checkPaths: false, checkArn: false } });
+    const executionArn = `arn:aws:states:local:000000000000:execution:mcpflow-${run.workflow}:${run.runId}`;
+    const execution = machine.run({ input: run.input, runId: run.runId } as never, {
+      overrides: { taskResourceLocalHandlers: handlers },
+      context: {
+        Execution: { Id: executionArn, Name: run.runId, StartTime: new Date().toISOString(), Input: run.input },
+        Task: { Token: `local-${run.runId}` },
+      } as never,
+    });
+    const runs = new Runs(platform);
+    const active: ActiveExecution = {
+      abort: () => execution.abort(),
+      done: Promise.resolve(),
+      cancelled: false,
+      abandoned: false,
+    };
+    const events = this.collectEvents(run.runId, execution.eventLogs as AsyncIterable<Record<string, unknown>>);
+    active.done = (async () => {
+      let end: Parameters<Runs["finish"]>[1];
+      try {
+        end = { status: "SUCCEEDED", output: await execution.result };
+      } catch (error) {
+        if (error instanceof ExecutionAbortedError || active.cancelled) end = { status: "CANCELLED", error: { error: "Run.Cancelled", cause: "cancelled by a caller" } };
+        else {
+          const failure = error as { name?: string; message?: string; cause?: unknown };
+          const name = failure.name === "ExecutionTimeoutError" ? "States.Timeout" : (failure.name ?? "Error");
+          end = {
+            status: failure.name === "ExecutionTimeoutError" ? "TIMED_OUT" : "FAILED",
+            error: { error: name, cause: (failure.message ?? String(error)).slice(0, 2000) },
+          };
+        }
+      }
+      await this.pools.closeRun(run.runId);
+      if (active.abandoned) return;
+      await events.catch(() => undefined);
+      await runs.finish(run.runId, end);
+      const { definition } = await new Workflows(platform).versionForRun(run.workflow, run.version);
+      await runs.settleSteps(
+        run.runId,
+        definition.steps.map((s) => ({ stepId: s.id, tool: s.tool, server: `${s.server.name}@${s.server.version}` })),
+        end.status,
+      );
+    })()
+      .catch((error: unknown) => logger.error("run bookkeeping failed", { runId: run.runId, error }))
+      .finally(() => this.executions.delete(run.runId));
+    this.executions.set(run.runId, active);
+    return { executionArn };
+  }
+
+  private async collectEvents(runId: string, logs: AsyncIterable<Record<string, unknown>>) {
+    const runs = new Runs(this.platform!);
+    let id = 0;
+    let batch: ExecutionEvent[] = [];
+    for await (const log of logs) {
+      const { type, timestamp, ...detail } = log as { type: string; timestamp: number } & Record<string, unknown>;
+      const state = detail.state as { name?: string } | undefined;
+      batch.push({
+        id: ++id,
+        timestamp: new Date(timestamp ?? Date.now()).toISOString(),
+        type,
+        ...(state?.name ? { stateName: state.name } : {}),
+        detail: JSON.parse(JSON.stringify(detail, (_key, value) => (value instanceof Error ? { name: value.name, message: value.message } : value))),
+      });
+      if (batch.length >= 25) {
+        await runs.appendEvents(runId, batch);
+        batch = [];
+      }
+    }
+    if (batch.length > 0) await runs.appendEvents(runId, batch);
+  }
+
+  /** The Task override: one MCP tool call, recorded before and after, with its failure named for Retry/Catch. */
+  private async invokeStep(input: unknown): Promise<unknown> {
+    const platform = this.platform!;
+    const runs = new Runs(platform);
+    const refs = parseTaskRefs(input);
+    const call = await loadStepCall(platform, refs);
+    const step = { stepId: refs.stepId, ...(refs.itemIndex !== undefined ? { index: refs.itemIndex } : {}) };
+    await runs.stepStarted(refs.runId, {
+      ...step,
+      tool: call.tool,
+      server: `${call.server.name}@${call.server.version}`,
+      arguments: call.arguments,
+    });
+    const active = this.executions.get(refs.runId);
+    try {
+      const { runtime } = await materializeRuntime(call.runtime, call.server.name, platform.secrets);
+      const pool = this.pools.forRun(refs.runId);
+      const connection = await pool.get(`${call.server.name}@${call.server.version}`, runtime);
+      const result = await connection.callTool(call.tool, call.arguments, { timeoutMs: call.timeoutSeconds * 1000 });
+      const output = normaliseToolResult(result, call.tool);
+      const kept = await runs.stepEnded(refs.runId, step, { status: "SUCCEEDED", output });
+      return {
+        status: "SUCCEEDED",
+        output: kept.outputBlob ? { blob: kept.outputBlob, text: output.text.slice(0, 1024) } : output,
+      };
+    } catch (error) {
+      const name = isMcpFailure(error)
+        ? error.errorName
+        : (error as Error).name === "MissingSecretError"
+          ? "Mcp.ServerError"
+          : "Mcp.ServerError";
+      const cause = error instanceof Error ? error.message : String(error);
+      const cancelled = active?.cancelled === true;
+      if (active?.abandoned) throw new TaskFailure(name, cause.slice(0, 2000));
+      await runs.stepEnded(refs.runId, step, {
+        status: cancelled ? "CANCELLED" : "FAILED",
+        error: { error: cancelled ? "Run.Cancelled" : name, cause: cause.slice(0, 2000) },
+      });
+      throw new TaskFailure(name, cause.slice(0, 2000));
+    }
+  }
+
+  async stop(run: { runId: string }, _cause: string): Promise<void> {
+    const active = this.executions.get(run.runId);
+    if (!active) return;
+    active.cancelled = true;
+    active.abort();
+    await this.pools.closeRun(run.runId);
+    await active.done;
+  }
+
+  async events(run: { runId: string }): Promise<ExecutionEvent[]> {
+    return (await new Runs(this.platform!).events(run.runId)) as unknown as ExecutionEvent[];
+  }
+
+  /** Marks runs left RUNNING by a platform that stopped: nothing can still be executing them. */
+  async recover(): Promise<number> {
+    const runs = new Runs(this.platform!);
+    let count = 0;
+    for (const run of await runs.running()) {
+      if (this.executions.has(run.id)) continue;
+      const ended = await runs.finish(run.id, {
+        status: "FAILED",
+        error: { error: "Platform.Stopped", cause: "the embedded platform stopped while this run was in progress" },
+      });
+      if (!ended) continue;
+      count++;
+      const { definition } = await new Workflows(this.platform!).versionForRun(run.workflow, run.version);
+      await runs.settleSteps(
+        run.id,
+        definition.steps.map((s) => ({ stepId: s.id, tool: s.tool, server: `${s.server.name}@${s.server.version}` })),
+        "FAILED",
+      );
+    }
+    return count;
+  }
+
+  /** Abandons every execution (shutdown): their runs stay RUNNING until recover() on the next start. */
+  async shutdown(): Promise<void> {
+    const active = [...this.executions.values()];
+    for (const execution of active) {
+      execution.abandoned = true;
+      execution.abort();
+    }
+    await this.pools.closeAll();
+    await Promise.all(active.map((execution) => execution.done));
+  }
+
+  get cwd(): string {
+    return this.options.cwd;
+  }
+}

@@ -1,0 +1,145 @@
+// The MCD area's contract: /v1/mcds and everything under it.
+import { z } from "zod";
+import { route } from "../http/route.js";
+import {
+  McdDiff,
+  McdDiffQuery,
+  McdDocument,
+  McdListQuery,
+  McdSlug,
+  McdSummary,
+  McdVersionMeta,
+  McdWriteBody,
+  References,
+} from "../mcds/schema.js";
+
+const SlugParams = z.object({ slug: McdSlug }).strict();
+const VersionParams = z
+  .object({ slug: McdSlug, version: z.coerce.number().int().min(1, "must be a version number, 1 or more") })
+  .strict();
+/** 5 MiB of Markdown plus JSON escaping and metadata, up to API Gateway's own 10 MB payload limit. The service
+ * still refuses bodies over 5 MiB of UTF-8 itself. */
+const MAX_WRITE_BYTES = 10 * 1024 * 1024;
+const IF_MATCH = [
+  { name: "If-Match", required: true, description: 'The version this edit is based on, e.g. `3` or `"3"`' },
+];
+
+export const mcdRoutes = {
+  createMcd: route({
+    method: "POST",
+    path: "/v1/mcds",
+    role: "editor",
+    action: "mcds.create",
+    summary: "Create an MCD (version 1); 409 if the slug is taken",
+    tags: ["mcds"],
+    body: McdWriteBody,
+    bodyTypes: ["json", "text"],
+    maxBodyBytes: MAX_WRITE_BYTES,
+    success: 201,
+    response: McdDocument,
+  }),
+  listMcds: route({
+    method: "GET",
+    path: "/v1/mcds",
+    role: "viewer",
+    action: "mcds.list",
+    summary: "MCDs by slug, latest version metadata (no bodies); filter by tag",
+    tags: ["mcds"],
+    query: McdListQuery,
+    success: 200,
+    response: z.object({ items: z.array(McdSummary), nextCursor: z.string().optional() }),
+  }),
+  getMcd: route({
+    method: "GET",
+    path: "/v1/mcds/{slug}",
+    role: "viewer",
+    action: "mcds.get",
+    summary: "The latest version of an MCD, with its body; ETag is the version",
+    tags: ["mcds"],
+    params: SlugParams,
+    success: 200,
+    response: McdDocument,
+  }),
+  updateMcd: route({
+    method: "PUT",
+    path: "/v1/mcds/{slug}",
+    role: "editor",
+    action: "mcds.update",
+    summary: "Save the next version; If-Match must name the current version (412 if stale, 428 if missing)",
+    tags: ["mcds"],
+    params: SlugParams,
+    body: McdWriteBody,
+    bodyTypes: ["json", "text"],
+    maxBodyBytes: MAX_WRITE_BYTES,
+    headers: IF_MATCH,
+    success: 200,
+    response: McdDocument,
+  }),
+  deleteMcd: route({
+    method: "DELETE",
+    path: "/v1/mcds/{slug}",
+    role: "admin",
+    action: "mcds.delete",
+    summary: "Delete an MCD and its whole history",
+    tags: ["mcds"],
+    params: SlugParams,
+    success: 204,
+  }),
+  listMcdVersions: route({
+    method: "GET",
+    path: "/v1/mcds/{slug}/versions",
+    role: "viewer",
+    action: "mcds.versions",
+    summary: "Every version's metadata, newest first",
+    tags: ["mcds"],
+    params: SlugParams,
+    success: 200,
+    response: z.object({ versions: z.array(McdVersionMeta) }),
+  }),
+  getMcdVersion: route({
+    method: "GET",
+    path: "/v1/mcds/{slug}/versions/{version}",
+    role: "viewer",
+    action: "mcds.version",
+    summary: "One version, with its body",
+    tags: ["mcds"],
+    params: VersionParams,
+    success: 200,
+    response: McdDocument,
+  }),
+  diffMcd: route({
+    method: "GET",
+    path: "/v1/mcds/{slug}/diff",
+    role: "viewer",
+    action: "mcds.diff",
+    summary: "Unified diff of two versions' bodies (JSON; `diff` holds the text/x-diff)",
+    tags: ["mcds"],
+    params: SlugParams,
+    query: McdDiffQuery,
+    success: 200,
+    response: McdDiff,
+  }),
+  renderMcd: route({
+    method: "GET",
+    path: "/v1/mcds/{slug}/html",
+    role: "viewer",
+    action: "mcds.html",
+    summary: "The latest version rendered to sanitized HTML",
+    tags: ["mcds"],
+    params: SlugParams,
+    success: 200,
+    response: z.string(),
+    responseType: "text/html",
+  }),
+  mcdReferences: route({
+    method: "GET",
+    path: "/v1/mcds/{slug}/references",
+    role: "viewer",
+    action: "mcds.references",
+    summary: "MCDs and workflows that link to this MCD",
+    tags: ["mcds"],
+    params: SlugParams,
+    success: 200,
+    response: References,
+  }),
+};

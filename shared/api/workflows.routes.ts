@@ -1,0 +1,138 @@
+// The workflows area's contract: definitions, versions, compiled ASL, validation and starting runs.
+import { z } from "zod";
+import { route } from "../http/route.js";
+import { RunRecord } from "../runs/schema.js";
+import { WorkflowDefinition, WorkflowName } from "../workflows/definition.js";
+import { WorkflowSummary, WorkflowVersionRecord } from "../workflows/service.js";
+
+const NameParams = z.object({ name: WorkflowName }).strict();
+const VersionParams = z
+  .object({ name: WorkflowName, n: z.coerce.number().int().min(1, "must be a version number (1, 2, ...)") })
+  .strict();
+/** Definitions arrive as JSON or YAML; the body is parsed by the route and validated by the service. */
+const DefinitionBody = z.unknown().meta({
+  description: "a workflow definition (JSON or YAML)",
+  override: z.toJSONSchema(WorkflowDefinition, { io: "input", unrepresentable: "any" }) as Record<string, unknown>,
+});
+
+export const workflowRoutes = {
+  createWorkflow: route({
+    method: "POST",
+    path: "/v1/workflows",
+    role: "editor",
+    action: "workflows.create",
+    summary: "Save version 1 of a new workflow (JSON or YAML); server versions are pinned on save",
+    tags: ["workflows"],
+    body: DefinitionBody,
+    bodyTypes: ["json", "yaml"],
+    success: 201,
+    response: WorkflowVersionRecord,
+  }),
+  validateWorkflow: route({
+    method: "POST",
+    path: "/v1/workflows/validate",
+    role: "viewer",
+    action: "workflows.validate",
+    summary: "Check a definition without saving it; answers the pinned definition and the ASL it compiles to",
+    tags: ["workflows"],
+    body: DefinitionBody,
+    bodyTypes: ["json", "yaml"],
+    success: 200,
+    response: z.object({ valid: z.literal(true), definition: WorkflowDefinition, asl: z.record(z.string(), z.unknown()) }),
+  }),
+  listWorkflows: route({
+    method: "GET",
+    path: "/v1/workflows",
+    role: "viewer",
+    action: "workflows.list",
+    summary: "Workflows, with their latest version",
+    tags: ["workflows"],
+    query: z
+      .object({ limit: z.coerce.number().int().min(1).max(100).default(50), cursor: z.string().max(2000).optional() })
+      .strict(),
+    success: 200,
+    response: z.object({ workflows: z.array(WorkflowSummary), nextCursor: z.string().optional() }),
+  }),
+  getWorkflow: route({
+    method: "GET",
+    path: "/v1/workflows/{name}",
+    role: "viewer",
+    action: "workflows.get",
+    summary: "The latest version of a workflow",
+    tags: ["workflows"],
+    params: NameParams,
+    success: 200,
+    response: WorkflowVersionRecord,
+  }),
+  updateWorkflow: route({
+    method: "PUT",
+    path: "/v1/workflows/{name}",
+    role: "editor",
+    action: "workflows.update",
+    summary: "Save the next version of a workflow",
+    tags: ["workflows"],
+    params: NameParams,
+    body: DefinitionBody,
+    bodyTypes: ["json", "yaml"],
+    success: 200,
+    response: WorkflowVersionRecord,
+  }),
+  deleteWorkflow: route({
+    method: "DELETE",
+    path: "/v1/workflows/{name}",
+    role: "admin",
+    action: "workflows.delete",
+    summary: "Delete a workflow (its runs stay readable)",
+    tags: ["workflows"],
+    params: NameParams,
+    success: 204,
+  }),
+  listWorkflowVersions: route({
+    method: "GET",
+    path: "/v1/workflows/{name}/versions",
+    role: "viewer",
+    action: "workflows.versions",
+    summary: "Every version of a workflow, newest first",
+    tags: ["workflows"],
+    params: NameParams,
+    success: 200,
+    response: z.object({ versions: z.array(WorkflowVersionRecord) }),
+  }),
+  getWorkflowVersion: route({
+    method: "GET",
+    path: "/v1/workflows/{name}/versions/{n}",
+    role: "viewer",
+    action: "workflows.version",
+    summary: "One version of a workflow",
+    tags: ["workflows"],
+    params: VersionParams,
+    success: 200,
+    response: WorkflowVersionRecord,
+  }),
+  getWorkflowAsl: route({
+    method: "GET",
+    path: "/v1/workflows/{name}/versions/{n}/asl",
+    role: "viewer",
+    action: "workflows.asl",
+    summary: "The Step Functions definition (ASL, JSONPath) a version compiles to",
+    tags: ["workflows"],
+    params: VersionParams,
+    success: 200,
+    response: z.record(z.string(), z.unknown()),
+  }),
+  startRun: route({
+    method: "POST",
+    path: "/v1/workflows/{name}/runs",
+    role: "operator",
+    action: "runs.start",
+    summary: "Start a run; repeat with the same Idempotency-Key to get the same run",
+    tags: ["runs"],
+    params: NameParams,
+    body: z
+      .object({ input: z.unknown().optional(), version: z.number().int().min(1).optional() })
+      .strict(),
+    headers: [{ name: "idempotency-key", description: "returns the run this key started, instead of a new one" }],
+    success: 202,
+    response: RunRecord,
+  }),
+};

@@ -1,0 +1,21 @@
+// Where compiled workflows run: Step Functions on AWS, aws-local-stepfunctions in the embedded platform.
+export interface ExecutionEvent {
+  id: number;
+  timestamp: string;
+  type: string;
+  stateName?: string;
+  detail?: Record<string, unknown>;
+}
+
+export interface Orchestrator {
+  /** Called when a workflow version is saved: creates or updates its state machine. */
+  deploy(workflow: { name: string; version: number; aslJson: string }): Promise<{ stateMachineArn?: string }>;
+  /** Starts an execution named after the run id; resolves once it has started, not when it ends. */
+  start(run: { runId: string; workflow: string; version: number; aslJson: string; input: unknown }): Promise<{
+    executionArn: string;
+    consoleUrl?: string;
+  }>;
+  /** Stops the execution and whatever it runs (processes, tasks). */
+  stop(run: { runId: string; executionArn: string }, cause: string): Promise<void>;
+  events(run: { runId: string; executionArn: string }): Promise<ExecutionEvent[]>;
+}

@@ -1,0 +1,492 @@
+// Run and step records. A run is one item collection (`RUN#<id>`): the run item, one item per step call (per item
+// for for_each steps) and, locally, the execution's events. Step items are written by whoever runs the step.
+import { randomUUID } from "node:crypto";
+import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { ConflictError, NotFoundError } from "../errors.js";
+import type { Platform } from "../platform.js";
+import { decodeCursor, encodeCursor, isConditionalCheckFailed } from "../store/table.js";
+import type { RunError, RunRecord, RunStatus, StepItemRecord, StepRecord, StepStatus } from "./schema.js";
+
+/** Values larger than this are kept in the blob store; the table item keeps a reference. */
+export const INLINE_VALUE_BYTES = 64 * 1024;
+
+const runKey = (id: string) => `RUN#${id}`;
+const stepSk = (stepId: string, index?: number) =>
+  index === undefined ? `STEP#${stepId}` : `STEP#${stepId}#ITEM#${String(index).padStart(6, "0")}`;
+
+interface RunItem {
+  pk: string;
+  sk: "RUN";
+  gsi1pk: "RUNS";
+  gsi1sk: string;
+  id: string;
+  workflow: string;
+  version: number;
+  status: RunStatus;
+  input?: unknown;
+  inputBlob?: { key: string; bytes: number };
+  output?: unknown;
+  outputBlob?: { key: string; bytes: number };
+  error?: RunError;
+  startedAt: string;
+  endedAt?: string;
+  startedBy: string;
+  executionArn?: string;
+  consoleUrl?: string;
+}
+
+interface StepItem {
+  pk: string;
+  sk: string;
+  stepId: string;
+  index?: number;
+  tool: string;
+  server: string;
+  status: StepStatus;
+  attempts: number;
+  startedAt?: string;
+  endedAt?: string;
+  arguments?: unknown;
+  output?: unknown;
+  outputBlob?: { key: string; bytes: number };
+  error?: RunError;
+}
+
+export function newRunId(): string {
+  // Step Functions execution names allow 80 characters of [A-Za-z0-9-_]; a time prefix keeps them sortable.
+  return `${Date.now().toString(36)}-${randomUUID()}`;
+}
+
+export class Runs {
+  constructor(private readonly platform: Platform) {}
+
+  private get table() {
+    return this.platform.table;
+  }
+
+  /** Stores `value` inline or, when large, as a blob; returns the attributes to put on the item. */
+  private async keep(value: unknown, key: string, field: string): Promise<Record<string, unknown>> {
+    if (value === undefined) return {};
+    const json = JSON.stringify(value);
+    const bytes = Buffer.byteLength(json);
+    if (bytes <= INLINE_VALUE_BYTES) return { [field]: value };
+    await this.platform.blobs.put(key, json, "application/json");
+    return { [`${field}Blob`]: { key, bytes } };
+  }
+
+  async create(run: { id: string; workflow: string; version: number; input: unknown; startedBy: string }): Promise<void> {
+    const startedAt = new Date().toISOString();
+    const item = {
+      pk: runKey(run.id),
+      sk: "RUN",
+      gsi1pk: "RUNS",
+      gsi1sk: `${startedAt}#${run.id}`,
+      id: run.id,
+      workflow: run.workflow,
+      version: run.version,
+      status: "RUNNING",
+      startedAt,
+      startedBy: run.startedBy,
+      ...(await this.keep(run.input, `runs/${run.id}/input.json`, "input")),
+    };
+    await this.table.doc.send(
+      new PutCommand({ TableName: this.table.name, Item: item, ConditionExpression: "attribute_not_exists(pk)" }),
+    );
+  }
+
+  /** Remembers which run an idempotency key started; the first caller wins, later callers get its run id. */
+  async claimIdempotencyKey(workflow: string, key: string, runId: string): Promise<string> {
+    try {
+      await this.table.doc.send(
+        new PutCommand({
+          TableName: this.table.name,
+          Item: { pk: `IDEMPOTENCY#${workflow}#${key}`, sk: "KEY", runId, createdAt: new Date().toISOString() },
+          ConditionExpression: "attribute_not_exists(pk)",
+        }),
+      );
+      return runId;
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      const existing = await this.table.doc.send(
+        new GetCommand({ TableName: this.table.name, Key: { pk: `IDEMPOTENCY#${workflow}#${key}`, sk: "KEY" }, ConsistentRead: true }),
+      );
+      return String(existing.Item?.runId);
+    }
+  }
+
+  async setExecution(id: string, executionArn: string, consoleUrl?: string): Promise<void> {
+    await this.table.doc.send(
+      new UpdateCommand({
+        TableName: this.table.name,
+        Key: { pk: runKey(id), sk: "RUN" },
+        UpdateExpression: consoleUrl ? "SET executionArn = :arn, consoleUrl = :url" : "SET executionArn = :arn",
+        ExpressionAttributeValues: { ":arn": executionArn, ...(consoleUrl ? { ":url": consoleUrl } : {}) },
+      }),
+    );
+  }
+
+  /** Moves a RUNNING run to its end state; a run that already ended keeps its first end (cancel vs finish race). */
+  async finish(id: string, end: { status: Exclude<RunStatus, "RUNNING">; output?: unknown; error?: RunError }): Promise<boolean> {
+    const kept = await this.keep(end.output, `runs/${id}/output.json`, "output");
+    const sets = ["#status = :status", "endedAt = :at"];
+    const values: Record<string, unknown> = { ":status": end.status, ":at": new Date().toISOString(), ":running": "RUNNING" };
+    const names: Record<string, string> = { "#status": "status" };
+    for (const [field, value] of Object.entries({ ...kept, ...(end.error ? { error: end.error } : {}) })) {
+      // `output` and `error` are DynamoDB reserved words: always go through attribute names.
+      names[`#${field}`] = field;
+      sets.push(`#${field} = :${field}`);
+      values[`:${field}`] = value;
+    }
+    try {
+      await this.table.doc.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: { pk: runKey(id), sk: "RUN" },
+          UpdateExpression: `SET ${sets.join(", ")}`,
+          ConditionExpression: "#status = :running",
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  private async getRunItem(id: string): Promise<RunItem> {
+    const result = await this.table.doc.send(
+      new GetCommand({ TableName: this.table.name, Key: { pk: runKey(id), sk: "RUN" }, ConsistentRead: true }),
+    );
+    if (!result.Item) throw new NotFoundError(`No run with id ${id}.`);
+    return result.Item as RunItem;
+  }
+
+  private async loadValue(inline: unknown, blob: { key: string } | undefined): Promise<unknown> {
+    if (!blob) return inline;
+    const bytes = await this.platform.blobs.get(blob.key);
+    return bytes ? JSON.parse(Buffer.from(bytes).toString("utf8")) : undefined;
+  }
+
+  async stepItems(id: string): Promise<StepItem[]> {
+    const items: StepItem[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.table.doc.send(
+        new QueryCommand({
+          TableName: this.table.name,
+          KeyConditionExpression: "pk = :pk AND begins_with(sk, :step)",
+          ExpressionAttributeValues: { ":pk": runKey(id), ":step": "STEP#" },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...((page.Items ?? []) as StepItem[]));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  /** The run as a summary (no steps) or with every step record; large values stay references unless `resolve`. */
+  async get(id: string, options: { steps?: boolean; resolveInput?: boolean } = {}): Promise<RunRecord> {
+    const item = await this.getRunItem(id);
+    const record: RunRecord = {
+      id: item.id,
+      workflow: item.workflow,
+      version: item.version,
+      status: item.status,
+      input: options.resolveInput || !item.inputBlob ? await this.loadValue(item.input, item.inputBlob) : { blob: item.inputBlob },
+      ...(item.output !== undefined ? { output: item.output } : {}),
+      ...(item.outputBlob ? { output: { blob: item.outputBlob } } : {}),
+      ...(item.error ? { error: item.error } : {}),
+      startedAt: item.startedAt,
+      ...(item.endedAt ? { endedAt: item.endedAt } : {}),
+      startedBy: item.startedBy,
+      ...(item.executionArn ? { executionArn: item.executionArn } : {}),
+      ...(item.consoleUrl ? { consoleUrl: item.consoleUrl } : {}),
+    };
+    if (options.steps) record.steps = groupSteps(await this.stepItems(id));
+    return record;
+  }
+
+  async list(filter: { workflow?: string; status?: RunStatus; limit: number; cursor?: string }) {
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = { ":pk": "RUNS" };
+    const conditions: string[] = [];
+    if (filter.workflow) {
+      conditions.push("workflow = :workflow");
+      values[":workflow"] = filter.workflow;
+    }
+    if (filter.status) {
+      conditions.push("#status = :status");
+      names["#status"] = "status";
+      values[":status"] = filter.status;
+    }
+    const runs: RunRecord[] = [];
+    let start = decodeCursor(filter.cursor);
+    // A filter applies after the page is read, so keep reading until the page is full or the index ends.
+    do {
+      const page = await this.table.doc.send(
+        new QueryCommand({
+          TableName: this.table.name,
+          IndexName: "gsi1",
+          KeyConditionExpression: "gsi1pk = :pk",
+          ...(conditions.length > 0 ? { FilterExpression: conditions.join(" AND ") } : {}),
+          ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
+          ExpressionAttributeValues: values,
+          ScanIndexForward: false,
+          Limit: filter.limit - runs.length,
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of (page.Items ?? []) as RunItem[]) {
+        runs.push({
+          id: item.id,
+          workflow: item.workflow,
+          version: item.version,
+          status: item.status,
+          input: item.inputBlob ? { blob: item.inputBlob } : item.input,
+          ...(item.error ? { error: item.error } : {}),
+          startedAt: item.startedAt,
+          ...(item.endedAt ? { endedAt: item.endedAt } : {}),
+          startedBy: item.startedBy,
+        });
+      }
+      start = page.LastEvaluatedKey;
+    } while (start && runs.length < filter.limit);
+    return { runs, nextCursor: encodeCursor(start) };
+  }
+
+  async inputOf(id: string): Promise<unknown> {
+    const item = await this.getRunItem(id);
+    return this.loadValue(item.input, item.inputBlob);
+  }
+
+  /** Outputs of every finished step so far, as a template context sees them. */
+  async stepResults(id: string): Promise<Record<string, { status: "SUCCEEDED" | "FAILED" | "SKIPPED"; output?: unknown; error?: unknown }>> {
+    const results: Record<string, { status: "SUCCEEDED" | "FAILED" | "SKIPPED"; output?: unknown; error?: unknown }> = {};
+    for (const step of groupSteps(await this.stepItems(id))) {
+      if (step.status !== "SUCCEEDED" && step.status !== "FAILED") continue;
+      if (step.items) {
+        const outputs = await Promise.all(step.items.map((item) => this.loadValue(item.output, item.outputBlob)));
+        results[step.stepId] = { status: step.status, output: outputs };
+      } else {
+        results[step.stepId] = {
+          status: step.status,
+          output: await this.loadValue(step.output, step.outputBlob),
+          ...(step.error ? { error: step.error } : {}),
+        };
+      }
+    }
+    return results;
+  }
+
+  async stepStarted(run: string, step: { stepId: string; index?: number; tool: string; server: string; arguments: unknown }) {
+    const now = new Date().toISOString();
+    const kept = await this.keep(step.arguments, `runs/${run}/steps/${step.stepId}${step.index === undefined ? "" : `.${step.index}`}.args.json`, "arguments");
+    await this.table.doc.send(
+      new UpdateCommand({
+        TableName: this.table.name,
+        Key: { pk: runKey(run), sk: stepSk(step.stepId, step.index) },
+        UpdateExpression:
+          "SET stepId = :id, tool = :tool, #server = :server, #status = :running, startedAt = if_not_exists(startedAt, :now)" +
+          `${step.index === undefined ? "" : ", #index = :index"}${"arguments" in kept ? ", arguments = :args" : ", argumentsBlob = :args"}` +
+          " REMOVE #error ADD attempts :one",
+        ExpressionAttributeNames: {
+          "#server": "server",
+          "#status": "status",
+          "#error": "error",
+          ...(step.index === undefined ? {} : { "#index": "index" }),
+        },
+        ExpressionAttributeValues: {
+          ":id": step.stepId,
+          ":tool": step.tool,
+          ":server": step.server,
+          ":running": "RUNNING",
+          ":now": now,
+          ":one": 1,
+          ":args": kept.arguments ?? kept.argumentsBlob ?? null,
+          ...(step.index === undefined ? {} : { ":index": step.index }),
+        },
+      }),
+    );
+  }
+
+  async stepEnded(
+    run: string,
+    step: { stepId: string; index?: number },
+    end: { status: "SUCCEEDED"; output: unknown } | { status: "FAILED" | "CANCELLED"; error: RunError },
+  ): Promise<{ outputBlob?: { key: string; bytes: number } }> {
+    const kept =
+      end.status === "SUCCEEDED"
+        ? await this.keep(end.output, `runs/${run}/steps/${step.stepId}${step.index === undefined ? "" : `.${step.index}`}.json`, "output")
+        : { error: end.error };
+    const sets = ["#status = :status", "endedAt = :at"];
+    const values: Record<string, unknown> = { ":status": end.status, ":at": new Date().toISOString() };
+    const names: Record<string, string> = { "#status": "status" };
+    for (const [field, value] of Object.entries(kept)) {
+      names[`#${field}`] = field;
+      sets.push(`#${field} = :${field}`);
+      values[`:${field}`] = value;
+    }
+    await this.table.doc.send(
+      new UpdateCommand({
+        TableName: this.table.name,
+        Key: { pk: runKey(run), sk: stepSk(step.stepId, step.index) },
+        UpdateExpression: `SET ${sets.join(", ")}`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
+    );
+    return "outputBlob" in kept ? { outputBlob: kept.outputBlob as { key: string; bytes: number } } : {};
+  }
+
+  /** Steps that never produced a record get one, so a finished run names every step of its workflow. */
+  async settleSteps(run: string, steps: { stepId: string; tool: string; server: string }[], runStatus: RunStatus) {
+    const existing = groupSteps(await this.stepItems(run));
+    const known = new Set(existing.map((s) => s.stepId));
+    const now = new Date().toISOString();
+    const writes: Record<string, unknown>[] = [];
+    for (const step of steps) {
+      if (known.has(step.stepId)) continue;
+      writes.push({
+        pk: runKey(run),
+        sk: stepSk(step.stepId),
+        ...step,
+        status: runStatus === "SUCCEEDED" ? "SKIPPED" : "NOT_RUN",
+        attempts: 0,
+        endedAt: now,
+      });
+    }
+    for (const step of existing) {
+      if (step.status !== "RUNNING" && step.status !== "PENDING") continue;
+      const status: StepStatus = runStatus === "CANCELLED" ? "CANCELLED" : "FAILED";
+      for (const index of step.items ? step.items.filter((i) => i.status === "RUNNING").map((i) => i.index) : [undefined]) {
+        await this.stepEnded(run, { stepId: step.stepId, ...(index === undefined ? {} : { index }) }, {
+          status: status === "CANCELLED" ? "CANCELLED" : "FAILED",
+          error: { error: runStatus === "CANCELLED" ? "Run.Cancelled" : "Run.Interrupted", cause: `the run ended ${runStatus}` },
+        });
+      }
+    }
+    for (let i = 0; i < writes.length; i += 25) {
+      await this.table.doc.send(
+        new BatchWriteCommand({
+          RequestItems: { [this.table.name]: writes.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) },
+        }),
+      );
+    }
+  }
+
+  async appendEvents(run: string, events: { id: number; timestamp: string; type: string; stateName?: string; detail?: Record<string, unknown> }[]) {
+    for (let i = 0; i < events.length; i += 25) {
+      await this.table.doc.send(
+        new BatchWriteCommand({
+          RequestItems: {
+            [this.table.name]: events.slice(i, i + 25).map((event) => ({
+              PutRequest: { Item: { pk: runKey(run), sk: `EVENT#${String(event.id).padStart(8, "0")}`, ...event } },
+            })),
+          },
+        }),
+      );
+    }
+  }
+
+  async events(run: string) {
+    const events: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.table.doc.send(
+        new QueryCommand({
+          TableName: this.table.name,
+          KeyConditionExpression: "pk = :pk AND begins_with(sk, :e)",
+          ExpressionAttributeValues: { ":pk": runKey(run), ":e": "EVENT#" },
+          ExclusiveStartKey: start,
+        }),
+      );
+      events.push(...(page.Items ?? []).map(({ pk: _pk, sk: _sk, ...event }) => event));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return events;
+  }
+
+  /** Runs still marked RUNNING: after a restart of the embedded platform none of them can still be running. */
+  async running(): Promise<RunRecord[]> {
+    const found: RunRecord[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.list({ status: "RUNNING", limit: 100, cursor });
+      found.push(...page.runs);
+      cursor = page.nextCursor;
+    } while (cursor);
+    return found;
+  }
+
+  async requireRunning(id: string): Promise<RunRecord> {
+    const run = await this.get(id);
+    if (run.status !== "RUNNING") throw new ConflictError(`Run ${id} already ended ${run.status}.`);
+    return run;
+  }
+}
+
+/** Folds per-item step items into one record per step. */
+export function groupSteps(items: StepItem[]): StepRecord[] {
+  const steps = new Map<string, StepRecord>();
+  const sorted = [...items].sort((a, b) => a.sk.localeCompare(b.sk));
+  for (const item of sorted) {
+    if (item.index === undefined) {
+      steps.set(item.stepId, {
+        stepId: item.stepId,
+        tool: item.tool,
+        server: item.server,
+        status: item.status,
+        attempts: item.attempts ?? 0,
+        ...(item.startedAt ? { startedAt: item.startedAt } : {}),
+        ...(item.endedAt ? { endedAt: item.endedAt } : {}),
+        ...(item.arguments !== undefined ? { arguments: item.arguments } : {}),
+        ...(item.output !== undefined ? { output: item.output } : {}),
+        ...(item.outputBlob ? { outputBlob: item.outputBlob } : {}),
+        ...(item.error ? { error: item.error } : {}),
+      });
+      continue;
+    }
+    const step = steps.get(item.stepId) ?? {
+      stepId: item.stepId,
+      tool: item.tool,
+      server: item.server,
+      status: "RUNNING" as StepStatus,
+      attempts: 0,
+      items: [] as StepItemRecord[],
+    };
+    step.items ??= [];
+    step.items.push({
+      index: item.index,
+      status: item.status,
+      attempts: item.attempts ?? 0,
+      ...(item.startedAt ? { startedAt: item.startedAt } : {}),
+      ...(item.endedAt ? { endedAt: item.endedAt } : {}),
+      ...(item.arguments !== undefined ? { arguments: item.arguments } : {}),
+      ...(item.output !== undefined ? { output: item.output } : {}),
+      ...(item.outputBlob ? { outputBlob: item.outputBlob } : {}),
+      ...(item.error ? { error: item.error } : {}),
+    });
+    steps.set(item.stepId, step);
+  }
+  for (const step of steps.values()) {
+    if (!step.items) continue;
+    const statuses = step.items.map((i) => i.status);
+    step.attempts = step.items.reduce((sum, i) => sum + i.attempts, 0);
+    step.status = statuses.includes("RUNNING")
+      ? "RUNNING"
+      : statuses.includes("FAILED")
+        ? "FAILED"
+        : statuses.includes("CANCELLED")
+          ? "CANCELLED"
+          : "SUCCEEDED";
+    const starts = step.items.map((i) => i.startedAt).filter(Boolean).sort();
+    const ends = step.items.map((i) => i.endedAt).filter(Boolean).sort();
+    if (starts[0]) step.startedAt = starts[0];
+    if (step.status !== "RUNNING" && ends.at(-1)) step.endedAt = ends.at(-1);
+  }
+  return [...steps.values()];
+}

@@ -1,0 +1,140 @@
+// The AWS task launcher: one Fargate task definition per server version (family `taskFamily(name, version)`),
+// which the compiled `ecs:runTask.waitForTaskToken` states start. Secrets are ECS `secrets` references to
+// Secrets Manager; no secret value is ever part of a task definition.
+import {
+  type ContainerDefinition,
+  type ECSClient,
+  type KeyValuePair,
+  RegisterTaskDefinitionCommand,
+  type Secret,
+} from "@aws-sdk/client-ecs";
+import { UnprocessableError } from "../errors.js";
+import type { Runtime, ServerVersionRecord } from "../registry/schema.js";
+import { taskFamily } from "../workflows/service.js";
+import { fargateSize } from "./fargate-size.js";
+import { runsInContainer, type TaskLauncher } from "./port.js";
+
+export interface EcsTaskLauncherOptions {
+  client: ECSClient;
+  /** The runner image (the step runner; stdio server images are built FROM it). */
+  runnerImage: string;
+  taskRoleArn: string;
+  executionRoleArn: string;
+  /** awslogs group every container logs to; the stream prefix is the task family. */
+  logGroup: string;
+  region: string;
+  /** `<secretsPrefix><server name>/<key>` is the Secrets Manager secret a `{secret: key}` reference names. */
+  secretsPrefix: string;
+  /** Must match ExecutionTarget.runnerContainerName: the compiled RunTask overrides this container's env. */
+  runnerContainerName?: string;
+  /** What the runner itself needs (table, blob bucket...), added to the runner container's environment. */
+  runnerEnvironment?: Record<string, string>;
+}
+
+export const SERVER_CONTAINER = "server";
+
+/** The ECS shape of a runtime's env: literals as `environment`, `{secret}` references as `secrets` (valueFrom). */
+export function containerEnv(
+  runtime: Runtime,
+  server: string,
+  secretsPrefix: string,
+): { environment: KeyValuePair[]; secrets: Secret[] } {
+  const environment: KeyValuePair[] = [];
+  const secrets: Secret[] = [];
+  for (const [name, value] of Object.entries(runtime.env ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
+    if (typeof value === "string") environment.push({ name, value });
+    else secrets.push({ name, valueFrom: `${secretsPrefix}${server}/${value.secret}` });
+  }
+  return { environment, secrets };
+}
+
+/** The task definition for one version, as RegisterTaskDefinition takes it; pure, so it is tested without AWS. */
+export function taskDefinitionFor(record: ServerVersionRecord, options: Omit<EcsTaskLauncherOptions, "client">) {
+  const runtime = record.runtime;
+  const { name, version } = record.server;
+  if (!runsInContainer(runtime)) {
+    throw new UnprocessableError(`${name}@${version} is called over HTTP and runs in no container.`);
+  }
+  const family = taskFamily(name, version);
+  const { cpu, memory } = fargateSize(runtime);
+  const runnerName = options.runnerContainerName ?? "runner";
+  const logConfiguration = {
+    logDriver: "awslogs" as const,
+    options: {
+      "awslogs-group": options.logGroup,
+      "awslogs-region": options.region,
+      "awslogs-stream-prefix": family,
+    },
+  };
+  const runnerBase = Object.entries(options.runnerEnvironment ?? {}).map(([k, v]) => ({ name: k, value: v }));
+  const { environment, secrets } = containerEnv(runtime, name, options.secretsPrefix);
+  const containers: ContainerDefinition[] = [];
+
+  if (runtime.image && runtime.port) {
+    // The server serves Streamable HTTP in its own container; awsvpc tasks share localhost, so the runner
+    // reaches it there. The server's env (and secrets) belong to the server container only.
+    containers.push({
+      name: SERVER_CONTAINER,
+      image: runtime.image,
+      essential: true,
+      portMappings: [{ containerPort: runtime.port, protocol: "tcp" }],
+      environment,
+      secrets,
+      logConfiguration,
+    });
+    containers.push({
+      name: runnerName,
+      image: options.runnerImage,
+      essential: true,
+      dependsOn: [{ containerName: SERVER_CONTAINER, condition: "START" }],
+      environment: [...runnerBase, { name: "MCPFLOW_SERVER_URL", value: `http://localhost:${runtime.port}/mcp` }],
+      logConfiguration,
+    });
+  } else {
+    // stdio cannot cross containers: the runner starts the server as its child, in the same container. An image
+    // built FROM the runner base may set MCPFLOW_SERVER_COMMAND itself (ENV), so a missing command is left out.
+    const serverEnvKeys = [...environment.map((e) => e.name), ...secrets.map((s) => s.name!)];
+    containers.push({
+      name: runnerName,
+      image: runtime.image ?? options.runnerImage,
+      essential: true,
+      environment: [
+        ...runnerBase,
+        ...environment,
+        ...(runtime.command ? [{ name: "MCPFLOW_SERVER_COMMAND", value: runtime.command }] : []),
+        { name: "MCPFLOW_SERVER_ARGS", value: JSON.stringify(runtime.args ?? []) },
+        { name: "MCPFLOW_SERVER_ENV_KEYS", value: JSON.stringify(serverEnvKeys) },
+      ],
+      secrets,
+      logConfiguration,
+    });
+  }
+
+  return {
+    family,
+    requiresCompatibilities: ["FARGATE" as const],
+    networkMode: "awsvpc" as const,
+    cpu: String(cpu),
+    memory: String(memory),
+    taskRoleArn: options.taskRoleArn,
+    executionRoleArn: options.executionRoleArn,
+    runtimePlatform: { operatingSystemFamily: "LINUX" as const, cpuArchitecture: "X86_64" as const },
+    containerDefinitions: containers,
+    tags: [
+      { key: "mcpflow:server", value: name },
+      { key: "mcpflow:version", value: version },
+    ],
+  };
+}
+
+export function createEcsTaskLauncher(options: EcsTaskLauncherOptions): TaskLauncher {
+  const { client, ...rest } = options;
+  return {
+    async register(record) {
+      if (!runsInContainer(record.runtime)) return {};
+      const registered = await client.send(new RegisterTaskDefinitionCommand(taskDefinitionFor(record, rest)));
+      const arn = registered.taskDefinition?.taskDefinitionArn;
+      return arn ? { taskDefinitionArn: arn } : {};
+    },
+  };
+}

@@ -1,0 +1,210 @@
+// The workflow definition document (JSON or YAML): steps that call MCP tools, wired by depends_on and references.
+// Every type here is inferred from these schemas; statemachines/compile.ts turns a parsed definition into ASL.
+import { parse as parseYaml, YAMLParseError } from "yaml";
+import { z } from "zod";
+import { BadRequestError, type FieldIssue, ValidationError } from "../errors.js";
+import { ServerName, ServerVersionString } from "../registry/schema.js";
+
+export const WorkflowName = z
+  .string()
+  .regex(
+    /^[a-z0-9][a-z0-9-]{0,62}$/,
+    "must be 1-63 lowercase letters, digits or `-`, starting with a letter or digit",
+  );
+
+export const StepId = z
+  .string()
+  .regex(/^[a-zA-Z][a-zA-Z0-9_]{0,39}$/, "must be 1-40 letters, digits or `_`, starting with a letter");
+
+/** Any JSON value; references (`{{ ... }}`) live inside its strings. */
+export const JsonValue: z.ZodType<unknown> = z.json();
+
+/**
+ * A server is `{name, version?}`, `"name"` or `"name@version"`. The caller pins the version when the workflow is
+ * saved; the compiler refuses an unpinned one.
+ */
+export const StepServer = z
+  .union([
+    z.strictObject({ name: ServerName, version: ServerVersionString.optional() }),
+    z.string().transform((value, ctx) => {
+      const at = value.lastIndexOf("@");
+      const name = at > 0 ? value.slice(0, at) : value;
+      const version = at > 0 ? value.slice(at + 1) : undefined;
+      const parsedName = ServerName.safeParse(name);
+      if (!parsedName.success) {
+        ctx.addIssue({
+          code: "custom",
+          message: `server name ${parsedName.error.issues[0]?.message ?? "is invalid"}`,
+        });
+        return z.NEVER;
+      }
+      if (version !== undefined) {
+        const parsedVersion = ServerVersionString.safeParse(version);
+        if (!parsedVersion.success) {
+          ctx.addIssue({
+            code: "custom",
+            message: `server version ${parsedVersion.error.issues[0]?.message ?? "is invalid"}`,
+          });
+          return z.NEVER;
+        }
+      }
+      return version === undefined ? { name } : { name, version };
+    }),
+  ])
+  .transform((server): { name: string; version?: string } =>
+    server.version === undefined ? { name: server.name } : { name: server.name, version: server.version },
+  );
+
+const ConditionScalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+const ConditionOrdered = z.union([z.string(), z.number()]);
+const COMPARISON_OPERATORS = ["equals", "not_equals", "gt", "gte", "lt", "lte", "exists", "truthy"] as const;
+
+/** One test on one referenced value; exactly one operator. */
+export const ComparisonCondition = z
+  .strictObject({
+    path: z.string().min(1, "must be a reference such as `{{ steps.fetch.output.json.ok }}`"),
+    equals: ConditionScalar.optional(),
+    not_equals: ConditionScalar.optional(),
+    gt: ConditionOrdered.optional(),
+    gte: ConditionOrdered.optional(),
+    lt: ConditionOrdered.optional(),
+    lte: ConditionOrdered.optional(),
+    exists: z.boolean().optional(),
+    truthy: z.boolean().optional(),
+  })
+  .refine((c) => COMPARISON_OPERATORS.filter((op) => c[op] !== undefined).length === 1, {
+    message: `must have exactly one of ${COMPARISON_OPERATORS.join(", ")}`,
+  });
+
+export const Condition = z.union([
+  ComparisonCondition,
+  z.strictObject({
+    get all() {
+      return z.array(Condition).min(1);
+    },
+  }),
+  z.strictObject({
+    get any() {
+      return z.array(Condition).min(1);
+    },
+  }),
+  z.strictObject({
+    get not() {
+      return Condition;
+    },
+  }),
+]);
+
+export const ForEach = z.strictObject({
+  items: z.string().min(1, "must be a reference to an array, such as `{{ steps.list.output.json.items }}`"),
+  max_concurrency: z.number().int().min(0).max(1000).optional(),
+});
+
+export const StepRetry = z.strictObject({
+  max_attempts: z.number().int().min(1).max(10),
+  interval_seconds: z.number().int().min(1).max(3600).default(1),
+  backoff_rate: z.number().min(1).max(10).default(2),
+});
+
+export const Step = z.strictObject({
+  id: StepId,
+  description: z.string().max(1000).optional(),
+  server: StepServer,
+  tool: z.string().min(1).max(128),
+  arguments: z.record(z.string(), JsonValue).default({}),
+  depends_on: z.array(z.string()).default([]),
+  when: Condition.optional(),
+  for_each: ForEach.optional(),
+  retry: StepRetry.optional(),
+  // At least 2 s: a Task's HeartbeatSeconds must be smaller than its TimeoutSeconds.
+  timeout_seconds: z.number().int().min(2).max(86_400).default(300),
+  on_error: z.enum(["fail", "continue"]).default("fail"),
+});
+
+export const WorkflowDefinition = z.strictObject({
+  name: WorkflowName,
+  description: z.string().max(4000).optional(),
+  /** A JSON Schema for the run input. */
+  input: z.record(z.string(), z.unknown()).optional(),
+  steps: z.array(Step).min(1, "must have at least one step"),
+  /** What a run returns: literal JSON with references; by default every leaf step's output, keyed by step id. */
+  output: JsonValue.optional(),
+});
+
+export type WorkflowDefinition = z.infer<typeof WorkflowDefinition>;
+export type WorkflowDefinitionInput = z.input<typeof WorkflowDefinition>;
+export type Step = z.infer<typeof Step>;
+export type StepServer = z.infer<typeof StepServer>;
+export type Condition = z.infer<typeof Condition>;
+export type ComparisonCondition = z.infer<typeof ComparisonCondition>;
+export type ForEach = z.infer<typeof ForEach>;
+export type StepRetry = z.infer<typeof StepRetry>;
+
+/** `steps[2].depends_on[0]`: the field naming the brief uses for workflow documents. */
+export function fieldPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const segment of path) {
+    if (typeof segment === "number") out += `[${segment}]`;
+    else out += out === "" ? String(segment) : `.${String(segment)}`;
+  }
+  return out;
+}
+
+function issuesFrom(error: z.ZodError): FieldIssue[] {
+  return error.issues.map((issue) => {
+    if (issue.code === "unrecognized_keys") {
+      return {
+        field: fieldPath(issue.path) || "workflow",
+        rule: `unknown field(s): ${issue.keys.join(", ")}`,
+      };
+    }
+    if (issue.code === "invalid_union" && issue.errors.length > 0) {
+      // Report the branch that got furthest, so `when: {path, equal: 1}` names `equal`, not "invalid input".
+      const best = [...issue.errors].sort((a, b) => deepest(b) - deepest(a))[0]?.[0];
+      if (best) {
+        const rule =
+          best.code === "unrecognized_keys" ? `unknown field(s): ${best.keys.join(", ")}` : best.message;
+        return { field: fieldPath([...issue.path, ...best.path]) || "workflow", rule };
+      }
+    }
+    return { field: fieldPath(issue.path) || "workflow", rule: issue.message };
+  });
+}
+
+function deepest(issues: readonly z.core.$ZodIssue[]): number {
+  return Math.max(
+    0,
+    ...issues.map((issue) => issue.path.length + (issue.code === "unrecognized_keys" ? 0.5 : 0)),
+  );
+}
+
+/** Validates an already-decoded document. Throws ValidationError naming every failing field. */
+export function parseWorkflow(document: unknown): WorkflowDefinition {
+  const parsed = WorkflowDefinition.safeParse(document);
+  if (!parsed.success) {
+    const issues = issuesFrom(parsed.error);
+    const names = [...new Set(issues.map((issue) => issue.field))].slice(0, 5).join(", ");
+    throw new ValidationError(`Invalid workflow: ${names}.`, { issues });
+  }
+  return parsed.data;
+}
+
+/**
+ * Decodes a workflow from JSON or YAML text. JSON when the content type says so; otherwise YAML, which also
+ * reads JSON. Throws BadRequestError on a syntax error and ValidationError on a schema error.
+ */
+export function parseWorkflowText(text: string, contentType?: string): WorkflowDefinition {
+  const json = contentType !== undefined && /\bjson\b/i.test(contentType);
+  let document: unknown;
+  try {
+    document = json ? JSON.parse(text) : parseYaml(text, { prettyErrors: false, uniqueKeys: true });
+  } catch (error) {
+    const detail =
+      error instanceof YAMLParseError || error instanceof SyntaxError ? error.message : "unreadable";
+    throw new BadRequestError(`Workflow is not valid ${json ? "JSON" : "YAML"}: ${detail}`, {
+      cause: error,
+      issues: [{ field: "body", rule: `must be valid ${json ? "JSON" : "YAML"}` }],
+    });
+  }
+  return parseWorkflow(document);
+}

@@ -1,0 +1,437 @@
+// Saved workflows: numbered, immutable versions with server versions pinned and the compiled ASL kept beside
+// them; a head item per workflow names the latest. Concurrent saves race on a conditional put of the next number.
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { z } from "zod";
+import { type CompileOptions, compileWorkflow } from "../../statemachines/compile.js";
+import { ConflictError, type FieldIssue, NotFoundError, UnprocessableError } from "../errors.js";
+import type { Caller } from "../identity/roles.js";
+import type { Platform } from "../platform.js";
+import type { ServerVersionRecord } from "../registry/schema.js";
+import { Registry } from "../registry/service.js";
+import { getProbe } from "../registry/tools.js";
+import { decodeCursor, encodeCursor, isConditionalCheckFailed } from "../store/table.js";
+import { WorkflowDefinition } from "./definition.js";
+import { serverKey, type ToolCatalog, validateWorkflow } from "./validate.js";
+
+/** ASL larger than this goes to the blob store: a DynamoDB item holds at most 400 KB. */
+const INLINE_ASL_BYTES = 300 * 1024;
+
+export const WorkflowVersionRecord = z.object({
+  name: z.string(),
+  version: z.number().int(),
+  definition: WorkflowDefinition,
+  aslBytes: z.number().int(),
+  savedAt: z.string(),
+  savedBy: z.string(),
+  stateMachineArn: z.string().optional(),
+  isLatest: z.boolean(),
+});
+export type WorkflowVersionRecord = z.infer<typeof WorkflowVersionRecord>;
+
+export const WorkflowSummary = z.object({
+  name: z.string(),
+  description: z.string().optional(),
+  latestVersion: z.number().int(),
+  steps: z.number().int(),
+  updatedAt: z.string(),
+});
+export type WorkflowSummary = z.infer<typeof WorkflowSummary>;
+
+interface VersionItem {
+  pk: string;
+  sk: string;
+  name: string;
+  version: number;
+  definition: WorkflowDefinition;
+  asl?: string;
+  aslBlob?: string;
+  aslBytes: number;
+  savedAt: string;
+  savedBy: string;
+  stateMachineArn?: string;
+}
+
+interface HeadItem {
+  pk: string;
+  sk: "HEAD";
+  gsi1pk: "WORKFLOWS";
+  gsi1sk: string;
+  name: string;
+  description?: string;
+  latestVersion: number;
+  steps: number;
+  updatedAt: string;
+  deleted?: boolean;
+  /** Server names this workflow's latest version pins, for reference lookups. */
+  servers: string[];
+}
+
+const workflowKey = (name: string) => `WORKFLOW#${name}`;
+const versionKey = (version: number) => `V#${String(version).padStart(6, "0")}`;
+
+/** The Fargate task definition family a server version runs as; the task launcher registers it on publish. */
+export function taskFamily(name: string, version: string): string {
+  return `mcpflow-${name.replace(/[^A-Za-z0-9-]/g, "-")}-${version.replace(/[^A-Za-z0-9-]/g, "-")}`.slice(
+    0,
+    255,
+  );
+}
+
+function toRecord(item: VersionItem, latest: number): WorkflowVersionRecord {
+  return {
+    name: item.name,
+    version: item.version,
+    definition: item.definition,
+    aslBytes: item.aslBytes,
+    savedAt: item.savedAt,
+    savedBy: item.savedBy,
+    ...(item.stateMachineArn ? { stateMachineArn: item.stateMachineArn } : {}),
+    isLatest: item.version === latest,
+  };
+}
+
+export interface PreparedWorkflow {
+  definition: WorkflowDefinition;
+  aslJson: string;
+  servers: ServerVersionRecord[];
+}
+
+export class Workflows {
+  private readonly registry: Registry;
+
+  constructor(private readonly platform: Platform) {
+    this.registry = new Registry(platform.table);
+  }
+
+  /** Pins server versions, checks tools and arguments against probes, compiles. Throws 422 naming the step. */
+  async prepare(definition: WorkflowDefinition, version: number): Promise<PreparedWorkflow> {
+    const issues: FieldIssue[] = validateWorkflow(definition);
+    const pinned: WorkflowDefinition = {
+      ...definition,
+      steps: definition.steps.map((step) => ({ ...step })),
+    };
+    const servers = new Map<string, ServerVersionRecord>();
+    for (const [index, step] of pinned.steps.entries()) {
+      const field = `steps[${index}].server`;
+      try {
+        const record = step.server.version
+          ? await this.registry.getVersion(step.server.name, step.server.version)
+          : await this.registry.getLatest(step.server.name);
+        if (record.status === "deleted") {
+          issues.push({ field, rule: `${step.server.name}@${record.server.version} is deleted` });
+          continue;
+        }
+        if (!record.runtime) {
+          issues.push({
+            field,
+            rule: `${step.server.name}@${record.server.version} has no runtime mcpflow can start`,
+          });
+          continue;
+        }
+        step.server = { name: step.server.name, version: record.server.version };
+        servers.set(serverKey(step.server), record);
+      } catch (error) {
+        if (!(error instanceof NotFoundError)) throw error;
+        issues.push({
+          field,
+          rule: step.server.version
+            ? `no version ${step.server.version} of server ${step.server.name}`
+            : `no server named ${step.server.name}`,
+        });
+      }
+    }
+    if (issues.length > 0) throw new UnprocessableError("The workflow does not fit together.", { issues });
+
+    const tools: ToolCatalog = {};
+    for (const [key, record] of servers) {
+      const probe = await getProbe(this.platform.table, record.server.name, record.server.version);
+      tools[key] = probe
+        ? Object.fromEntries(probe.tools.map((tool) => [tool.name, tool.inputSchema]))
+        : null;
+    }
+    const toolIssues = validateWorkflow(pinned, { tools });
+    if (toolIssues.length > 0)
+      throw new UnprocessableError("The workflow does not fit its servers.", { issues: toolIssues });
+
+    const options: CompileOptions = {
+      servers: Object.fromEntries(
+        [...servers].map(([key, record]) => [
+          key,
+          record.runtime?.transport === "streamable-http" && record.runtime.url && !record.runtime.image
+            ? { mode: "remote" as const }
+            : { mode: "ecs" as const, taskDefinition: taskFamily(record.server.name, record.server.version) },
+        ]),
+      ),
+      target: this.platform.target,
+      workflowVersion: version,
+    };
+    const { json } = compileWorkflow(pinned, options);
+    return { definition: pinned, aslJson: json, servers: [...servers.values()] };
+  }
+
+  async create(definition: WorkflowDefinition, caller: Caller): Promise<WorkflowVersionRecord> {
+    const head = await this.getHead(definition.name);
+    if (head && !head.deleted) {
+      throw new ConflictError(
+        `A workflow named ${definition.name} exists; PUT /v1/workflows/${definition.name} saves a new version.`,
+        {
+          issues: [{ field: "name", rule: "must not be the name of an existing workflow" }],
+        },
+      );
+    }
+    return this.save(definition, caller, head?.latestVersion ?? 0);
+  }
+
+  async update(name: string, definition: WorkflowDefinition, caller: Caller): Promise<WorkflowVersionRecord> {
+    if (definition.name !== name) {
+      throw new UnprocessableError("The body names another workflow.", {
+        issues: [{ field: "name", rule: `must be ${name}, the workflow in the path` }],
+      });
+    }
+    const head = await this.getHead(name);
+    if (!head || head.deleted)
+      throw new NotFoundError(`No workflow named ${name}; POST /v1/workflows creates it.`);
+    return this.save(definition, caller, head.latestVersion);
+  }
+
+  private async save(
+    definition: WorkflowDefinition,
+    caller: Caller,
+    previous: number,
+  ): Promise<WorkflowVersionRecord> {
+    const version = previous + 1;
+    const prepared = await this.prepare(definition, version);
+    const at = new Date().toISOString();
+    const aslBytes = Buffer.byteLength(prepared.aslJson);
+    const item: VersionItem = {
+      pk: workflowKey(definition.name),
+      sk: versionKey(version),
+      name: definition.name,
+      version,
+      definition: prepared.definition,
+      aslBytes,
+      savedAt: at,
+      savedBy: caller.id,
+    };
+    if (aslBytes > INLINE_ASL_BYTES) {
+      item.aslBlob = `workflows/${definition.name}/${version}.asl.json`;
+      await this.platform.blobs.put(item.aslBlob, prepared.aslJson, "application/json");
+    } else {
+      item.asl = prepared.aslJson;
+    }
+    try {
+      await this.platform.table.doc.send(
+        new PutCommand({
+          TableName: this.platform.table.name,
+          Item: item,
+          ConditionExpression: "attribute_not_exists(pk)",
+        }),
+      );
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) {
+        throw new ConflictError(
+          `Version ${version} of ${definition.name} was saved by someone else meanwhile; fetch it and retry.`,
+          {
+            cause: error,
+          },
+        );
+      }
+      throw error;
+    }
+    const deployed = await this.platform.orchestrator.deploy({
+      name: definition.name,
+      version,
+      aslJson: prepared.aslJson,
+    });
+    if (deployed.stateMachineArn) {
+      item.stateMachineArn = deployed.stateMachineArn;
+      await this.platform.table.doc.send(
+        new UpdateCommand({
+          TableName: this.platform.table.name,
+          Key: { pk: item.pk, sk: item.sk },
+          UpdateExpression: "SET stateMachineArn = :arn",
+          ExpressionAttributeValues: { ":arn": deployed.stateMachineArn },
+        }),
+      );
+    }
+    const head: HeadItem = {
+      pk: workflowKey(definition.name),
+      sk: "HEAD",
+      gsi1pk: "WORKFLOWS",
+      gsi1sk: definition.name,
+      name: definition.name,
+      ...(definition.description ? { description: definition.description } : {}),
+      latestVersion: version,
+      steps: definition.steps.length,
+      updatedAt: at,
+      servers: [...new Set(prepared.servers.map((s) => s.server.name))].sort(),
+    };
+    // The version number was won by the conditional put above, so the head only ever moves forward.
+    await this.platform.table.doc
+      .send(
+        new PutCommand({
+          TableName: this.platform.table.name,
+          Item: head,
+          ConditionExpression: "attribute_not_exists(pk) OR latestVersion < :v",
+          ExpressionAttributeValues: { ":v": version },
+        }),
+      )
+      .catch((error: unknown) => {
+        if (!isConditionalCheckFailed(error)) throw error;
+      });
+    return toRecord(item, version);
+  }
+
+  private async getHead(name: string): Promise<HeadItem | undefined> {
+    const result = await this.platform.table.doc.send(
+      new GetCommand({
+        TableName: this.platform.table.name,
+        Key: { pk: workflowKey(name), sk: "HEAD" },
+        ConsistentRead: true,
+      }),
+    );
+    return result.Item as HeadItem | undefined;
+  }
+
+  private async requireHead(name: string): Promise<HeadItem> {
+    const head = await this.getHead(name);
+    if (!head || head.deleted) throw new NotFoundError(`No workflow named ${name}.`);
+    return head;
+  }
+
+  async get(name: string, version?: number): Promise<WorkflowVersionRecord> {
+    const head = await this.requireHead(name);
+    const item = await this.getVersionItem(name, version ?? head.latestVersion);
+    return toRecord(item, head.latestVersion);
+  }
+
+  private async getVersionItem(name: string, version: number): Promise<VersionItem> {
+    const result = await this.platform.table.doc.send(
+      new GetCommand({
+        TableName: this.platform.table.name,
+        Key: { pk: workflowKey(name), sk: versionKey(version) },
+      }),
+    );
+    if (!result.Item) throw new NotFoundError(`No version ${version} of workflow ${name}.`);
+    return result.Item as VersionItem;
+  }
+
+  async asl(name: string, version: number): Promise<string> {
+    await this.requireHead(name);
+    const item = await this.getVersionItem(name, version);
+    if (item.asl) return item.asl;
+    const blob = item.aslBlob ? await this.platform.blobs.get(item.aslBlob) : undefined;
+    if (!blob)
+      throw new NotFoundError(
+        `The state machine of ${name} version ${version} is missing from the blob store.`,
+      );
+    return Buffer.from(blob).toString("utf8");
+  }
+
+  /** The version a run uses, even if the workflow was deleted since the run started. */
+  async versionForRun(
+    name: string,
+    version: number,
+  ): Promise<{ definition: WorkflowDefinition; aslJson: string }> {
+    const item = await this.getVersionItem(name, version);
+    const aslJson =
+      item.asl ?? Buffer.from((await this.platform.blobs.get(item.aslBlob ?? "")) ?? []).toString("utf8");
+    return { definition: item.definition, aslJson };
+  }
+
+  async latestVersion(name: string): Promise<number> {
+    return (await this.requireHead(name)).latestVersion;
+  }
+
+  async versions(name: string): Promise<WorkflowVersionRecord[]> {
+    const head = await this.requireHead(name);
+    const result = await this.platform.table.doc.send(
+      new QueryCommand({
+        TableName: this.platform.table.name,
+        KeyConditionExpression: "pk = :pk AND begins_with(sk, :v)",
+        ExpressionAttributeValues: { ":pk": workflowKey(name), ":v": "V#" },
+        ScanIndexForward: false,
+      }),
+    );
+    return ((result.Items ?? []) as VersionItem[]).map((item) => toRecord(item, head.latestVersion));
+  }
+
+  async list(page: {
+    limit: number;
+    cursor?: string;
+  }): Promise<{ workflows: WorkflowSummary[]; nextCursor?: string }> {
+    const result = await this.platform.table.doc.send(
+      new QueryCommand({
+        TableName: this.platform.table.name,
+        IndexName: "gsi1",
+        KeyConditionExpression: "gsi1pk = :pk",
+        FilterExpression: "attribute_not_exists(deleted) OR deleted = :false",
+        ExpressionAttributeValues: { ":pk": "WORKFLOWS", ":false": false },
+        Limit: page.limit,
+        ExclusiveStartKey: decodeCursor(page.cursor),
+      }),
+    );
+    const workflows = ((result.Items ?? []) as HeadItem[]).map((head) => ({
+      name: head.name,
+      ...(head.description ? { description: head.description } : {}),
+      latestVersion: head.latestVersion,
+      steps: head.steps,
+      updatedAt: head.updatedAt,
+    }));
+    return { workflows, nextCursor: encodeCursor(result.LastEvaluatedKey) };
+  }
+
+  /** Every live workflow head; for reference checks and the search index rebuild. */
+  async heads(): Promise<HeadItem[]> {
+    const heads: HeadItem[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.platform.table.doc.send(
+        new QueryCommand({
+          TableName: this.platform.table.name,
+          IndexName: "gsi1",
+          KeyConditionExpression: "gsi1pk = :pk",
+          ExpressionAttributeValues: { ":pk": "WORKFLOWS" },
+          ExclusiveStartKey: start,
+        }),
+      );
+      heads.push(...((page.Items ?? []) as HeadItem[]).filter((head) => !head.deleted));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return heads;
+  }
+
+  /** Workflows whose saved versions pin `server@version` (any version of theirs, not just the latest). */
+  async pinning(server: string, version: string): Promise<string[]> {
+    const names: string[] = [];
+    for (const head of await this.heads()) {
+      if (!head.servers.includes(server)) continue;
+      const versions = await this.versions(head.name);
+      if (
+        versions.some((v) =>
+          v.definition.steps.some((s) => s.server.name === server && s.server.version === version),
+        )
+      ) {
+        names.push(head.name);
+      }
+    }
+    return names;
+  }
+
+  async remove(name: string): Promise<void> {
+    try {
+      await this.platform.table.doc.send(
+        new UpdateCommand({
+          TableName: this.platform.table.name,
+          Key: { pk: workflowKey(name), sk: "HEAD" },
+          UpdateExpression: "SET deleted = :true",
+          ConditionExpression: "attribute_exists(pk) AND (attribute_not_exists(deleted) OR deleted = :false)",
+          ExpressionAttributeValues: { ":true": true, ":false": false },
+        }),
+      );
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) throw new NotFoundError(`No workflow named ${name}.`);
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,715 @@
+// Compiles a workflow definition into an AWS Step Functions state machine (ASL, JSONPath query language).
+// Pure: no I/O, no clock, no randomness; the same definition and options give byte-identical JSON.
+//
+// State contract (what every state reads and writes):
+//   execution input  { "input": <run input>, "runId": "<id>" }
+//   state            { "input", "runId", "steps": { "<id>": StepRecord } }
+//   StepRecord       { "status": "SUCCEEDED", "output": <runner output> }
+//                  | { "status": "SKIPPED", "output": null }                       (when was false)
+//                  | { "status": "FAILED", "output": null, "error": {Error, Cause} } (on_error: continue)
+//   for_each step    output is the array of per-item outputs, in item order.
+//
+// References the compiler itself expresses in ASL (the `output` template, `when.path`, `for_each.items`):
+//   `{{ input... }}` and `{{ steps.<id>... }}` with `.name` (letters, digits, `_`, `-`) and `[n]` segments, mapped
+//   to `$.input...` / `$.steps.<id>...`. A whole-value reference keeps its JSON type; a reference inside a longer
+//   string becomes `States.Format`, which on AWS only accepts strings, numbers, booleans and null (not objects or
+//   arrays). In arrays, reference strings may sit only beside literals and other reference strings
+//   (`States.Array`), not beside objects. Step `arguments` are never put in the state machine: the runner loads
+//   them, resolves them with resolveTemplate and so accepts every reference, whatever the size of the data.
+import { z } from "zod";
+import { type FieldIssue, UnprocessableError } from "../shared/errors.js";
+import type { Condition, Step, WorkflowDefinition } from "../shared/workflows/definition.js";
+import { stepGraph } from "../shared/workflows/graph.js";
+import {
+  isWholeReference,
+  listReferences,
+  type PathSegment,
+  parseSingleReference,
+  parseTemplateString,
+  type Reference,
+  TemplateReferenceError,
+} from "../shared/workflows/references.js";
+import { serverKey, validateWorkflow } from "../shared/workflows/validate.js";
+
+export const CompileOptions = z.object({
+  /** How each pinned `name@version` runs: in its own Fargate task, or through the remote invoker Lambda. */
+  servers: z.record(
+    z.string(),
+    z.object({ mode: z.enum(["ecs", "remote"]), taskDefinition: z.string().min(1).optional() }),
+  ),
+  target: z.object({
+    clusterArn: z.string().min(1),
+    subnets: z.array(z.string().min(1)),
+    securityGroups: z.array(z.string().min(1)),
+    remoteInvokerArn: z.string().min(1),
+    runnerContainerName: z.string().min(1).default("runner"),
+    /** Public subnets without a NAT gateway need a public IP to pull images; private subnets do not. */
+    assignPublicIp: z.boolean().default(false),
+  }),
+  /** The saved workflow version the runner loads argument templates from. */
+  workflowVersion: z.union([z.string().min(1), z.number().int().nonnegative()]).default("0"),
+});
+export type CompileOptions = z.input<typeof CompileOptions>;
+
+export interface CompiledWorkflow {
+  asl: StateMachine;
+  /** Compact JSON of `asl`: what is deployed and what the 1 MiB limit counts. */
+  json: string;
+}
+
+export type State = Record<string, unknown>;
+export interface StateMachine {
+  Comment: string;
+  QueryLanguage: "JSONPath";
+  StartAt: string;
+  States: Record<string, State>;
+}
+
+/** Step Functions' limit on a state machine definition. */
+export const ASL_MAX_DEFINITION_BYTES = 1_048_576;
+
+/** The Step Functions quotas a compiled definition must fit; empty when it fits. */
+export function aslLimits(json: string): FieldIssue[] {
+  const bytes = utf8Length(json);
+  if (bytes <= ASL_MAX_DEFINITION_BYTES) return [];
+  return [{ field: "steps", rule: `compiled state machine is ${bytes} bytes; Step Functions allows 1 MiB` }];
+}
+
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code <= 0xdbff) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+/** Errors a runner reports with SendTaskFailure; a step's `retry` retries these and Step Functions' own. */
+export const RETRYABLE_ERRORS = [
+  "Mcp.ToolError",
+  "Mcp.ServerError",
+  "States.Timeout",
+  "States.TaskFailed",
+] as const;
+
+export const stateNames = {
+  start: "Start run",
+  output: "Build output",
+  call: (id: string) => `Call ${id}`,
+  forEach: (id: string) => `For each ${id}`,
+  check: (id: string) => `Check ${id}`,
+  skip: (id: string) => `Skip ${id}`,
+  failed: (id: string) => `Record failure ${id}`,
+  parallel: (n: number) => `Parallel ${n}`,
+};
+
+/**
+ * Compiles a validated workflow. Throws UnprocessableError naming the fields when the workflow does not fit
+ * together, uses an unpinned or unknown server version, or compiles to more than Step Functions accepts.
+ */
+export function compileWorkflow(definition: WorkflowDefinition, options: CompileOptions): CompiledWorkflow {
+  const asl = buildStateMachine(definition, options);
+  const json = JSON.stringify(asl);
+  const limits = aslLimits(json);
+  if (limits.length > 0)
+    throw new UnprocessableError("Workflow is too large for Step Functions.", { issues: limits });
+  return { asl, json };
+}
+
+/** The state machine without the size check (for measuring how far a workflow is from the limit). */
+export function buildStateMachine(definition: WorkflowDefinition, options: CompileOptions): StateMachine {
+  const opts = CompileOptions.parse(options);
+  const issues = [...validateWorkflow(definition), ...compileIssues(definition, opts)];
+  if (issues.length > 0) throw new UnprocessableError("Workflow cannot be compiled.", { issues });
+
+  const graph = stepGraph(definition);
+  const order = graph.order!;
+  const steps = new Map(definition.steps.map((step) => [step.id, step]));
+  const plan = planSteps(order, graph.dependsOn);
+  const emitter = new Emitter(definition, opts, steps, numberParallels(plan));
+  const States: Record<string, State> = {};
+  States[stateNames.start] = {
+    Type: "Pass",
+    Comment: "Keeps only what steps need: the run input, the run id and the step records.",
+    Parameters: { "input.$": "$.input", "runId.$": "$.runId", steps: {} },
+    Next: emitter.entry(plan),
+  };
+  emitter.emit(plan, States, stateNames.output);
+  States[stateNames.output] = outputState(definition, order, graph.dependsOn);
+  return {
+    Comment: `mcpflow workflow ${definition.name} version ${opts.workflowVersion}`,
+    QueryLanguage: "JSONPath",
+    StartAt: stateNames.start,
+    States,
+  };
+}
+
+type ParsedOptions = z.output<typeof CompileOptions>;
+
+function compileIssues(definition: WorkflowDefinition, opts: ParsedOptions): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  definition.steps.forEach((step, i) => {
+    const field = `steps[${i}].server`;
+    if (step.server.version === undefined) {
+      issues.push({ field, rule: "version must be pinned before the workflow is compiled" });
+      return;
+    }
+    const runtime = opts.servers[serverKey(step.server)];
+    if (!runtime) issues.push({ field, rule: `no runtime is known for ${serverKey(step.server)}` });
+    else if (runtime.mode === "ecs" && !runtime.taskDefinition) {
+      issues.push({ field, rule: `${serverKey(step.server)} runs on ECS but has no task definition` });
+    }
+  });
+  if (definition.output !== undefined) {
+    try {
+      outputTemplate(definition.output, "output");
+    } catch (error) {
+      if (!(error instanceof OutputTemplateError)) throw error;
+      issues.push({ field: error.field, rule: error.message });
+    }
+  }
+  return issues;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Planning: dependencies → nested sequences and parallel blocks.
+
+export type Plan =
+  | { kind: "step"; id: string }
+  | { kind: "seq"; items: Plan[] }
+  | { kind: "par"; branches: Plan[] };
+
+/**
+ * Series-parallel approximation of the DAG. Steps that share no dependency path run in parallel branches; a
+ * connected group is cut into "before" and "after" where a cut separates it (peeling its sources or its sinks
+ * until it falls apart into independent parts). Where no cut separates it, its sources run first: that waits
+ * longer than needed for some steps but never runs a step before its dependencies, which is the one rule.
+ */
+export function planSteps(order: readonly string[], dependsOn: ReadonlyMap<string, readonly string[]>): Plan {
+  // Integer indexes and typed arrays: this runs once per peeled layer, so its constant factor is the compile time.
+  const n = order.length;
+  const index = new Map(order.map((id, i) => [id, i]));
+  const deps: number[][] = order.map((id) => (dependsOn.get(id) ?? []).map((dep) => index.get(dep)!));
+  const dependents: number[][] = order.map(() => []);
+  deps.forEach((list, i) => {
+    for (const d of list) dependents[d]!.push(i);
+  });
+  const member = new Uint8Array(n);
+  const seen = new Int32Array(n);
+  let epoch = 0;
+  const stack = new Int32Array(n);
+
+  /** Weakly connected parts of `nodes` (ascending = topological), each ascending. */
+  const label = new Int32Array(n);
+  const components = (nodes: readonly number[]): number[][] => {
+    for (const i of nodes) member[i] = 1;
+    epoch++;
+    let count = 0;
+    for (const start of nodes) {
+      if (seen[start] === epoch) continue;
+      let top = 0;
+      stack[top++] = start;
+      seen[start] = epoch;
+      while (top > 0) {
+        const v = stack[--top]!;
+        label[v] = count;
+        const down = deps[v]!;
+        for (let k = 0; k < down.length; k++) {
+          const w = down[k]!;
+          if (member[w] === 1 && seen[w] !== epoch) {
+            seen[w] = epoch;
+            stack[top++] = w;
+          }
+        }
+        const up = dependents[v]!;
+        for (let k = 0; k < up.length; k++) {
+          const w = up[k]!;
+          if (member[w] === 1 && seen[w] !== epoch) {
+            seen[w] = epoch;
+            stack[top++] = w;
+          }
+        }
+      }
+      count++;
+    }
+    for (const i of nodes) member[i] = 0;
+    const parts: number[][] = Array.from({ length: count }, () => []);
+    for (const i of nodes) parts[label[i]!]!.push(i);
+    return parts;
+  };
+
+  const step = (i: number): Plan => ({ kind: "step", id: order[i]! });
+  const par = (branches: Plan[]): Plan => {
+    const flat = branches.flatMap((b) => (b.kind === "par" ? b.branches : [b]));
+    return flat.length === 1 ? flat[0]! : { kind: "par", branches: flat };
+  };
+  const seq = (items: Plan[]): Plan => {
+    const flat = items.flatMap((item) => (item.kind === "seq" ? item.items : [item]));
+    return flat.length === 1 ? flat[0]! : { kind: "seq", items: flat };
+  };
+
+  const plan = (nodes: readonly number[]): Plan => {
+    const head: Plan[] = [];
+    const tail: Plan[] = [];
+    let current = nodes;
+    for (;;) {
+      if (current.length === 1) {
+        head.push(step(current[0]!));
+        break;
+      }
+      const parts = components(current);
+      if (parts.length > 1) {
+        head.push(par(parts.map(plan)));
+        break;
+      }
+      for (const i of current) member[i] = 1;
+      const sources = current.filter((i) => !deps[i]!.some((d) => member[d] === 1));
+      const sinks = current.filter((i) => !dependents[i]!.some((d) => member[d] === 1));
+      for (const i of current) member[i] = 0;
+      const sourceSet = new Set(sources);
+      const afterSources = current.filter((i) => !sourceSet.has(i));
+      if (components(afterSources).length > 1) {
+        head.push(par(sources.map(step)));
+        current = afterSources;
+        continue;
+      }
+      const sinkSet = new Set(sinks);
+      const beforeSinks = current.filter((i) => !sinkSet.has(i));
+      if (components(beforeSinks).length > 1) {
+        tail.unshift(par(sinks.map(step)));
+        current = beforeSinks;
+        continue;
+      }
+      head.push(par(sources.map(step)));
+      current = afterSources;
+    }
+    return seq([...head, ...tail]);
+  };
+
+  return plan(order.map((_, i) => i));
+}
+
+/** Parallel states are numbered in flow order before emission, so every state's successor is named up front. */
+function numberParallels(plan: Plan, numbers = new Map<Plan, number>()): Map<Plan, number> {
+  if (plan.kind === "par") {
+    numbers.set(plan, numbers.size + 1);
+    for (const branch of plan.branches) numberParallels(branch, numbers);
+  } else if (plan.kind === "seq") for (const item of plan.items) numberParallels(item, numbers);
+  return numbers;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Emission: plan → states.
+
+function transition(next: string | undefined): State {
+  return next === undefined ? { End: true } : { Next: next };
+}
+
+function stepPath(id: string): string {
+  return `$.steps${segmentPath([id])}`;
+}
+
+function segmentPath(path: readonly PathSegment[]): string {
+  return path
+    .map((segment) => {
+      if (typeof segment === "number") return `[${segment}]`;
+      return /^[A-Za-z_][A-Za-z0-9_]*$/.test(segment) ? `.${segment}` : `['${segment}']`;
+    })
+    .join("");
+}
+
+/** JSONPath of a reference in the state; `item` has no place in the state and is refused by validation. */
+export function referencePath(reference: Reference): string {
+  if (reference.root === "input") return `$.input${segmentPath(reference.path)}`;
+  if (reference.root === "steps") return `${stepPath(reference.stepId!)}${segmentPath(reference.path)}`;
+  throw new TemplateReferenceError(
+    "`item` cannot be read outside a for_each step's arguments",
+    reference.text,
+  );
+}
+
+class Emitter {
+  constructor(
+    private readonly definition: WorkflowDefinition,
+    private readonly opts: ParsedOptions,
+    private readonly steps: ReadonlyMap<string, Step>,
+    private readonly parallels: ReadonlyMap<Plan, number>,
+  ) {}
+
+  /** The first state a plan runs. */
+  entry(plan: Plan): string {
+    if (plan.kind === "seq") return this.entry(plan.items[0]!);
+    if (plan.kind === "par") return stateNames.parallel(this.parallels.get(plan)!);
+    const step = this.steps.get(plan.id)!;
+    if (step.when) return stateNames.check(step.id);
+    return step.for_each ? stateNames.forEach(step.id) : stateNames.call(step.id);
+  }
+
+  emit(plan: Plan, states: Record<string, State>, next: string | undefined): void {
+    if (plan.kind === "step") {
+      this.emitStep(this.steps.get(plan.id)!, states, next);
+    } else if (plan.kind === "seq") {
+      plan.items.forEach((item, i) => {
+        const following = plan.items[i + 1];
+        this.emit(item, states, following ? this.entry(following) : next);
+      });
+    } else {
+      const name = this.entry(plan);
+      states[name] = {
+        Type: "Parallel",
+        Branches: plan.branches.map((branch) => {
+          const branchStates: Record<string, State> = {};
+          this.emit(branch, branchStates, undefined);
+          return { StartAt: this.entry(branch), States: branchStates };
+        }),
+        // Each branch returns the whole state; keep one copy of input and runId and the union of step records.
+        ResultSelector: {
+          "input.$": "$[0].input",
+          "runId.$": "$[0].runId",
+          "steps.$": mergeSteps(0, plan.branches.length),
+        },
+        ...transition(next),
+      };
+    }
+  }
+
+  private emitStep(step: Step, states: Record<string, State>, next: string | undefined): void {
+    const id = step.id;
+    const core = step.for_each ? stateNames.forEach(id) : stateNames.call(id);
+    if (step.when) {
+      states[stateNames.check(id)] = {
+        Type: "Choice",
+        Choices: [{ ...conditionRule(step.when), Next: core }],
+        Default: stateNames.skip(id),
+      };
+    }
+    const catchers =
+      step.on_error === "continue"
+        ? { Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: stepPath(id), Next: stateNames.failed(id) }] }
+        : {};
+    if (step.for_each) {
+      const inner = this.taskState(step, true);
+      states[core] = {
+        Type: "Map",
+        Comment: `for each item of ${step.for_each.items}`,
+        ItemsPath: referencePath(parseSingleReference(step.for_each.items)),
+        // Only the index travels: the runner resolves the item itself, so large arrays never enter parameters.
+        ItemSelector: { "index.$": "$$.Map.Item.Index", "runId.$": "$.runId" },
+        ...(step.for_each.max_concurrency === undefined
+          ? {}
+          : { MaxConcurrency: step.for_each.max_concurrency }),
+        ItemProcessor: {
+          ProcessorConfig: { Mode: "INLINE" },
+          StartAt: stateNames.call(id),
+          States: { [stateNames.call(id)]: { ...inner, OutputPath: "$.output", End: true } },
+        },
+        ResultSelector: { status: "SUCCEEDED", "output.$": "$" },
+        ResultPath: stepPath(id),
+        ...catchers,
+        ...transition(next),
+      };
+    } else {
+      states[core] = {
+        ...this.taskState(step, false),
+        ResultSelector: { status: "SUCCEEDED", "output.$": "$.output" },
+        ResultPath: stepPath(id),
+        ...catchers,
+        ...transition(next),
+      };
+    }
+    if (step.on_error === "continue") {
+      states[stateNames.failed(id)] = {
+        Type: "Pass",
+        InputPath: stepPath(id),
+        Parameters: { status: "FAILED", output: null, "error.$": "$" },
+        ResultPath: stepPath(id),
+        ...transition(next),
+      };
+    }
+    if (step.when) {
+      states[stateNames.skip(id)] = {
+        Type: "Pass",
+        Result: { status: "SKIPPED", output: null },
+        ResultPath: stepPath(id),
+        ...transition(next),
+      };
+    }
+  }
+
+  private taskState(step: Step, inMap: boolean): State {
+    const key = serverKey(step.server);
+    const runtime = this.opts.servers[key]!;
+    const version = String(this.opts.workflowVersion);
+    const timeout = step.timeout_seconds;
+    // HeartbeatSeconds must stay below TimeoutSeconds. A Fargate task can take a minute or more to pull its image
+    // and start before the runner's first heartbeat, so ECS steps get a longer heartbeat than remote calls.
+    const heartbeat = Math.min(timeout - 1, runtime.mode === "ecs" ? 180 : 60);
+    const retry =
+      step.retry && step.retry.max_attempts > 1
+        ? {
+            Retry: [
+              {
+                ErrorEquals: [...RETRYABLE_ERRORS],
+                IntervalSeconds: step.retry.interval_seconds,
+                BackoffRate: step.retry.backoff_rate,
+                MaxAttempts: step.retry.max_attempts - 1,
+              },
+            ],
+          }
+        : {};
+    const common = {
+      Type: "Task",
+      Comment: `${step.tool} on ${key}`,
+    };
+    const limits = { TimeoutSeconds: timeout, HeartbeatSeconds: heartbeat, ...retry };
+    if (runtime.mode === "remote") {
+      return {
+        ...common,
+        Resource: "arn:aws:states:::lambda:invoke.waitForTaskToken",
+        Parameters: {
+          FunctionName: this.opts.target.remoteInvokerArn,
+          Payload: {
+            "taskToken.$": "$$.Task.Token",
+            "runId.$": "$.runId",
+            stepId: step.id,
+            ...(inMap ? { "itemIndex.$": "$.index" } : {}),
+            workflow: this.definition.name,
+            workflowVersion: version,
+            server: key,
+          },
+        },
+        ...limits,
+      };
+    }
+    const target = this.opts.target;
+    const environment: State[] = [
+      { Name: "MCPFLOW_TASK_TOKEN", "Value.$": "$$.Task.Token" },
+      { Name: "MCPFLOW_RUN_ID", "Value.$": "$.runId" },
+      { Name: "MCPFLOW_STEP_ID", Value: step.id },
+      // ECS environment values are strings.
+      ...(inMap ? [{ Name: "MCPFLOW_ITEM_INDEX", "Value.$": "States.JsonToString($.index)" }] : []),
+      { Name: "MCPFLOW_WORKFLOW", Value: this.definition.name },
+      { Name: "MCPFLOW_WORKFLOW_VERSION", Value: version },
+    ];
+    return {
+      ...common,
+      Resource: "arn:aws:states:::ecs:runTask.waitForTaskToken",
+      Parameters: {
+        Cluster: target.clusterArn,
+        TaskDefinition: runtime.taskDefinition!,
+        LaunchType: "FARGATE",
+        NetworkConfiguration: {
+          AwsvpcConfiguration: {
+            Subnets: target.subnets,
+            SecurityGroups: target.securityGroups,
+            AssignPublicIp: target.assignPublicIp ? "ENABLED" : "DISABLED",
+          },
+        },
+        Overrides: { ContainerOverrides: [{ Name: target.runnerContainerName, Environment: environment }] },
+      },
+      ...limits,
+    };
+  }
+}
+
+/** Balanced, so the intrinsic nests log2(branches) deep rather than once per branch. */
+function mergeSteps(from: number, to: number): string {
+  if (to - from === 1) return `$[${from}].steps`;
+  const mid = from + Math.ceil((to - from) / 2);
+  return `States.JsonMerge(${mergeSteps(from, mid)}, ${mergeSteps(mid, to)}, false)`;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Conditions: `when` → Choice rule. Every comparison first checks that the value is there and has the type
+// compared, so a missing or differently typed value makes the comparison false instead of failing the run.
+
+type Rule = Record<string, unknown>;
+
+export function conditionRule(condition: Condition): Rule {
+  if ("all" in condition) return { And: condition.all.map(conditionRule) };
+  if ("any" in condition) return { Or: condition.any.map(conditionRule) };
+  if ("not" in condition) return { Not: conditionRule(condition.not) };
+  const Variable = referencePath(parseSingleReference(condition.path));
+  const present = { Variable, IsPresent: true };
+  const typed = (
+    value: string | number | boolean | null,
+    op: "Equals" | "GreaterThan" | "GreaterThanEquals" | "LessThan" | "LessThanEquals",
+  ): Rule => {
+    if (value === null) return { And: [present, { Variable, IsNull: true }] };
+    if (typeof value === "string")
+      return { And: [present, { Variable, IsString: true }, { Variable, [`String${op}`]: value }] };
+    if (typeof value === "number")
+      return { And: [present, { Variable, IsNumeric: true }, { Variable, [`Numeric${op}`]: value }] };
+    return { And: [present, { Variable, IsBoolean: true }, { Variable, BooleanEquals: value }] };
+  };
+  if (condition.equals !== undefined) return typed(condition.equals, "Equals");
+  if (condition.not_equals !== undefined) return { Not: typed(condition.not_equals, "Equals") };
+  if (condition.gt !== undefined) return typed(condition.gt, "GreaterThan");
+  if (condition.gte !== undefined) return typed(condition.gte, "GreaterThanEquals");
+  if (condition.lt !== undefined) return typed(condition.lt, "LessThan");
+  if (condition.lte !== undefined) return typed(condition.lte, "LessThanEquals");
+  // `Is*: false` is written as `Not` of `Is*: true`: the same on AWS, and the local interpreter only honours `true`.
+  if (condition.exists !== undefined) return condition.exists ? present : { Not: present };
+  // Truthy as in JavaScript: present and not null, false, 0 or "".
+  const truthy = {
+    And: [
+      present,
+      { Not: { Variable, IsNull: true } },
+      {
+        Not: {
+          And: [
+            { Variable, IsBoolean: true },
+            { Variable, BooleanEquals: false },
+          ],
+        },
+      },
+      {
+        Not: {
+          And: [
+            { Variable, IsNumeric: true },
+            { Variable, NumericEquals: 0 },
+          ],
+        },
+      },
+      {
+        Not: {
+          And: [
+            { Variable, IsString: true },
+            { Variable, StringEquals: "" },
+          ],
+        },
+      },
+    ],
+  };
+  return condition.truthy ? truthy : { Not: truthy };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The run's output.
+
+class OutputTemplateError extends Error {
+  constructor(
+    message: string,
+    readonly field: string,
+  ) {
+    super(message);
+  }
+}
+
+type Compiled =
+  | { kind: "literal"; value: unknown }
+  | { kind: "path"; expr: string }
+  | { kind: "template"; value: unknown };
+
+/** Quotes a string for an intrinsic function argument: `'`, `{`, `}` and `\` are escaped with `\`. */
+function intrinsicString(value: string): string {
+  return `'${value.replace(/[\\'{}]/g, (c) => `\\${c}`)}'`;
+}
+
+function intrinsicArgument(value: unknown, field: string): string {
+  if (typeof value === "string") return intrinsicString(value);
+  if (value === null || typeof value === "number" || typeof value === "boolean") return JSON.stringify(value);
+  throw new OutputTemplateError(
+    "objects cannot sit beside references in an array; wrap them in an object",
+    field,
+  );
+}
+
+function outputTemplate(value: unknown, field: string): Compiled {
+  if (typeof value === "string") {
+    if (!value.includes("{{")) return { kind: "literal", value };
+    if (listReferences(value).length === 0) return { kind: "literal", value };
+    let parts: ReturnType<typeof parseTemplateString>;
+    try {
+      parts = parseTemplateString(value);
+    } catch (error) {
+      throw new OutputTemplateError((error as Error).message, field);
+    }
+    const toPath = (reference: Reference) => {
+      try {
+        return referencePath(reference);
+      } catch (error) {
+        throw new OutputTemplateError((error as Error).message, field);
+      }
+    };
+    if (isWholeReference(value)) {
+      const [only] = parts;
+      if (only && "reference" in only) return { kind: "path", expr: toPath(only.reference) };
+    }
+    let format = "";
+    const args: string[] = [];
+    for (const part of parts) {
+      if ("literal" in part) format += part.literal.replace(/[\\'{}]/g, (c) => `\\${c}`);
+      else {
+        format += "{}";
+        args.push(toPath(part.reference));
+      }
+    }
+    return { kind: "path", expr: `States.Format('${format}', ${args.join(", ")})` };
+  }
+  if (Array.isArray(value)) {
+    const items = value.map((item, i) => outputTemplate(item, `${field}[${i}]`));
+    if (items.every((item) => item.kind === "literal")) return { kind: "literal", value };
+    if (
+      items.every((item) => item.kind !== "template" && (item.kind === "path" || !isContainer(item.value)))
+    ) {
+      const args = items.map((item, i) =>
+        item.kind === "path" ? item.expr : intrinsicArgument(value[i], `${field}[${i}]`),
+      );
+      return { kind: "path", expr: `States.Array(${args.join(", ")})` };
+    }
+    const values: unknown[] = [];
+    for (const item of items) {
+      if (item.kind === "path") {
+        throw new OutputTemplateError(
+          "an array that holds objects cannot also hold reference strings; wrap each reference in an object",
+          field,
+        );
+      }
+      values.push(item.value);
+    }
+    return { kind: "template", value: values };
+  }
+  if (value !== null && typeof value === "object") {
+    const template: Record<string, unknown> = {};
+    let literal = true;
+    for (const [key, child] of Object.entries(value)) {
+      if (key.endsWith(".$")) throw new OutputTemplateError("keys must not end with `.$`", `${field}.${key}`);
+      const compiled = outputTemplate(child, `${field}.${key}`);
+      if (compiled.kind === "path") template[`${key}.$`] = compiled.expr;
+      else template[key] = compiled.value;
+      if (compiled.kind !== "literal") literal = false;
+    }
+    return literal ? { kind: "literal", value } : { kind: "template", value: template };
+  }
+  return { kind: "literal", value };
+}
+
+function isContainer(value: unknown): boolean {
+  return value !== null && typeof value === "object";
+}
+
+function outputState(
+  definition: WorkflowDefinition,
+  order: readonly string[],
+  dependsOn: ReadonlyMap<string, readonly string[]>,
+): State {
+  let template = definition.output;
+  if (template === undefined) {
+    const hasDependents = new Set(order.flatMap((id) => dependsOn.get(id) ?? []));
+    const leaves = definition.steps.map((step) => step.id).filter((id) => !hasDependents.has(id));
+    template = Object.fromEntries(leaves.map((id) => [id, `{{ steps.${id}.output }}`]));
+  }
+  const compiled = outputTemplate(template, "output");
+  if (compiled.kind !== "path" && isContainer(compiled.value) && !Array.isArray(compiled.value)) {
+    return { Type: "Pass", Parameters: compiled.value, End: true };
+  }
+  // Parameters must be an object: wrap the value and unwrap it with OutputPath.
+  const Parameters = compiled.kind === "path" ? { "value.$": compiled.expr } : { value: compiled.value };
+  return { Type: "Pass", Parameters, OutputPath: "$.value", End: true };
+}

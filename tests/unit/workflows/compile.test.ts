@@ -1,0 +1,259 @@
+import aslValidator from "asl-validator";
+import { describe, expect, test } from "vitest";
+import { UnprocessableError } from "../../../shared/errors.js";
+import { parseWorkflow, type WorkflowDefinitionInput } from "../../../shared/workflows/definition.js";
+import {
+  ASL_MAX_DEFINITION_BYTES,
+  aslLimits,
+  compileWorkflow,
+  type State,
+  type StateMachine,
+} from "../../../statemachines/compile.js";
+import { loadFixtures } from "./fixtures/index.js";
+import { optionsFor } from "./harness.js";
+
+const SERVER = "io.github.example/tools@1.0.0";
+const step = (id: string, extra: Record<string, unknown> = {}) => ({
+  id,
+  server: SERVER,
+  tool: "t",
+  ...extra,
+});
+const workflow = (steps: WorkflowDefinitionInput["steps"], extra: Record<string, unknown> = {}) =>
+  parseWorkflow({ name: "w", steps, ...extra });
+
+/** Every state in the machine, nested ones included, by name. */
+function allStates(asl: { States: Record<string, State> }): Map<string, State> {
+  const found = new Map<string, State>();
+  for (const [name, state] of Object.entries(asl.States)) {
+    found.set(name, state);
+    for (const branch of (state.Branches as StateMachine[] | undefined) ?? []) {
+      for (const [n, s] of allStates(branch)) found.set(n, s);
+    }
+    const processor = state.ItemProcessor as StateMachine | undefined;
+    if (processor) for (const [n, s] of allStates(processor)) found.set(n, s);
+  }
+  return found;
+}
+
+function expectValidAsl(asl: unknown) {
+  // asl-validator writes QueryLanguage into every state it checks: give it a copy.
+  const { isValid, errorsText } = aslValidator(structuredClone(asl), { checkPaths: true, checkArn: true });
+  expect(isValid, errorsText("\n")).toBe(true);
+}
+
+function compileIssues(definition: ReturnType<typeof workflow>, options = optionsFor(definition)) {
+  try {
+    compileWorkflow(definition, options);
+  } catch (error) {
+    if (error instanceof UnprocessableError) return error.issues;
+    throw error;
+  }
+  throw new Error("expected compileWorkflow to refuse the workflow");
+}
+
+const SHAPES: Record<string, ReturnType<typeof workflow>> = {
+  single: workflow([step("a")]),
+  sequence: workflow([step("a"), step("b", { depends_on: ["a"] }), step("c", { depends_on: ["b"] })]),
+  diamond: workflow([
+    step("a"),
+    step("b", { depends_on: ["a"] }),
+    step("c", { depends_on: ["a"] }),
+    step("d", { depends_on: ["b", "c"] }),
+  ]),
+  "crossed (not series-parallel)": workflow([
+    step("a"),
+    step("b"),
+    step("c", { depends_on: ["a", "b"] }),
+    step("d", { depends_on: ["b"] }),
+  ]),
+  "every feature": workflow(
+    [
+      step("a", { retry: { max_attempts: 4, interval_seconds: 3, backoff_rate: 1.5 }, timeout_seconds: 30 }),
+      step("b", {
+        depends_on: ["a"],
+        for_each: { items: "{{ steps.a.output.json.items }}", max_concurrency: 2 },
+        on_error: "continue",
+        when: {
+          all: [{ path: "{{ steps.a.output.json.ok }}", truthy: true }, { not: { path: "input.x", lt: 3 } }],
+        },
+      }),
+      step("c", {
+        depends_on: ["a"],
+        when: {
+          any: [
+            { path: "input.mode", equals: "fast" },
+            { path: "input.n", gte: 2 },
+            { path: "input.z", exists: false },
+          ],
+        },
+        server: "io.github.example/remote@2.0.0",
+      }),
+    ],
+    {
+      output: {
+        literal: 1,
+        whole: "{{ steps.a.output.json }}",
+        text: "a said '{{ steps.a.output.text }}' {ok}",
+        list: ["{{ input.x }}", "two", 3, null],
+        nested: [{ status: "{{ steps.c.status }}" }],
+        dashed: "{{ steps.a.output.json.max-temp }}",
+      },
+    },
+  ),
+};
+
+describe("compileWorkflow", () => {
+  test.each([...Object.entries(SHAPES), ...loadFixtures().map((f) => [f.name, f.definition] as const)])(
+    "%s compiles to ASL that asl-validator accepts",
+    (name, definition) => {
+      const remote = name === "every feature" ? ["io.github.example/remote@2.0.0"] : [];
+      const { asl } = compileWorkflow(definition, optionsFor(definition, remote));
+      expectValidAsl(asl);
+      expect(asl.QueryLanguage).toBe("JSONPath");
+    },
+  );
+
+  test("the same input compiles to byte-identical JSON", () => {
+    for (const definition of Object.values(SHAPES)) {
+      const options = optionsFor(definition, ["io.github.example/remote@2.0.0"]);
+      const first = compileWorkflow(definition, options).json;
+      const second = compileWorkflow(structuredClone(definition), structuredClone(options)).json;
+      expect(second).toBe(first);
+      expect(JSON.stringify(compileWorkflow(definition, options).asl)).toBe(first);
+    }
+  });
+
+  test("every Task is a waitForTaskToken call with timeout, shorter heartbeat and state names under 80 characters", () => {
+    const definition = SHAPES["every feature"]!;
+    const { asl } = compileWorkflow(definition, optionsFor(definition, ["io.github.example/remote@2.0.0"]));
+    const states = allStates(asl);
+    const tasks = [...states].filter(([, s]) => s.Type === "Task");
+    expect(tasks.map(([name]) => name).sort()).toEqual(["Call a", "Call b", "Call c"]);
+    for (const [name, task] of tasks) {
+      expect(name.length).toBeLessThanOrEqual(80);
+      expect(task.TimeoutSeconds).toBeGreaterThan(task.HeartbeatSeconds as number);
+      expect(String(task.Resource)).toMatch(/\.waitForTaskToken$/);
+    }
+    for (const name of states.keys()) expect(name.length).toBeLessThanOrEqual(80);
+    expect(states.get("Call a")).toMatchObject({ TimeoutSeconds: 30, HeartbeatSeconds: 29 });
+  });
+
+  test("an ECS step passes only references to the runner container", () => {
+    const definition = SHAPES["every feature"]!;
+    const { asl } = compileWorkflow(definition, optionsFor(definition));
+    const call = allStates(asl).get("Call b")!;
+    expect(call.Resource).toBe("arn:aws:states:::ecs:runTask.waitForTaskToken");
+    expect(call.Parameters).toMatchObject({
+      LaunchType: "FARGATE",
+      Cluster: "arn:aws:ecs:eu-west-1:123456789012:cluster/mcpflow",
+      NetworkConfiguration: {
+        AwsvpcConfiguration: { Subnets: expect.any(Array), SecurityGroups: expect.any(Array) },
+      },
+      Overrides: {
+        ContainerOverrides: [
+          {
+            Name: "runner",
+            Environment: [
+              { Name: "MCPFLOW_TASK_TOKEN", "Value.$": "$$.Task.Token" },
+              { Name: "MCPFLOW_RUN_ID", "Value.$": "$.runId" },
+              { Name: "MCPFLOW_STEP_ID", Value: "b" },
+              { Name: "MCPFLOW_ITEM_INDEX", "Value.$": "States.JsonToString($.index)" },
+              { Name: "MCPFLOW_WORKFLOW", Value: "w" },
+              { Name: "MCPFLOW_WORKFLOW_VERSION", Value: "3" },
+            ],
+          },
+        ],
+      },
+    });
+    // Far below ECS's 8 KiB override limit, whatever the data: no argument or output travels in the overrides.
+    expect(JSON.stringify((call.Parameters as State).Overrides).length).toBeLessThan(1024);
+  });
+
+  test("a remote step invokes the remote invoker with the task token", () => {
+    const definition = SHAPES["every feature"]!;
+    const { asl } = compileWorkflow(definition, optionsFor(definition, ["io.github.example/remote@2.0.0"]));
+    expect(allStates(asl).get("Call c")).toMatchObject({
+      Resource: "arn:aws:states:::lambda:invoke.waitForTaskToken",
+      Parameters: {
+        FunctionName: "arn:aws:lambda:eu-west-1:123456789012:function:mcpflow-remote-invoker",
+        Payload: { "taskToken.$": "$$.Task.Token", "runId.$": "$.runId", stepId: "c", workflow: "w" },
+      },
+      ResultSelector: { status: "SUCCEEDED", "output.$": "$.output" },
+      ResultPath: "$.steps.c",
+    });
+  });
+
+  test("retry becomes Retry on the MCP and Step Functions errors with max_attempts - 1 retries", () => {
+    const { asl } = compileWorkflow(SHAPES["every feature"]!, optionsFor(SHAPES["every feature"]!));
+    expect(allStates(asl).get("Call a")?.Retry).toEqual([
+      {
+        ErrorEquals: ["Mcp.ToolError", "Mcp.ServerError", "States.Timeout", "States.TaskFailed"],
+        IntervalSeconds: 3,
+        BackoffRate: 1.5,
+        MaxAttempts: 3,
+      },
+    ]);
+  });
+
+  test("a diamond runs its middle steps in one Parallel state", () => {
+    const { asl } = compileWorkflow(SHAPES.diamond!, optionsFor(SHAPES.diamond!));
+    expect(Object.keys(asl.States)).toEqual(["Start run", "Call a", "Parallel 1", "Call d", "Build output"]);
+    const parallel = asl.States["Parallel 1"] as { Branches: StateMachine[] };
+    expect(parallel.Branches.map((b) => b.StartAt)).toEqual(["Call b", "Call c"]);
+  });
+
+  test("an unpinned or unknown server version and an ECS server without task definition are refused", () => {
+    const definition = workflow([
+      { id: "a", server: "io.github.example/tools", tool: "t" },
+      { id: "b", server: "io.github.example/other@1", tool: "t" },
+      step("c"),
+    ]);
+    const options = optionsFor(definition);
+    delete options.servers["io.github.example/other@1"];
+    options.servers[SERVER] = { mode: "ecs" };
+    expect(compileIssues(definition, options)).toEqual([
+      { field: "steps[0].server", rule: "version must be pinned before the workflow is compiled" },
+      { field: "steps[1].server", rule: "no runtime is known for io.github.example/other@1" },
+      { field: "steps[2].server", rule: `${SERVER} runs on ECS but has no task definition` },
+    ]);
+  });
+
+  test("validation issues stop compilation", () => {
+    expect(compileIssues(workflow([step("a", { depends_on: ["b"] })]))).toEqual([
+      { field: "steps[0].depends_on", rule: 'unknown step "b"' },
+    ]);
+  });
+
+  test("an output template ASL cannot express is refused with its field", () => {
+    const definition = workflow([step("a")], { output: { mixed: [{ x: 1 }, "{{ steps.a.output }}"] } });
+    expect(compileIssues(definition)).toEqual([
+      {
+        field: "output.mixed",
+        rule: "an array that holds objects cannot also hold reference strings; wrap each reference in an object",
+      },
+    ]);
+  });
+});
+
+describe("aslLimits", () => {
+  test("a definition over 1 MiB is reported with its size", () => {
+    expect(aslLimits("x".repeat(ASL_MAX_DEFINITION_BYTES))).toEqual([]);
+    expect(aslLimits(`${"x".repeat(ASL_MAX_DEFINITION_BYTES - 1)}é`)).toEqual([
+      {
+        field: "steps",
+        rule: `compiled state machine is ${ASL_MAX_DEFINITION_BYTES + 1} bytes; Step Functions allows 1 MiB`,
+      },
+    ]);
+  });
+
+  test("compileWorkflow refuses a workflow whose state machine would exceed 1 MiB", () => {
+    const steps = Array.from({ length: 1500 }, (_, i) =>
+      step(`s${i}`, i > 0 ? { depends_on: [`s${i - 1}`] } : {}),
+    );
+    const issues = compileIssues(workflow(steps));
+    expect(issues).toHaveLength(1);
+    expect(issues[0]?.field).toBe("steps");
+    expect(issues[0]?.rule).toMatch(/^compiled state machine is \d+ bytes; Step Functions allows 1 MiB$/);
+  });
+});
