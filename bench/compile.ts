@@ -131,15 +131,13 @@ export async function runCompileBench(): Promise<{ rows: object[] }> {
     });
   }
   rows.push({ largest_step_count_within_1_mib: largestThatFits() });
-  return { rows };
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const { rows } = await runCompileBench();
   console.table(rows);
   mkdirSync(new URL("results/", import.meta.url), { recursive: true });
   writeFileSync(
     new URL("results/compile.json", import.meta.url),
     `${JSON.stringify({ benchmark: "compile", node: process.version, rows }, null, 2)}\n`,
   );
+  return { rows };
 }
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await runCompileBench();

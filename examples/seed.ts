@@ -24,7 +24,9 @@ function localise(server: Record<string, unknown>): Record<string, unknown> {
   const runtime = server.runtime as { args?: string[]; env?: Record<string, string> } | undefined;
   if (!runtime) return server;
   const args = runtime.args?.map((arg) => (arg.startsWith("node_modules/") ? join(root, arg) : arg));
-  const env = runtime.env?.MEMORY_FILE_PATH ? { ...runtime.env, MEMORY_FILE_PATH: join(home, "memory.jsonl") } : runtime.env;
+  const env = runtime.env?.MEMORY_FILE_PATH
+    ? { ...runtime.env, MEMORY_FILE_PATH: join(home, "memory.jsonl") }
+    : runtime.env;
   return { ...server, runtime: { ...runtime, ...(args ? { args } : {}), ...(env ? { env } : {}) } };
 }
 
@@ -34,7 +36,9 @@ for (const file of (await readdir(join(root, "examples/servers"))).sort()) {
   const name = encodeURIComponent(String(server.name));
   const probe = await call("POST", `/v1/servers/${name}/versions/${server.version}/probe`);
   const tools = (probe.body.tools as unknown[] | undefined)?.length;
-  console.log(`server ${server.name}@${server.version}: ${published.status === 201 ? "published" : published.status === 409 ? "already there" : `HTTP ${published.status} ${JSON.stringify(published.body)}`}; probe ${probe.status === 200 ? `${tools} tools` : `HTTP ${probe.status} ${probe.body.detail}`}`);
+  console.log(
+    `server ${server.name}@${server.version}: ${published.status === 201 ? "published" : published.status === 409 ? "already there" : `HTTP ${published.status} ${JSON.stringify(published.body)}`}; probe ${probe.status === 200 ? `${tools} tools` : `HTTP ${probe.status} ${probe.body.detail}`}`,
+  );
 }
 
 for (const file of (await readdir(join(root, "examples/workflows"))).sort()) {
@@ -42,7 +46,12 @@ for (const file of (await readdir(join(root, "examples/workflows"))).sort()) {
   const type = file.endsWith(".json") ? "application/json" : "application/yaml";
   const created = await call("POST", "/v1/workflows", text, type);
   const name = String(created.body.name ?? file.replace(/\.(json|ya?ml)$/, ""));
-  const outcome = created.status === 201 ? "saved version 1" : created.status === 409 ? "already there" : `HTTP ${created.status} ${JSON.stringify(created.body)}`;
+  const outcome =
+    created.status === 201
+      ? "saved version 1"
+      : created.status === 409
+        ? "already there"
+        : `HTTP ${created.status} ${JSON.stringify(created.body)}`;
   console.log(`workflow ${name}: ${outcome}`);
 }
 

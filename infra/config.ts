@@ -73,9 +73,10 @@ export function loadConfig(scope: Construct, env: Source = process.env): Mcpflow
 
 export function parseConfig(read: (key: keyof McpflowConfig) => string | undefined): McpflowConfig {
   const stage = read("stage") ?? "dev";
-  if (!/^[a-z][a-z0-9-]{0,19}$/.test(stage)) {
+  // 12 characters keep `mcpflow-<stage>-payloads-<account>-<region>` within S3's 63-character bucket names.
+  if (!/^[a-z][a-z0-9-]{0,11}$/.test(stage)) {
     throw new Error(
-      `stage "${stage}" must be 1-20 lowercase letters, digits or dashes, starting with a letter`,
+      `stage "${stage}" must be 1-12 lowercase letters, digits or dashes, starting with a letter`,
     );
   }
   const vpcEndpoints = bool("vpcEndpoints", read("vpcEndpoints"), false);

@@ -1,10 +1,10 @@
 // The embedded orchestrator: runs compiled ASL with aws-local-stepfunctions, each Task state overridden by the
 // local step invoker, which starts MCP servers as child processes (or calls them over HTTP) once per run.
-import { ExecutionAbortedError, StateMachine } from "aws-local-stepfunctions";
+import { ExecutionAbortedError, ExecutionError, StateMachine } from "aws-local-stepfunctions";
 import { logger } from "../shared/http/logger.js";
-import { RunConnectionPools } from "../shared/mcp/pool.js";
 import { connectServer } from "../shared/mcp/connect.js";
 import { isMcpFailure } from "../shared/mcp/errors.js";
+import { RunConnectionPools } from "../shared/mcp/pool.js";
 import { normaliseToolResult } from "../shared/mcp/result.js";
 import type { ExecutionEvent, Orchestrator } from "../shared/orchestrator/port.js";
 import type { Platform } from "../shared/platform.js";
@@ -34,10 +34,14 @@ interface ActiveExecution {
 function taskStateNames(states: Record<string, Record<string, unknown>>, into: string[] = []): string[] {
   for (const [name, state] of Object.entries(states)) {
     if (state.Type === "Task") into.push(name);
-    for (const branch of (state.Branches as { States: Record<string, Record<string, unknown>> }[] | undefined) ?? []) {
+    for (const branch of (state.Branches as
+      | { States: Record<string, Record<string, unknown>> }[]
+      | undefined) ?? []) {
       taskStateNames(branch.States, into);
     }
-    const processor = (state.ItemProcessor ?? state.Iterator) as { States: Record<string, Record<string, unknown>> } | undefined;
+    const processor = (state.ItemProcessor ?? state.Iterator) as
+      | { States: Record<string, Record<string, unknown>> }
+      | undefined;
     if (processor) taskStateNames(processor.States, into);
   }
   return into;
@@ -55,20 +59,35 @@ export class LocalOrchestrator implements Orchestrator {
   }
 
   async deploy(workflow: { name: string; version: number }) {
-    return { stateMachineArn: `arn:aws:states:local:000000000000:stateMachine:mcpflow-${workflow.name}:${workflow.version}` };
+    return {
+      stateMachineArn: `arn:aws:states:local:000000000000:stateMachine:mcpflow-${workflow.name}:${workflow.version}`,
+    };
   }
 
   async start(run: { runId: string; workflow: string; version: number; aslJson: string; input: unknown }) {
     const platform = this.platform!;
     const asl = JSON.parse(run.aslJson) as { States: Record<string, Record<string, unknown>> };
-    const invoke = (input: unknown) => this.invokeStep(input) as Promise<never>;
+    const inflight = new Set<Promise<unknown>>();
+    const invoke = (input: unknown) => {
+      const call = this.invokeStep(input);
+      const settled = call.catch(() => undefined).finally(() => inflight.delete(settled));
+      inflight.add(settled);
+      return call as Promise<never>;
+    };
     const handlers = Object.fromEntries(taskStateNames(asl.States).map((name) => [name, invoke]));
-    const machine = new StateMachine(asl as never, { validationOptions: { checkPaths: false, checkArn: false } });
+    const machine = new StateMachine(asl as never, {
+      validationOptions: { checkPaths: false, checkArn: false },
+    });
     const executionArn = `arn:aws:states:local:000000000000:execution:mcpflow-${run.workflow}:${run.runId}`;
     const execution = machine.run({ input: run.input, runId: run.runId } as never, {
       overrides: { taskResourceLocalHandlers: handlers },
       context: {
-        Execution: { Id: executionArn, Name: run.runId, StartTime: new Date().toISOString(), Input: run.input },
+        Execution: {
+          Id: executionArn,
+          Name: run.runId,
+          StartTime: new Date().toISOString(),
+          Input: run.input,
+        },
         Task: { Token: `local-${run.runId}` },
       } as never,
     });
@@ -79,16 +98,26 @@ export class LocalOrchestrator implements Orchestrator {
       cancelled: false,
       abandoned: false,
     };
-    const events = this.collectEvents(run.runId, execution.eventLogs as AsyncIterable<Record<string, unknown>>);
+    const events = this.collectEvents(
+      run.runId,
+      execution.eventLogs as AsyncIterable<Record<string, unknown>>,
+    );
     active.done = (async () => {
       let end: Parameters<Runs["finish"]>[1];
       try {
         end = { status: "SUCCEEDED", output: await execution.result };
       } catch (error) {
-        if (error instanceof ExecutionAbortedError || active.cancelled) end = { status: "CANCELLED", error: { error: "Run.Cancelled", cause: "cancelled by a caller" } };
+        if (error instanceof ExecutionAbortedError || active.cancelled)
+          end = { status: "CANCELLED", error: { error: "Run.Cancelled", cause: "cancelled by a caller" } };
         else {
-          const failure = error as { name?: string; message?: string; cause?: unknown };
-          const name = failure.name === "ExecutionTimeoutError" ? "States.Timeout" : (failure.name ?? "Error");
+          // The interpreter wraps the failing state's error; the run reports that error, as Step Functions does.
+          const failure = (error instanceof ExecutionError ? error.cause : error) as {
+            name?: string;
+            message?: string;
+            cause?: unknown;
+          };
+          const name =
+            failure.name === "ExecutionTimeoutError" ? "States.Timeout" : (failure.name ?? "Error");
           end = {
             status: failure.name === "ExecutionTimeoutError" ? "TIMED_OUT" : "FAILED",
             error: { error: name, cause: (failure.message ?? String(error)).slice(0, 2000) },
@@ -96,15 +125,22 @@ export class LocalOrchestrator implements Orchestrator {
         }
       }
       await this.pools.closeRun(run.runId);
+      // Calls cut short by the end (a state timeout, a failed branch) record their failure first, and every step is
+      // settled before the run's end is written: whoever sees the run ended sees its steps final.
+      await Promise.all(inflight);
       if (active.abandoned) return;
       await events.catch(() => undefined);
-      await runs.finish(run.runId, end);
       const { definition } = await new Workflows(platform).versionForRun(run.workflow, run.version);
       await runs.settleSteps(
         run.runId,
-        definition.steps.map((s) => ({ stepId: s.id, tool: s.tool, server: `${s.server.name}@${s.server.version}` })),
+        definition.steps.map((s) => ({
+          stepId: s.id,
+          tool: s.tool,
+          server: `${s.server.name}@${s.server.version}`,
+        })),
         end.status,
       );
+      await runs.finish(run.runId, end);
     })()
       .catch((error: unknown) => logger.error("run bookkeeping failed", { runId: run.runId, error }))
       .finally(() => this.executions.delete(run.runId));
@@ -117,14 +153,21 @@ export class LocalOrchestrator implements Orchestrator {
     let id = 0;
     let batch: ExecutionEvent[] = [];
     for await (const log of logs) {
-      const { type, timestamp, ...detail } = log as { type: string; timestamp: number } & Record<string, unknown>;
+      const { type, timestamp, ...detail } = log as { type: string; timestamp: number } & Record<
+        string,
+        unknown
+      >;
       const state = detail.state as { name?: string } | undefined;
       batch.push({
         id: ++id,
         timestamp: new Date(timestamp ?? Date.now()).toISOString(),
         type,
         ...(state?.name ? { stateName: state.name } : {}),
-        detail: JSON.parse(JSON.stringify(detail, (_key, value) => (value instanceof Error ? { name: value.name, message: value.message } : value))),
+        detail: JSON.parse(
+          JSON.stringify(detail, (_key, value) =>
+            value instanceof Error ? { name: value.name, message: value.message } : value,
+          ),
+        ),
       });
       if (batch.length >= 25) {
         await runs.appendEvents(runId, batch);
@@ -138,6 +181,7 @@ export class LocalOrchestrator implements Orchestrator {
   private async invokeStep(input: unknown): Promise<unknown> {
     const platform = this.platform!;
     const runs = new Runs(platform);
+    const begun = Date.now();
     const refs = parseTaskRefs(input);
     const call = await loadStepCall(platform, refs);
     const step = { stepId: refs.stepId, ...(refs.itemIndex !== undefined ? { index: refs.itemIndex } : {}) };
@@ -152,7 +196,9 @@ export class LocalOrchestrator implements Orchestrator {
       const { runtime } = await materializeRuntime(call.runtime, call.server.name, platform.secrets);
       const pool = this.pools.forRun(refs.runId);
       const connection = await pool.get(`${call.server.name}@${call.server.version}`, runtime);
-      const result = await connection.callTool(call.tool, call.arguments, { timeoutMs: call.timeoutSeconds * 1000 });
+      const result = await connection.callTool(call.tool, call.arguments, {
+        timeoutMs: call.timeoutSeconds * 1000,
+      });
       const output = normaliseToolResult(result, call.tool);
       const kept = await runs.stepEnded(refs.runId, step, { status: "SUCCEEDED", output });
       return {
@@ -160,11 +206,16 @@ export class LocalOrchestrator implements Orchestrator {
         output: kept.outputBlob ? { blob: kept.outputBlob, text: output.text.slice(0, 1024) } : output,
       };
     } catch (error) {
-      const name = isMcpFailure(error)
-        ? error.errorName
-        : (error as Error).name === "MissingSecretError"
-          ? "Mcp.ServerError"
-          : "Mcp.ServerError";
+      // Past the state's TimeoutSeconds the interpreter has already failed the state with States.Timeout (and the
+      // server may be closed under the call): the step's failure is that timeout, as Step Functions would name it.
+      const timedOut = Date.now() - begun >= call.timeoutSeconds * 1000;
+      const name = timedOut
+        ? "States.Timeout"
+        : isMcpFailure(error)
+          ? error.errorName
+          : (error as Error).name === "MissingSecretError"
+            ? "Mcp.ServerError"
+            : "Mcp.ServerError";
       const cause = error instanceof Error ? error.message : String(error);
       const cancelled = active?.cancelled === true;
       if (active?.abandoned) throw new TaskFailure(name, cause.slice(0, 2000));
@@ -197,14 +248,21 @@ export class LocalOrchestrator implements Orchestrator {
       if (this.executions.has(run.id)) continue;
       const ended = await runs.finish(run.id, {
         status: "FAILED",
-        error: { error: "Platform.Stopped", cause: "the embedded platform stopped while this run was in progress" },
+        error: {
+          error: "Platform.Stopped",
+          cause: "the embedded platform stopped while this run was in progress",
+        },
       });
       if (!ended) continue;
       count++;
       const { definition } = await new Workflows(this.platform!).versionForRun(run.workflow, run.version);
       await runs.settleSteps(
         run.id,
-        definition.steps.map((s) => ({ stepId: s.id, tool: s.tool, server: `${s.server.name}@${s.server.version}` })),
+        definition.steps.map((s) => ({
+          stepId: s.id,
+          tool: s.tool,
+          server: `${s.server.name}@${s.server.version}`,
+        })),
         "FAILED",
       );
     }

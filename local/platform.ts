@@ -6,18 +6,18 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import dynalite from "dynalite";
-import { createFileSecretStore } from "../shared/secrets/file-store.js";
 import type { ApiArea } from "../shared/api/areas.js";
 import { createFileBlobStore } from "../shared/blobs/file-store.js";
+import { logger } from "../shared/http/logger.js";
 import { jwksOf, loadOrCreateSigningKey, mintLocalToken } from "../shared/identity/local-keys.js";
 import type { Role } from "../shared/identity/roles.js";
 import { createLocalTokenVerifier } from "../shared/identity/tokens.js";
-import { logger } from "../shared/http/logger.js";
 import { getPlatform, type Platform, setPlatform } from "../shared/platform.js";
-import { LocalOrchestrator } from "./engine.js";
 import { rebuildSearchIndex } from "../shared/search/freshness.js";
+import { createFileSecretStore } from "../shared/secrets/file-store.js";
 import { createTable, ensureTable } from "../shared/store/table.js";
 import { createLocalTaskLauncher } from "../shared/tasks/local-launcher.js";
+import { LocalOrchestrator } from "./engine.js";
 import { type AreaHandler, createRequestListener } from "./http-adapter.js";
 
 export interface LocalPlatformOptions {
@@ -79,10 +79,7 @@ async function loadHandlers(): Promise<Record<ApiArea, AreaHandler>> {
     search: search.handler,
     workflows: workflows.handler,
     runs: runs.handler,
-  } as Record<
-    ApiArea,
-    AreaHandler
-  >;
+  } as Record<ApiArea, AreaHandler>;
 }
 
 export async function startLocalPlatform(options: LocalPlatformOptions = {}): Promise<LocalPlatform> {

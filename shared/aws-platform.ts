@@ -2,10 +2,10 @@
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { createS3BlobStore } from "./blobs/s3-store.js";
-import { createSecretsManagerStore } from "./secrets/secrets-manager-store.js";
 import { createCognitoTokenVerifier } from "./identity/tokens.js";
 import { createStepFunctionsOrchestrator } from "./orchestrator/step-functions.js";
 import type { ExecutionTarget, Platform } from "./platform.js";
+import { createSecretsManagerStore } from "./secrets/secrets-manager-store.js";
 import { createTable } from "./store/table.js";
 import { createEcsTaskLauncher } from "./tasks/ecs-launcher.js";
 
@@ -42,7 +42,11 @@ function onFirstUse<T extends object>(build: () => T): T {
   });
 }
 
-const list = (value: string) => value.split(",").map((item) => item.trim()).filter(Boolean);
+const list = (value: string) =>
+  value
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean);
 
 export function createAwsPlatform(env: NodeJS.ProcessEnv): Platform {
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1";
@@ -72,7 +76,9 @@ export function createAwsPlatform(env: NodeJS.ProcessEnv): Platform {
         namePrefix: `mcpflow-${required(env, "MCPFLOW_STAGE")}-`,
         region,
         ...(env.MCPFLOW_ACCOUNT_ID ? { accountId: env.MCPFLOW_ACCOUNT_ID } : {}),
-        ...(env.MCPFLOW_STATE_MACHINE_LOG_GROUP_ARN ? { logGroupArn: env.MCPFLOW_STATE_MACHINE_LOG_GROUP_ARN } : {}),
+        ...(env.MCPFLOW_STATE_MACHINE_LOG_GROUP_ARN
+          ? { logGroupArn: env.MCPFLOW_STATE_MACHINE_LOG_GROUP_ARN }
+          : {}),
         // The version ARN deploy() returned is kept on the workflow version item; runs start on exactly it.
         versionArnOf: async (workflow, version) => {
           const [{ Workflows }, { getPlatform }] = await Promise.all([

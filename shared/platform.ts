@@ -1,11 +1,11 @@
 // The adapters a handler works with. The embedded platform installs local ones with setPlatform(); in Lambda
 // they are built once per container from the environment the CDK stacks set.
 import type { BlobStore } from "./blobs/port.js";
+import type { TokenVerifier } from "./identity/tokens.js";
 import type { Orchestrator } from "./orchestrator/port.js";
 import type { SecretStore } from "./secrets/port.js";
-import type { TaskLauncher } from "./tasks/port.js";
-import type { TokenVerifier } from "./identity/tokens.js";
 import type { Table } from "./store/table.js";
+import type { TaskLauncher } from "./tasks/port.js";
 
 export interface Platform {
   mode: "local" | "aws";

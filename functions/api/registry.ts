@@ -9,19 +9,19 @@ import {
   UnprocessableError,
   UpstreamError,
 } from "../../shared/errors.js";
-import { isMcpFailure } from "../../shared/mcp/errors.js";
-import { type ProbeResult, probeServer } from "../../shared/mcp/probe.js";
-import { materializeRuntime } from "../../shared/registry/materialize.js";
-import { getProbe, saveProbe } from "../../shared/registry/tools.js";
-import { MissingSecretError } from "../../shared/secrets/port.js";
-import { Workflows } from "../../shared/workflows/service.js";
 import { createApiHandler } from "../../shared/http/handler.js";
 import { hasRole } from "../../shared/identity/roles.js";
 import { findReferences } from "../../shared/mcds/references.js";
+import { isMcpFailure } from "../../shared/mcp/errors.js";
+import { type ProbeResult, probeServer } from "../../shared/mcp/probe.js";
+import { materializeRuntime } from "../../shared/registry/materialize.js";
 import { exportServerJson, importServerJson, Registry } from "../../shared/registry/service.js";
+import { getProbe, saveProbe } from "../../shared/registry/tools.js";
 import { installBuiltInSearchSources, rankServers } from "../../shared/search/service.js";
+import { MissingSecretError } from "../../shared/secrets/port.js";
 import { fargateSize } from "../../shared/tasks/fargate-size.js";
 import { runsInContainer } from "../../shared/tasks/port.js";
+import { Workflows } from "../../shared/workflows/service.js";
 
 /** A probe that has not finished by then reports why; API Gateway would cut it at 29 s anyway. */
 const PROBE_TIMEOUT_MS = 20_000;
@@ -83,10 +83,15 @@ export const handler = createApiHandler(registryRoutes, {
     if (body.status === "deleted") {
       const pinning = await new Workflows(platform).pinning(params.name, params.version);
       if (pinning.length > 0) {
-        throw new ConflictError(`${params.name}@${params.version} is pinned by workflow(s) ${pinning.join(", ")}.`, {
-          issues: [{ field: "status", rule: `cannot delete a version that workflows pin: ${pinning.join(", ")}` }],
-          extra: { workflows: pinning },
-        });
+        throw new ConflictError(
+          `${params.name}@${params.version} is pinned by workflow(s) ${pinning.join(", ")}.`,
+          {
+            issues: [
+              { field: "status", rule: `cannot delete a version that workflows pin: ${pinning.join(", ")}` },
+            ],
+            extra: { workflows: pinning },
+          },
+        );
       }
     }
     return { body: await new Registry(platform.table).setStatus(params.name, params.version, body) };
@@ -113,21 +118,30 @@ export const handler = createApiHandler(registryRoutes, {
     const record = await new Registry(platform.table).getVersion(params.name, params.version);
     if (!record.runtime) {
       throw new UnprocessableError(`${params.name}@${params.version} has no runtime mcpflow can start.`, {
-        issues: [{ field: "runtime", rule: "give `runtime`, an npm/pypi/oci package or a streamable-http remote" }],
+        issues: [
+          { field: "runtime", rule: "give `runtime`, an npm/pypi/oci package or a streamable-http remote" },
+        ],
       });
     }
-    const { runtime } = await materializeRuntime(record.runtime, params.name, platform.secrets).catch((error: unknown): never => {
-      if (error instanceof MissingSecretError) {
-        throw new UnprocessableError(error.message, { issues: error.keys.map((key: string) => ({ field: `secrets.${key}`, rule: "is not set" })) });
-      }
-      throw error;
-    });
+    const { runtime } = await materializeRuntime(record.runtime, params.name, platform.secrets).catch(
+      (error: unknown): never => {
+        if (error instanceof MissingSecretError) {
+          throw new UnprocessableError(error.message, {
+            issues: error.keys.map((key: string) => ({ field: `secrets.${key}`, rule: "is not set" })),
+          });
+        }
+        throw error;
+      },
+    );
     let probe: ProbeResult;
     try {
       probe = await probeServer(runtime, { timeoutMs: PROBE_TIMEOUT_MS });
     } catch (error) {
       if (isMcpFailure(error)) {
-        throw new UpstreamError(error.message, { cause: error, issues: [{ field: "runtime", rule: "the server must start and answer MCP initialize" }] });
+        throw new UpstreamError(error.message, {
+          cause: error,
+          issues: [{ field: "runtime", rule: "the server must start and answer MCP initialize" }],
+        });
       }
       throw error;
     }
@@ -137,7 +151,8 @@ export const handler = createApiHandler(registryRoutes, {
   async listServerTools({ platform, params }) {
     await new Registry(platform.table).getVersion(params.name, params.version);
     const probe = await getProbe(platform.table, params.name, params.version);
-    if (!probe) throw new NotFoundError(`${params.name}@${params.version} has not been probed; POST .../probe first.`);
+    if (!probe)
+      throw new NotFoundError(`${params.name}@${params.version} has not been probed; POST .../probe first.`);
     return { body: { tools: probe.tools, probedAt: probe.probedAt } };
   },
   async importServers({ platform, body, caller }) {

@@ -13,14 +13,23 @@ export const handler = createApiHandler(runRoutes, {
   async cancelRun({ platform, params }) {
     const runs = new Runs(platform);
     const run = await runs.requireRunning(params.id);
-    if (run.executionArn) await platform.orchestrator.stop({ runId: run.id, executionArn: run.executionArn }, "cancelled by a caller");
+    if (run.executionArn)
+      await platform.orchestrator.stop(
+        { runId: run.id, executionArn: run.executionArn },
+        "cancelled by a caller",
+      );
     // The orchestrator records the end once its execution stops; a run it no longer knows is ended here.
-    await runs.finish(run.id, { status: "CANCELLED", error: { error: "Run.Cancelled", cause: "cancelled by a caller" } });
+    await runs.finish(run.id, {
+      status: "CANCELLED",
+      error: { error: "Run.Cancelled", cause: "cancelled by a caller" },
+    });
     return { body: await runs.get(run.id, { steps: true }) };
   },
   async getRunEvents({ platform, params }) {
     const run = await new Runs(platform).get(params.id);
-    const events = run.executionArn ? await platform.orchestrator.events({ runId: run.id, executionArn: run.executionArn }) : [];
+    const events = run.executionArn
+      ? await platform.orchestrator.events({ runId: run.id, executionArn: run.executionArn })
+      : [];
     return { body: { events } };
   },
 });

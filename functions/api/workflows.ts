@@ -67,7 +67,11 @@ export const handler = createApiHandler(workflowRoutes, {
         // The first request with this key may still be creating its run; wait for it briefly.
         for (let i = 0; i < 50; i++) {
           try {
-            return { status: 200, body: await runs.get(claimed), headers: { location: `/v1/runs/${claimed}` } };
+            return {
+              status: 200,
+              body: await runs.get(claimed),
+              headers: { location: `/v1/runs/${claimed}` },
+            };
           } catch {
             await new Promise((resolve) => setTimeout(resolve, 100));
           }
@@ -78,7 +82,13 @@ export const handler = createApiHandler(workflowRoutes, {
     }
     await runs.create({ id: runId, workflow: params.name, version, input, startedBy: caller.id });
     try {
-      const started = await platform.orchestrator.start({ runId, workflow: params.name, version, aslJson, input });
+      const started = await platform.orchestrator.start({
+        runId,
+        workflow: params.name,
+        version,
+        aslJson,
+        input,
+      });
       await runs.setExecution(runId, started.executionArn, started.consoleUrl);
     } catch (error) {
       await runs.finish(runId, {

@@ -88,7 +88,11 @@ export async function handler(event: unknown): Promise<{ runId?: string; updated
     const { definition } = await new Workflows(platform).versionForRun(run.workflow, run.version);
     await runs.settleSteps(
       runId,
-      definition.steps.map((s) => ({ stepId: s.id, tool: s.tool, server: `${s.server.name}@${s.server.version}` })),
+      definition.steps.map((s) => ({
+        stepId: s.id,
+        tool: s.tool,
+        server: `${s.server.name}@${s.server.version}`,
+      })),
       end.status,
     );
   }

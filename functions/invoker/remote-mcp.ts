@@ -1,10 +1,6 @@
 // Lambda behind `lambda:invoke.waitForTaskToken` for servers reachable over Streamable HTTP: loads the step's call,
 // calls the tool, records the step, and answers Step Functions with the task token. Remote servers need no task.
-import {
-  SendTaskFailureCommand,
-  SendTaskSuccessCommand,
-  SFNClient,
-} from "@aws-sdk/client-sfn";
+import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from "@aws-sdk/client-sfn";
 import type { Context } from "aws-lambda";
 import { z } from "zod";
 import { logger } from "../../shared/http/logger.js";
@@ -36,7 +32,10 @@ export interface RemoteInvokerDeps {
   startTimeoutMs?: number;
 }
 
-export type RemoteInvokeOutcome = { status: "SUCCEEDED" } | { status: "FAILED"; error: string } | { status: "NOT_REPORTED" };
+export type RemoteInvokeOutcome =
+  | { status: "SUCCEEDED" }
+  | { status: "FAILED"; error: string }
+  | { status: "NOT_REPORTED" };
 
 const DEFAULT_START_TIMEOUT_MS = 30_000;
 /** Time kept back from Lambda's own deadline to record the outcome and report it. */
@@ -53,19 +52,28 @@ export function createRemoteMcpHandler(deps: RemoteInvokerDeps) {
   const platformOf = deps.platform ?? getPlatform;
 
   /** Sends the report; a token Step Functions no longer knows is logged, not thrown (nothing can take it). */
-  async function report(command: SendTaskSuccessCommand | SendTaskFailureCommand, refs: StepRefs): Promise<boolean> {
+  async function report(
+    command: SendTaskSuccessCommand | SendTaskFailureCommand,
+    refs: StepRefs,
+  ): Promise<boolean> {
     try {
       await deps.sfn.send(command as SendTaskSuccessCommand);
       return true;
     } catch (error) {
       const name = (error as { name?: string }).name ?? "";
       if (!TASK_GONE.has(name)) throw error;
-      logger.error("Step Functions no longer knows this task; the outcome was not reported", { ...refs, error: name });
+      logger.error("Step Functions no longer knows this task; the outcome was not reported", {
+        ...refs,
+        error: name,
+      });
       return false;
     }
   }
 
-  return async function handler(event: unknown, context?: Pick<Context, "getRemainingTimeInMillis">): Promise<RemoteInvokeOutcome> {
+  return async function handler(
+    event: unknown,
+    context?: Pick<Context, "getRemainingTimeInMillis">,
+  ): Promise<RemoteInvokeOutcome> {
     const payload = RemoteInvokePayload.parse(event);
     const { taskToken } = payload;
     const refs: StepRefs = {
@@ -105,8 +113,13 @@ export function createRemoteMcpHandler(deps: RemoteInvokerDeps) {
     try {
       const materialized = await materializeRuntime(call.runtime, call.server.name, platform.secrets);
       secretValues = materialized.secretValues;
-      const remaining = context ? context.getRemainingTimeInMillis() - REPORT_MARGIN_MS : Number.POSITIVE_INFINITY;
-      const startTimeoutMs = Math.max(1000, Math.min(deps.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS, remaining));
+      const remaining = context
+        ? context.getRemainingTimeInMillis() - REPORT_MARGIN_MS
+        : Number.POSITIVE_INFINITY;
+      const startTimeoutMs = Math.max(
+        1000,
+        Math.min(deps.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS, remaining),
+      );
       connection = await connect(materialized.runtime, { timeoutMs: startTimeoutMs });
       // The state's TimeoutSeconds bounds the step; Lambda's own deadline (15 min) may come first.
       const timeoutMs = Math.max(1000, Math.min(call.timeoutSeconds * 1000, remaining - startTimeoutMs));
@@ -119,7 +132,9 @@ export function createRemoteMcpHandler(deps: RemoteInvokerDeps) {
           taskToken,
           output: JSON.stringify({
             status: "SUCCEEDED",
-            output: kept.outputBlob ? { blob: kept.outputBlob, text: output.text.slice(0, PREVIEW_CHARS) } : output,
+            output: kept.outputBlob
+              ? { blob: kept.outputBlob, text: output.text.slice(0, PREVIEW_CHARS) }
+              : output,
           }),
         }),
         refs,

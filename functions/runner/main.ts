@@ -1,6 +1,10 @@
 // ECS task entrypoint: wires the runner to AWS (Step Functions, S3) and guarantees the process ends.
 import { S3Client } from "@aws-sdk/client-s3";
 import { SFNClient } from "@aws-sdk/client-sfn";
+import { createS3BlobStore } from "../../shared/blobs/s3-store.js";
+import type { Platform } from "../../shared/platform.js";
+import { loadStepCall as loadStoredStepCall } from "../../shared/runs/step-call.js";
+import { createTable } from "../../shared/store/table.js";
 import { type BlobWriter, folderBlobWriter, s3BlobWriter } from "./blobs.js";
 import { type LoadStepCall, type RunnerLogger, runFromEnv, StepCall } from "./runner.js";
 
@@ -27,13 +31,29 @@ function blobWriter(env: NodeJS.ProcessEnv): BlobWriter {
 }
 
 /**
- * Until the store adapter is wired here, the call can be handed over inline in MCPFLOW_STEP_CALL (JSON), which
- * is also how the image is smoke-tested by hand.
+ * The step call comes from the store: the workflow version's argument template resolved against the run's input
+ * and earlier outputs (shared/runs/step-call.ts, the same code the embedded platform runs). MCPFLOW_STEP_CALL
+ * (inline JSON) remains for smoke-testing the image by hand without a table.
  */
-const loadStepCallFromEnv: LoadStepCall = async () => {
+const loadStepCall: LoadStepCall = async (refs) => {
   const raw = process.env.MCPFLOW_STEP_CALL;
-  if (!raw) throw new Error("no step call source is configured (MCPFLOW_STEP_CALL is not set)");
-  return StepCall.parse(JSON.parse(raw));
+  if (raw) return StepCall.parse(JSON.parse(raw));
+  const tableName = process.env.MCPFLOW_TABLE;
+  const bucket = process.env.MCPFLOW_BUCKET ?? process.env.MCPFLOW_BLOB_BUCKET;
+  if (!tableName || !bucket)
+    throw new Error("MCPFLOW_TABLE and MCPFLOW_BUCKET must be set to load the step call");
+  const platform = {
+    table: createTable({ name: tableName }),
+    blobs: createS3BlobStore(bucket),
+  } as unknown as Platform;
+  const call = await loadStoredStepCall(platform, {
+    runId: refs.runId,
+    stepId: refs.stepId,
+    ...(refs.itemIndex !== undefined ? { itemIndex: refs.itemIndex } : {}),
+    workflow: refs.workflow,
+    workflowVersion: Number(refs.workflowVersion),
+  });
+  return { tool: call.tool, arguments: call.arguments, timeoutSeconds: call.timeoutSeconds };
 };
 
 /** Loading the call happens before its timeout is known; this bounds it. */
@@ -60,7 +80,7 @@ async function main(): Promise<void> {
   const code = await runFromEnv(env, {
     sfn: new SFNClient({ maxAttempts: 5 }),
     blobs: blobWriter(env),
-    loadStepCall: loadStepCallFromEnv,
+    loadStepCall,
     log,
     armWatchdog,
   });

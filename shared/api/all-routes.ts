@@ -8,4 +8,12 @@ import { runRoutes } from "./runs.routes.js";
 import { searchRoutes } from "./search.routes.js";
 import { workflowRoutes } from "./workflows.routes.js";
 
-export const ALL_ROUTES: RouteTable[] = [metaRoutes, identityRoutes, registryRoutes, mcdRoutes, searchRoutes, workflowRoutes, runRoutes];
+export const ALL_ROUTES: RouteTable[] = [
+  metaRoutes,
+  identityRoutes,
+  registryRoutes,
+  mcdRoutes,
+  searchRoutes,
+  workflowRoutes,
+  runRoutes,
+];

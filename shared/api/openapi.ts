@@ -53,12 +53,26 @@ function operation(id: string, spec: RouteSpec) {
       [String(spec.success)]: {
         description: spec.summary,
         ...(spec.response
-          ? { content: { [spec.responseType ?? "application/json"]: { schema: spec.response } } }
+          ? {
+              content: {
+                [spec.responseType ?? "application/json"]: { schema: responseSchema(spec.response) },
+              },
+            }
           : {}),
       },
       ...problems,
     },
   };
+}
+
+/**
+ * Responses are documented from their JSON Schema as zod renders it for output: some carry transforms (a step's
+ * `server` accepts `name@version` and answers `{name, version}`), which zod-openapi refuses in output schemas.
+ */
+function responseSchema(schema: z.ZodType): z.ZodType {
+  const json = z.toJSONSchema(schema, { io: "output", unrepresentable: "any" }) as Record<string, unknown>;
+  delete json.$schema;
+  return z.unknown().meta({ override: json });
 }
 
 let cached: Record<string, unknown> | undefined;

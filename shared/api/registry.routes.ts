@@ -1,9 +1,8 @@
 // The registry area's contract: /v1/servers and everything under it.
 import { z } from "zod";
 import { route } from "../http/route.js";
-import { ProbedTool, ProbeResult } from "../mcp/probe.js";
 import { References } from "../mcds/schema.js";
-import { SecretKey, SecretMetadata } from "../secrets/port.js";
+import { ProbedTool, ProbeResult } from "../mcp/probe.js";
 import {
   ServerDocument,
   ServerListQuery,
@@ -12,6 +11,7 @@ import {
   ServerVersionString,
   StatusPatch,
 } from "../registry/schema.js";
+import { SecretKey, SecretMetadata } from "../secrets/port.js";
 
 const NameParams = z.object({ name: ServerName }).strict();
 const VersionParams = z.object({ name: ServerName, version: ServerVersionString }).strict();
@@ -152,7 +152,14 @@ export const registryRoutes = {
     summary: "Write a secret the server needs (write-only: the value is never returned)",
     tags: ["secrets"],
     params: z.object({ name: ServerName, key: SecretKey }).strict(),
-    body: z.object({ value: z.string().min(1).max(64 * 1024) }).strict(),
+    body: z
+      .object({
+        value: z
+          .string()
+          .min(1)
+          .max(64 * 1024),
+      })
+      .strict(),
     success: 200,
     response: SecretMetadata,
   }),
@@ -182,7 +189,8 @@ export const registryRoutes = {
     path: "/v1/servers/{name*}/versions/{version}/probe",
     role: "editor",
     action: "servers.probe",
-    summary: "Start the server as its runtime says, run initialize, tools/list, resources/list, prompts/list, store the result",
+    summary:
+      "Start the server as its runtime says, run initialize, tools/list, resources/list, prompts/list, store the result",
     tags: ["registry"],
     params: VersionParams,
     success: 200,

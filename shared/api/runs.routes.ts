@@ -3,7 +3,9 @@ import { z } from "zod";
 import { route } from "../http/route.js";
 import { RunRecord, RunStatus } from "../runs/schema.js";
 
-const RunParams = z.object({ id: z.string().regex(/^[a-z0-9]+-[0-9a-f-]{36}$/, "must be a run id") }).strict();
+const RunParams = z
+  .object({ id: z.string().regex(/^[a-z0-9]+-[0-9a-f-]{36}$/, "must be a run id") })
+  .strict();
 
 export const runRoutes = {
   listRuns: route({

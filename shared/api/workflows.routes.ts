@@ -12,7 +12,10 @@ const VersionParams = z
 /** Definitions arrive as JSON or YAML; the body is parsed by the route and validated by the service. */
 const DefinitionBody = z.unknown().meta({
   description: "a workflow definition (JSON or YAML)",
-  override: z.toJSONSchema(WorkflowDefinition, { io: "input", unrepresentable: "any" }) as Record<string, unknown>,
+  override: z.toJSONSchema(WorkflowDefinition, { io: "input", unrepresentable: "any" }) as Record<
+    string,
+    unknown
+  >,
 });
 
 export const workflowRoutes = {
@@ -38,7 +41,11 @@ export const workflowRoutes = {
     body: DefinitionBody,
     bodyTypes: ["json", "yaml"],
     success: 200,
-    response: z.object({ valid: z.literal(true), definition: WorkflowDefinition, asl: z.record(z.string(), z.unknown()) }),
+    response: z.object({
+      valid: z.literal(true),
+      definition: WorkflowDefinition,
+      asl: z.record(z.string(), z.unknown()),
+    }),
   }),
   listWorkflows: route({
     method: "GET",
@@ -48,7 +55,10 @@ export const workflowRoutes = {
     summary: "Workflows, with their latest version",
     tags: ["workflows"],
     query: z
-      .object({ limit: z.coerce.number().int().min(1).max(100).default(50), cursor: z.string().max(2000).optional() })
+      .object({
+        limit: z.coerce.number().int().min(1).max(100).default(50),
+        cursor: z.string().max(2000).optional(),
+      })
       .strict(),
     success: 200,
     response: z.object({ workflows: z.array(WorkflowSummary), nextCursor: z.string().optional() }),
@@ -128,10 +138,10 @@ export const workflowRoutes = {
     summary: "Start a run; repeat with the same Idempotency-Key to get the same run",
     tags: ["runs"],
     params: NameParams,
-    body: z
-      .object({ input: z.unknown().optional(), version: z.number().int().min(1).optional() })
-      .strict(),
-    headers: [{ name: "idempotency-key", description: "returns the run this key started, instead of a new one" }],
+    body: z.object({ input: z.unknown().optional(), version: z.number().int().min(1).optional() }).strict(),
+    headers: [
+      { name: "idempotency-key", description: "returns the run this key started, instead of a new one" },
+    ],
     success: 202,
     response: RunRecord,
   }),

@@ -15,7 +15,7 @@ const SANITIZE: sanitizeHtml.IOptions = {
     ...["a", "img", "table", "thead", "tbody", "tr", "th", "td", "details", "summary"],
   ],
   allowedAttributes: {
-    a: ["href", "title"],
+    a: ["href", "title", "rel"],
     img: ["src", "alt", "title", "width", "height"],
     code: ["class"],
     th: ["align"],

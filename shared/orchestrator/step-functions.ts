@@ -74,7 +74,9 @@ export function createStepFunctionsOrchestrator(options: StepFunctionsOrchestrat
   const machineName = (workflow: string) => {
     const name = `${options.namePrefix}${workflow}`;
     if (name.length > NAME_MAX) {
-      throw new Error(`State machine name ${name} is longer than ${NAME_MAX} characters; shorten the workflow name.`);
+      throw new Error(
+        `State machine name ${name} is longer than ${NAME_MAX} characters; shorten the workflow name.`,
+      );
     }
     return name;
   };
@@ -152,7 +154,9 @@ export function createStepFunctionsOrchestrator(options: StepFunctionsOrchestrat
       let machineArn = await findMachine(name);
       let versionArn: string | undefined;
       if (machineArn) {
-        const updated = await client.send(new UpdateStateMachineCommand({ stateMachineArn: machineArn, ...config }));
+        const updated = await client.send(
+          new UpdateStateMachineCommand({ stateMachineArn: machineArn, ...config }),
+        );
         versionArn = updated.stateMachineVersionArn;
       } else {
         try {
@@ -173,7 +177,9 @@ export function createStepFunctionsOrchestrator(options: StepFunctionsOrchestrat
           // Another deploy of the same workflow created it between our lookup and our create.
           if (nameOf(error) !== "StateMachineAlreadyExists") throw error;
           machineArn = (await findMachine(name))!;
-          const updated = await client.send(new UpdateStateMachineCommand({ stateMachineArn: machineArn, ...config }));
+          const updated = await client.send(
+            new UpdateStateMachineCommand({ stateMachineArn: machineArn, ...config }),
+          );
           versionArn = updated.stateMachineVersionArn;
         }
       }
@@ -187,7 +193,8 @@ export function createStepFunctionsOrchestrator(options: StepFunctionsOrchestrat
       const name = machineName(run.workflow);
       const input = JSON.stringify(run.input ?? {});
       const startOn = async (stateMachineArn: string) =>
-        (await client.send(new StartExecutionCommand({ stateMachineArn, name: run.runId, input }))).executionArn!;
+        (await client.send(new StartExecutionCommand({ stateMachineArn, name: run.runId, input })))
+          .executionArn!;
       let executionArn: string;
       const pinned = await options.versionArnOf?.(run.workflow, run.version);
       if (pinned) {
@@ -196,13 +203,15 @@ export function createStepFunctionsOrchestrator(options: StepFunctionsOrchestrat
         const machineArn = accountId
           ? `arn:${partition}:states:${region}:${accountId}:stateMachine:${name}`
           : await findMachine(name);
-        if (!machineArn) throw new Error(`Workflow ${run.workflow} has no state machine; save it again to deploy it.`);
+        if (!machineArn)
+          throw new Error(`Workflow ${run.workflow} has no state machine; save it again to deploy it.`);
         try {
           executionArn = await startOn(`${machineArn}:${LIVE_ALIAS}`);
         } catch (error) {
           // No alias (a deploy that stopped between publishing and moving the alias; moto_server, which does not
           // resolve alias ARNs in StartExecution): the unqualified ARN runs the latest revision, the same definition.
-          if (nameOf(error) !== "StateMachineDoesNotExist" && nameOf(error) !== "ResourceNotFound") throw error;
+          if (nameOf(error) !== "StateMachineDoesNotExist" && nameOf(error) !== "ResourceNotFound")
+            throw error;
           if (!accountId && !(await findMachine(name))) throw error;
           executionArn = await startOn(machineArn);
         }
@@ -213,7 +222,11 @@ export function createStepFunctionsOrchestrator(options: StepFunctionsOrchestrat
     async stop(run, cause) {
       // The error name is what a Catch on the run would see; the run store records the same name.
       await client.send(
-        new StopExecutionCommand({ executionArn: run.executionArn, error: "Run.Cancelled", cause: cause.slice(0, 32_768) }),
+        new StopExecutionCommand({
+          executionArn: run.executionArn,
+          error: "Run.Cancelled",
+          cause: cause.slice(0, 32_768),
+        }),
       );
     },
 

@@ -21,7 +21,9 @@ export async function materializeRuntime(
   const values = await secrets.resolve(server, keys);
   const resolve = (record: Record<string, EnvValue> | undefined) =>
     record
-      ? Object.fromEntries(Object.entries(record).map(([k, v]) => [k, typeof v === "string" ? v : values[v.secret]!]))
+      ? Object.fromEntries(
+          Object.entries(record).map(([k, v]) => [k, typeof v === "string" ? v : values[v.secret]!]),
+        )
       : undefined;
   const env = resolve(runtime.env);
   const headers = resolve(runtime.headers);

@@ -4,7 +4,15 @@ import { z } from "zod";
 export const RunStatus = z.enum(["RUNNING", "SUCCEEDED", "FAILED", "CANCELLED", "TIMED_OUT"]);
 export type RunStatus = z.infer<typeof RunStatus>;
 
-export const StepStatus = z.enum(["PENDING", "RUNNING", "SUCCEEDED", "FAILED", "SKIPPED", "CANCELLED", "NOT_RUN"]);
+export const StepStatus = z.enum([
+  "PENDING",
+  "RUNNING",
+  "SUCCEEDED",
+  "FAILED",
+  "SKIPPED",
+  "CANCELLED",
+  "NOT_RUN",
+]);
 export type StepStatus = z.infer<typeof StepStatus>;
 
 export const RunError = z.object({ error: z.string(), cause: z.string().optional() });

@@ -1,7 +1,13 @@
 // Run and step records. A run is one item collection (`RUN#<id>`): the run item, one item per step call (per item
 // for for_each steps) and, locally, the execution's events. Step items are written by whoever runs the step.
 import { randomUUID } from "node:crypto";
-import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  BatchWriteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
 import { ConflictError, NotFoundError } from "../errors.js";
 import type { Platform } from "../platform.js";
 import { decodeCursor, encodeCursor, isConditionalCheckFailed } from "../store/table.js";
@@ -74,7 +80,13 @@ export class Runs {
     return { [`${field}Blob`]: { key, bytes } };
   }
 
-  async create(run: { id: string; workflow: string; version: number; input: unknown; startedBy: string }): Promise<void> {
+  async create(run: {
+    id: string;
+    workflow: string;
+    version: number;
+    input: unknown;
+    startedBy: string;
+  }): Promise<void> {
     const startedAt = new Date().toISOString();
     const item = {
       pk: runKey(run.id),
@@ -90,7 +102,11 @@ export class Runs {
       ...(await this.keep(run.input, `runs/${run.id}/input.json`, "input")),
     };
     await this.table.doc.send(
-      new PutCommand({ TableName: this.table.name, Item: item, ConditionExpression: "attribute_not_exists(pk)" }),
+      new PutCommand({
+        TableName: this.table.name,
+        Item: item,
+        ConditionExpression: "attribute_not_exists(pk)",
+      }),
     );
   }
 
@@ -100,7 +116,12 @@ export class Runs {
       await this.table.doc.send(
         new PutCommand({
           TableName: this.table.name,
-          Item: { pk: `IDEMPOTENCY#${workflow}#${key}`, sk: "KEY", runId, createdAt: new Date().toISOString() },
+          Item: {
+            pk: `IDEMPOTENCY#${workflow}#${key}`,
+            sk: "KEY",
+            runId,
+            createdAt: new Date().toISOString(),
+          },
           ConditionExpression: "attribute_not_exists(pk)",
         }),
       );
@@ -108,7 +129,11 @@ export class Runs {
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
       const existing = await this.table.doc.send(
-        new GetCommand({ TableName: this.table.name, Key: { pk: `IDEMPOTENCY#${workflow}#${key}`, sk: "KEY" }, ConsistentRead: true }),
+        new GetCommand({
+          TableName: this.table.name,
+          Key: { pk: `IDEMPOTENCY#${workflow}#${key}`, sk: "KEY" },
+          ConsistentRead: true,
+        }),
       );
       return String(existing.Item?.runId);
     }
@@ -119,17 +144,26 @@ export class Runs {
       new UpdateCommand({
         TableName: this.table.name,
         Key: { pk: runKey(id), sk: "RUN" },
-        UpdateExpression: consoleUrl ? "SET executionArn = :arn, consoleUrl = :url" : "SET executionArn = :arn",
+        UpdateExpression: consoleUrl
+          ? "SET executionArn = :arn, consoleUrl = :url"
+          : "SET executionArn = :arn",
         ExpressionAttributeValues: { ":arn": executionArn, ...(consoleUrl ? { ":url": consoleUrl } : {}) },
       }),
     );
   }
 
   /** Moves a RUNNING run to its end state; a run that already ended keeps its first end (cancel vs finish race). */
-  async finish(id: string, end: { status: Exclude<RunStatus, "RUNNING">; output?: unknown; error?: RunError }): Promise<boolean> {
+  async finish(
+    id: string,
+    end: { status: Exclude<RunStatus, "RUNNING">; output?: unknown; error?: RunError },
+  ): Promise<boolean> {
     const kept = await this.keep(end.output, `runs/${id}/output.json`, "output");
     const sets = ["#status = :status", "endedAt = :at"];
-    const values: Record<string, unknown> = { ":status": end.status, ":at": new Date().toISOString(), ":running": "RUNNING" };
+    const values: Record<string, unknown> = {
+      ":status": end.status,
+      ":at": new Date().toISOString(),
+      ":running": "RUNNING",
+    };
     const names: Record<string, string> = { "#status": "status" };
     for (const [field, value] of Object.entries({ ...kept, ...(end.error ? { error: end.error } : {}) })) {
       // `output` and `error` are DynamoDB reserved words: always go through attribute names.
@@ -157,7 +191,11 @@ export class Runs {
 
   private async getRunItem(id: string): Promise<RunItem> {
     const result = await this.table.doc.send(
-      new GetCommand({ TableName: this.table.name, Key: { pk: runKey(id), sk: "RUN" }, ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.table.name,
+        Key: { pk: runKey(id), sk: "RUN" },
+        ConsistentRead: true,
+      }),
     );
     if (!result.Item) throw new NotFoundError(`No run with id ${id}.`);
     return result.Item as RunItem;
@@ -196,7 +234,10 @@ export class Runs {
       workflow: item.workflow,
       version: item.version,
       status: item.status,
-      input: options.resolveInput || !item.inputBlob ? await this.loadValue(item.input, item.inputBlob) : { blob: item.inputBlob },
+      input:
+        options.resolveInput || !item.inputBlob
+          ? await this.loadValue(item.input, item.inputBlob)
+          : { blob: item.inputBlob },
       ...(item.output !== undefined ? { output: item.output } : {}),
       ...(item.outputBlob ? { output: { blob: item.outputBlob } } : {}),
       ...(item.error ? { error: item.error } : {}),
@@ -264,12 +305,21 @@ export class Runs {
   }
 
   /** Outputs of every finished step so far, as a template context sees them. */
-  async stepResults(id: string): Promise<Record<string, { status: "SUCCEEDED" | "FAILED" | "SKIPPED"; output?: unknown; error?: unknown }>> {
-    const results: Record<string, { status: "SUCCEEDED" | "FAILED" | "SKIPPED"; output?: unknown; error?: unknown }> = {};
+  async stepResults(
+    id: string,
+  ): Promise<
+    Record<string, { status: "SUCCEEDED" | "FAILED" | "SKIPPED"; output?: unknown; error?: unknown }>
+  > {
+    const results: Record<
+      string,
+      { status: "SUCCEEDED" | "FAILED" | "SKIPPED"; output?: unknown; error?: unknown }
+    > = {};
     for (const step of groupSteps(await this.stepItems(id))) {
       if (step.status !== "SUCCEEDED" && step.status !== "FAILED") continue;
       if (step.items) {
-        const outputs = await Promise.all(step.items.map((item) => this.loadValue(item.output, item.outputBlob)));
+        const outputs = await Promise.all(
+          step.items.map((item) => this.loadValue(item.output, item.outputBlob)),
+        );
         results[step.stepId] = { status: step.status, output: outputs };
       } else {
         results[step.stepId] = {
@@ -282,9 +332,16 @@ export class Runs {
     return results;
   }
 
-  async stepStarted(run: string, step: { stepId: string; index?: number; tool: string; server: string; arguments: unknown }) {
+  async stepStarted(
+    run: string,
+    step: { stepId: string; index?: number; tool: string; server: string; arguments: unknown },
+  ) {
     const now = new Date().toISOString();
-    const kept = await this.keep(step.arguments, `runs/${run}/steps/${step.stepId}${step.index === undefined ? "" : `.${step.index}`}.args.json`, "arguments");
+    const kept = await this.keep(
+      step.arguments,
+      `runs/${run}/steps/${step.stepId}${step.index === undefined ? "" : `.${step.index}`}.args.json`,
+      "arguments",
+    );
     await this.table.doc.send(
       new UpdateCommand({
         TableName: this.table.name,
@@ -320,7 +377,11 @@ export class Runs {
   ): Promise<{ outputBlob?: { key: string; bytes: number } }> {
     const kept =
       end.status === "SUCCEEDED"
-        ? await this.keep(end.output, `runs/${run}/steps/${step.stepId}${step.index === undefined ? "" : `.${step.index}`}.json`, "output")
+        ? await this.keep(
+            end.output,
+            `runs/${run}/steps/${step.stepId}${step.index === undefined ? "" : `.${step.index}`}.json`,
+            "output",
+          )
         : { error: end.error };
     const sets = ["#status = :status", "endedAt = :at"];
     const values: Record<string, unknown> = { ":status": end.status, ":at": new Date().toISOString() };
@@ -343,7 +404,11 @@ export class Runs {
   }
 
   /** Steps that never produced a record get one, so a finished run names every step of its workflow. */
-  async settleSteps(run: string, steps: { stepId: string; tool: string; server: string }[], runStatus: RunStatus) {
+  async settleSteps(
+    run: string,
+    steps: { stepId: string; tool: string; server: string }[],
+    runStatus: RunStatus,
+  ) {
     const existing = groupSteps(await this.stepItems(run));
     const known = new Set(existing.map((s) => s.stepId));
     const now = new Date().toISOString();
@@ -362,29 +427,51 @@ export class Runs {
     for (const step of existing) {
       if (step.status !== "RUNNING" && step.status !== "PENDING") continue;
       const status: StepStatus = runStatus === "CANCELLED" ? "CANCELLED" : "FAILED";
-      for (const index of step.items ? step.items.filter((i) => i.status === "RUNNING").map((i) => i.index) : [undefined]) {
-        await this.stepEnded(run, { stepId: step.stepId, ...(index === undefined ? {} : { index }) }, {
-          status: status === "CANCELLED" ? "CANCELLED" : "FAILED",
-          error: { error: runStatus === "CANCELLED" ? "Run.Cancelled" : "Run.Interrupted", cause: `the run ended ${runStatus}` },
-        });
+      for (const index of step.items
+        ? step.items.filter((i) => i.status === "RUNNING").map((i) => i.index)
+        : [undefined]) {
+        await this.stepEnded(
+          run,
+          { stepId: step.stepId, ...(index === undefined ? {} : { index }) },
+          {
+            status: status === "CANCELLED" ? "CANCELLED" : "FAILED",
+            error: {
+              error: runStatus === "CANCELLED" ? "Run.Cancelled" : "Run.Interrupted",
+              cause: `the run ended ${runStatus}`,
+            },
+          },
+        );
       }
     }
     for (let i = 0; i < writes.length; i += 25) {
       await this.table.doc.send(
         new BatchWriteCommand({
-          RequestItems: { [this.table.name]: writes.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) },
+          RequestItems: {
+            [this.table.name]: writes.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })),
+          },
         }),
       );
     }
   }
 
-  async appendEvents(run: string, events: { id: number; timestamp: string; type: string; stateName?: string; detail?: Record<string, unknown> }[]) {
+  async appendEvents(
+    run: string,
+    events: {
+      id: number;
+      timestamp: string;
+      type: string;
+      stateName?: string;
+      detail?: Record<string, unknown>;
+    }[],
+  ) {
     for (let i = 0; i < events.length; i += 25) {
       await this.table.doc.send(
         new BatchWriteCommand({
           RequestItems: {
             [this.table.name]: events.slice(i, i + 25).map((event) => ({
-              PutRequest: { Item: { pk: runKey(run), sk: `EVENT#${String(event.id).padStart(8, "0")}`, ...event } },
+              PutRequest: {
+                Item: { pk: runKey(run), sk: `EVENT#${String(event.id).padStart(8, "0")}`, ...event },
+              },
             })),
           },
         }),
@@ -483,8 +570,14 @@ export function groupSteps(items: StepItem[]): StepRecord[] {
         : statuses.includes("CANCELLED")
           ? "CANCELLED"
           : "SUCCEEDED";
-    const starts = step.items.map((i) => i.startedAt).filter(Boolean).sort();
-    const ends = step.items.map((i) => i.endedAt).filter(Boolean).sort();
+    const starts = step.items
+      .map((i) => i.startedAt)
+      .filter(Boolean)
+      .sort();
+    const ends = step.items
+      .map((i) => i.endedAt)
+      .filter(Boolean)
+      .sort();
     if (starts[0]) step.startedAt = starts[0];
     if (step.status !== "RUNNING" && ends.at(-1)) step.endedAt = ends.at(-1);
   }

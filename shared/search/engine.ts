@@ -29,6 +29,8 @@ export interface EngineResult {
   facets: { type: Record<string, number>; tag: Record<string, number> };
 }
 
+const WORD_SEPARATOR = /[^\p{L}\p{N}]+/u;
+
 const keyOf = (type: string, id: string) => `${type}:${id}`;
 
 function cap(text: string): string {
@@ -54,6 +56,9 @@ export class SearchEngine {
     idField: "key",
     fields: FIELDS,
     extractField: (doc, field) => (field === "key" ? doc.key : fieldText(doc, field)),
+    // Words are runs of letters and digits: `<b>weather</b>`, `get_forecast` and `io.x/weather` split cleanly
+    // (MiniSearch's default keeps symbols such as `<` inside words).
+    tokenize: (text) => text.split(WORD_SEPARATOR).filter((word) => word.length > 0),
     searchOptions: {
       boost: FIELD_BOOST,
       prefix: (term) => term.length >= 2,

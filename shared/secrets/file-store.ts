@@ -31,7 +31,11 @@ export function createFileSecretStore(path: string): SecretStore {
     await chmod(temp, 0o600);
     await rename(temp, path);
   };
-  const meta = (key: string, entry: Entry): SecretMetadata => ({ key, createdAt: entry.createdAt, updatedAt: entry.updatedAt });
+  const meta = (key: string, entry: Entry): SecretMetadata => ({
+    key,
+    createdAt: entry.createdAt,
+    updatedAt: entry.updatedAt,
+  });
 
   return {
     put: (server, key, value) =>

@@ -27,7 +27,9 @@ export class MissingSecretError extends Error {
     readonly server: string,
     readonly keys: string[],
   ) {
-    super(`Server ${server} needs secret(s) ${keys.join(", ")}; set them with PUT /v1/servers/{name}/secrets/{key}.`);
+    super(
+      `Server ${server} needs secret(s) ${keys.join(", ")}; set them with PUT /v1/servers/{name}/secrets/{key}.`,
+    );
     this.name = "MissingSecretError";
   }
 }

@@ -12,17 +12,28 @@ import {
 } from "@aws-sdk/client-secrets-manager";
 import { MissingSecretError, type SecretMetadata, type SecretStore } from "./port.js";
 
-export function createSecretsManagerStore(prefix: string, client = new SecretsManagerClient({})): SecretStore {
+export function createSecretsManagerStore(
+  prefix: string,
+  client = new SecretsManagerClient({}),
+): SecretStore {
   const nameOf = (server: string, key: string) => `${prefix}${server}/${key}`;
   return {
     async put(server, key, value) {
       const name = nameOf(server, key);
       try {
         await client.send(
-          new CreateSecretCommand({ Name: name, SecretString: value, Tags: [{ Key: "mcpflow:server", Value: server }] }),
+          new CreateSecretCommand({
+            Name: name,
+            SecretString: value,
+            Tags: [{ Key: "mcpflow:server", Value: server }],
+          }),
         );
       } catch (error) {
-        if (!(error instanceof ResourceExistsException) && (error as Error).name !== "ResourceExistsException") throw error;
+        if (
+          !(error instanceof ResourceExistsException) &&
+          (error as Error).name !== "ResourceExistsException"
+        )
+          throw error;
         await client.send(new PutSecretValueCommand({ SecretId: name, SecretString: value }));
       }
       const now = new Date().toISOString();
@@ -35,7 +46,11 @@ export function createSecretsManagerStore(prefix: string, client = new SecretsMa
       let token: string | undefined;
       do {
         const page = await client.send(
-          new ListSecretsCommand({ Filters: [{ Key: "name", Values: [scope] }], NextToken: token, MaxResults: 100 }),
+          new ListSecretsCommand({
+            Filters: [{ Key: "name", Values: [scope] }],
+            NextToken: token,
+            MaxResults: 100,
+          }),
         );
         for (const secret of page.SecretList ?? []) {
           if (!secret.Name?.startsWith(scope) || secret.DeletedDate) continue;
@@ -52,10 +67,16 @@ export function createSecretsManagerStore(prefix: string, client = new SecretsMa
     },
     async delete(server, key) {
       try {
-        await client.send(new DeleteSecretCommand({ SecretId: nameOf(server, key), ForceDeleteWithoutRecovery: true }));
+        await client.send(
+          new DeleteSecretCommand({ SecretId: nameOf(server, key), ForceDeleteWithoutRecovery: true }),
+        );
         return true;
       } catch (error) {
-        if (error instanceof ResourceNotFoundException || (error as Error).name === "ResourceNotFoundException") return false;
+        if (
+          error instanceof ResourceNotFoundException ||
+          (error as Error).name === "ResourceNotFoundException"
+        )
+          return false;
         throw error;
       }
     },
@@ -68,7 +89,11 @@ export function createSecretsManagerStore(prefix: string, client = new SecretsMa
           if (result.SecretString === undefined) missing.push(key);
           else values[key] = result.SecretString;
         } catch (error) {
-          if (error instanceof ResourceNotFoundException || (error as Error).name === "ResourceNotFoundException") missing.push(key);
+          if (
+            error instanceof ResourceNotFoundException ||
+            (error as Error).name === "ResourceNotFoundException"
+          )
+            missing.push(key);
           else throw error;
         }
       }

@@ -32,6 +32,8 @@ export interface EcsTaskLauncherOptions {
 }
 
 export const SERVER_CONTAINER = "server";
+/** The runner's soft share of task memory when a server container sits beside it: it only relays one call. */
+const RUNNER_MEMORY_RESERVATION = 128;
 
 /** The ECS shape of a runtime's env: literals as `environment`, `{secret}` references as `secrets` (valueFrom). */
 export function containerEnv(
@@ -49,7 +51,10 @@ export function containerEnv(
 }
 
 /** The task definition for one version, as RegisterTaskDefinition takes it; pure, so it is tested without AWS. */
-export function taskDefinitionFor(record: ServerVersionRecord, options: Omit<EcsTaskLauncherOptions, "client">) {
+export function taskDefinitionFor(
+  record: ServerVersionRecord,
+  options: Omit<EcsTaskLauncherOptions, "client">,
+) {
   const runtime = record.runtime;
   const { name, version } = record.server;
   if (!runsInContainer(runtime)) {
@@ -78,6 +83,8 @@ export function taskDefinitionFor(record: ServerVersionRecord, options: Omit<Ecs
       image: runtime.image,
       essential: true,
       portMappings: [{ containerPort: runtime.port, protocol: "tcp" }],
+      // Soft reservations that add up to the task's memory; no hard per-container limit, so either may burst.
+      memoryReservation: memory - RUNNER_MEMORY_RESERVATION,
       environment,
       secrets,
       logConfiguration,
@@ -87,7 +94,11 @@ export function taskDefinitionFor(record: ServerVersionRecord, options: Omit<Ecs
       image: options.runnerImage,
       essential: true,
       dependsOn: [{ containerName: SERVER_CONTAINER, condition: "START" }],
-      environment: [...runnerBase, { name: "MCPFLOW_SERVER_URL", value: `http://localhost:${runtime.port}/mcp` }],
+      memoryReservation: RUNNER_MEMORY_RESERVATION,
+      environment: [
+        ...runnerBase,
+        { name: "MCPFLOW_SERVER_URL", value: `http://localhost:${runtime.port}/mcp` },
+      ],
       logConfiguration,
     });
   } else {
@@ -98,6 +109,7 @@ export function taskDefinitionFor(record: ServerVersionRecord, options: Omit<Ecs
       name: runnerName,
       image: runtime.image ?? options.runnerImage,
       essential: true,
+      memoryReservation: memory,
       environment: [
         ...runnerBase,
         ...environment,
@@ -132,7 +144,9 @@ export function createEcsTaskLauncher(options: EcsTaskLauncherOptions): TaskLaun
   return {
     async register(record) {
       if (!runsInContainer(record.runtime)) return {};
-      const registered = await client.send(new RegisterTaskDefinitionCommand(taskDefinitionFor(record, rest)));
+      const registered = await client.send(
+        new RegisterTaskDefinitionCommand(taskDefinitionFor(record, rest)),
+      );
       const arn = registered.taskDefinition?.taskDefinitionArn;
       return arn ? { taskDefinitionArn: arn } : {};
     },

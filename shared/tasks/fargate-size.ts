@@ -25,9 +25,13 @@ export function isFargateSize(cpu: number, memory: number): boolean {
 }
 
 /** The task size for a runtime (defaults 256/512), or an UnprocessableError naming the allowed values. */
-export function fargateSize(runtime: Pick<Runtime, "cpu" | "memory"> | undefined): { cpu: number; memory: number } {
+export function fargateSize(runtime: Pick<Runtime, "cpu" | "memory"> | undefined): {
+  cpu: number;
+  memory: number;
+} {
   const cpu = runtime?.cpu ?? DEFAULT_CPU;
-  const memory = runtime?.memory ?? (cpu === DEFAULT_CPU ? DEFAULT_MEMORY : ALLOWED[cpu]?.min ?? DEFAULT_MEMORY);
+  const memory =
+    runtime?.memory ?? (cpu === DEFAULT_CPU ? DEFAULT_MEMORY : (ALLOWED[cpu]?.min ?? DEFAULT_MEMORY));
   if (isFargateSize(cpu, memory)) return { cpu, memory };
   const rule = ALLOWED[cpu];
   const allowed = rule

@@ -9,9 +9,12 @@ const cache = new Map<string, ReturnType<Ajv["compile"]>>();
 
 function issue(error: ErrorObject): FieldIssue {
   const path = error.instancePath.split("/").filter(Boolean).join(".");
-  const missing = error.keyword === "required" ? `.${(error.params as { missingProperty: string }).missingProperty}` : "";
+  const missing =
+    error.keyword === "required" ? `.${(error.params as { missingProperty: string }).missingProperty}` : "";
   const extra =
-    error.keyword === "additionalProperties" ? `.${(error.params as { additionalProperty: string }).additionalProperty}` : "";
+    error.keyword === "additionalProperties"
+      ? `.${(error.params as { additionalProperty: string }).additionalProperty}`
+      : "";
   return {
     field: `input${path ? `.${path}` : ""}${missing}${extra}`,
     rule: error.keyword === "additionalProperties" ? "is not allowed" : (error.message ?? "is invalid"),
@@ -46,6 +49,11 @@ export function inputSchemaIssues(schema: Record<string, unknown> | undefined): 
     ajv.compile(schema);
     return [];
   } catch (error) {
-    return [{ field: "input", rule: `must be a valid JSON Schema: ${error instanceof Error ? error.message : "invalid"}` }];
+    return [
+      {
+        field: "input",
+        rule: `must be a valid JSON Schema: ${error instanceof Error ? error.message : "invalid"}`,
+      },
+    ];
   }
 }

@@ -13,7 +13,9 @@ export const MOTO_ACCOUNT_ID = "123456789012";
 
 export const motoAvailable = spawnSync("moto_server", ["--help"], { stdio: "ignore" }).status === 0;
 if (!motoAvailable) {
-  console.warn("moto_server is not installed (pip install 'moto[server]'): the AWS integration suites are SKIPPED.");
+  console.warn(
+    "moto_server is not installed (pip install 'moto[server]'): the AWS integration suites are SKIPPED.",
+  );
 }
 
 export interface MotoServer {

@@ -40,7 +40,7 @@ export interface NagFinding {
 export function unacknowledgedFindings(scope: IConstruct): NagFinding[] {
   return new AwsSolutionsChecks().validateScope(scope).violations.map((v) => ({
     rule: `${v.ruleName} (${v.severity})`,
-    paths: v.violatingResources.map((r) => r.constructPath),
+    paths: v.violatingResources.map((r) => r.constructPath ?? ""),
   }));
 }
 
@@ -51,7 +51,7 @@ export function rawFindings(scope: IConstruct): NagFinding[] {
   Object.defineProperty(pack, "isAcknowledged", { value: () => false });
   return pack.validateScope(scope).violations.map((v) => ({
     rule: v.ruleName,
-    paths: v.violatingResources.map((r) => r.constructPath),
+    paths: v.violatingResources.map((r) => r.constructPath ?? ""),
   }));
 }
 

@@ -99,10 +99,16 @@ describe.skipIf(!motoAvailable)("ECS task launcher on moto_server", () => {
       MCPFLOW_SERVER_ARGS: JSON.stringify(["server.js", "--stdio"]),
       MCPFLOW_SERVER_ENV_KEYS: JSON.stringify(["LOG_LEVEL", "API_TOKEN"]),
     });
-    expect(runner.secrets).toEqual([{ name: "API_TOKEN", valueFrom: "mcpflow/test/io.github.acme/weather/api-token" }]);
+    expect(runner.secrets).toEqual([
+      { name: "API_TOKEN", valueFrom: "mcpflow/test/io.github.acme/weather/api-token" },
+    ]);
     expect(runner.logConfiguration).toEqual({
       logDriver: "awslogs",
-      options: { "awslogs-group": "/mcpflow/test/runner", "awslogs-region": MOTO_REGION, "awslogs-stream-prefix": family },
+      options: {
+        "awslogs-group": "/mcpflow/test/runner",
+        "awslogs-region": MOTO_REGION,
+        "awslogs-stream-prefix": family,
+      },
     });
   });
 
@@ -132,16 +138,26 @@ describe.skipIf(!motoAvailable)("ECS task launcher on moto_server", () => {
       image: RUNNER_IMAGE,
       dependsOn: [{ containerName: "server", condition: "START" }],
     });
-    expect(runner!.environment).toContainEqual({ name: "MCPFLOW_SERVER_URL", value: "http://localhost:8080/mcp" });
+    expect(runner!.environment).toContainEqual({
+      name: "MCPFLOW_SERVER_URL",
+      value: "http://localhost:8080/mcp",
+    });
     expect(runner!.secrets ?? []).toEqual([]);
   });
 
   it("registers a stdio image built FROM the runner base as the runner container itself", async () => {
-    const runtime: Runtime = { transport: "stdio", image: "ghcr.io/acme/files-mcp:1.0.0", command: "files-mcp" };
+    const runtime: Runtime = {
+      transport: "stdio",
+      image: "ghcr.io/acme/files-mcp:1.0.0",
+      command: "files-mcp",
+    };
     await launcher.register(record("io.github.acme/files", "1.0.0", runtime));
     const definition = await describeFamily(taskFamily("io.github.acme/files", "1.0.0"));
     expect(definition.containerDefinitions).toHaveLength(1);
-    expect(definition.containerDefinitions![0]).toMatchObject({ name: "runner", image: "ghcr.io/acme/files-mcp:1.0.0" });
+    expect(definition.containerDefinitions![0]).toMatchObject({
+      name: "runner",
+      image: "ghcr.io/acme/files-mcp:1.0.0",
+    });
   });
 
   it("never puts a secret value in a task definition", async () => {
@@ -154,20 +170,49 @@ describe.skipIf(!motoAvailable)("ECS task launcher on moto_server", () => {
   });
 
   it("registers nothing for a remote Streamable HTTP URL", async () => {
-    const remote = record("io.github.acme/remote", "1.0.0", { transport: "streamable-http", url: "https://mcp.example.com/mcp" });
+    const remote = record("io.github.acme/remote", "1.0.0", {
+      transport: "streamable-http",
+      url: "https://mcp.example.com/mcp",
+    });
     expect(await launcher.register(remote)).toEqual({});
   });
 
+  /** No EC2 client is installed: moto's default VPC subnet and security group via the EC2 query API (unsigned). */
+  async function defaultNetwork(): Promise<{ subnet: string; securityGroup: string }> {
+    const query = async (action: string) => {
+      const response = await fetch(moto.endpoint, {
+        method: "POST",
+        headers: {
+          "content-type": "application/x-www-form-urlencoded",
+          authorization: `AWS4-HMAC-SHA256 Credential=moto/20200101/${MOTO_REGION}/ec2/aws4_request, SignedHeaders=host, Signature=0`,
+        },
+        body: `Action=${action}&Version=2016-11-15`,
+      });
+      return response.text();
+    };
+    const subnet = /<subnetId>([^<]+)<\/subnetId>/.exec(await query("DescribeSubnets"))?.[1];
+    const securityGroup = /<groupId>([^<]+)<\/groupId>/.exec(await query("DescribeSecurityGroups"))?.[1];
+    if (!subnet || !securityGroup) throw new Error("moto has no default VPC");
+    return { subnet, securityGroup };
+  }
+
   it("runs the registered task on a cluster with the runner's overrides, as the compiled Task state does", async () => {
+    const { subnet, securityGroup } = await defaultNetwork();
     const cluster = await client.send(new CreateClusterCommand({ clusterName: "mcpflow-test" }));
-    await launcher.register(record("io.github.acme/runnable", "1.0.0", { transport: "stdio", command: "node" }));
+    await launcher.register(
+      record("io.github.acme/runnable", "1.0.0", { transport: "stdio", command: "node" }),
+    );
     const ran = await client.send(
       new RunTaskCommand({
         cluster: cluster.cluster!.clusterArn,
         taskDefinition: taskFamily("io.github.acme/runnable", "1.0.0"),
         launchType: "FARGATE",
         networkConfiguration: {
-          awsvpcConfiguration: { subnets: ["subnet-12345678"], securityGroups: ["sg-12345678"], assignPublicIp: "DISABLED" },
+          awsvpcConfiguration: {
+            subnets: [subnet],
+            securityGroups: [securityGroup],
+            assignPublicIp: "DISABLED",
+          },
         },
         overrides: {
           containerOverrides: [{ name: "runner", environment: [{ name: "MCPFLOW_RUN_ID", value: "run-1" }] }],
@@ -179,7 +224,9 @@ describe.skipIf(!motoAvailable)("ECS task launcher on moto_server", () => {
     expect(ran.tasks![0]).toMatchObject({
       clusterArn: cluster.cluster!.clusterArn,
       launchType: "FARGATE",
-      taskDefinitionArn: expect.stringContaining(`task-definition/${taskFamily("io.github.acme/runnable", "1.0.0")}:1`),
+      taskDefinitionArn: expect.stringContaining(
+        `task-definition/${taskFamily("io.github.acme/runnable", "1.0.0")}:1`,
+      ),
     });
   });
 });

@@ -41,7 +41,9 @@ describe.skipIf(!motoAvailable)("Step Functions orchestrator on moto_server", ()
     expect(machine).toMatchObject({ name: "mcpflow-test-sfn-create", type: "STANDARD", roleArn: ROLE });
     expect(JSON.parse(machine.definition!)).toEqual(JSON.parse(pass("v1")));
     expect(machine.tracingConfiguration).toEqual({ enabled: true });
-    expect(machine.loggingConfiguration?.destinations?.[0]?.cloudWatchLogsLogGroup?.logGroupArn).toBe(LOG_GROUP);
+    expect(machine.loggingConfiguration?.destinations?.[0]?.cloudWatchLogsLogGroup?.logGroupArn).toBe(
+      LOG_GROUP,
+    );
 
     const alias = await client.send(
       new DescribeStateMachineAliasCommand({ stateMachineAliasArn: `${machineArn}:${LIVE_ALIAS}` }),
@@ -53,14 +55,20 @@ describe.skipIf(!motoAvailable)("Step Functions orchestrator on moto_server", ()
     // Without an account id the ARN is found by listing; with one it is computed. Both paths update.
     await orchestrator().deploy({ name: "sfn-update", version: 1, aslJson: pass("v1") });
     const second = await orchestrator().deploy({ name: "sfn-update", version: 2, aslJson: pass("v2") });
-    const third = await orchestrator(MOTO_ACCOUNT_ID).deploy({ name: "sfn-update", version: 3, aslJson: pass("v3") });
+    const third = await orchestrator(MOTO_ACCOUNT_ID).deploy({
+      name: "sfn-update",
+      version: 3,
+      aslJson: pass("v3"),
+    });
     const machineArn = `arn:aws:states:${MOTO_REGION}:${MOTO_ACCOUNT_ID}:stateMachine:mcpflow-test-sfn-update`;
     expect(second.stateMachineArn).toBe(`${machineArn}:2`);
     expect(third.stateMachineArn).toBe(`${machineArn}:3`);
 
     const machine = await client.send(new DescribeStateMachineCommand({ stateMachineArn: machineArn }));
     expect(JSON.parse(machine.definition!)).toEqual(JSON.parse(pass("v3")));
-    const version2 = await client.send(new DescribeStateMachineCommand({ stateMachineArn: `${machineArn}:2` }));
+    const version2 = await client.send(
+      new DescribeStateMachineCommand({ stateMachineArn: `${machineArn}:2` }),
+    );
     expect(JSON.parse(version2.definition!)).toEqual(JSON.parse(pass("v2")));
     const alias = await client.send(
       new DescribeStateMachineAliasCommand({ stateMachineAliasArn: `${machineArn}:${LIVE_ALIAS}` }),
@@ -105,10 +113,15 @@ describe.skipIf(!motoAvailable)("Step Functions orchestrator on moto_server", ()
       region: MOTO_REGION,
       versionArnOf: async (_workflow, version) => deployedVersions.get(version),
     });
-    deployedVersions.set(1, (await sfn.deploy({ name: "sfn-pinned", version: 1, aslJson: pass("v1") })).stateMachineArn!);
+    deployedVersions.set(
+      1,
+      (await sfn.deploy({ name: "sfn-pinned", version: 1, aslJson: pass("v1") })).stateMachineArn!,
+    );
     await sfn.deploy({ name: "sfn-pinned", version: 2, aslJson: pass("v2") });
     // moto_server cannot start an execution of a version (it answers HTTP 500), so this proves the request only.
-    await sfn.start({ runId: "run-pinned-1", workflow: "sfn-pinned", version: 1, aslJson: pass("v1"), input: {} }).catch(() => undefined);
+    await sfn
+      .start({ runId: "run-pinned-1", workflow: "sfn-pinned", version: 1, aslJson: pass("v1"), input: {} })
+      .catch(() => undefined);
     expect(sent.at(-1)?.input).toMatchObject({
       stateMachineArn: `arn:aws:states:${MOTO_REGION}:${MOTO_ACCOUNT_ID}:stateMachine:mcpflow-test-sfn-pinned:1`,
       name: "run-pinned-1",
@@ -120,13 +133,21 @@ describe.skipIf(!motoAvailable)("Step Functions orchestrator on moto_server", ()
     await sfn.deploy({ name: "sfn-twice", version: 1, aslJson: pass("v1") });
     const run = { runId: "run-twice", workflow: "sfn-twice", version: 1, aslJson: pass("v1") };
     await sfn.start({ ...run, input: { a: 1 } });
-    await expect(sfn.start({ ...run, input: { a: 2 } })).rejects.toMatchObject({ name: "ExecutionAlreadyExists" });
+    await expect(sfn.start({ ...run, input: { a: 2 } })).rejects.toMatchObject({
+      name: "ExecutionAlreadyExists",
+    });
   });
 
   it("stops a running execution: it ends ABORTED", async () => {
     const sfn = orchestrator();
     await sfn.deploy({ name: "sfn-stop", version: 1, aslJson: pass("v1") });
-    const { executionArn } = await sfn.start({ runId: "run-stop-1", workflow: "sfn-stop", version: 1, aslJson: pass("v1"), input: {} });
+    const { executionArn } = await sfn.start({
+      runId: "run-stop-1",
+      workflow: "sfn-stop",
+      version: 1,
+      aslJson: pass("v1"),
+      input: {},
+    });
     await sfn.stop({ runId: "run-stop-1", executionArn }, "cancelled by a test");
     const execution = await client.send(new DescribeExecutionCommand({ executionArn }));
     expect(execution.status).toBe("ABORTED");
@@ -136,18 +157,43 @@ describe.skipIf(!motoAvailable)("Step Functions orchestrator on moto_server", ()
   it("maps the execution history to execution events with state names and details", async () => {
     const sfn = orchestrator();
     await sfn.deploy({ name: "sfn-history", version: 1, aslJson: pass("v1") });
-    const { executionArn } = await sfn.start({ runId: "run-history-1", workflow: "sfn-history", version: 1, aslJson: pass("v1"), input: {} });
+    const { executionArn } = await sfn.start({
+      runId: "run-history-1",
+      workflow: "sfn-history",
+      version: 1,
+      aslJson: pass("v1"),
+      input: {},
+    });
     const events = await sfn.events({ runId: "run-history-1", executionArn });
     // moto answers a fixed history for every execution (it runs no states).
-    expect(events.map((e) => e.type)).toEqual(["ExecutionStarted", "PassStateEntered", "PassStateExited", "ExecutionSucceeded"]);
-    expect(events[0]).toMatchObject({ id: 1, timestamp: "2020-01-01T00:00:00.000Z", detail: { roleArn: ROLE } });
-    expect(events[1]).toMatchObject({ id: 2, stateName: "A State", detail: { name: "A State", input: "{}" } });
+    expect(events.map((e) => e.type)).toEqual([
+      "ExecutionStarted",
+      "PassStateEntered",
+      "PassStateExited",
+      "ExecutionSucceeded",
+    ]);
+    expect(events[0]).toMatchObject({
+      id: 1,
+      timestamp: "2020-01-01T00:00:00.000Z",
+      detail: { roleArn: ROLE },
+    });
+    expect(events[1]).toMatchObject({
+      id: 2,
+      stateName: "A State",
+      detail: { name: "A State", input: "{}" },
+    });
     expect(events[3]).toMatchObject({ id: 4, detail: { output: "An output", previousEventId: 3 } });
   });
 
   it("says which workflow has no state machine when a run starts before any deploy", async () => {
     await expect(
-      orchestrator().start({ runId: "run-none", workflow: "sfn-never-deployed", version: 1, aslJson: pass("v1"), input: {} }),
+      orchestrator().start({
+        runId: "run-none",
+        workflow: "sfn-never-deployed",
+        version: 1,
+        aslJson: pass("v1"),
+        input: {},
+      }),
     ).rejects.toThrow(/sfn-never-deployed has no state machine/);
   });
 });

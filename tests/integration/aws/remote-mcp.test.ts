@@ -1,0 +1,223 @@
+// The remote MCP invoker Lambda against a REAL MCP server over Streamable HTTP (server-everything) and a real
+// embedded platform store; only Step Functions is mocked (aws-sdk-client-mock), as nothing here can run it.
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from "@aws-sdk/client-sfn";
+import { mockClient } from "aws-sdk-client-mock";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { handler } from "../../../functions/invoker/remote-mcp.js";
+import { type LocalPlatform, startLocalPlatform } from "../../../local/platform.js";
+import type { Caller } from "../../../shared/identity/roles.js";
+import { getPlatform, type Platform } from "../../../shared/platform.js";
+import { Registry } from "../../../shared/registry/service.js";
+import { newRunId, Runs } from "../../../shared/runs/store.js";
+import { WorkflowDefinition } from "../../../shared/workflows/definition.js";
+import { Workflows } from "../../../shared/workflows/service.js";
+import { EVERYTHING_BIN } from "../mcp/npm-servers.js";
+
+vi.hoisted(() => {
+  process.env.POWERTOOLS_LOG_LEVEL ??= "SILENT";
+});
+
+const editor: Caller = { id: "user:editor", kind: "user", name: "editor", role: "editor" };
+const API_KEY = "remote-api-key-0123456789";
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe("remote MCP invoker", () => {
+  const sfn = mockClient(SFNClient);
+  let everything: ChildProcess;
+  let url: string;
+  let home: string;
+  let local: LocalPlatform;
+  let platform: Platform;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    everything = spawn(process.execPath, [EVERYTHING_BIN, "streamableHttp"], {
+      env: { PATH: process.env.PATH, PORT: String(port) },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    everything.stderr?.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const deadline = Date.now() + 15_000;
+    while (!stderr.includes("listening on port")) {
+      if (Date.now() > deadline || everything.exitCode !== null)
+        throw new Error(`server-everything did not start: ${stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    url = `http://127.0.0.1:${port}/mcp`;
+
+    home = await mkdtemp(join(tmpdir(), "mcpflow-remote-"));
+    local = await startLocalPlatform({ home, port: 0 });
+    platform = await getPlatform();
+    const registry = new Registry(platform.table);
+    await registry.publish(
+      {
+        name: "io.github.test/everything",
+        description: "everything over HTTP",
+        version: "1.0.0",
+        runtime: { transport: "streamable-http", url },
+      },
+      editor,
+    );
+    await registry.publish(
+      {
+        name: "io.github.test/keyed",
+        description: "everything behind an API key",
+        version: "1.0.0",
+        runtime: { transport: "streamable-http", url, headers: { "x-api-key": { secret: "api-key" } } },
+      },
+      editor,
+    );
+    const workflows = new Workflows(platform);
+    await workflows.create(
+      WorkflowDefinition.parse({
+        name: "remote-echo",
+        steps: [
+          {
+            id: "echo",
+            server: "io.github.test/everything@1.0.0",
+            tool: "echo",
+            arguments: { message: "{{ input.message }}" },
+          },
+          {
+            id: "broken",
+            server: "io.github.test/everything@1.0.0",
+            tool: "no-such-tool",
+            depends_on: ["echo"],
+          },
+          {
+            id: "keyed",
+            server: "io.github.test/keyed@1.0.0",
+            tool: "echo",
+            arguments: { message: "with key" },
+          },
+        ],
+      }),
+      editor,
+    );
+  });
+  afterAll(async () => {
+    sfn.restore();
+    await local?.stop();
+    if (home) await rm(home, { recursive: true, force: true });
+    if (everything && everything.exitCode === null) {
+      everything.kill("SIGKILL");
+      await once(everything, "exit");
+    }
+  });
+  beforeEach(() => {
+    sfn.reset();
+    sfn.on(SendTaskSuccessCommand).resolves({});
+    sfn.on(SendTaskFailureCommand).resolves({});
+  });
+
+  async function newRun(input: unknown): Promise<string> {
+    const id = newRunId();
+    await new Runs(platform).create({
+      id,
+      workflow: "remote-echo",
+      version: 1,
+      input,
+      startedBy: "user:editor",
+    });
+    return id;
+  }
+  const payload = (runId: string, stepId: string, server = "io.github.test/everything@1.0.0") => ({
+    taskToken: `token-${runId}-${stepId}`,
+    runId,
+    stepId,
+    workflow: "remote-echo",
+    workflowVersion: 1,
+    server,
+  });
+
+  it("calls the tool over Streamable HTTP, records the step and sends SendTaskSuccess with the output", async () => {
+    const runId = await newRun({ message: "hello remote" });
+    expect(await handler(payload(runId, "echo"))).toEqual({ status: "SUCCEEDED" });
+
+    const calls = sfn.commandCalls(SendTaskSuccessCommand);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.args[0].input.taskToken).toBe(`token-${runId}-echo`);
+    const sent = JSON.parse(calls[0]!.args[0].input.output!);
+    expect(sent).toEqual({
+      status: "SUCCEEDED",
+      output: expect.objectContaining({ text: "Echo: hello remote" }),
+    });
+    expect(sfn.commandCalls(SendTaskFailureCommand)).toHaveLength(0);
+
+    const run = await new Runs(platform).get(runId, { steps: true });
+    expect(run.steps?.find((s) => s.stepId === "echo")).toMatchObject({
+      status: "SUCCEEDED",
+      attempts: 1,
+      tool: "echo",
+      server: "io.github.test/everything@1.0.0",
+      arguments: { message: "hello remote" },
+      output: { text: "Echo: hello remote" },
+    });
+  });
+
+  it("reports a tool the server does not have as Mcp.ToolError with SendTaskFailure, and records it", async () => {
+    const runId = await newRun({ message: "x" });
+    expect(await handler(payload(runId, "broken"))).toEqual({ status: "FAILED", error: "Mcp.ToolError" });
+    const failure = sfn.commandCalls(SendTaskFailureCommand)[0]!.args[0].input;
+    expect(failure).toMatchObject({ taskToken: `token-${runId}-broken`, error: "Mcp.ToolError" });
+    expect(failure.cause).toContain("no-such-tool");
+    expect(sfn.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
+    const step = (await new Runs(platform).get(runId, { steps: true })).steps?.find(
+      (s) => s.stepId === "broken",
+    );
+    expect(step).toMatchObject({ status: "FAILED", error: { error: "Mcp.ToolError" } });
+  });
+
+  it("fails with Mcp.ServerError naming a missing secret, then succeeds once it is set, never sending its value", async () => {
+    const first = await newRun({});
+    expect(await handler(payload(first, "keyed", "io.github.test/keyed@1.0.0"))).toMatchObject({
+      status: "FAILED",
+      error: "Mcp.ServerError",
+    });
+    expect(sfn.commandCalls(SendTaskFailureCommand)[0]!.args[0].input.cause).toContain("api-key");
+
+    await platform.secrets.put("io.github.test/keyed", "api-key", API_KEY);
+    sfn.reset();
+    sfn.on(SendTaskSuccessCommand).resolves({});
+    const second = await newRun({});
+    expect(await handler(payload(second, "keyed", "io.github.test/keyed@1.0.0"))).toEqual({
+      status: "SUCCEEDED",
+    });
+    expect(JSON.stringify(sfn.calls().map((call) => call.args[0].input))).not.toContain(API_KEY);
+  });
+
+  it("reports a step the workflow does not have as Mcp.RunnerError", async () => {
+    const runId = await newRun({});
+    expect(await handler(payload(runId, "ghost"))).toEqual({ status: "FAILED", error: "Mcp.RunnerError" });
+    expect(sfn.commandCalls(SendTaskFailureCommand)[0]!.args[0].input.cause).toMatch(/no step ghost/);
+  });
+
+  it("does not throw when Step Functions no longer knows the token (the task timed out meanwhile)", async () => {
+    sfn
+      .on(SendTaskSuccessCommand)
+      .rejects(Object.assign(new Error("Task Timed Out"), { name: "TaskTimedOut" }));
+    const runId = await newRun({ message: "late" });
+    expect(await handler(payload(runId, "echo"))).toEqual({ status: "NOT_REPORTED" });
+  });
+
+  it("refuses a payload without a task token", async () => {
+    await expect(
+      handler({ runId: "r", stepId: "s", workflow: "w", workflowVersion: 1, server: "x" }),
+    ).rejects.toThrow();
+  });
+});

@@ -1,0 +1,87 @@
+// The in-memory engine on its own: field weights, typo and prefix tolerance, replacement and removal, facets.
+import { describe, expect, it } from "vitest";
+import { SearchEngine } from "../../../shared/search/engine.js";
+
+function corpus(): SearchEngine {
+  const engine = new SearchEngine();
+  engine.upsert({
+    type: "server",
+    id: "io.x/weather",
+    title: "Weather",
+    description: "Forecasts",
+    tags: ["geo"],
+  });
+  engine.upsert({
+    type: "server",
+    id: "io.x/maps",
+    title: "Maps",
+    description: "Routes with weather overlays",
+  });
+  engine.upsert({ type: "mcd", id: "notes", title: "Notes", body: "The weather was fine.", tags: ["ops"] });
+  engine.upsert({
+    type: "workflow",
+    id: "digest",
+    title: "digest",
+    description: "Daily digest",
+    tools: [{ name: "get_forecast" }],
+  });
+  return engine;
+}
+
+const ids = (
+  engine: SearchEngine,
+  q: string,
+  extra: { type?: "server" | "mcd" | "workflow"; tag?: string } = {},
+) => engine.search({ q, limit: 20, offset: 0, ...extra }).hits.map((h) => h.id);
+
+describe("SearchEngine", () => {
+  it("ranks a title match above a description match above a body match", () => {
+    expect(ids(corpus(), "weather")).toEqual(["io.x/weather", "io.x/maps", "notes"]);
+  });
+
+  it("finds through one typo and through a prefix, but not short words with a typo", () => {
+    const engine = corpus();
+    expect(ids(engine, "wether")).toContain("io.x/weather");
+    expect(ids(engine, "weat")[0]).toBe("io.x/weather");
+    expect(ids(engine, "forcasts")[0]).toBe("io.x/weather");
+    expect(ids(engine, "forecast").sort()).toEqual(["digest", "io.x/weather"]);
+    expect(ids(engine, "mop")).toEqual([]);
+  });
+
+  it("replaces a document on upsert and forgets it on remove", () => {
+    const engine = corpus();
+    engine.upsert({ type: "mcd", id: "notes", title: "Notes", body: "Sunny." });
+    expect(ids(engine, "weather")).not.toContain("notes");
+    expect(ids(engine, "sunny")).toEqual(["notes"]);
+    engine.remove("mcd", "notes");
+    expect(ids(engine, "sunny")).toEqual([]);
+    engine.remove("mcd", "notes");
+    expect(engine.size).toBe(3);
+  });
+
+  it("keeps ids of different types apart", () => {
+    const engine = corpus();
+    engine.upsert({ type: "mcd", id: "digest", title: "Digest doc" });
+    expect(engine.search({ q: "digest", limit: 10, offset: 0 }).hits.map((h) => `${h.type}:${h.id}`)).toEqual(
+      expect.arrayContaining(["mcd:digest", "workflow:digest"]),
+    );
+  });
+
+  it("counts disjunctive facets and filters by type and tag", () => {
+    const engine = corpus();
+    const all = engine.search({ q: "weather", limit: 10, offset: 0 });
+    expect(all.facets).toEqual({ type: { server: 2, mcd: 1 }, tag: { geo: 1, ops: 1 } });
+    expect(ids(engine, "weather", { type: "mcd" })).toEqual(["notes"]);
+    expect(ids(engine, "weather", { tag: "geo" })).toEqual(["io.x/weather"]);
+  });
+
+  it("lists everything for an empty query, in a stable order", () => {
+    expect(corpus().search({ limit: 10, offset: 0 }).total).toBe(4);
+    expect(corpus().search({ q: "  ", limit: 2, offset: 2 }).hits).toHaveLength(2);
+  });
+
+  it("ranks servers for the registry", () => {
+    const ranked = corpus().rank("server", "weather");
+    expect([...ranked.keys()]).toEqual(["io.x/weather", "io.x/maps"]);
+  });
+});
