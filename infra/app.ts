@@ -62,8 +62,8 @@ export function buildApp(options: BuildAppOptions = {}): McpflowApp {
     execution,
   });
   // The payload bucket is referenced by its fixed name rather than an export, so order the stacks explicitly.
-  execution.addDependency(data);
-  api.addDependency(data);
+  execution.addStackDependency(data);
+  api.addStackDependency(data);
 
   Tags.of(app).add("project", "mcpflow");
   Tags.of(app).add("stage", config.stage);

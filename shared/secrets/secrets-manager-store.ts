@@ -3,6 +3,7 @@
 import {
   CreateSecretCommand,
   DeleteSecretCommand,
+  DescribeSecretCommand,
   GetSecretValueCommand,
   ListSecretsCommand,
   PutSecretValueCommand,
@@ -67,6 +68,8 @@ export function createSecretsManagerStore(
     },
     async delete(server, key) {
       try {
+        // With ForceDeleteWithoutRecovery, DeleteSecret succeeds for a secret that does not exist; ask first.
+        await client.send(new DescribeSecretCommand({ SecretId: nameOf(server, key) }));
         await client.send(
           new DeleteSecretCommand({ SecretId: nameOf(server, key), ForceDeleteWithoutRecovery: true }),
         );

@@ -69,12 +69,13 @@ interface HeadItem {
 const workflowKey = (name: string) => `WORKFLOW#${name}`;
 const versionKey = (version: number) => `V#${String(version).padStart(6, "0")}`;
 
-/** The Fargate task definition family a server version runs as; the task launcher registers it on publish. */
-export function taskFamily(name: string, version: string): string {
-  return `mcpflow-${name.replace(/[^A-Za-z0-9-]/g, "-")}-${version.replace(/[^A-Za-z0-9-]/g, "-")}`.slice(
-    0,
-    255,
-  );
+/**
+ * The Fargate task definition family a server version runs as; the task launcher registers it on publish.
+ * It starts with `mcpflow-<stage>-` because the state machine role's ecs:RunTask is scoped to that prefix.
+ */
+export function taskFamily(name: string, version: string, stage = process.env.MCPFLOW_STAGE ?? "local"): string {
+  const clean = (value: string) => value.replace(/[^A-Za-z0-9-]/g, "-");
+  return `mcpflow-${clean(stage)}-${clean(name)}-${clean(version)}`.slice(0, 255);
 }
 
 function toRecord(item: VersionItem, latest: number): WorkflowVersionRecord {

@@ -59,10 +59,11 @@ describe("cancel", () => {
     const id = await startRun(p, "quick-then-long");
     await waitForRunState(p, id, longRunning);
     let pids: number[] = [];
-    expect(
-      await eventually(async () => (pids = await childPids(EVERYTHING_SCRIPT)).length === 1, 5000),
-      `pids ${pids}`,
-    ).toBe(true);
+    const found = await eventually(async () => {
+      pids = await childPids(EVERYTHING_SCRIPT);
+      return pids.length === 1;
+    }, 5000);
+    expect(found, `server pids ${pids}`).toBe(true);
     const [pid] = pids as [number];
     expect(isAlive(pid)).toBe(true);
 

@@ -1,0 +1,157 @@
+// Search latency: the MiniSearch index against a plain substring scan of the same 10,000 generated documents,
+// in-process, at 1 and 50 concurrent clients. Prints a table and writes bench/results/search.json.
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { SearchDocument } from "../shared/search/documents.js";
+import { SearchEngine } from "../shared/search/engine.js";
+
+const DOCUMENTS = 10_000;
+const QUERIES_PER_CLIENT = 200;
+const CONCURRENCY = [1, 50];
+
+const VOCABULARY = (
+  "weather forecast maps routes files storage database postgres github issues slack message email calendar " +
+  "invoice payment stripe search index vector embedding model prompt runbook incident deploy rollback release " +
+  "kubernetes cluster docker image registry secret token audit metrics alert latency throughput cache queue " +
+  "workflow schedule cron digest report summary translate document markdown browser screenshot scraper crawler"
+).split(" ");
+const QUERIES = ["weather", "forecast maps", "wether", "kube", "incident runbook", "postgres", "emb", "zzzz"];
+
+/** Deterministic pseudo-random numbers (mulberry32), so every run indexes the same corpus. */
+function random(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function generateDocuments(count: number): SearchDocument[] {
+  const next = random(42);
+  const word = () => VOCABULARY[Math.floor(next() * VOCABULARY.length)]!;
+  const words = (n: number) => Array.from({ length: n }, word).join(" ");
+  const types = ["server", "mcd", "workflow"] as const;
+  return Array.from({ length: count }, (_, i) => {
+    const type = types[i % 3]!;
+    return {
+      type,
+      id: type === "server" ? `io.bench/${word()}-${i}` : `${word()}-${i}`,
+      title: words(3),
+      description: words(12),
+      body: type === "mcd" ? words(300) : "",
+      tags: [word(), word()],
+      tools: type === "mcd" ? [] : [{ name: `${word()}_${word()}`, description: words(8) }],
+    };
+  });
+}
+
+interface Row {
+  method: "minisearch" | "substring-scan";
+  clients: number;
+  queries: number;
+  p50Ms: number;
+  p99Ms: number;
+  queriesPerSecond: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return Math.round(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]! * 1000) / 1000;
+}
+
+/** Each client issues its queries one after another; with 50 clients, latency includes waiting for the others. */
+async function measure(run: (q: string) => unknown, clients: number): Promise<Omit<Row, "method">> {
+  const latencies: number[] = [];
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: clients }, async (_, c) => {
+      for (let i = 0; i < QUERIES_PER_CLIENT; i++) {
+        const issued = performance.now();
+        await new Promise<void>((done) => setImmediate(done));
+        run(QUERIES[(c + i) % QUERIES.length]!);
+        latencies.push(performance.now() - issued);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    clients,
+    queries: latencies.length,
+    p50Ms: percentile(latencies, 0.5),
+    p99Ms: percentile(latencies, 0.99),
+    queriesPerSecond: Math.round(latencies.length / seconds),
+  };
+}
+
+export async function runSearchBench(): Promise<{ buildMs: number; rows: Row[] }> {
+  const docs = generateDocuments(DOCUMENTS);
+  const buildStarted = performance.now();
+  const engine = new SearchEngine();
+  for (const doc of docs) engine.upsert(doc);
+  const buildMs = Math.round(performance.now() - buildStarted);
+
+  // The baseline: what the registry did before, a case-insensitive substring test over the same fields.
+  const haystacks = docs.map((d) => ({
+    doc: d,
+    text: [d.id, d.title, d.description, d.body, ...(d.tags ?? []), ...(d.tools ?? []).map((t) => t.name)]
+      .join(" ")
+      .toLowerCase(),
+  }));
+  const scan = (q: string) => {
+    const needle = q.toLowerCase();
+    return haystacks.filter((h) => h.text.includes(needle)).slice(0, 20);
+  };
+  const indexed = (q: string) => engine.search({ q, limit: 20, offset: 0 });
+
+  const rows: Row[] = [];
+  for (const clients of CONCURRENCY) {
+    rows.push({ method: "minisearch", ...(await measure(indexed, clients)) });
+    rows.push({ method: "substring-scan", ...(await measure(scan, clients)) });
+  }
+  printTable(buildMs, rows);
+  const out = join(dirname(fileURLToPath(import.meta.url)), "results", "search.json");
+  await mkdir(dirname(out), { recursive: true });
+  await writeFile(
+    out,
+    `${JSON.stringify(
+      {
+        at: new Date().toISOString(),
+        node: process.version,
+        documents: DOCUMENTS,
+        queries: QUERIES,
+        indexBuildMs: buildMs,
+        notes:
+          "in-process, one thread; 50 clients share it, so their latency includes queueing. The substring scan " +
+          "finds no typos and does not rank; it is the floor a naive implementation pays per query.",
+        rows,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  return { buildMs, rows };
+}
+
+function printTable(buildMs: number, rows: Row[]): void {
+  process.stdout.write(`index build: ${DOCUMENTS} documents in ${buildMs} ms\n`);
+  const header = ["method", "clients", "queries", "p50 ms", "p99 ms", "queries/s"];
+  const lines = rows.map((r) => [
+    r.method,
+    String(r.clients),
+    String(r.queries),
+    String(r.p50Ms),
+    String(r.p99Ms),
+    String(r.queriesPerSecond),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  const format = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ");
+  process.stdout.write(`${format(header)}\n${widths.map((w) => "-".repeat(w)).join("  ")}\n`);
+  for (const line of lines) process.stdout.write(`${format(line)}\n`);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  await runSearchBench();
+}
