@@ -4,6 +4,8 @@ export default defineConfig({
   test: {
     include: ["tests/**/*.test.ts"],
     setupFiles: ["shared/polyfills.ts"],
+    // Request logs are for operators; tests read responses. A test that reads logs sets its own level.
+    env: { POWERTOOLS_LOG_LEVEL: "SILENT", AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: "1" },
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: "forks",

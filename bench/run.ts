@@ -7,6 +7,7 @@ const suites: [string, () => Promise<unknown>][] = [
   ["search", async () => (await import("./search.js")).runSearchBench()],
   ["compile", async () => (await import("./compile.js")).runCompileBench()],
   ["mcp", async () => (await import("./mcp.js")).runMcpBench()],
+  ["workflow", async () => (await import("./workflow.js")).runWorkflowBench()],
   ["bundles", async () => (await import("./bundles.js")).runBundleBench()],
 ];
 

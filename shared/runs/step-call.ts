@@ -4,10 +4,11 @@
 
 import { NotFoundError } from "../errors.js";
 import type { Platform } from "../platform.js";
-import type { Runtime } from "../registry/schema.js";
+import type { Runtime, ServerVersionRecord } from "../registry/schema.js";
 import { Registry } from "../registry/service.js";
+import type { WorkflowDefinition } from "../workflows/definition.js";
 import { ancestry, stepGraph } from "../workflows/graph.js";
-import { resolveTemplate, type TemplateContext } from "../workflows/references.js";
+import { listReferences, resolveTemplate, type TemplateContext } from "../workflows/references.js";
 import { Workflows } from "../workflows/service.js";
 import { Runs } from "./store.js";
 
@@ -69,15 +70,49 @@ export function fromEnvironment(env: Record<string, string | undefined>): StepRe
   };
 }
 
+/**
+ * Workflow versions and server version documents never change once saved, so a warm process (the embedded
+ * platform, a reused Lambda container) keeps them instead of reading them for every step.
+ */
+const definitions = new Map<string, Promise<WorkflowDefinition>>();
+const servers = new Map<string, Promise<ServerVersionRecord>>();
+const CACHE_LIMIT = 256;
+
+function cached<T>(cache: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> {
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const pending = load();
+  pending.catch(() => cache.delete(key));
+  if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
+  cache.set(key, pending);
+  return pending;
+}
+
+/** The steps whose outputs a step's arguments and for_each read. */
+function referencedSteps(step: WorkflowDefinition["steps"][number]): string[] {
+  const ids = new Set<string>();
+  for (const occurrence of [
+    ...listReferences(step.arguments),
+    ...(step.for_each ? listReferences(step.for_each.items) : []),
+  ]) {
+    if (occurrence.reference?.stepId) ids.add(occurrence.reference.stepId);
+  }
+  return [...ids];
+}
+
 export async function loadStepCall(platform: Platform, refs: StepRefs): Promise<StepCall> {
   const runs = new Runs(platform);
-  const { definition } = await new Workflows(platform).versionForRun(refs.workflow, refs.workflowVersion);
+  const definition = await cached(
+    definitions,
+    `${refs.workflow}@${refs.workflowVersion}`,
+    async () => (await new Workflows(platform).versionForRun(refs.workflow, refs.workflowVersion)).definition,
+  );
   const step = definition.steps.find((s) => s.id === refs.stepId);
   if (!step)
     throw new NotFoundError(`Workflow ${refs.workflow} v${refs.workflowVersion} has no step ${refs.stepId}.`);
   const context: TemplateContext = {
     input: await runs.inputOf(refs.runId),
-    steps: await runs.stepResults(refs.runId),
+    steps: await runs.stepResults(refs.runId, referencedSteps(step)),
   };
   // An ancestor whose `when` was false never ran, so it left no record; the state machine holds it as SKIPPED.
   const isAncestor = ancestry(stepGraph(definition));
@@ -91,7 +126,9 @@ export async function loadStepCall(platform: Platform, refs: StepRefs): Promise<
   }
   const args = resolveTemplate(step.arguments, context) as Record<string, unknown>;
   const version = step.server.version!;
-  const record = await new Registry(platform.table).getVersion(step.server.name, version);
+  const record = await cached(servers, `${step.server.name}@${version}`, () =>
+    new Registry(platform.table).getVersion(step.server.name, version),
+  );
   if (!record.runtime) throw new NotFoundError(`${step.server.name}@${version} has no runtime.`);
   return {
     refs,

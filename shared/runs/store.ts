@@ -226,6 +226,26 @@ export class Runs {
     return items;
   }
 
+  private async stepItemsOf(id: string, stepIds: string[]): Promise<StepItem[]> {
+    const pages = await Promise.all(
+      stepIds.map((stepId) =>
+        this.table.doc.send(
+          new QueryCommand({
+            TableName: this.table.name,
+            KeyConditionExpression: "pk = :pk AND begins_with(sk, :step)",
+            ExpressionAttributeValues: { ":pk": runKey(id), ":step": `STEP#${stepId}` },
+            ConsistentRead: true,
+          }),
+        ),
+      ),
+    );
+    // `STEP#a` is also a prefix of `STEP#ab`: keep only the steps asked for.
+    const wanted = new Set(stepIds);
+    return pages
+      .flatMap((page) => (page.Items ?? []) as StepItem[])
+      .filter((item) => wanted.has(item.stepId));
+  }
+
   /** The run as a summary (no steps) or with every step record; large values stay references unless `resolve`. */
   async get(id: string, options: { steps?: boolean; resolveInput?: boolean } = {}): Promise<RunRecord> {
     const item = await this.getRunItem(id);
@@ -307,6 +327,8 @@ export class Runs {
   /** Outputs of every finished step so far, as a template context sees them. */
   async stepResults(
     id: string,
+    /** Only these steps: a step's arguments usually read a few ancestors, not the whole run. */
+    only?: string[],
   ): Promise<
     Record<string, { status: "SUCCEEDED" | "FAILED" | "SKIPPED"; output?: unknown; error?: unknown }>
   > {
@@ -314,7 +336,8 @@ export class Runs {
       string,
       { status: "SUCCEEDED" | "FAILED" | "SKIPPED"; output?: unknown; error?: unknown }
     > = {};
-    for (const step of groupSteps(await this.stepItems(id))) {
+    const items = only ? await this.stepItemsOf(id, only) : await this.stepItems(id);
+    for (const step of groupSteps(items)) {
       if (step.status !== "SUCCEEDED" && step.status !== "FAILED") continue;
       if (step.items) {
         const outputs = await Promise.all(
