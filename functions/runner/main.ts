@@ -4,9 +4,11 @@ import { SFNClient } from "@aws-sdk/client-sfn";
 import { createS3BlobStore } from "../../shared/blobs/s3-store.js";
 import type { Platform } from "../../shared/platform.js";
 import { loadStepCall as loadStoredStepCall } from "../../shared/runs/step-call.js";
+import { Runs } from "../../shared/runs/store.js";
 import { createTable } from "../../shared/store/table.js";
 import { type BlobWriter, folderBlobWriter, s3BlobWriter } from "./blobs.js";
-import { type LoadStepCall, type RunnerLogger, runFromEnv, StepCall } from "./runner.js";
+import type { StepRefs } from "./config.js";
+import { type LoadStepCall, type RunnerLogger, runFromEnv, StepCall, type StepRecorder } from "./runner.js";
 
 function jsonLogger(base: Record<string, unknown>): RunnerLogger {
   const write = (level: string, message: string, fields: Record<string, unknown> = {}) =>
@@ -56,6 +58,27 @@ const loadStepCall: LoadStepCall = async (refs) => {
   return { tool: call.tool, arguments: call.arguments, timeoutSeconds: call.timeoutSeconds };
 };
 
+/** Step records in the run's item collection, as the embedded platform keeps them. */
+function storeRecorder(): StepRecorder | undefined {
+  const tableName = process.env.MCPFLOW_TABLE;
+  const bucket = process.env.MCPFLOW_BUCKET ?? process.env.MCPFLOW_BLOB_BUCKET;
+  if (!tableName || !bucket) return undefined;
+  const runs = new Runs({ table: createTable({ name: tableName }), blobs: createS3BlobStore(bucket) } as unknown as Platform);
+  const step = (refs: StepRefs) => ({ stepId: refs.stepId, ...(refs.itemIndex !== undefined ? { index: refs.itemIndex } : {}) });
+  return {
+    started: (refs, call) =>
+      runs.stepStarted(refs.runId, {
+        ...step(refs),
+        tool: call.tool,
+        server: process.env.MCPFLOW_SERVER_KEY ?? "unknown",
+        arguments: call.arguments,
+      }),
+    ended: async (refs, end) => {
+      await runs.stepEnded(refs.runId, step(refs), end);
+    },
+  };
+}
+
 /** Loading the call happens before its timeout is known; this bounds it. */
 const LOAD_BUDGET_MS = 5 * 60_000;
 
@@ -81,6 +104,7 @@ async function main(): Promise<void> {
     sfn: new SFNClient({ maxAttempts: 5 }),
     blobs: blobWriter(env),
     loadStepCall,
+    record: storeRecorder(),
     log,
     armWatchdog,
   });

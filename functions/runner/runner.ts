@@ -35,6 +35,14 @@ export type StepCall = z.infer<typeof StepCall>;
 
 export type LoadStepCall = (refs: StepRefs) => Promise<StepCall>;
 
+export interface StepRecorder {
+  started(refs: StepRefs, call: StepCall): Promise<void>;
+  ended(
+    refs: StepRefs,
+    end: { status: "SUCCEEDED"; output: unknown } | { status: "FAILED"; error: { error: string; cause?: string } },
+  ): Promise<void>;
+}
+
 /** What the runner sends with SendTaskSuccess; the state machine reads `output` (or `output.blob`). */
 export type StepSuccess =
   | { status: "SUCCEEDED"; output: ToolOutput }
@@ -61,6 +69,8 @@ export interface RunnerDeps {
   sfn: Pick<SFNClient, "send">;
   blobs: BlobWriter;
   loadStepCall: LoadStepCall;
+  /** Keeps the run's step timeline (the same records the embedded platform writes); best effort, never fatal. */
+  record?: StepRecorder;
   connect?: ConnectFn;
   log?: RunnerLogger;
   /** Told the whole remaining budget once the call is known, so that the process can arm a hard stop. */
@@ -165,6 +175,14 @@ export async function runStep(
     const timeoutMs = Math.round(call.timeoutSeconds * 1000);
     deps.armWatchdog?.(opts.startTimeoutMs + timeoutMs + 3 * opts.closeGraceMs + WATCHDOG_SLACK_MS);
     log.info("step started", { ...refs, tool: call.tool, timeoutMs, transport: config.runtime.transport });
+    const record = async (what: string, write: () => Promise<void>) => {
+      try {
+        await write();
+      } catch (error) {
+        log.warn(`could not record the step ${what}`, { error: describe(error) });
+      }
+    };
+    if (deps.record) await record("start", () => deps.record!.started(refs, call));
 
     inner = (async (): Promise<ToolOutput> => {
       connection = await connectWithRetry(connect, config, opts, work.signal);
@@ -187,11 +205,20 @@ export async function runStep(
     if (work.signal.aborted) return EXIT_CODES.reportFailed;
     if (outcome.ok) {
       const payload = await successPayload(outcome.output, refs, taskToken, deps.blobs, opts);
+      if (deps.record) await record("end", () => deps.record!.ended(refs, { status: "SUCCEEDED", output: payload.output }));
       log.info("step succeeded", { inline: !("blob" in payload.output) });
       return await report(sendSuccess(deps, log, taskToken, payload));
     }
     const failure = classify(outcome.error);
     log.error("step failed", { error: failure.name, message: redact(failure.message, secrets) });
+    if (deps.record) {
+      await record("end", () =>
+        deps.record!.ended(refs, {
+          status: "FAILED",
+          error: { error: failure.name, cause: redact(failure.message, secrets).slice(0, 2000) },
+        }),
+      );
+    }
     return await report(
       sendFailure(deps, log, taskToken, failure.name, {
         message: redact(failure.message, secrets),
