@@ -1,11 +1,11 @@
-// Lambda bundle sizes: bundles every Lambda entry with the esbuild options the CDK NodejsFunction uses, prints
-// a table (size and the three largest inputs) and writes bench/results/bundles.json. API bundles over 300 KB are
+// Lambda bundle sizes: bundles every Lambda entry with infra/bundle.ts, exactly as the CDK functions are bundled,
+// prints a table (size and the three largest inputs) and writes bench/results/bundles.json. API bundles over 300 KB are
 // flagged: they slow cold starts behind API Gateway's 29 s limit.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build, type Metafile } from "esbuild";
-import { BUNDLING_OPTIONS, LAMBDA_RUNTIME } from "../infra/constructs/mcpflow-function.js";
+import type { Metafile } from "esbuild";
+import { BUNDLE_EXTERNAL, BUNDLE_TARGET, bundleFunction } from "../infra/bundle.js";
 import { LAMBDA_ENTRIES, repoRoot } from "../infra/paths.js";
 
 export const API_BUNDLE_LIMIT_BYTES = 300 * 1024;
@@ -36,8 +36,6 @@ export interface BundleBenchReport {
   readonly bundles: readonly BundleResult[];
 }
 
-const TARGET = LAMBDA_RUNTIME.name.replace(/^nodejs(\d+)\.x$/, "node$1");
-
 /** Attributes each output byte to its package, so one large dependency shows up as one row. */
 function inputsBySource(metafile: Metafile): BundleInput[] {
   const totals = new Map<string, number>();
@@ -54,24 +52,8 @@ function inputsBySource(metafile: Metafile): BundleInput[] {
 async function bundleOne(name: string, entry: string): Promise<BundleResult> {
   const isApi = name.startsWith("api-");
   try {
-    const result = await build({
-      entryPoints: [join(repoRoot, entry)],
-      absWorkingDir: repoRoot,
-      bundle: true,
-      platform: "node",
-      target: TARGET,
-      format: "esm",
-      minify: BUNDLING_OPTIONS.minify,
-      sourcemap: false,
-      external: [...BUNDLING_OPTIONS.externalModules],
-      mainFields: [...BUNDLING_OPTIONS.mainFields],
-      banner: { js: BUNDLING_OPTIONS.banner },
-      outfile: join(repoRoot, "cdk.out", "bench", name, "index.mjs"),
-      metafile: true,
-      write: false,
-      logLevel: "silent",
-    });
-    const bytes = result.outputFiles
+    const result = await bundleFunction(entry, join(repoRoot, "cdk.out", "bench", name), { write: false });
+    const bytes = (result.outputFiles ?? [])
       .filter((f) => f.path.endsWith(".mjs"))
       .reduce((n, f) => n + f.contents.length, 0);
     return {
@@ -120,7 +102,7 @@ export async function runBundleBench(
   for (const [name, entry] of Object.entries(LAMBDA_ENTRIES)) bundles.push(await bundleOne(name, entry));
   const report: BundleBenchReport = {
     generatedAt: new Date().toISOString(),
-    esbuild: { target: TARGET, format: "esm", external: [...BUNDLING_OPTIONS.externalModules] },
+    esbuild: { target: BUNDLE_TARGET, format: "esm", external: [...BUNDLE_EXTERNAL] },
     apiLimitBytes: API_BUNDLE_LIMIT_BYTES,
     bundles,
   };

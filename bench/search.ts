@@ -29,21 +29,32 @@ function random(seed: number): () => number {
   };
 }
 
+/** Topical words plus 5,000 synthetic ones, drawn with a Zipf-like skew as words in real text are. */
+function vocabulary(next: () => number): string[] {
+  const letters = "abcdefghiklmnoprstuvw";
+  const synthetic = Array.from({ length: 5000 }, () =>
+    Array.from({ length: 4 + Math.floor(next() * 6) }, () => letters[Math.floor(next() * letters.length)]).join(""),
+  );
+  return [...VOCABULARY, ...synthetic];
+}
+
 export function generateDocuments(count: number): SearchDocument[] {
   const next = random(42);
-  const word = () => VOCABULARY[Math.floor(next() * VOCABULARY.length)]!;
-  const words = (n: number) => Array.from({ length: n }, word).join(" ");
+  const words = vocabulary(next);
+  // Rank r is drawn with probability ~ 1/r: common words are common, most words are rare.
+  const word = () => words[Math.min(words.length - 1, Math.floor(Math.exp(next() * Math.log(words.length))) - 1)]!;
+  const phrase = (n: number) => Array.from({ length: n }, word).join(" ");
   const types = ["server", "mcd", "workflow"] as const;
   return Array.from({ length: count }, (_, i) => {
     const type = types[i % 3]!;
     return {
       type,
       id: type === "server" ? `io.bench/${word()}-${i}` : `${word()}-${i}`,
-      title: words(3),
-      description: words(12),
-      body: type === "mcd" ? words(300) : "",
+      title: phrase(3),
+      description: phrase(12),
+      body: type === "mcd" ? phrase(300) : "",
       tags: [word(), word()],
-      tools: type === "mcd" ? [] : [{ name: `${word()}_${word()}`, description: words(8) }],
+      tools: type === "mcd" ? [] : [{ name: `${word()}_${word()}`, description: phrase(8) }],
     };
   });
 }

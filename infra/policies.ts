@@ -43,6 +43,20 @@ export function tableAccess(
   return [allow(actions, [table.tableArn, `${table.tableArn}/index/${GSI1}`])];
 }
 
+/**
+ * What a step executor (the Fargate runner, the remote-MCP invoker) does to the table: read the workflow version,
+ * the run, earlier steps and the server version (GetItem/Query on base-table keys, no index), and write its own
+ * step record (UpdateItem; PutItem for records written whole). No Scan, no DeleteItem, no batch writes.
+ */
+export function stepRecordAccess(table: ITable): PolicyStatement[] {
+  return [
+    allow(
+      ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem", "dynamodb:PutItem"],
+      [table.tableArn],
+    ),
+  ];
+}
+
 /** Object access anywhere in the payload bucket; listing only with `list`. */
 export function bucketObjects(names: StageNames, mode: AccessMode, list: boolean): PolicyStatement[] {
   const bucketArn = `arn:${Aws.PARTITION}:s3:::${names.payloadBucket}`;

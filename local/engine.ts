@@ -185,8 +185,18 @@ export class LocalOrchestrator implements Orchestrator {
     const runs = new Runs(platform);
     const begun = Date.now();
     const refs = parseTaskRefs(input);
-    const call = await loadStepCall(platform, refs);
     const step = { stepId: refs.stepId, ...(refs.itemIndex !== undefined ? { index: refs.itemIndex } : {}) };
+    let call: Awaited<ReturnType<typeof loadStepCall>>;
+    try {
+      call = await loadStepCall(platform, refs);
+    } catch (error) {
+      // A step whose arguments cannot be built (a reference to nothing, a missing server) still gets a record,
+      // named as the Fargate runner names it, so the run says which step failed and why.
+      const cause = (error instanceof Error ? error.message : String(error)).slice(0, 2000);
+      await runs.stepStarted(refs.runId, { ...step, tool: "(not loaded)", server: "(not loaded)", arguments: null });
+      await runs.stepEnded(refs.runId, step, { status: "FAILED", error: { error: "Mcp.RunnerError", cause } });
+      throw new TaskFailure("Mcp.RunnerError", cause);
+    }
     await runs.stepStarted(refs.runId, {
       ...step,
       tool: call.tool,
@@ -215,9 +225,7 @@ export class LocalOrchestrator implements Orchestrator {
         ? "States.Timeout"
         : isMcpFailure(error)
           ? error.errorName
-          : (error as Error).name === "MissingSecretError"
-            ? "Mcp.ServerError"
-            : "Mcp.ServerError";
+          : "Mcp.ServerError";
       const cause = error instanceof Error ? error.message : String(error);
       const cancelled = active?.cancelled === true;
       if (active?.abandoned) throw new TaskFailure(name, cause.slice(0, 2000));

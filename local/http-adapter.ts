@@ -4,6 +4,7 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { type ApiArea, areaForPath } from "../shared/api/areas.js";
+import { logger } from "../shared/http/logger.js";
 
 export type AreaHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
@@ -57,6 +58,8 @@ export function createRequestListener(handlers: Record<ApiArea, AreaHandler>) {
       const area = areaForPath(url.pathname);
       if (!area) {
         problem(res, 404, "Not Found", `No route for ${req.method} ${url.pathname}.`);
+        // API Gateway answers these itself on AWS; locally the log line is ours to write.
+        logger.info("request", { method: req.method, path: url.pathname, status: 404, ms: 0, caller: "anonymous" });
         return;
       }
       const body = await readBody(req);

@@ -8,6 +8,7 @@ import type { ExecutionTarget, Platform } from "./platform.js";
 import { createSecretsManagerStore } from "./secrets/secrets-manager-store.js";
 import { createTable } from "./store/table.js";
 import { createEcsTaskLauncher } from "./tasks/ecs-launcher.js";
+import { publishedStateMachineArn } from "./workflows/keys.js";
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
   const value = env[name];
@@ -58,9 +59,10 @@ export function createAwsPlatform(env: NodeJS.ProcessEnv): Platform {
     remoteInvokerArn: required(env, "MCPFLOW_REMOTE_INVOKER_ARN"),
     runnerContainerName: env.MCPFLOW_RUNNER_CONTAINER_NAME ?? "runner",
   }));
+  const table = createTable({ name: required(env, "MCPFLOW_TABLE") });
   return {
     mode: "aws",
-    table: createTable({ name: required(env, "MCPFLOW_TABLE") }),
+    table,
     blobs: createS3BlobStore(required(env, "MCPFLOW_BUCKET")),
     secrets: createSecretsManagerStore(secretsPrefix),
     verifier: onFirstUse(() =>
@@ -80,13 +82,7 @@ export function createAwsPlatform(env: NodeJS.ProcessEnv): Platform {
           ? { logGroupArn: env.MCPFLOW_STATE_MACHINE_LOG_GROUP_ARN }
           : {}),
         // The version ARN deploy() returned is kept on the workflow version item; runs start on exactly it.
-        versionArnOf: async (workflow, version) => {
-          const [{ Workflows }, { getPlatform }] = await Promise.all([
-            import("./workflows/service.js"),
-            import("./platform.js"),
-          ]);
-          return (await new Workflows(await getPlatform()).get(workflow, version)).stateMachineArn;
-        },
+        versionArnOf: (workflow, version) => publishedStateMachineArn(table, workflow, version),
       }),
     ),
     tasks: onFirstUse(() =>
@@ -98,8 +94,12 @@ export function createAwsPlatform(env: NodeJS.ProcessEnv): Platform {
         logGroup: required(env, "MCPFLOW_LOG_GROUP"),
         region,
         secretsPrefix,
+        // What functions/runner/main.ts reads: the table and bucket to load the step call and record the step,
+        // the stage the task families are named after. MCPFLOW_BLOB_BUCKET is what its blob writer reads.
         runnerEnvironment: {
+          MCPFLOW_STAGE: required(env, "MCPFLOW_STAGE"),
           MCPFLOW_TABLE: required(env, "MCPFLOW_TABLE"),
+          MCPFLOW_BUCKET: required(env, "MCPFLOW_BUCKET"),
           MCPFLOW_BLOB_BUCKET: required(env, "MCPFLOW_BUCKET"),
           MCPFLOW_SECRETS_PREFIX: secretsPrefix,
         },

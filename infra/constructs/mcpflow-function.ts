@@ -1,40 +1,54 @@
 // One mcpflow Lambda: esbuild-bundled ESM on the newest Node runtime, its own role, log group and tracing.
-// The role is built here rather than by NodejsFunction so it carries no AWS managed policy (AwsSolutions-IAM4)
-// and can write only to its own log group.
-import { type Duration, RemovalPolicy } from "aws-cdk-lib";
+// The role is built here so it carries no AWS managed policy (AwsSolutions-IAM4) and can write only to its own
+// log group. Bundling is infra/bundle.ts, run locally (never in Docker), the same code bench/bundles.ts measures.
+import { execFileSync } from "node:child_process";
+import { dirname, join } from "node:path";
+import { AssetHashType, DockerImage, type Duration, RemovalPolicy } from "aws-cdk-lib";
 import { Effect, type IRole, Policy, PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import {
   ApplicationLogLevel,
   Architecture,
+  Code,
+  Function as LambdaFunction,
   LoggingFormat,
   Runtime,
   SystemLogLevel,
   Tracing,
 } from "aws-cdk-lib/aws-lambda";
-import { NodejsFunction, OutputFormat, SourceMapMode } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, type RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import { acknowledgeWildcards, type WildcardAcknowledgement } from "../nag.js";
-import { entryPath, lockFile, repoRoot } from "../paths.js";
+import { entryPath, repoRoot } from "../paths.js";
 
 /** The newest Node.js runtime aws-cdk-lib 2.276 offers (AwsSolutions-L1 checks the same list). */
 export const LAMBDA_RUNTIME = Runtime.NODEJS_24_X;
 
 /**
- * esbuild options shared with bench/bundles.ts. `@aws-sdk/*` is left to the runtime's own SDK v3.
- * The banner gives ESM bundles a `require` for CommonJS dependencies that require Node built-ins.
+ * The bundle of one entry as a Lambda asset. infra/bundle-cli.ts runs in a child process because asset bundling
+ * is synchronous and esbuild plugins need esbuild's asynchronous API. The asset hash is the bundle's (OUTPUT), so
+ * an unchanged bundle is not uploaded again; the entry is in `command` only to keep CDK's in-process bundling
+ * cache, which is keyed on the bundling options, apart per entry.
  */
-export const BUNDLING_OPTIONS = {
-  format: OutputFormat.ESM,
-  minify: true,
-  sourceMap: true,
-  sourceMapMode: SourceMapMode.DEFAULT,
-  sourcesContent: false,
-  externalModules: ["@aws-sdk/*"],
-  mainFields: ["module", "main"],
-  banner:
-    "import{createRequire as __mcpflowCreateRequire}from'node:module';const require=__mcpflowCreateRequire(import.meta.url);",
-} as const;
+export function bundledCode(entry: string): Code {
+  const entryFile = entryPath(entry);
+  return Code.fromAsset(dirname(entryFile), {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      image: DockerImage.fromRegistry("none"),
+      command: ["infra/bundle-cli.ts", entry],
+      local: {
+        tryBundle(outputDir) {
+          execFileSync(
+            process.execPath,
+            ["--import", "tsx", join(repoRoot, "infra", "bundle-cli.ts"), entry, outputDir],
+            { cwd: repoRoot, stdio: ["ignore", "inherit", "inherit"] },
+          );
+          return true;
+        },
+      },
+    },
+  });
+}
 
 export interface McpflowFunctionProps {
   /** Entry file relative to the repository root, exporting `handler`. */
@@ -49,7 +63,7 @@ export interface McpflowFunctionProps {
 }
 
 export class McpflowFunction extends Construct {
-  readonly function: NodejsFunction;
+  readonly function: LambdaFunction;
   readonly role: IRole;
   readonly logGroup: LogGroup;
 
@@ -73,9 +87,9 @@ export class McpflowFunction extends Construct {
     );
     this.role = role;
 
-    this.function = new NodejsFunction(this, "Function", {
-      entry: entryPath(props.entry),
-      handler: "handler",
+    this.function = new LambdaFunction(this, "Function", {
+      code: bundledCode(props.entry),
+      handler: "index.handler",
       description: props.description,
       runtime: LAMBDA_RUNTIME,
       architecture: Architecture.ARM_64,
@@ -87,18 +101,10 @@ export class McpflowFunction extends Construct {
       applicationLogLevelV2: ApplicationLogLevel.INFO,
       systemLogLevelV2: SystemLogLevel.WARN,
       tracing: Tracing.ACTIVE,
-      projectRoot: repoRoot,
-      depsLockFilePath: lockFile,
       environment: {
         ...props.environment,
         POWERTOOLS_SERVICE_NAME: props.serviceName,
         NODE_OPTIONS: "--enable-source-maps",
-      },
-      bundling: {
-        ...BUNDLING_OPTIONS,
-        mainFields: [...BUNDLING_OPTIONS.mainFields],
-        externalModules: [...BUNDLING_OPTIONS.externalModules],
-        forceDockerBundling: false,
       },
     });
 

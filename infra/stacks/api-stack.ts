@@ -258,29 +258,59 @@ export class ApiStack extends Stack {
     const stateMachines = stateMachinesArn(names);
     const executions = executionsArn(names);
 
+    // Grants follow the SDK calls each area's code makes (tests/infra/grants.test.ts lists them per function).
     functions.registry.grant("Items", tableAccess(table, "readwrite"));
     functions.registry.grant(
       "Documents",
       bucketObjects(names, "readwrite", true),
       bucketObjectsAcknowledgement(names),
     );
-    // Write-only: the API stores and rotates server credentials but can never read one back.
+    // The API never returns a secret value: PUT stores one, GET .../secrets lists names and dates only. The function
+    // reads values (GetSecretValue) only to call a remote server whose headers name a {secret} during a probe.
     functions.registry.grant(
       "ServerSecrets",
       [
         allow(
           [
             "secretsmanager:CreateSecret",
+            "secretsmanager:TagResource",
             "secretsmanager:PutSecretValue",
-            "secretsmanager:UpdateSecret",
             "secretsmanager:DescribeSecret",
             "secretsmanager:DeleteSecret",
-            "secretsmanager:TagResource",
+            "secretsmanager:GetSecretValue",
           ],
           [secrets],
         ),
+        allow(["secretsmanager:ListSecrets"], ["*"]),
       ],
-      secretsAcknowledgement(names, "creates, updates and deletes them but has no GetSecretValue"),
+      {
+        findings: ["Resource::*", arnFinding("secretsmanager", `secret:${names.secretsPrefix}*`)],
+        reason:
+          "secretsmanager:ListSecrets has no resource-level permissions (Resource::*); the code filters it by the " +
+          `name prefix ${names.secretsPrefix}<server>/ and returns names and dates only. MCP server secrets are ` +
+          `created at run time, so only the prefix ${names.secretsPrefix}* is known at deploy time; this role ` +
+          "creates, lists and deletes them, and reads a value only to call a remote server during a probe.",
+      },
+    );
+    // Publishing a version that runs in a container registers its Fargate task definition (tagged at creation).
+    functions.registry.grant(
+      "TaskDefinitions",
+      [
+        allow(["ecs:RegisterTaskDefinition"], ["*"]),
+        allow(["ecs:TagResource"], [taskDefinitionsArn(names)], {
+          StringEquals: { "ecs:CreateAction": "RegisterTaskDefinition" },
+        }),
+        allow(["iam:PassRole"], [execution.taskRole.roleArn, execution.executionRole.roleArn], {
+          StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" },
+        }),
+      ],
+      {
+        findings: ["Resource::*", arnFinding("ecs", `task-definition/${names.taskFamilyPrefix}*`)],
+        reason:
+          "ecs:RegisterTaskDefinition has no resource-level permissions (Resource::*); one task definition is " +
+          `registered per published server version, family ${names.taskFamilyPrefix}<server>-<version>, so ` +
+          `tagging at registration is limited to task definitions ${names.taskFamilyPrefix}*.`,
+      },
     );
 
     functions.workflows.grant("Items", tableAccess(table, "readwrite"));
@@ -289,16 +319,22 @@ export class ApiStack extends Stack {
       bucketObjects(names, "readwrite", true),
       bucketObjectsAcknowledgement(names),
     );
+    // IAM authorizes version and alias ARNs (stateMachine:<name>:<version|alias>) against the state machine's own
+    // ARN, and `*` also matches `:`, so stateMachine:<prefix>* covers the machines, their versions and aliases.
     functions.workflows.grant(
       "StateMachines",
       [
         allow(
           [
+            "states:DescribeStateMachine",
             "states:CreateStateMachine",
             "states:UpdateStateMachine",
-            "states:DeleteStateMachine",
-            "states:DescribeStateMachine",
+            // `publish: true` on Create/UpdateStateMachine needs this permission too.
+            "states:PublishStateMachineVersion",
             "states:TagResource",
+            "states:CreateStateMachineAlias",
+            "states:UpdateStateMachineAlias",
+            "states:StartExecution",
           ],
           [stateMachines],
         ),
@@ -306,20 +342,19 @@ export class ApiStack extends Stack {
           StringEquals: { "iam:PassedToService": "states.amazonaws.com" },
         }),
       ],
-      stateMachinesAcknowledgement(names, "creates, updates and deletes the state machine of each workflow", {
-        stateMachines: true,
-      }),
+      stateMachinesAcknowledgement(
+        names,
+        "creates and updates the state machine of each workflow, publishes versions, points the live alias " +
+          "and starts runs on a version or the alias",
+        { stateMachines: true },
+      ),
     );
-    const taskDefinitions = taskDefinitionsArn(names);
+    // CreateStateMachine/UpdateStateMachine with a logging configuration set up CloudWatch Logs vended delivery.
     functions.workflows.grant(
-      "TaskDefinitions",
+      "StateMachineLogging",
       [
         allow(
           [
-            "ecs:RegisterTaskDefinition",
-            "ecs:DeregisterTaskDefinition",
-            "ecs:DescribeTaskDefinition",
-            "states:ValidateStateMachineDefinition",
             "logs:CreateLogDelivery",
             "logs:GetLogDelivery",
             "logs:UpdateLogDelivery",
@@ -331,21 +366,13 @@ export class ApiStack extends Stack {
           ],
           ["*"],
         ),
-        allow(["ecs:TagResource"], [taskDefinitions], {
-          StringEquals: { "ecs:CreateAction": "RegisterTaskDefinition" },
-        }),
-        allow(["iam:PassRole"], [execution.taskRole.roleArn, execution.executionRole.roleArn], {
-          StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" },
-        }),
       ],
       {
-        findings: ["Resource::*", arnFinding("ecs", `task-definition/${names.taskFamilyPrefix}*`)],
+        findings: ["Resource::*"],
         reason:
-          "Resource::* covers only actions without resource-level permissions: ecs:RegisterTaskDefinition, " +
-          "DeregisterTaskDefinition, DescribeTaskDefinition (one task definition per server version, registered " +
-          "when a workflow is deployed), states:ValidateStateMachineDefinition, and the CloudWatch Logs vended " +
-          "delivery actions CreateStateMachine needs for its logging configuration. Tagging is limited to " +
-          `task definitions ${names.taskFamilyPrefix}* at registration.`,
+          "Creating or updating a state machine with a CloudWatch Logs logging configuration uses vended log " +
+          "delivery (logs:*LogDelivery, PutResourcePolicy, DescribeResourcePolicies, DescribeLogGroups); none " +
+          "of these actions supports resource-level permissions.",
       },
     );
 
@@ -357,19 +384,10 @@ export class ApiStack extends Stack {
     );
     functions.runs.grant(
       "Executions",
-      [
-        allow(["states:StartExecution"], [stateMachines]),
-        allow(
-          [
-            "states:DescribeExecution",
-            "states:StopExecution",
-            "states:GetExecutionHistory",
-            "states:RedriveExecution",
-          ],
-          [executions],
-        ),
-      ],
-      stateMachinesAcknowledgement(names, "starts, stops, redrives and inspects their executions"),
+      [allow(["states:StopExecution", "states:GetExecutionHistory"], [executions])],
+      stateMachinesAcknowledgement(names, "cancels runs and reads their execution history", {
+        executions: true,
+      }),
     );
 
     functions.mcds.grant("Items", tableAccess(table, "readwrite"));
@@ -379,7 +397,7 @@ export class ApiStack extends Stack {
       bucketObjectsAcknowledgement(names),
     );
 
-    functions.search.grant("Items", tableAccess(table, "read", { scan: true }));
+    functions.search.grant("Items", tableAccess(table, "read"));
 
     functions.identity.grant("Items", tableAccess(table, "readwrite"));
     functions.identity.grant("Users", [
@@ -395,7 +413,8 @@ export class ApiStack extends Stack {
         [props.userPool.userPoolArn],
       ),
     ]);
-    // meta (health, OpenAPI) needs no AWS access at all.
+    // /v1/health checks that the table answers (DescribeTable); no item access.
+    functions.meta.grant("Health", [allow(["dynamodb:DescribeTable"], [table.tableArn])]);
   }
 }
 

@@ -29,7 +29,6 @@ import {
   arnFinding,
   bucketObjectsAcknowledgement,
   secretsAcknowledgement,
-  stateMachinesAcknowledgement,
   taskTokenAcknowledgement,
 } from "../acknowledgements.js";
 import type { McpflowConfig } from "../config.js";
@@ -40,8 +39,8 @@ import { RUNNER_CONTEXT_INCLUDES, RUNNER_DOCKERFILE, repoRoot } from "../paths.j
 import {
   arnOf,
   bucketObjects,
-  executionsArn,
   secretsArn,
+  stepRecordAccess,
   tableAccess,
   taskDefinitionsArn,
 } from "../policies.js";
@@ -111,9 +110,12 @@ export class ExecutionStack extends Stack {
     // Runner task role: what the runner sidecar itself calls (task tokens, large payloads).
     this.taskRole = new Role(this, "RunnerTaskRole", {
       assumedBy: ecsTasksPrincipal(this),
-      description: "mcpflow runner task: returns task tokens to Step Functions, reads/writes large payloads",
+      description:
+        "mcpflow runner task: loads its step call and writes step records (table), returns task tokens to " +
+        "Step Functions, reads/writes large payloads",
     });
     attachPolicy(this, "RunnerTaskTokens", this.taskRole, [taskTokenStatement()], taskTokenAcknowledgement());
+    attachPolicy(this, "RunnerStepRecords", this.taskRole, stepRecordAccess(table));
     attachPolicy(
       this,
       "RunnerPayloads",
@@ -173,6 +175,8 @@ export class ExecutionStack extends Stack {
       memorySize: 512,
     });
     this.remoteInvoker.grant("TaskTokens", [taskTokenStatement()], taskTokenAcknowledgement());
+    // Like the runner: loadStepCall reads the workflow, run and server items; stepStarted/stepEnded update the step.
+    this.remoteInvoker.grant("StepRecords", stepRecordAccess(table));
     this.remoteInvoker.grant(
       "ServerSecrets",
       [allow(["secretsmanager:GetSecretValue"], [secrets])],
@@ -258,6 +262,8 @@ export class ExecutionStack extends Stack {
 
     this.lambdaEnvironment = {
       ...commonEnvironment,
+      // Lets the orchestrator compute state machine ARNs (DescribeStateMachine) instead of ListStateMachines.
+      MCPFLOW_ACCOUNT_ID: this.account,
       MCPFLOW_STATE_MACHINE_ROLE_ARN: this.stateMachineRole.roleArn,
       MCPFLOW_CLUSTER_ARN: this.cluster.clusterArn,
       MCPFLOW_SUBNETS: this.vpc.selectSubnets(taskSubnets).subnetIds.join(","),
@@ -383,13 +389,8 @@ export class ExecutionStack extends Stack {
       memorySize: 512,
     });
     runStatus.grant("Runs", tableAccess(table, "readwrite"));
-    runStatus.grant(
-      "Executions",
-      [allow(["states:DescribeExecution", "states:GetExecutionHistory"], [executionsArn(names)])],
-      stateMachinesAcknowledgement(names, "reads the status and history of the execution an event is about", {
-        executions: true,
-      }),
-    );
+    // It reads the run and the workflow version, ends the run and settles its steps; no Step Functions call (the
+    // event carries the execution's status, output and error).
 
     const deadLetters = new Queue(this, "RunStatusDeadLetters", {
       encryption: QueueEncryption.SQS_MANAGED,

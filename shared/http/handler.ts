@@ -2,7 +2,6 @@
 // authenticates, checks the role, parses and validates the body, calls the area's implementation and audits writes.
 import middy, { type MiddlewareObj, type Request } from "@middy/core";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
-import { parse as parseYaml } from "yaml";
 import { recordAudit } from "../audit/log.js";
 import {
   BadRequestError,
@@ -22,6 +21,17 @@ import type { ApiRequest, ApiResult, HttpMethod, Implementations, RouteSpec, Rou
 import { createRouter } from "./router.js";
 
 const DEFAULT_MAX_BODY = 1024 * 1024;
+
+/** A YAML parser such as `parse` from the `yaml` package; aliases are capped against "billion laughs" bodies. */
+export type YamlParser = (text: string, options: { maxAliasCount: number }) => unknown;
+
+export interface ApiHandlerOptions {
+  /**
+   * Parses `application/yaml` bodies. Opt-in per area: the `yaml` package is ~110 KB minified, so only areas
+   * with YAML routes bundle it; elsewhere a YAML body is answered 415.
+   */
+  readonly parseYaml?: YamlParser;
+}
 
 interface Internal {
   [key: string]: unknown;
@@ -65,6 +75,7 @@ function readBody(
   event: ApiEvent,
   spec: RouteSpec,
   headers: Record<string, string>,
+  parseYaml: YamlParser | undefined,
 ): { value: unknown; raw?: string } {
   const raw = event.body ?? "";
   const bytes = event.isBase64Encoded ? Buffer.from(raw, "base64") : Buffer.from(raw, "utf8");
@@ -83,7 +94,7 @@ function readBody(
       issues: [{ field: "body", rule: "is required" }],
     });
   }
-  const accepted = spec.bodyTypes ?? ["json"];
+  const accepted = (spec.bodyTypes ?? ["json"]).filter((k) => k !== "yaml" || parseYaml !== undefined);
   const kind = mediaKind(headers["content-type"]);
   if (kind === undefined || kind === "other" || !accepted.includes(kind)) {
     const types = accepted.map(
@@ -97,7 +108,10 @@ function readBody(
   const text = bytes.toString("utf8");
   if (kind === "text") return { value: text, raw: text };
   try {
-    return { value: kind === "json" ? JSON.parse(text) : parseYaml(text, { maxAliasCount: 100 }), raw: text };
+    return {
+      value: kind === "json" ? JSON.parse(text) : parseYaml!(text, { maxAliasCount: 100 }),
+      raw: text,
+    };
   } catch (error) {
     const reason = error instanceof Error ? error.message.split("\n")[0] : "cannot be parsed";
     throw new BadRequestError(`The body is not valid ${kind === "json" ? "JSON" : "YAML"}: ${reason}`, {
@@ -202,7 +216,11 @@ function auditTrail(): MiddlewareObj<ApiEvent, APIGatewayProxyResult, Error, Con
   return { after: record, onError: record };
 }
 
-export function createApiHandler<R extends RouteTable>(routes: R, implementations: Implementations<R>) {
+export function createApiHandler<R extends RouteTable>(
+  routes: R,
+  implementations: Implementations<R>,
+  options: ApiHandlerOptions = {},
+) {
   const entries = Object.entries(routes).map(([operation, spec]) => ({ ...spec, operation }));
   const lookup = createRouter(entries);
   // middy hands `internal` to middlewares only; the handler reaches the same object through its event.
@@ -243,7 +261,7 @@ export function createApiHandler<R extends RouteTable>(routes: R, implementation
       }
     }
 
-    const body = readBody(event, spec, headers);
+    const body = readBody(event, spec, headers, options.parseYaml);
     const parse = (schema: RouteSpec["params"], value: unknown, prefix: string) => {
       if (!schema) return value;
       const result = schema.safeParse(value);

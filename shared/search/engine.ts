@@ -109,13 +109,12 @@ export class SearchEngine {
     } else {
       // Every word must match (each with prefix and typo tolerance): more words, fewer and better hits.
       const results: SearchResult[] = this.mini.search(text, { combineWith: "AND" });
+      // Ties are ordered by key so pages are stable. Plain code-unit comparison: localeCompare costs more than
+      // the search itself on thousands of hits.
       matched = results
-        .map((r) => ({ doc: this.docs.get(String(r.id))!, score: r.score, terms: r.terms }))
+        .map((r) => ({ key: String(r.id), doc: this.docs.get(String(r.id))!, score: r.score, terms: r.terms }))
         .filter((m) => m.doc !== undefined)
-        .sort(
-          (a, b) =>
-            b.score - a.score || a.doc.type.localeCompare(b.doc.type) || a.doc.id.localeCompare(b.doc.id),
-        );
+        .sort((a, b) => b.score - a.score || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     }
 
     // Disjunctive facets: each facet counts the matches with every other filter applied, not its own.

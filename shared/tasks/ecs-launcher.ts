@@ -10,7 +10,7 @@ import {
 } from "@aws-sdk/client-ecs";
 import { UnprocessableError } from "../errors.js";
 import type { Runtime, ServerVersionRecord } from "../registry/schema.js";
-import { taskFamily } from "../workflows/service.js";
+import { taskFamily } from "./family.js";
 import { fargateSize } from "./fargate-size.js";
 import { runsInContainer, type TaskLauncher } from "./port.js";
 
@@ -71,7 +71,11 @@ export function taskDefinitionFor(
       "awslogs-stream-prefix": family,
     },
   };
-  const runnerBase = Object.entries(options.runnerEnvironment ?? {}).map(([k, v]) => ({ name: k, value: v }));
+  // MCPFLOW_SERVER_KEY names the server on the step records the runner writes.
+  const runnerBase = [
+    ...Object.entries(options.runnerEnvironment ?? {}).map(([k, v]) => ({ name: k, value: v })),
+    { name: "MCPFLOW_SERVER_KEY", value: `${name}@${version}` },
+  ];
   const { environment, secrets } = containerEnv(runtime, name, options.secretsPrefix);
   const containers: ContainerDefinition[] = [];
 

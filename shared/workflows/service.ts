@@ -10,7 +10,9 @@ import type { ServerVersionRecord } from "../registry/schema.js";
 import { Registry } from "../registry/service.js";
 import { getProbe } from "../registry/tools.js";
 import { decodeCursor, encodeCursor, isConditionalCheckFailed } from "../store/table.js";
+import { taskFamily } from "../tasks/family.js";
 import { WorkflowDefinition } from "./definition.js";
+import { versionKey, workflowKey } from "./keys.js";
 import { serverKey, type ToolCatalog, validateWorkflow } from "./validate.js";
 
 /** ASL larger than this goes to the blob store: a DynamoDB item holds at most 400 KB. */
@@ -66,17 +68,8 @@ interface HeadItem {
   servers: string[];
 }
 
-const workflowKey = (name: string) => `WORKFLOW#${name}`;
-const versionKey = (version: number) => `V#${String(version).padStart(6, "0")}`;
+export { taskFamily };
 
-/**
- * The Fargate task definition family a server version runs as; the task launcher registers it on publish.
- * It starts with `mcpflow-<stage>-` because the state machine role's ecs:RunTask is scoped to that prefix.
- */
-export function taskFamily(name: string, version: string, stage = process.env.MCPFLOW_STAGE ?? "local"): string {
-  const clean = (value: string) => value.replace(/[^A-Za-z0-9-]/g, "-");
-  return `mcpflow-${clean(stage)}-${clean(name)}-${clean(version)}`.slice(0, 255);
-}
 
 function toRecord(item: VersionItem, latest: number): WorkflowVersionRecord {
   return {

@@ -1,0 +1,123 @@
+// The store contract: the services' DynamoDB calls (conditional puts, optimistic heads, GSI pages, item
+// collections) behave alike on dynalite (the embedded platform) and on a DynamoDB implementation other than
+// dynalite (moto_server), so neither hides a call the other would refuse.
+import { describe, expect, it } from "vitest";
+import { ConflictError } from "../../shared/errors.js";
+import {
+  authenticateApiKey,
+  createApiKey,
+  listApiKeys,
+  revokeApiKey,
+} from "../../shared/identity/api-keys.js";
+import type { Caller } from "../../shared/identity/roles.js";
+import type { Platform } from "../../shared/platform.js";
+import { Registry } from "../../shared/registry/service.js";
+import { Runs } from "../../shared/runs/store.js";
+import type { Table } from "../../shared/store/table.js";
+
+const caller: Caller = { id: "user:contract", kind: "user", name: "contract", role: "admin" };
+
+function server(name: string, version: string, tags: string[] = []) {
+  return { name, version, description: `${name} for the store contract`, tags };
+}
+
+export function storeContract(name: string, table: () => Table): void {
+  describe(`Store contract: ${name}`, () => {
+    it("publishes once per name+version: the second publish is a ConflictError and changes nothing", async () => {
+      const registry = new Registry(table());
+      await registry.publish(server("io.contract/one", "1.0.0"), caller);
+      await expect(
+        registry.publish(server("io.contract/one", "1.0.0", ["changed"]), caller),
+      ).rejects.toBeInstanceOf(ConflictError);
+      const stored = await registry.getVersion("io.contract/one", "1.0.0");
+      expect(stored.server.tags).toEqual([]);
+    });
+
+    it("keeps latest by semver across concurrent publishes of different versions", async () => {
+      const registry = new Registry(table());
+      const versions = ["1.0.0", "1.10.0", "1.9.0", "2.0.0-beta.1", "1.2.3"];
+      await Promise.all(versions.map((v) => registry.publish(server("io.contract/race", v), caller)));
+      expect((await registry.getLatest("io.contract/race")).server.version).toBe("1.10.0");
+      expect((await registry.listVersions("io.contract/race", false)).map((v) => v.server.version)).toEqual([
+        "2.0.0-beta.1",
+        "1.10.0",
+        "1.9.0",
+        "1.2.3",
+        "1.0.0",
+      ]);
+    });
+
+    it("moves latest off a deleted version and lists heads through the GSI with facets", async () => {
+      const registry = new Registry(table());
+      await registry.publish(server("io.contract/facet", "1.0.0", ["x"]), caller);
+      await registry.publish(server("io.contract/facet", "1.1.0", ["x", "y"]), caller);
+      await registry.setStatus("io.contract/facet", "1.1.0", { status: "deleted" });
+      expect((await registry.getLatest("io.contract/facet")).server.version).toBe("1.0.0");
+      const list = await registry.list({ limit: 100, search: "io.contract/facet" });
+      expect(list.servers.map((s) => s.server.version)).toEqual(["1.0.0"]);
+      expect(list.facets.tags).toEqual({ x: 1 });
+    });
+
+    it("stores only the API key's hash, authenticates it, and refuses it once revoked", async () => {
+      const created = await createApiKey(table(), { name: "contract", role: "operator" }, caller);
+      const who = await authenticateApiKey(table(), created.key);
+      expect(who.role).toBe("operator");
+      const page = await listApiKeys(table(), { limit: 100 });
+      expect(JSON.stringify(page)).not.toContain(created.key);
+      await revokeApiKey(table(), created.id);
+      await expect(authenticateApiKey(table(), created.key)).rejects.toThrow(/unknown or revoked/);
+    });
+
+    it("records runs and steps in one item collection; a run ends once, whoever ends it first", async () => {
+      const blobs = new Map<string, Uint8Array | string>();
+      const platform = {
+        table: table(),
+        blobs: {
+          put: async (key: string, body: Uint8Array | string) => void blobs.set(key, body),
+          get: async (key: string) => {
+            const value = blobs.get(key);
+            return value === undefined
+              ? undefined
+              : typeof value === "string"
+                ? new TextEncoder().encode(value)
+                : value;
+          },
+          delete: async (key: string) => void blobs.delete(key),
+        },
+      } as unknown as Platform;
+      const runs = new Runs(platform);
+      const id = `contract-${Date.now().toString(36)}-00000000-0000-0000-0000-000000000000`;
+      await runs.create({
+        id,
+        workflow: "contract",
+        version: 1,
+        input: { big: "x".repeat(70_000) },
+        startedBy: caller.id,
+      });
+      await runs.stepStarted(id, { stepId: "a", tool: "echo", server: "s@1", arguments: { message: "hi" } });
+      await runs.stepEnded(
+        id,
+        { stepId: "a" },
+        { status: "SUCCEEDED", output: { text: "hi", json: null, content: [] } },
+      );
+      await runs.stepStarted(id, { stepId: "b", index: 0, tool: "echo", server: "s@1", arguments: {} });
+      await runs.stepStarted(id, { stepId: "b", index: 0, tool: "echo", server: "s@1", arguments: {} });
+      await runs.stepEnded(id, { stepId: "b", index: 0 }, { status: "SUCCEEDED", output: { text: "0" } });
+      expect(await runs.finish(id, { status: "SUCCEEDED", output: { ok: true } })).toBe(true);
+      expect(await runs.finish(id, { status: "CANCELLED" })).toBe(false);
+      const run = await runs.get(id, { steps: true, resolveInput: true });
+      expect(run.status).toBe("SUCCEEDED");
+      expect(run.output).toEqual({ ok: true });
+      expect((run.input as { big: string }).big).toHaveLength(70_000);
+      expect(run.steps?.map((s) => [s.stepId, s.status, s.attempts])).toEqual([
+        ["a", "SUCCEEDED", 1],
+        ["b", "SUCCEEDED", 2],
+      ]);
+      expect(await runs.stepResults(id, ["a"])).toEqual({
+        a: { status: "SUCCEEDED", output: { text: "hi", json: null, content: [] } },
+      });
+      expect(await runs.claimIdempotencyKey("contract", "k1", id)).toBe(id);
+      expect(await runs.claimIdempotencyKey("contract", "k1", "other")).toBe(id);
+    });
+  });
+}
