@@ -2,16 +2,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  AdminAddUserToGroupCommand,
-  AdminCreateUserCommand,
-  AdminInitiateAuthCommand,
-  AdminSetUserPasswordCommand,
-  CognitoIdentityProviderClient,
-  CreateGroupCommand,
-  CreateUserPoolClientCommand,
-  CreateUserPoolCommand,
-} from "@aws-sdk/client-cognito-identity-provider";
+import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { afterAll, beforeAll, describe } from "vitest";
 import {
   jwksOf,
@@ -20,6 +11,7 @@ import {
   mintLocalToken,
 } from "../../shared/identity/local-keys.js";
 import { createCognitoTokenVerifier, createLocalTokenVerifier } from "../../shared/identity/tokens.js";
+import { createTestUserPool } from "../helpers/cognito.js";
 import { motoAvailable, useMotoServer } from "../helpers/moto.js";
 import { type TokenSource, tokenVerifierContract } from "./token-verifier.contract.js";
 
@@ -41,56 +33,16 @@ describe("local issuer", () => {
 
 describe.skipIf(!motoAvailable)("Cognito user pool on moto_server", () => {
   const moto = useMotoServer();
-  const PASSWORD = "Correct-Horse-9-battery";
   let source: TokenSource;
   beforeAll(async () => {
-    const cognito = new CognitoIdentityProviderClient(moto.clientConfig);
-    const poolId = (await cognito.send(new CreateUserPoolCommand({ PoolName: "contract" }))).UserPool!.Id!;
-    const clientId = (
-      await cognito.send(
-        new CreateUserPoolClientCommand({
-          UserPoolId: poolId,
-          ClientName: "contract",
-          ExplicitAuthFlows: ["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-        }),
-      )
-    ).UserPoolClient!.ClientId!;
-    for (const group of ["admin", "editor", "operator", "viewer"]) {
-      await cognito.send(new CreateGroupCommand({ UserPoolId: poolId, GroupName: group }));
-    }
+    const pool = await createTestUserPool(new CognitoIdentityProviderClient(moto.clientConfig), "contract");
     source = {
       verifier: createCognitoTokenVerifier({
-        userPoolId: poolId,
-        clientIds: [clientId],
-        jwksUri: `${moto.endpoint}/${poolId}/.well-known/jwks.json`,
+        userPoolId: pool.poolId,
+        clientIds: [pool.clientId],
+        jwksUri: `${moto.endpoint}/${pool.poolId}/.well-known/jwks.json`,
       }),
-      async tokenFor(username, groups) {
-        await cognito.send(
-          new AdminCreateUserCommand({ UserPoolId: poolId, Username: username, MessageAction: "SUPPRESS" }),
-        );
-        await cognito.send(
-          new AdminSetUserPasswordCommand({
-            UserPoolId: poolId,
-            Username: username,
-            Password: PASSWORD,
-            Permanent: true,
-          }),
-        );
-        for (const group of groups) {
-          await cognito.send(
-            new AdminAddUserToGroupCommand({ UserPoolId: poolId, Username: username, GroupName: group }),
-          );
-        }
-        const auth = await cognito.send(
-          new AdminInitiateAuthCommand({
-            UserPoolId: poolId,
-            ClientId: clientId,
-            AuthFlow: "ADMIN_USER_PASSWORD_AUTH",
-            AuthParameters: { USERNAME: username, PASSWORD },
-          }),
-        );
-        return auth.AuthenticationResult!.AccessToken!;
-      },
+      tokenFor: async (username, groups) => (await pool.signIn(username, groups)).AccessToken!,
     };
   });
   tokenVerifierContract("Cognito (moto)", () => source);

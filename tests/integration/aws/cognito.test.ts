@@ -1,21 +1,11 @@
 // Cognito sign-in on moto_server, verified by the platform's own verify path (createCognitoTokenVerifier, i.e.
 // aws-jwt-verify's CognitoJwtVerifier and the same claim handling), with the JWKS fetched from moto.
-import {
-  AdminAddUserToGroupCommand,
-  AdminCreateUserCommand,
-  AdminInitiateAuthCommand,
-  AdminSetUserPasswordCommand,
-  CognitoIdentityProviderClient,
-  CreateGroupCommand,
-  CreateUserPoolClientCommand,
-  CreateUserPoolCommand,
-} from "@aws-sdk/client-cognito-identity-provider";
+import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { beforeAll, describe, expect, it } from "vitest";
 import { UnauthorizedError } from "../../../shared/errors.js";
 import { createCognitoTokenVerifier, type TokenVerifier } from "../../../shared/identity/tokens.js";
+import { createTestUserPool, type TestUserPool } from "../../helpers/cognito.js";
 import { MOTO_REGION, motoAvailable, useMotoServer } from "../../helpers/moto.js";
-
-const PASSWORD = "Correct-Horse-9-battery";
 
 function claimsOf(token: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString("utf8")) as Record<
@@ -31,49 +21,12 @@ describe.skipIf(!motoAvailable)("Cognito on moto_server", () => {
   let clientId: string;
   let verifier: TokenVerifier;
 
-  async function signIn(username: string, groups: string[]) {
-    await cognito.send(
-      new AdminCreateUserCommand({ UserPoolId: poolId, Username: username, MessageAction: "SUPPRESS" }),
-    );
-    await cognito.send(
-      new AdminSetUserPasswordCommand({
-        UserPoolId: poolId,
-        Username: username,
-        Password: PASSWORD,
-        Permanent: true,
-      }),
-    );
-    for (const group of groups) {
-      await cognito.send(
-        new AdminAddUserToGroupCommand({ UserPoolId: poolId, Username: username, GroupName: group }),
-      );
-    }
-    const auth = await cognito.send(
-      new AdminInitiateAuthCommand({
-        UserPoolId: poolId,
-        ClientId: clientId,
-        AuthFlow: "ADMIN_USER_PASSWORD_AUTH",
-        AuthParameters: { USERNAME: username, PASSWORD },
-      }),
-    );
-    return auth.AuthenticationResult!;
-  }
+  let signIn: TestUserPool["signIn"];
 
   beforeAll(async () => {
     cognito = new CognitoIdentityProviderClient(moto.clientConfig);
-    poolId = (await cognito.send(new CreateUserPoolCommand({ PoolName: "mcpflow-test" }))).UserPool!.Id!;
-    clientId = (
-      await cognito.send(
-        new CreateUserPoolClientCommand({
-          UserPoolId: poolId,
-          ClientName: "mcpflow-test-web",
-          ExplicitAuthFlows: ["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-        }),
-      )
-    ).UserPoolClient!.ClientId!;
-    for (const group of ["admin", "editor", "operator", "viewer"]) {
-      await cognito.send(new CreateGroupCommand({ UserPoolId: poolId, GroupName: group }));
-    }
+    const pool = await createTestUserPool(cognito, "mcpflow-test");
+    ({ poolId, clientId, signIn } = pool);
     verifier = createCognitoTokenVerifier({
       userPoolId: poolId,
       clientIds: [clientId],
