@@ -33,16 +33,21 @@ function random(seed: number): () => number {
 function vocabulary(next: () => number): string[] {
   const letters = "abcdefghiklmnoprstuvw";
   const synthetic = Array.from({ length: 5000 }, () =>
-    Array.from({ length: 4 + Math.floor(next() * 6) }, () => letters[Math.floor(next() * letters.length)]).join(""),
+    Array.from(
+      { length: 4 + Math.floor(next() * 6) },
+      () => letters[Math.floor(next() * letters.length)],
+    ).join(""),
   );
-  return [...VOCABULARY, ...synthetic];
+  // Topical words at ranks 200-270: frequent enough to matter, not in every document as stop words would be.
+  return [...synthetic.slice(0, 200), ...VOCABULARY, ...synthetic.slice(200)];
 }
 
 export function generateDocuments(count: number): SearchDocument[] {
   const next = random(42);
   const words = vocabulary(next);
   // Rank r is drawn with probability ~ 1/r: common words are common, most words are rare.
-  const word = () => words[Math.min(words.length - 1, Math.floor(Math.exp(next() * Math.log(words.length))) - 1)]!;
+  const word = () =>
+    words[Math.min(words.length - 1, Math.floor(Math.exp(next() * Math.log(words.length))) - 1)]!;
   const phrase = (n: number) => Array.from({ length: n }, word).join(" ");
   const types = ["server", "mcd", "workflow"] as const;
   return Array.from({ length: count }, (_, i) => {

@@ -1,5 +1,6 @@
 // esbuild bundling of one Lambda entry, shared by the CDK functions (through infra/bundle-cli.ts, as local
 // bundling) and by bench/bundles.ts, so the benchmark measures exactly what is deployed.
+import { writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { type BuildOptions, type BuildResult, build, type Plugin } from "esbuild";
@@ -39,6 +40,31 @@ export function zodEnglishOnly(): Plugin {
   };
 }
 
+const META_ENTRY = "functions/api/meta.ts";
+const OPENAPI_MODULE = /shared\/api\/openapi\.js$/;
+
+/**
+ * The meta function serves an OpenAPI document written next to its bundle (see bundleFunction), so the generator,
+ * with every area's route contracts, stays out of the bundle; the stub only runs if that file were missing.
+ */
+function prebuiltOpenApi(): Plugin {
+  return {
+    name: "prebuilt-openapi",
+    setup(pluginBuild) {
+      pluginBuild.onResolve({ filter: OPENAPI_MODULE }, (args) =>
+        args.importer === join(repoRoot, META_ENTRY)
+          ? { path: "openapi", namespace: "prebuilt-openapi" }
+          : undefined,
+      );
+      pluginBuild.onLoad({ filter: /.*/, namespace: "prebuilt-openapi" }, () => ({
+        contents:
+          'export function openApiDocument() { throw new Error("openapi.json is missing from the bundle"); }\n',
+        loader: "js",
+      }));
+    },
+  };
+}
+
 /** The build options of one entry; `outfile` is `<outDir>/index.mjs` (the handler is `index.handler`). */
 export function bundleOptions(entry: string, outDir: string): BuildOptions & { metafile: true } {
   return {
@@ -57,7 +83,7 @@ export function bundleOptions(entry: string, outDir: string): BuildOptions & { m
     banner: { js: REQUIRE_BANNER },
     metafile: true,
     logLevel: "warning",
-    plugins: [zodEnglishOnly()],
+    plugins: [zodEnglishOnly(), ...(entry === META_ENTRY ? [prebuiltOpenApi()] : [])],
   };
 }
 
@@ -70,5 +96,11 @@ export async function bundleFunction(
   outDir: string,
   options: { write?: boolean } = {},
 ): Promise<BuildResult<BuildOptions & { metafile: true }>> {
-  return build({ ...bundleOptions(entry, outDir), write: options.write ?? true });
+  const write = options.write ?? true;
+  const result = await build({ ...bundleOptions(entry, outDir), write });
+  if (write && entry === META_ENTRY) {
+    const { openApiDocument } = await import("../shared/api/openapi.js");
+    await writeFile(join(outDir, "openapi.json"), JSON.stringify(openApiDocument()));
+  }
+  return result;
 }

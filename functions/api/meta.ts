@@ -1,8 +1,19 @@
 // Lambda for /v1/health and /v1/openapi.json.
+import { existsSync, readFileSync } from "node:fs";
 import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
 import { metaRoutes } from "../../shared/api/meta.routes.js";
-import { openApiDocument } from "../../shared/api/openapi.js";
 import { createApiHandler } from "../../shared/http/handler.js";
+
+/**
+ * The Lambda bundle carries the document, generated at bundle time (infra/bundle.ts), so the bundle does not hold
+ * every area's route contracts and what they import; run from source (local mode, tests) it is generated here.
+ */
+const PREBUILT_OPENAPI = new URL("./openapi.json", import.meta.url);
+let document: Promise<unknown> | undefined;
+const openApi = () =>
+  (document ??= existsSync(PREBUILT_OPENAPI)
+    ? Promise.resolve(JSON.parse(readFileSync(PREBUILT_OPENAPI, "utf8")))
+    : import("../../shared/api/openapi.js").then((m) => m.openApiDocument()));
 
 const VERSION = process.env.MCPFLOW_VERSION ?? "0.1.0";
 
@@ -16,6 +27,6 @@ export const handler = createApiHandler(metaRoutes, {
     }
   },
   async openapi() {
-    return { body: openApiDocument() };
+    return { body: await openApi() };
   },
 });

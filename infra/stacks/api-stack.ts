@@ -21,7 +21,6 @@ import type { Construct } from "constructs";
 import {
   arnFinding,
   bucketObjectsAcknowledgement,
-  secretsAcknowledgement,
   stateMachinesAcknowledgement,
 } from "../acknowledgements.js";
 import type { McpflowConfig } from "../config.js";

@@ -174,7 +174,8 @@ export class ExecutionStack extends Stack {
       timeout: Duration.minutes(15),
       memorySize: 512,
     });
-    this.remoteInvoker.grant("TaskTokens", [taskTokenStatement()], taskTokenAcknowledgement());
+    // A Lambda call is bounded by the Lambda timeout and never heartbeats.
+    this.remoteInvoker.grant("TaskTokens", [taskTokenStatement(false)], taskTokenAcknowledgement());
     // Like the runner: loadStepCall reads the workflow, run and server items; stepStarted/stepEnded update the step.
     this.remoteInvoker.grant("StepRecords", stepRecordAccess(table));
     this.remoteInvoker.grant(
@@ -433,6 +434,9 @@ function ecsTasksPrincipal(stack: Stack): ServicePrincipal {
   });
 }
 
-function taskTokenStatement() {
-  return allow(["states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"], ["*"]);
+function taskTokenStatement(heartbeat = true) {
+  return allow(
+    ["states:SendTaskSuccess", "states:SendTaskFailure", ...(heartbeat ? ["states:SendTaskHeartbeat"] : [])],
+    ["*"],
+  );
 }

@@ -11,7 +11,7 @@ import {
 } from "../errors.js";
 import { issuesFromZod } from "../http/problem.js";
 import type { Caller } from "../identity/roles.js";
-import { isConditionalCheckFailed, type Table } from "../store/table.js";
+import { isConditionalCheckFailed, queryAll, type Table } from "../store/table.js";
 import { deriveRuntime } from "./runtime.js";
 import {
   MCPFLOW_META_KEY,
@@ -183,22 +183,11 @@ export class Registry {
   }
 
   private async listVersionItems(name: string): Promise<VersionItem[]> {
-    const items: VersionItem[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.table.doc.send(
-        new QueryCommand({
-          TableName: this.table.name,
-          KeyConditionExpression: "pk = :pk AND begins_with(sk, :v)",
-          ExpressionAttributeValues: { ":pk": serverKey(name), ":v": "V#" },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      items.push(...((page.Items ?? []) as VersionItem[]));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return items;
+    return await queryAll<VersionItem>(this.table, {
+      KeyConditionExpression: "pk = :pk AND begins_with(sk, :v)",
+      ExpressionAttributeValues: { ":pk": serverKey(name), ":v": "V#" },
+      ConsistentRead: true,
+    });
   }
 
   private async requireHead(name: string): Promise<HeadItem> {
@@ -266,22 +255,11 @@ export class Registry {
 
   /** Every server's head; the registry is read as a whole for facets, which suits thousands of servers. */
   async listHeads(): Promise<HeadItem[]> {
-    const heads: HeadItem[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.table.doc.send(
-        new QueryCommand({
-          TableName: this.table.name,
-          IndexName: "gsi1",
-          KeyConditionExpression: "gsi1pk = :pk",
-          ExpressionAttributeValues: { ":pk": "SERVERS" },
-          ExclusiveStartKey: start,
-        }),
-      );
-      heads.push(...((page.Items ?? []) as HeadItem[]));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return heads;
+    return await queryAll<HeadItem>(this.table, {
+      IndexName: "gsi1",
+      KeyConditionExpression: "gsi1pk = :pk",
+      ExpressionAttributeValues: { ":pk": "SERVERS" },
+    });
   }
 
   /** `score`, when given, orders by relevance (highest first) instead of by name; pages then follow that order. */

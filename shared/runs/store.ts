@@ -10,7 +10,7 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import { ConflictError, NotFoundError } from "../errors.js";
 import type { Platform } from "../platform.js";
-import { decodeCursor, encodeCursor, isConditionalCheckFailed } from "../store/table.js";
+import { decodeCursor, encodeCursor, isConditionalCheckFailed, queryAll } from "../store/table.js";
 import type { RunError, RunRecord, RunStatus, StepItemRecord, StepRecord, StepStatus } from "./schema.js";
 
 /** Values larger than this are kept in the blob store; the table item keeps a reference. */
@@ -208,22 +208,11 @@ export class Runs {
   }
 
   async stepItems(id: string): Promise<StepItem[]> {
-    const items: StepItem[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.table.doc.send(
-        new QueryCommand({
-          TableName: this.table.name,
-          KeyConditionExpression: "pk = :pk AND begins_with(sk, :step)",
-          ExpressionAttributeValues: { ":pk": runKey(id), ":step": "STEP#" },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      items.push(...((page.Items ?? []) as StepItem[]));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return items;
+    return await queryAll<StepItem>(this.table, {
+      KeyConditionExpression: "pk = :pk AND begins_with(sk, :step)",
+      ExpressionAttributeValues: { ":pk": runKey(id), ":step": "STEP#" },
+      ConsistentRead: true,
+    });
   }
 
   private async stepItemsOf(id: string, stepIds: string[]): Promise<StepItem[]> {

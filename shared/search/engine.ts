@@ -112,7 +112,12 @@ export class SearchEngine {
       // Ties are ordered by key so pages are stable. Plain code-unit comparison: localeCompare costs more than
       // the search itself on thousands of hits.
       matched = results
-        .map((r) => ({ key: String(r.id), doc: this.docs.get(String(r.id))!, score: r.score, terms: r.terms }))
+        .map((r) => ({
+          key: String(r.id),
+          doc: this.docs.get(String(r.id))!,
+          score: r.score,
+          terms: r.terms,
+        }))
         .filter((m) => m.doc !== undefined)
         .sort((a, b) => b.score - a.score || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     }

@@ -9,7 +9,7 @@ import type { Platform } from "../platform.js";
 import type { ServerVersionRecord } from "../registry/schema.js";
 import { Registry } from "../registry/service.js";
 import { getProbe } from "../registry/tools.js";
-import { decodeCursor, encodeCursor, isConditionalCheckFailed } from "../store/table.js";
+import { decodeCursor, encodeCursor, isConditionalCheckFailed, queryAll } from "../store/table.js";
 import { taskFamily } from "../tasks/family.js";
 import { WorkflowDefinition } from "./definition.js";
 import { versionKey, workflowKey } from "./keys.js";
@@ -69,7 +69,6 @@ interface HeadItem {
 }
 
 export { taskFamily };
-
 
 function toRecord(item: VersionItem, latest: number): WorkflowVersionRecord {
   return {
@@ -377,22 +376,13 @@ export class Workflows {
 
   /** Every live workflow head; for reference checks and the search index rebuild. */
   async heads(): Promise<HeadItem[]> {
-    const heads: HeadItem[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.platform.table.doc.send(
-        new QueryCommand({
-          TableName: this.platform.table.name,
-          IndexName: "gsi1",
-          KeyConditionExpression: "gsi1pk = :pk",
-          ExpressionAttributeValues: { ":pk": "WORKFLOWS" },
-          ExclusiveStartKey: start,
-        }),
-      );
-      heads.push(...((page.Items ?? []) as HeadItem[]).filter((head) => !head.deleted));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return heads;
+    return (
+      await queryAll<HeadItem>(this.platform.table, {
+        IndexName: "gsi1",
+        KeyConditionExpression: "gsi1pk = :pk",
+        ExpressionAttributeValues: { ":pk": "WORKFLOWS" },
+      })
+    ).filter((head) => !head.deleted);
   }
 
   /** Workflows whose saved versions pin `server@version` (any version of theirs, not just the latest). */

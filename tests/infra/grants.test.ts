@@ -74,7 +74,7 @@ function exported(template: Template, logicalIdPrefix: string, attribute = "Arn"
   const outputs = template.findOutputs("*") as Resources;
   const output = Object.values(outputs).find((o) => {
     const getAtt = (o.Value as { "Fn::GetAtt"?: string[] } | undefined)?.["Fn::GetAtt"];
-    return getAtt?.[0]?.startsWith(logicalIdPrefix) && getAtt[1] === attribute;
+    return o.Export !== undefined && getAtt?.[0]?.startsWith(logicalIdPrefix) && getAtt[1] === attribute;
   });
   expect(output, `export of ${logicalIdPrefix}.${attribute}`).toBeDefined();
   return `«import:${render(output!.Export!.Name)}»`;
