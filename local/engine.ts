@@ -193,8 +193,16 @@ export class LocalOrchestrator implements Orchestrator {
       // A step whose arguments cannot be built (a reference to nothing, a missing server) still gets a record,
       // named as the Fargate runner names it, so the run says which step failed and why.
       const cause = (error instanceof Error ? error.message : String(error)).slice(0, 2000);
-      await runs.stepStarted(refs.runId, { ...step, tool: "(not loaded)", server: "(not loaded)", arguments: null });
-      await runs.stepEnded(refs.runId, step, { status: "FAILED", error: { error: "Mcp.RunnerError", cause } });
+      await runs.stepStarted(refs.runId, {
+        ...step,
+        tool: "(not loaded)",
+        server: "(not loaded)",
+        arguments: null,
+      });
+      await runs.stepEnded(refs.runId, step, {
+        status: "FAILED",
+        error: { error: "Mcp.RunnerError", cause },
+      });
       throw new TaskFailure("Mcp.RunnerError", cause);
     }
     await runs.stepStarted(refs.runId, {
@@ -221,11 +229,7 @@ export class LocalOrchestrator implements Orchestrator {
       // Past the state's TimeoutSeconds the interpreter has already failed the state with States.Timeout (and the
       // server may be closed under the call): the step's failure is that timeout, as Step Functions would name it.
       const timedOut = Date.now() - begun >= call.timeoutSeconds * 1000;
-      const name = timedOut
-        ? "States.Timeout"
-        : isMcpFailure(error)
-          ? error.errorName
-          : "Mcp.ServerError";
+      const name = timedOut ? "States.Timeout" : isMcpFailure(error) ? error.errorName : "Mcp.ServerError";
       const cause = error instanceof Error ? error.message : String(error);
       const cancelled = active?.cancelled === true;
       if (active?.abandoned) throw new TaskFailure(name, cause.slice(0, 2000));

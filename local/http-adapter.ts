@@ -59,7 +59,13 @@ export function createRequestListener(handlers: Record<ApiArea, AreaHandler>) {
       if (!area) {
         problem(res, 404, "Not Found", `No route for ${req.method} ${url.pathname}.`);
         // API Gateway answers these itself on AWS; locally the log line is ours to write.
-        logger.info("request", { method: req.method, path: url.pathname, status: 404, ms: 0, caller: "anonymous" });
+        logger.info("request", {
+          method: req.method,
+          path: url.pathname,
+          status: 404,
+          ms: 0,
+          caller: "anonymous",
+        });
         return;
       }
       const body = await readBody(req);

@@ -63,8 +63,14 @@ function storeRecorder(): StepRecorder | undefined {
   const tableName = process.env.MCPFLOW_TABLE;
   const bucket = process.env.MCPFLOW_BUCKET ?? process.env.MCPFLOW_BLOB_BUCKET;
   if (!tableName || !bucket) return undefined;
-  const runs = new Runs({ table: createTable({ name: tableName }), blobs: createS3BlobStore(bucket) } as unknown as Platform);
-  const step = (refs: StepRefs) => ({ stepId: refs.stepId, ...(refs.itemIndex !== undefined ? { index: refs.itemIndex } : {}) });
+  const runs = new Runs({
+    table: createTable({ name: tableName }),
+    blobs: createS3BlobStore(bucket),
+  } as unknown as Platform);
+  const step = (refs: StepRefs) => ({
+    stepId: refs.stepId,
+    ...(refs.itemIndex !== undefined ? { index: refs.itemIndex } : {}),
+  });
   return {
     started: (refs, call) =>
       runs.stepStarted(refs.runId, {

@@ -39,7 +39,9 @@ export interface StepRecorder {
   started(refs: StepRefs, call: StepCall): Promise<void>;
   ended(
     refs: StepRefs,
-    end: { status: "SUCCEEDED"; output: unknown } | { status: "FAILED"; error: { error: string; cause?: string } },
+    end:
+      | { status: "SUCCEEDED"; output: unknown }
+      | { status: "FAILED"; error: { error: string; cause?: string } },
   ): Promise<void>;
 }
 
@@ -205,7 +207,8 @@ export async function runStep(
     if (work.signal.aborted) return EXIT_CODES.reportFailed;
     if (outcome.ok) {
       const payload = await successPayload(outcome.output, refs, taskToken, deps.blobs, opts);
-      if (deps.record) await record("end", () => deps.record!.ended(refs, { status: "SUCCEEDED", output: payload.output }));
+      if (deps.record)
+        await record("end", () => deps.record!.ended(refs, { status: "SUCCEEDED", output: payload.output }));
       log.info("step succeeded", { inline: !("blob" in payload.output) });
       return await report(sendSuccess(deps, log, taskToken, payload));
     }
