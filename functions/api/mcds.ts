@@ -7,8 +7,10 @@ import { findReferences } from "../../shared/mcds/references.js";
 import { HTML_HEADERS, htmlPage, renderMcdHtml } from "../../shared/mcds/render.js";
 import { etagOf, McdService, parseIfMatch } from "../../shared/mcds/service.js";
 import { installBuiltInSearchSources } from "../../shared/search/service.js";
+import { installWorkflowIntegrations } from "../../shared/workflows/integrations.js";
 
 installBuiltInSearchSources();
+installWorkflowIntegrations();
 
 const mcdPath = (slug: string) => `/v1/mcds/${encodeURIComponent(slug)}`;
 

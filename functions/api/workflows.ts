@@ -3,10 +3,20 @@ import { parse as parseYaml } from "yaml";
 import { workflowRoutes } from "../../shared/api/workflows.routes.js";
 import { UnprocessableError } from "../../shared/errors.js";
 import { createApiHandler } from "../../shared/http/handler.js";
+import { findReferences } from "../../shared/mcds/references.js";
 import { newRunId, Runs } from "../../shared/runs/store.js";
+import { installBuiltInSearchSources } from "../../shared/search/service.js";
 import { parseWorkflow } from "../../shared/workflows/definition.js";
 import { checkRunInput, inputSchemaIssues } from "../../shared/workflows/input-schema.js";
+import {
+  installWorkflowIntegrations,
+  workflowDeleted,
+  workflowSaved,
+} from "../../shared/workflows/integrations.js";
 import { Workflows } from "../../shared/workflows/service.js";
+
+installBuiltInSearchSources();
+installWorkflowIntegrations();
 
 function definitionFrom(body: unknown) {
   const definition = parseWorkflow(body);
@@ -20,6 +30,7 @@ export const handler = createApiHandler(
   {
     async createWorkflow({ platform, body, caller }) {
       const record = await new Workflows(platform).create(definitionFrom(body), caller);
+      await workflowSaved(platform, record.definition);
       return {
         body: record,
         headers: { location: `/v1/workflows/${record.name}/versions/${record.version}` },
@@ -37,6 +48,7 @@ export const handler = createApiHandler(
     },
     async updateWorkflow({ platform, params, body, caller }) {
       const record = await new Workflows(platform).update(params.name, definitionFrom(body), caller);
+      await workflowSaved(platform, record.definition);
       return {
         body: record,
         headers: { location: `/v1/workflows/${record.name}/versions/${record.version}` },
@@ -44,7 +56,12 @@ export const handler = createApiHandler(
     },
     async deleteWorkflow({ platform, params }) {
       await new Workflows(platform).remove(params.name);
+      await workflowDeleted(platform, params.name);
       return {};
+    },
+    async listWorkflowReferences({ platform, params }) {
+      await new Workflows(platform).get(params.name);
+      return { body: await findReferences(platform, { type: "workflow", id: params.name }) };
     },
     async listWorkflowVersions({ platform, params }) {
       return { body: { versions: await new Workflows(platform).versions(params.name) } };

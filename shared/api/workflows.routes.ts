@@ -1,6 +1,7 @@
 // The workflows area's contract: definitions, versions, compiled ASL, validation and starting runs.
 import { z } from "zod";
 import { route } from "../http/route.js";
+import { References } from "../mcds/schema.js";
 import { RunRecord } from "../runs/schema.js";
 import { WorkflowDefinition, WorkflowName } from "../workflows/definition.js";
 import { WorkflowSummary, WorkflowVersionRecord } from "../workflows/service.js";
@@ -96,6 +97,17 @@ export const workflowRoutes = {
     tags: ["workflows"],
     params: NameParams,
     success: 204,
+  }),
+  listWorkflowReferences: route({
+    method: "GET",
+    path: "/v1/workflows/{name}/references",
+    role: "viewer",
+    action: "workflows.references",
+    summary: "The MCDs that link to this workflow",
+    tags: ["workflows"],
+    params: NameParams,
+    success: 200,
+    response: References,
   }),
   listWorkflowVersions: route({
     method: "GET",

@@ -215,7 +215,7 @@ export async function recordSearchChange(platform: Platform, change: SearchChang
           generation,
           change: logged,
           at: new Date().toISOString(),
-          expiresAt: Math.floor(Date.now() / 1000) + LOG_TTL_SECONDS,
+          ttl: Math.floor(Date.now() / 1000) + LOG_TTL_SECONDS,
         },
       }),
     );
