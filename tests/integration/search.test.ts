@@ -3,7 +3,7 @@
 // the generation counter, workflows indexed through the exported API, and a rebuild from the store on restart.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getPlatform } from "../../shared/platform.js";
-import { indexWorkflow, removeFromIndex, search } from "../../shared/search/service.js";
+import { search } from "../../shared/search/service.js";
 import { startTestPlatform, type TestPlatform } from "../helpers/platform.js";
 
 let p: TestPlatform;
@@ -172,21 +172,40 @@ describe("freshness", () => {
     expect((await search(other, { q: "bora", limit: 10 })).hits).toEqual([]);
   });
 
-  it("indexes and removes workflows through the exported API", async () => {
-    const platform = await getPlatform();
-    await indexWorkflow(platform, {
-      name: "weather-digest",
-      description: "Daily digest of forecasts",
-      tools: ["get_forecast", "send_email"],
-      tags: ["daily"],
+  it("indexes a saved workflow by its description and step tools, and drops it once deleted", async () => {
+    const server = await p.api("POST", "/v1/servers", {
+      body: {
+        name: "io.corpus/digest",
+        version: "1.0.0",
+        description: "Mail and forecast tools",
+        runtime: { transport: "stdio", command: "node", args: ["digest.js"] },
+      },
     });
+    expect(server.status, server.text).toBe(201);
+    const saved = await p.api("POST", "/v1/workflows", {
+      body: {
+        name: "weather-digest",
+        description: "Daily digest of forecasts",
+        steps: [
+          { id: "fetch", server: "io.corpus/digest", tool: "get_forecast", arguments: { city: "Oslo" } },
+          {
+            id: "mail",
+            server: "io.corpus/digest",
+            tool: "send_email",
+            depends_on: ["fetch"],
+            arguments: {},
+          },
+        ],
+      },
+    });
+    expect(saved.status, saved.text).toBe(201);
     const result = await find("q=forecast");
     expect(ids(result)).toContain("workflow:weather-digest");
     expect(result.hits.find((h: { type: string }) => h.type === "workflow").href).toBe(
       "/v1/workflows/weather-digest",
     );
     expect(ids(await find("q=send_email"))).toEqual(["workflow:weather-digest"]);
-    await removeFromIndex(platform, "workflow", "weather-digest");
+    expect((await p.api("DELETE", "/v1/workflows/weather-digest")).status).toBe(204);
     expect(ids(await find("q=forecast"))).not.toContain("workflow:weather-digest");
   });
 
