@@ -21,7 +21,7 @@ import { installBuiltInSearchSources, rankServers } from "../../shared/search/se
 import { MissingSecretError } from "../../shared/secrets/port.js";
 import { fargateSize } from "../../shared/tasks/fargate-size.js";
 import { runsInContainer } from "../../shared/tasks/port.js";
-import { Workflows } from "../../shared/workflows/service.js";
+import { workflowsPinning } from "../../shared/workflows/keys.js";
 
 /** A probe that has not finished by then reports why; API Gateway would cut it at 29 s anyway. */
 const PROBE_TIMEOUT_MS = 20_000;
@@ -81,7 +81,7 @@ export const handler = createApiHandler(registryRoutes, {
       throw new ForbiddenError(`Deleting a version needs the admin role; ${caller.name} has ${caller.role}.`);
     }
     if (body.status === "deleted") {
-      const pinning = await new Workflows(platform).pinning(params.name, params.version);
+      const pinning = await workflowsPinning(platform.table, params.name, params.version);
       if (pinning.length > 0) {
         throw new ConflictError(
           `${params.name}@${params.version} is pinned by workflow(s) ${pinning.join(", ")}.`,

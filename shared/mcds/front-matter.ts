@@ -3,9 +3,9 @@
 import { parse as parseYaml } from "yaml";
 import { ValidationError } from "../errors.js";
 import { validationError } from "../http/problem.js";
+import { FRONT_MATTER } from "./front-matter-text.js";
 import { McdFields, type McdWriteBody } from "./schema.js";
 
-const FRONT_MATTER = /^\uFEFF?---[ \t]*\r?\n([\s\S]*?)\r?\n?---[ \t]*(?:\r?\n|$)/;
 const MERGED_KEYS = ["slug", "title", "tags", "links"] as const;
 
 export interface SplitMarkdown {

@@ -2,7 +2,7 @@
 // the workflows area through registerSearchSource / indexWorkflow.
 import { z } from "zod";
 import { NotFoundError } from "../errors.js";
-import { splitFrontMatter } from "../mcds/front-matter.js";
+import { stripFrontMatter } from "../mcds/front-matter-text.js";
 import { McdService } from "../mcds/service.js";
 import { getPlatform, type Platform } from "../platform.js";
 import type { ServerDocument } from "../registry/schema.js";
@@ -34,11 +34,7 @@ export function serverSearchDocument(
 }
 
 function mcdBodyText(body: string): string {
-  try {
-    return splitFrontMatter(body).content;
-  } catch {
-    return body;
-  }
+  return stripFrontMatter(body);
 }
 
 async function loadServer(platform: Platform, name: string): Promise<SearchDocument | undefined> {

@@ -12,7 +12,7 @@ import { getProbe } from "../registry/tools.js";
 import { decodeCursor, encodeCursor, isConditionalCheckFailed, queryAll } from "../store/table.js";
 import { taskFamily } from "../tasks/family.js";
 import { WorkflowDefinition } from "./definition.js";
-import { versionKey, workflowKey } from "./keys.js";
+import { versionKey, workflowKey, workflowsPinning } from "./keys.js";
 import { serverKey, type ToolCatalog, validateWorkflow } from "./validate.js";
 
 /** ASL larger than this goes to the blob store: a DynamoDB item holds at most 400 KB. */
@@ -387,19 +387,7 @@ export class Workflows {
 
   /** Workflows whose saved versions pin `server@version` (any version of theirs, not just the latest). */
   async pinning(server: string, version: string): Promise<string[]> {
-    const names: string[] = [];
-    for (const head of await this.heads()) {
-      if (!head.servers.includes(server)) continue;
-      const versions = await this.versions(head.name);
-      if (
-        versions.some((v) =>
-          v.definition.steps.some((s) => s.server.name === server && s.server.version === version),
-        )
-      ) {
-        names.push(head.name);
-      }
-    }
-    return names;
+    return workflowsPinning(this.platform.table, server, version);
   }
 
   async remove(name: string): Promise<void> {
