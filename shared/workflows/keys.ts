@@ -41,7 +41,8 @@ export async function workflowsPinning(table: Table, server: string, version: st
     }>(table, {
       KeyConditionExpression: "pk = :pk AND begins_with(sk, :v)",
       ExpressionAttributeValues: { ":pk": workflowKey(head.name), ":v": "V#" },
-      ProjectionExpression: "definition",
+      ProjectionExpression: "#definition",
+      ExpressionAttributeNames: { "#definition": "definition" },
     });
     const pins = versions.some((item) =>
       (item.definition?.steps ?? []).some(
