@@ -16,7 +16,7 @@ import {
 import type { Caller } from "../identity/roles.js";
 import type { Platform } from "../platform.js";
 import { recordSearchChange } from "../search/freshness.js";
-import { decodeCursor, encodeCursor, isConditionalCheckFailed } from "../store/table.js";
+import { decodeCursor, encodeCursor, isConditionalCheckFailed, queryAll } from "../store/table.js";
 import { checkLinks } from "./links.js";
 import { removeReferences, replaceReferences } from "./references.js";
 import {
@@ -397,22 +397,11 @@ export class McdService {
   }
 
   private async versionItems(slug: string): Promise<VersionItem[]> {
-    const items: VersionItem[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.table.doc.send(
-        new QueryCommand({
-          TableName: this.table.name,
-          KeyConditionExpression: "pk = :pk AND begins_with(sk, :v)",
-          ExpressionAttributeValues: { ":pk": mcdKey(slug), ":v": "V#" },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      items.push(...((page.Items ?? []) as VersionItem[]));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return items;
+    return queryAll<VersionItem>(this.table, {
+      KeyConditionExpression: "pk = :pk AND begins_with(sk, :v)",
+      ExpressionAttributeValues: { ":pk": mcdKey(slug), ":v": "V#" },
+      ConsistentRead: true,
+    });
   }
 
   private async bodyOf(item: VersionItem): Promise<string> {
