@@ -8,6 +8,18 @@ import { GSI1, type StageNames } from "./naming.js";
 
 export type AccessMode = "read" | "readwrite";
 
+/** CloudWatch Logs vended delivery, which a state machine's logging configuration sets up; AWS scopes none of it. */
+export const LOG_DELIVERY_ACTIONS = [
+  "logs:CreateLogDelivery",
+  "logs:GetLogDelivery",
+  "logs:UpdateLogDelivery",
+  "logs:DeleteLogDelivery",
+  "logs:ListLogDeliveries",
+  "logs:PutResourcePolicy",
+  "logs:DescribeResourcePolicies",
+  "logs:DescribeLogGroups",
+];
+
 /**
  * An ARN in this stack's account and region built from pseudo-parameters, so it renders identically whether or
  * not the stack has a concrete environment (cdk-nag acknowledgements match on the rendered text).

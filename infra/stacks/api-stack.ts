@@ -31,6 +31,7 @@ import type { ApiArea } from "../paths.js";
 import {
   bucketObjects,
   executionsArn,
+  LOG_DELIVERY_ACTIONS,
   secretsArn,
   stateMachinesArn,
   tableAccess,
@@ -349,31 +350,13 @@ export class ApiStack extends Stack {
       ),
     );
     // CreateStateMachine/UpdateStateMachine with a logging configuration set up CloudWatch Logs vended delivery.
-    functions.workflows.grant(
-      "StateMachineLogging",
-      [
-        allow(
-          [
-            "logs:CreateLogDelivery",
-            "logs:GetLogDelivery",
-            "logs:UpdateLogDelivery",
-            "logs:DeleteLogDelivery",
-            "logs:ListLogDeliveries",
-            "logs:PutResourcePolicy",
-            "logs:DescribeResourcePolicies",
-            "logs:DescribeLogGroups",
-          ],
-          ["*"],
-        ),
-      ],
-      {
-        findings: ["Resource::*"],
-        reason:
-          "Creating or updating a state machine with a CloudWatch Logs logging configuration uses vended log " +
-          "delivery (logs:*LogDelivery, PutResourcePolicy, DescribeResourcePolicies, DescribeLogGroups); none " +
-          "of these actions supports resource-level permissions.",
-      },
-    );
+    functions.workflows.grant("StateMachineLogging", [allow(LOG_DELIVERY_ACTIONS, ["*"])], {
+      findings: ["Resource::*"],
+      reason:
+        "Creating or updating a state machine with a CloudWatch Logs logging configuration uses vended log " +
+        "delivery (logs:*LogDelivery, PutResourcePolicy, DescribeResourcePolicies, DescribeLogGroups); none " +
+        "of these actions supports resource-level permissions.",
+    });
 
     functions.runs.grant("Items", tableAccess(table, "readwrite"));
     functions.runs.grant(

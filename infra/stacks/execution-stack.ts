@@ -39,6 +39,7 @@ import { RUNNER_CONTEXT_INCLUDES, RUNNER_DOCKERFILE, repoRoot } from "../paths.j
 import {
   arnOf,
   bucketObjects,
+  LOG_DELIVERY_ACTIONS,
   secretsArn,
   stepRecordAccess,
   tableAccess,
@@ -227,19 +228,7 @@ export class ExecutionStack extends Stack {
       "StateMachineObservability",
       this.stateMachineRole,
       [
-        allow(
-          [
-            "logs:CreateLogDelivery",
-            "logs:GetLogDelivery",
-            "logs:UpdateLogDelivery",
-            "logs:DeleteLogDelivery",
-            "logs:ListLogDeliveries",
-            "logs:PutResourcePolicy",
-            "logs:DescribeResourcePolicies",
-            "logs:DescribeLogGroups",
-          ],
-          ["*"],
-        ),
+        allow(LOG_DELIVERY_ACTIONS, ["*"]),
         allow(
           [
             "xray:PutTraceSegments",

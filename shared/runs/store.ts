@@ -528,6 +528,20 @@ export class Runs {
   }
 }
 
+/** What one call of a step (or of one for_each item) recorded, without the keys. */
+function callFields(item: StepItem): Omit<StepItemRecord, "index"> {
+  return {
+    status: item.status,
+    attempts: item.attempts ?? 0,
+    ...(item.startedAt ? { startedAt: item.startedAt } : {}),
+    ...(item.endedAt ? { endedAt: item.endedAt } : {}),
+    ...(item.arguments !== undefined ? { arguments: item.arguments } : {}),
+    ...(item.output !== undefined ? { output: item.output } : {}),
+    ...(item.outputBlob ? { outputBlob: item.outputBlob } : {}),
+    ...(item.error ? { error: item.error } : {}),
+  };
+}
+
 /** Folds per-item step items into one record per step. */
 export function groupSteps(items: StepItem[]): StepRecord[] {
   const steps = new Map<string, StepRecord>();
@@ -538,14 +552,7 @@ export function groupSteps(items: StepItem[]): StepRecord[] {
         stepId: item.stepId,
         tool: item.tool,
         server: item.server,
-        status: item.status,
-        attempts: item.attempts ?? 0,
-        ...(item.startedAt ? { startedAt: item.startedAt } : {}),
-        ...(item.endedAt ? { endedAt: item.endedAt } : {}),
-        ...(item.arguments !== undefined ? { arguments: item.arguments } : {}),
-        ...(item.output !== undefined ? { output: item.output } : {}),
-        ...(item.outputBlob ? { outputBlob: item.outputBlob } : {}),
-        ...(item.error ? { error: item.error } : {}),
+        ...callFields(item),
       });
       continue;
     }
@@ -558,17 +565,7 @@ export function groupSteps(items: StepItem[]): StepRecord[] {
       items: [] as StepItemRecord[],
     };
     step.items ??= [];
-    step.items.push({
-      index: item.index,
-      status: item.status,
-      attempts: item.attempts ?? 0,
-      ...(item.startedAt ? { startedAt: item.startedAt } : {}),
-      ...(item.endedAt ? { endedAt: item.endedAt } : {}),
-      ...(item.arguments !== undefined ? { arguments: item.arguments } : {}),
-      ...(item.output !== undefined ? { output: item.output } : {}),
-      ...(item.outputBlob ? { outputBlob: item.outputBlob } : {}),
-      ...(item.error ? { error: item.error } : {}),
-    });
+    step.items.push({ index: item.index, ...callFields(item) });
     steps.set(item.stepId, step);
   }
   for (const step of steps.values()) {
