@@ -47,6 +47,19 @@ function taskStateNames(states: Record<string, Record<string, unknown>>, into: s
   return into;
 }
 
+/**
+ * The interpreter's event names, as Step Functions' execution history spells them, so a run reads the same in
+ * `GET /v1/runs/{id}/events` locally and on AWS (TaskStateEntered, PassStateExited, TaskFailed, ExecutionAborted).
+ */
+export function historyEventType(local: string, stateType: string | undefined): string {
+  if (local === "ExecutionTerminated") return "ExecutionAborted";
+  if (!stateType) return local;
+  if (local === "StateEntered") return `${stateType}StateEntered`;
+  if (local === "StateExited") return `${stateType}StateExited`;
+  if (local === "StateFailed" && stateType === "Task") return "TaskFailed";
+  return local;
+}
+
 export class LocalOrchestrator implements Orchestrator {
   private readonly executions = new Map<string, ActiveExecution>();
   private readonly pools = new RunConnectionPools({ timeoutMs: START_TIMEOUT_MS, connect: connectServer });
@@ -159,11 +172,11 @@ export class LocalOrchestrator implements Orchestrator {
         string,
         unknown
       >;
-      const state = detail.state as { name?: string } | undefined;
+      const state = detail.state as { name?: string; type?: string } | undefined;
       batch.push({
         id: ++id,
         timestamp: new Date(timestamp ?? Date.now()).toISOString(),
-        type,
+        type: historyEventType(type, state?.type),
         ...(state?.name ? { stateName: state.name } : {}),
         detail: JSON.parse(
           JSON.stringify(detail, (_key, value) =>

@@ -59,6 +59,17 @@ describe("examples", () => {
     );
     expect(run.output.summary).toBe("Ada works at Analytical Engines");
 
+    // The event history reads as Step Functions writes it: typed state events, in order, ending in success.
+    const events = (await p.api("GET", `/v1/runs/${id}/events`, { role: "viewer" })).body.events;
+    const types = events.map((e: { type: string }) => e.type);
+    expect(types[0]).toBe("ExecutionStarted");
+    expect(types.at(-1)).toBe("ExecutionSucceeded");
+    expect(
+      events
+        .filter((e: { type: string }) => e.type === "TaskStateEntered")
+        .map((e: { stateName: string }) => e.stateName),
+    ).toEqual(["Call create", "Call relate", "Call observe", "Call read"]);
+
     const order = ["create", "relate", "observe", "read"].map((s) => stepOf(run, s));
     for (const step of order) expect(step).toMatchObject({ status: "SUCCEEDED", attempts: 1 });
     for (let i = 1; i < order.length; i++)
