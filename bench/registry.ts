@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
+import { printTable } from "./table.js";
 
 const SEED_SERVERS = 200;
 const DURATION_SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
@@ -119,7 +120,7 @@ async function startBareServer(listBody: string, getBody: string, publishBody: s
   return server;
 }
 
-export async function runRegistryBench(): Promise<BenchRow[]> {
+async function measureRegistry(): Promise<BenchRow[]> {
   // Request logs would flood stdout; the logger reads its level when first imported.
   process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
   const { startLocalPlatform } = await import("../local/platform.js");
@@ -167,7 +168,7 @@ export async function runRegistryBench(): Promise<BenchRow[]> {
   return rows;
 }
 
-function printTable(rows: BenchRow[]): void {
+function printRows(rows: BenchRow[]): void {
   const header = [
     "operation",
     "conns",
@@ -190,15 +191,13 @@ function printTable(rows: BenchRow[]): void {
     String(r.non2xx),
     String(r.errors),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const format = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ");
-  process.stdout.write(`${format(header)}\n${widths.map((w) => "-".repeat(w)).join("  ")}\n`);
-  for (const line of lines) process.stdout.write(`${format(line)}\n`);
+  printTable(header, lines);
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const rows = await runRegistryBench();
-  printTable(rows);
+/** Measures, prints the table and writes bench/results/registry.json. */
+export async function runRegistryBench(): Promise<BenchRow[]> {
+  const rows = await measureRegistry();
+  printRows(rows);
   const out = join(dirname(fileURLToPath(import.meta.url)), "results", "registry.json");
   await mkdir(dirname(out), { recursive: true });
   await writeFile(
@@ -218,5 +217,11 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     )}\n`,
   );
   process.stdout.write(`\nwritten ${out}\n`);
+  return rows;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  await runRegistryBench();
+  // autocannon's workers keep handles open; the numbers are written, so end here.
   process.exit(0);
 }

@@ -17,3 +17,5 @@ for (const [name, run] of suites) {
   console.log(`\n=== ${name} ===`);
   await run();
 }
+// autocannon and MCP child processes may leave handles open; every result is written by now.
+process.exit(0);

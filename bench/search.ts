@@ -5,6 +5,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { SearchDocument } from "../shared/search/documents.js";
 import { SearchEngine } from "../shared/search/engine.js";
+import { printTable } from "./table.js";
 
 const DOCUMENTS = 10_000;
 const QUERIES_PER_CLIENT = 200;
@@ -127,7 +128,7 @@ export async function runSearchBench(): Promise<{ buildMs: number; rows: Row[] }
     rows.push({ method: "minisearch", ...(await measure(indexed, clients)) });
     rows.push({ method: "substring-scan", ...(await measure(scan, clients)) });
   }
-  printTable(buildMs, rows);
+  printRows(buildMs, rows);
   const out = join(dirname(fileURLToPath(import.meta.url)), "results", "search.json");
   await mkdir(dirname(out), { recursive: true });
   await writeFile(
@@ -151,7 +152,7 @@ export async function runSearchBench(): Promise<{ buildMs: number; rows: Row[] }
   return { buildMs, rows };
 }
 
-function printTable(buildMs: number, rows: Row[]): void {
+function printRows(buildMs: number, rows: Row[]): void {
   process.stdout.write(`index build: ${DOCUMENTS} documents in ${buildMs} ms\n`);
   const header = ["method", "clients", "queries", "p50 ms", "p99 ms", "queries/s"];
   const lines = rows.map((r) => [
@@ -162,10 +163,7 @@ function printTable(buildMs: number, rows: Row[]): void {
     String(r.p99Ms),
     String(r.queriesPerSecond),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const format = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ");
-  process.stdout.write(`${format(header)}\n${widths.map((w) => "-".repeat(w)).join("  ")}\n`);
-  for (const line of lines) process.stdout.write(`${format(line)}\n`);
+  printTable(header, lines);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
