@@ -1,21 +1,24 @@
-// `npm run bench`: every benchmark in bench/, each printing its table and writing bench/results/<name>.json.
-import "../shared/polyfills.js";
+// `npm run bench [name...]`: every benchmark in bench/, each in its own process (no shared heap, caches or open
+// handles between them), each printing its table and writing bench/results/<name>.json.
+import { spawnSync } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 
+const here = dirname(fileURLToPath(import.meta.url));
+const suites = ["registry", "search", "compile", "mcp", "workflow", "bundles"];
 const only = process.argv.slice(2);
-const suites: [string, () => Promise<unknown>][] = [
-  ["registry", async () => (await import("./registry.js")).runRegistryBench()],
-  ["search", async () => (await import("./search.js")).runSearchBench()],
-  ["compile", async () => (await import("./compile.js")).runCompileBench()],
-  ["mcp", async () => (await import("./mcp.js")).runMcpBench()],
-  ["workflow", async () => (await import("./workflow.js")).runWorkflowBench()],
-  ["bundles", async () => (await import("./bundles.js")).runBundleBench()],
-];
 
-process.env.POWERTOOLS_LOG_LEVEL ??= "SILENT";
-for (const [name, run] of suites) {
+let failed = 0;
+for (const name of suites) {
   if (only.length > 0 && !only.includes(name)) continue;
   console.log(`\n=== ${name} ===`);
-  await run();
+  const result = spawnSync(process.execPath, ["--import", "tsx", join(here, `${name}.ts`)], {
+    stdio: "inherit",
+    env: { POWERTOOLS_LOG_LEVEL: "SILENT", ...process.env },
+  });
+  if (result.status !== 0) {
+    failed++;
+    console.error(`${name} failed with exit code ${result.status}`);
+  }
 }
-// autocannon and MCP child processes may leave handles open; every result is written by now.
-process.exit(0);
+process.exit(failed > 0 ? 1 : 0);
