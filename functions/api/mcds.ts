@@ -2,6 +2,7 @@
 import { mcdRoutes } from "../../shared/api/mcds.routes.js";
 import { NotFoundError } from "../../shared/errors.js";
 import { createApiHandler } from "../../shared/http/handler.js";
+import { diffMcdVersions } from "../../shared/mcds/diff.js";
 import { resolveMcdInput } from "../../shared/mcds/front-matter.js";
 import { findReferences } from "../../shared/mcds/references.js";
 import { HTML_HEADERS, htmlPage, renderMcdHtml } from "../../shared/mcds/render.js";
@@ -44,7 +45,7 @@ export const handler = createApiHandler(mcdRoutes, {
     return { body: mcd, headers: { etag: etagOf(mcd.version) } };
   },
   async diffMcd({ platform, params, query }) {
-    const diff = await new McdService(platform).diff(params.slug, query.from, query.to);
+    const diff = await diffMcdVersions(new McdService(platform), params.slug, query.from, query.to);
     return { body: { slug: params.slug, from: query.from, to: query.to, format: "unified", diff } };
   },
   async renderMcd({ platform, params }) {

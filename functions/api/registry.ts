@@ -14,6 +14,7 @@ import { hasRole } from "../../shared/identity/roles.js";
 import { findReferences } from "../../shared/mcds/references.js";
 import { isMcpFailure } from "../../shared/mcp/errors.js";
 import { type ProbeResult, probeServer } from "../../shared/mcp/probe.js";
+import { notifyServerChanged } from "../../shared/registry/hooks.js";
 import { materializeRuntime } from "../../shared/registry/materialize.js";
 import { exportServerJson, importServerJson, Registry } from "../../shared/registry/service.js";
 import { getProbe, saveProbe } from "../../shared/registry/tools.js";
@@ -146,6 +147,8 @@ export const handler = createApiHandler(registryRoutes, {
       throw error;
     }
     await saveProbe(platform.table, params.name, params.version, probe);
+    // Probed tools are searchable: tell the index, as a publish would.
+    await notifyServerChanged(params.name);
     return { body: probe };
   },
   async listServerTools({ platform, params }) {

@@ -3,7 +3,6 @@
 // the version the caller read (If-Match). dynalite has no transactions, so a loser cleans up what it wrote.
 import { createHash, randomUUID } from "node:crypto";
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
-import { createTwoFilesPatch } from "diff";
 import {
   BadRequestError,
   ConflictError,
@@ -228,27 +227,6 @@ export class McdService {
           }
         : {}),
     };
-  }
-
-  async diff(slug: string, from: number, to: number): Promise<string> {
-    const [a, b] = await Promise.all([this.getVersion(slug, from), this.getVersion(slug, to)]);
-    // Myers diff is O(N·D): two unrelated 5 MiB bodies would take too long, so give up rather than time out.
-    const patch = createTwoFilesPatch(
-      `${slug}@${from}`,
-      `${slug}@${to}`,
-      a.body,
-      b.body,
-      `v${from}`,
-      `v${to}`,
-      {
-        context: 3,
-        timeout: 5_000,
-      },
-    );
-    if (patch === undefined) {
-      throw new UnprocessableError(`Versions ${from} and ${to} of ${slug} differ too much to diff in time.`);
-    }
-    return patch;
   }
 
   async delete(slug: string): Promise<void> {

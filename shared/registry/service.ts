@@ -12,6 +12,8 @@ import {
 import { issuesFromZod } from "../http/problem.js";
 import type { Caller } from "../identity/roles.js";
 import { isConditionalCheckFailed, queryAll, type Table } from "../store/table.js";
+import { listServerHeads } from "./heads.js";
+import { notifyServerChanged } from "./hooks.js";
 import { deriveRuntime } from "./runtime.js";
 import {
   MCPFLOW_META_KEY,
@@ -29,22 +31,8 @@ export const MAX_DOCUMENT_BYTES = 350 * 1024;
 
 const serverKey = (name: string) => `SERVER#${name}`;
 
-/** Told after a server's versions changed (publish, status change), so search can follow without the registry
- * importing it. A hook's failure is its own business: the registry write has already happened. */
-export interface RegistryChangeHook {
-  serverChanged(name: string): Promise<void>;
-}
+export { addRegistryChangeHook, type RegistryChangeHook } from "./hooks.js";
 
-const changeHooks = new Set<RegistryChangeHook>();
-
-export function addRegistryChangeHook(hook: RegistryChangeHook): () => void {
-  changeHooks.add(hook);
-  return () => changeHooks.delete(hook);
-}
-
-async function notifyServerChanged(name: string): Promise<void> {
-  for (const hook of changeHooks) await hook.serverChanged(name);
-}
 const versionKey = (version: string) => `V#${version}`;
 
 interface VersionItem {
@@ -255,11 +243,7 @@ export class Registry {
 
   /** Every server's head; the registry is read as a whole for facets, which suits thousands of servers. */
   async listHeads(): Promise<HeadItem[]> {
-    return await queryAll<HeadItem>(this.table, {
-      IndexName: "gsi1",
-      KeyConditionExpression: "gsi1pk = :pk",
-      ExpressionAttributeValues: { ":pk": "SERVERS" },
-    });
+    return listServerHeads<HeadItem>(this.table);
   }
 
   /** `score`, when given, orders by relevance (highest first) instead of by name; pages then follow that order. */

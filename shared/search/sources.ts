@@ -5,8 +5,10 @@ import { NotFoundError } from "../errors.js";
 import { stripFrontMatter } from "../mcds/front-matter-text.js";
 import { McdService } from "../mcds/service.js";
 import { getPlatform, type Platform } from "../platform.js";
+import { listServerHeads, readServerHead, type ServerHead } from "../registry/heads.js";
+import { addRegistryChangeHook } from "../registry/hooks.js";
 import type { ServerDocument } from "../registry/schema.js";
-import { addRegistryChangeHook, Registry } from "../registry/service.js";
+import { getProbe } from "../registry/tools.js";
 import type { SearchDocument } from "./documents.js";
 import { recordSearchChange, registerSearchSource } from "./freshness.js";
 
@@ -37,15 +39,18 @@ function mcdBodyText(body: string): string {
   return stripFrontMatter(body);
 }
 
+/** The latest non-deleted version with the tools its last probe found; undefined removes it from the index. */
+async function serverDocument(
+  platform: Platform,
+  head: ServerHead | undefined,
+): Promise<SearchDocument | undefined> {
+  if (!head || head.allDeleted) return undefined;
+  const probe = await getProbe(platform.table, head.name, head.latestVersion);
+  return serverSearchDocument(head.latest.document, { tools: probe?.tools ?? [] });
+}
+
 async function loadServer(platform: Platform, name: string): Promise<SearchDocument | undefined> {
-  try {
-    // The latest non-deleted version; NotFound when there is none, which removes the server from the index.
-    const record = await new Registry(platform.table).getLatest(name);
-    return serverSearchDocument(record.server, record as { tools?: unknown });
-  } catch (error) {
-    if (error instanceof NotFoundError) return undefined;
-    throw error;
-  }
+  return serverDocument(platform, await readServerHead(platform.table, name));
 }
 
 async function loadMcd(platform: Platform, slug: string): Promise<SearchDocument | undefined> {
@@ -66,10 +71,10 @@ export function installBuiltInSearchSources(): void {
   installed = true;
   registerSearchSource("server", {
     async all(platform) {
-      const heads = await new Registry(platform.table).listHeads();
-      return heads
-        .filter((head) => !head.allDeleted)
-        .map((head) => serverSearchDocument(head.latest.document, head.latest as { tools?: unknown }));
+      const docs = await Promise.all(
+        (await listServerHeads(platform.table)).map((head) => serverDocument(platform, head)),
+      );
+      return docs.filter((doc): doc is SearchDocument => doc !== undefined);
     },
     one: loadServer,
   });

@@ -37,6 +37,10 @@ describe("POST /v1/servers/{name}/versions/{version}/probe", () => {
     const echo = tools.body.tools.find((tool: { name: string }) => tool.name === "echo");
     expect(echo.inputSchema.required).toEqual(["message"]);
     expect((await p.api("POST", `${path}/probe`, { role: "viewer" })).status).toBe(403);
+
+    // Probed tools are searchable at once: a tool name finds its server.
+    const found = await p.api("GET", "/v1/search?q=get-tiny-image&type=server", { role: "viewer" });
+    expect(found.body.hits.map((hit: { id: string }) => hit.id)).toEqual(["io.probe/everything"]);
   });
 
   it("names a server that exits at once, with the last lines of its stderr", async () => {
