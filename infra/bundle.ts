@@ -77,6 +77,8 @@ export function bundleOptions(entry: string, outDir: string): BuildOptions & { m
     target: BUNDLE_TARGET,
     mainFields: ["module", "main"],
     minify: true,
+    // Licence texts go to index.mjs.LEGAL.txt beside the bundle, not into the code every cold start parses.
+    legalComments: "linked",
     sourcemap: "linked",
     sourcesContent: false,
     external: [...BUNDLE_EXTERNAL],

@@ -2,7 +2,7 @@
 // area, so they are checked through a hook that area registers (setWorkflowLookup) instead of an import.
 import { type FieldIssue, NotFoundError, UnprocessableError } from "../errors.js";
 import type { Platform } from "../platform.js";
-import { Registry } from "../registry/service.js";
+import { readServerHead } from "../registry/heads.js";
 import type { McdLinks } from "./schema.js";
 
 /** Implemented by the workflows area: does a workflow with this name exist (and is it not deleted)? */
@@ -26,15 +26,12 @@ export type McdExists = (slug: string) => Promise<boolean>;
 
 export async function checkLinks(platform: Platform, links: McdLinks, mcdExists: McdExists): Promise<void> {
   const issues: FieldIssue[] = [];
-  const registry = new Registry(platform.table);
   await Promise.all([
     ...links.servers.map(async (name, i) => {
-      try {
-        await registry.getLatest(name);
-      } catch (error) {
-        if (!(error instanceof NotFoundError)) throw error;
+      // A server whose every version is deleted is as gone as one never published.
+      const head = await readServerHead(platform.table, name);
+      if (!head || head.allDeleted)
         issues.push({ field: `links.servers[${i}]`, rule: `no server named ${name}` });
-      }
     }),
     ...links.workflows.map(async (name, i) => {
       if (!workflowLookup) {
