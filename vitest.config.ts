@@ -5,7 +5,10 @@ export default defineConfig({
     include: ["tests/**/*.test.ts"],
     setupFiles: ["shared/polyfills.ts"],
     // Request logs are for operators; tests read responses. A test that reads logs sets its own level.
-    env: { POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? "SILENT", AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: "1" },
+    env: {
+      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? "SILENT",
+      AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: "1",
+    },
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: "forks",

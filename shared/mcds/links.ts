@@ -1,6 +1,6 @@
 // Checks an MCD's links on save: every server, workflow and MCD it names must exist. Workflows belong to another
 // area, so they are checked through a hook that area registers (setWorkflowLookup) instead of an import.
-import { type FieldIssue, NotFoundError, UnprocessableError } from "../errors.js";
+import { type FieldIssue, UnprocessableError } from "../errors.js";
 import type { Platform } from "../platform.js";
 import { readServerHead } from "../registry/heads.js";
 import type { McdLinks } from "./schema.js";
