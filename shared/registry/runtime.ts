@@ -70,7 +70,15 @@ export function deriveRuntime(doc: ServerDocument): {
       if (header.isSecret) headers[header.name] = { secret: header.name.replace(/[^A-Za-z0-9_.-]/g, "_") };
       else if (header.value !== undefined) headers[header.name] = header.value;
     }
-    const runtime: Runtime = { transport: "streamable-http", url: remote.url };
+    // Template variables take their defaults; one without a default leaves the URL unusable, so no runtime.
+    let unresolved = false;
+    const url = remote.url.replace(/\{([A-Za-z0-9_.-]+)\}/g, (_match, name: string) => {
+      const value = remote.variables?.[name]?.value ?? remote.variables?.[name]?.default;
+      if (value === undefined) unresolved = true;
+      return value ?? "";
+    });
+    if (unresolved) return { source: "none" };
+    const runtime: Runtime = { transport: "streamable-http", url };
     if (Object.keys(headers).length > 0) runtime.headers = headers;
     return { runtime, source: "derived" };
   }

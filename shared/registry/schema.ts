@@ -100,10 +100,26 @@ export const Package = z
   })
   .strict();
 
+/**
+ * A remote's URL may be a template: `{name}` parts are filled from the remote's `variables` (the official
+ * example is `https://{host}/mcp`). It must be an http(s) URL once every `{...}` is replaced.
+ */
+export const UrlTemplate = z
+  .string()
+  .min(1)
+  .refine((value) => {
+    try {
+      const url = new URL(value.replace(/\{[A-Za-z0-9_.-]+\}/g, "x"));
+      return url.protocol === "http:" || url.protocol === "https:";
+    } catch {
+      return false;
+    }
+  }, "must be an http(s) URL, with optional {variable} parts");
+
 export const Remote = z
   .object({
     type: z.enum(["streamable-http", "sse"]),
-    url: Url,
+    url: UrlTemplate,
     headers: z.array(KeyValueInput).optional(),
     variables: z.record(z.string(), Input).optional(),
   })
