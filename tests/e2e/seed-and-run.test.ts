@@ -1,0 +1,52 @@
+// The README's path for a new user: `npm run seed` against a running platform, then the run it suggests, read
+// back with GET /v1/runs/{id}. Runs the real seed script as a child process.
+import { execFile } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { waitForRun } from "../helpers/examples.js";
+import { startTestPlatform, type TestPlatform } from "../helpers/platform.js";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
+const exec = promisify(execFile);
+let p: TestPlatform;
+
+beforeAll(async () => {
+  p = await startTestPlatform();
+});
+afterAll(async () => {
+  await p?.cleanup();
+});
+
+describe("npm run seed, then the README's run", () => {
+  it("publishes and probes the example servers, saves both workflows, and says how to start a run", async () => {
+    const { stdout } = await exec(process.execPath, ["--import", "tsx", join(ROOT, "examples/seed.ts")], {
+      cwd: ROOT,
+      env: { ...process.env, MCPFLOW_URL: p.url, MCPFLOW_TOKEN: p.adminToken, MCPFLOW_HOME: p.home },
+      timeout: 120_000,
+    });
+    expect(stdout).toMatch(
+      /server io\.github\.modelcontextprotocol\/server-everything@2026\.8\.31: published; probe \d+ tools/,
+    );
+    expect(stdout).toMatch(
+      /server io\.github\.modelcontextprotocol\/server-memory@2026\.8\.31: published; probe \d+ tools/,
+    );
+    expect(stdout).toContain("workflow everything-diamond: saved version 1");
+    expect(stdout).toContain("workflow memory-sequence: saved version 1");
+    expect(stdout).toContain("/v1/workflows/everything-diamond/runs");
+  });
+
+  it("runs everything-diamond with the README's input and returns greeting, sum and words", async () => {
+    const started = await p.api("POST", "/v1/workflows/everything-diamond/runs", {
+      role: "operator",
+      body: { input: { name: "Ada", a: 2, b: 3, words: ["alpha", "beta"] } },
+    });
+    expect(started.status, started.text).toBe(202);
+    const run = await waitForRun(p, started.body.id);
+    expect(run.status, JSON.stringify(run.error)).toBe("SUCCEEDED");
+    expect(run.output.greeting).toBe("Echo: Hello Ada");
+    expect(run.output.sum).toContain("5");
+    expect(run.output.words.map((w: { text: string }) => w.text)).toEqual(["Echo: alpha!", "Echo: beta!"]);
+  });
+});
