@@ -218,7 +218,7 @@ export class LocalOrchestrator implements Orchestrator {
       });
       throw new TaskFailure("Mcp.RunnerError", cause);
     }
-    await runs.stepStarted(refs.runId, {
+    const attempt = await runs.stepStarted(refs.runId, {
       ...step,
       tool: call.tool,
       server: `${call.server.name}@${call.server.version}`,
@@ -233,7 +233,7 @@ export class LocalOrchestrator implements Orchestrator {
         timeoutMs: call.timeoutSeconds * 1000,
       });
       const output = normaliseToolResult(result, call.tool);
-      const kept = await runs.stepEnded(refs.runId, step, { status: "SUCCEEDED", output });
+      const kept = await runs.stepEnded(refs.runId, step, { status: "SUCCEEDED", output }, { attempt });
       return {
         status: "SUCCEEDED",
         output: kept.outputBlob ? { blob: kept.outputBlob, text: output.text.slice(0, 1024) } : output,
@@ -246,10 +246,15 @@ export class LocalOrchestrator implements Orchestrator {
       const cause = error instanceof Error ? error.message : String(error);
       const cancelled = active?.cancelled === true;
       if (active?.abandoned) throw new TaskFailure(name, cause.slice(0, 2000));
-      await runs.stepEnded(refs.runId, step, {
-        status: cancelled ? "CANCELLED" : "FAILED",
-        error: { error: cancelled ? "Run.Cancelled" : name, cause: cause.slice(0, 2000) },
-      });
+      await runs.stepEnded(
+        refs.runId,
+        step,
+        {
+          status: cancelled ? "CANCELLED" : "FAILED",
+          error: { error: cancelled ? "Run.Cancelled" : name, cause: cause.slice(0, 2000) },
+        },
+        { attempt },
+      );
       throw new TaskFailure(name, cause.slice(0, 2000));
     }
   }

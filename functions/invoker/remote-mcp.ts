@@ -101,7 +101,7 @@ export function createRemoteMcpHandler(deps: RemoteInvokerDeps) {
       return fail(MCP_RUNNER_ERROR, `could not load the step call: ${describe(error)}`);
     }
     const step = { stepId: refs.stepId, ...(refs.itemIndex !== undefined ? { index: refs.itemIndex } : {}) };
-    await runs.stepStarted(refs.runId, {
+    const attempt = await runs.stepStarted(refs.runId, {
       ...step,
       tool: call.tool,
       server: `${call.server.name}@${call.server.version}`,
@@ -125,7 +125,7 @@ export function createRemoteMcpHandler(deps: RemoteInvokerDeps) {
       const timeoutMs = Math.max(1000, Math.min(call.timeoutSeconds * 1000, remaining - startTimeoutMs));
       const result = await connection.callTool(call.tool, call.arguments, { timeoutMs });
       const output = normaliseToolResult(result, call.tool);
-      const kept = await runs.stepEnded(refs.runId, step, { status: "SUCCEEDED", output });
+      const kept = await runs.stepEnded(refs.runId, step, { status: "SUCCEEDED", output }, { attempt });
       // Large outputs stay in the blob store; Step Functions carries the reference (256 KiB payload limit).
       const sent = await report(
         new SendTaskSuccessCommand({
@@ -145,7 +145,12 @@ export function createRemoteMcpHandler(deps: RemoteInvokerDeps) {
       const name = isMcpFailure(error) ? error.errorName : MCP_SERVER_ERROR;
       const cause = redact(describe(error), secretValues).slice(0, MAX_CAUSE_CHARS);
       logger.warn("step failed", { ...refs, error: name });
-      await runs.stepEnded(refs.runId, step, { status: "FAILED", error: { error: name, cause } });
+      await runs.stepEnded(
+        refs.runId,
+        step,
+        { status: "FAILED", error: { error: name, cause } },
+        { attempt },
+      );
       return fail(name, cause);
     } finally {
       await connection?.close().catch(() => undefined);

@@ -79,8 +79,8 @@ function storeRecorder(): StepRecorder | undefined {
         server: process.env.MCPFLOW_SERVER_KEY ?? "unknown",
         arguments: call.arguments,
       }),
-    ended: async (refs, end) => {
-      await runs.stepEnded(refs.runId, step(refs), end);
+    ended: async (refs, end, attempt) => {
+      await runs.stepEnded(refs.runId, step(refs), end, attempt === undefined ? {} : { attempt });
     },
   };
 }

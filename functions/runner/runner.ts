@@ -36,12 +36,14 @@ export type StepCall = z.infer<typeof StepCall>;
 export type LoadStepCall = (refs: StepRefs) => Promise<StepCall>;
 
 export interface StepRecorder {
-  started(refs: StepRefs, call: StepCall): Promise<void>;
+  /** Answers the attempt number the store gave this call, so that ended() cannot overwrite a later attempt. */
+  started(refs: StepRefs, call: StepCall): Promise<number | undefined>;
   ended(
     refs: StepRefs,
     end:
       | { status: "SUCCEEDED"; output: unknown }
       | { status: "FAILED"; error: { error: string; cause?: string } },
+    attempt: number | undefined,
   ): Promise<void>;
 }
 
@@ -177,14 +179,15 @@ export async function runStep(
     const timeoutMs = Math.round(call.timeoutSeconds * 1000);
     deps.armWatchdog?.(opts.startTimeoutMs + timeoutMs + 3 * opts.closeGraceMs + WATCHDOG_SLACK_MS);
     log.info("step started", { ...refs, tool: call.tool, timeoutMs, transport: config.runtime.transport });
-    const record = async (what: string, write: () => Promise<void>) => {
+    const record = async <T>(what: string, write: () => Promise<T>): Promise<T | undefined> => {
       try {
-        await write();
+        return await write();
       } catch (error) {
         log.warn(`could not record the step ${what}`, { error: describe(error) });
+        return undefined;
       }
     };
-    if (deps.record) await record("start", () => deps.record!.started(refs, call));
+    const attempt = deps.record ? await record("start", () => deps.record!.started(refs, call)) : undefined;
 
     inner = (async (): Promise<ToolOutput> => {
       connection = await connectWithRetry(connect, config, opts, work.signal);
@@ -208,7 +211,9 @@ export async function runStep(
     if (outcome.ok) {
       const payload = await successPayload(outcome.output, refs, taskToken, deps.blobs, opts);
       if (deps.record)
-        await record("end", () => deps.record!.ended(refs, { status: "SUCCEEDED", output: payload.output }));
+        await record("end", () =>
+          deps.record!.ended(refs, { status: "SUCCEEDED", output: payload.output }, attempt),
+        );
       log.info("step succeeded", { inline: !("blob" in payload.output) });
       return await report(sendSuccess(deps, log, taskToken, payload));
     }
@@ -216,10 +221,14 @@ export async function runStep(
     log.error("step failed", { error: failure.name, message: redact(failure.message, secrets) });
     if (deps.record) {
       await record("end", () =>
-        deps.record!.ended(refs, {
-          status: "FAILED",
-          error: { error: failure.name, cause: redact(failure.message, secrets).slice(0, 2000) },
-        }),
+        deps.record!.ended(
+          refs,
+          {
+            status: "FAILED",
+            error: { error: failure.name, cause: redact(failure.message, secrets).slice(0, 2000) },
+          },
+          attempt,
+        ),
       );
     }
     return await report(

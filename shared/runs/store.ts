@@ -347,14 +347,14 @@ export class Runs {
   async stepStarted(
     run: string,
     step: { stepId: string; index?: number; tool: string; server: string; arguments: unknown },
-  ) {
+  ): Promise<number> {
     const now = new Date().toISOString();
     const kept = await this.keep(
       step.arguments,
       `runs/${run}/steps/${step.stepId}${step.index === undefined ? "" : `.${step.index}`}.args.json`,
       "arguments",
     );
-    await this.table.doc.send(
+    const updated = await this.table.doc.send(
       new UpdateCommand({
         TableName: this.table.name,
         Key: { pk: runKey(run), sk: stepSk(step.stepId, step.index) },
@@ -378,20 +378,28 @@ export class Runs {
           ":args": kept.arguments ?? kept.argumentsBlob ?? null,
           ...(step.index === undefined ? {} : { ":index": step.index }),
         },
+        ReturnValues: "UPDATED_NEW",
       }),
     );
+    return Number(updated.Attributes?.attempts ?? 1);
   }
 
+  /**
+   * Records how a call ended. With `attempt` (what stepStarted answered), an attempt that a retry has already
+   * replaced writes nothing: a timed-out call that finishes late must not overwrite the attempt after it.
+   */
   async stepEnded(
     run: string,
     step: { stepId: string; index?: number },
     end: { status: "SUCCEEDED"; output: unknown } | { status: "FAILED" | "CANCELLED"; error: RunError },
-  ): Promise<{ outputBlob?: { key: string; bytes: number } }> {
+    options: { attempt?: number } = {},
+  ): Promise<{ outputBlob?: { key: string; bytes: number }; superseded?: boolean }> {
+    const attemptSuffix = options.attempt === undefined ? "" : `.a${options.attempt}`;
     const kept =
       end.status === "SUCCEEDED"
         ? await this.keep(
             end.output,
-            `runs/${run}/steps/${step.stepId}${step.index === undefined ? "" : `.${step.index}`}.json`,
+            `runs/${run}/steps/${step.stepId}${step.index === undefined ? "" : `.${step.index}`}${attemptSuffix}.json`,
             "output",
           )
         : { error: end.error };
@@ -403,15 +411,22 @@ export class Runs {
       sets.push(`#${field} = :${field}`);
       values[`:${field}`] = value;
     }
-    await this.table.doc.send(
-      new UpdateCommand({
-        TableName: this.table.name,
-        Key: { pk: runKey(run), sk: stepSk(step.stepId, step.index) },
-        UpdateExpression: `SET ${sets.join(", ")}`,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-      }),
-    );
+    if (options.attempt !== undefined) values[":attempt"] = options.attempt;
+    try {
+      await this.table.doc.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: { pk: runKey(run), sk: stepSk(step.stepId, step.index) },
+          UpdateExpression: `SET ${sets.join(", ")}`,
+          ...(options.attempt !== undefined ? { ConditionExpression: "attempts = :attempt" } : {}),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+    } catch (error) {
+      if (options.attempt !== undefined && isConditionalCheckFailed(error)) return { superseded: true };
+      throw error;
+    }
     return "outputBlob" in kept ? { outputBlob: kept.outputBlob as { key: string; bytes: number } } : {};
   }
 

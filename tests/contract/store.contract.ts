@@ -21,6 +21,27 @@ function server(name: string, version: string, tags: string[] = []) {
   return { name, version, description: `${name} for the store contract`, tags };
 }
 
+/** Runs over `table`, with blobs kept in memory: this contract is about the table. */
+function runsOn(table: Table): Runs {
+  const blobs = new Map<string, Uint8Array | string>();
+  const platform = {
+    table,
+    blobs: {
+      put: async (key: string, body: Uint8Array | string) => void blobs.set(key, body),
+      get: async (key: string) => {
+        const value = blobs.get(key);
+        return value === undefined
+          ? undefined
+          : typeof value === "string"
+            ? new TextEncoder().encode(value)
+            : value;
+      },
+      delete: async (key: string) => void blobs.delete(key),
+    },
+  } as unknown as Platform;
+  return new Runs(platform);
+}
+
 export function storeContract(name: string, table: () => Table): void {
   describe(`Store contract: ${name}`, () => {
     it("publishes once per name+version: the second publish is a ConflictError and changes nothing", async () => {
@@ -69,23 +90,7 @@ export function storeContract(name: string, table: () => Table): void {
     });
 
     it("records runs and steps in one item collection; a run ends once, whoever ends it first", async () => {
-      const blobs = new Map<string, Uint8Array | string>();
-      const platform = {
-        table: table(),
-        blobs: {
-          put: async (key: string, body: Uint8Array | string) => void blobs.set(key, body),
-          get: async (key: string) => {
-            const value = blobs.get(key);
-            return value === undefined
-              ? undefined
-              : typeof value === "string"
-                ? new TextEncoder().encode(value)
-                : value;
-          },
-          delete: async (key: string) => void blobs.delete(key),
-        },
-      } as unknown as Platform;
-      const runs = new Runs(platform);
+      const runs = runsOn(table());
       const id = `contract-${Date.now().toString(36)}-00000000-0000-0000-0000-000000000000`;
       await runs.create({
         id,
@@ -118,6 +123,32 @@ export function storeContract(name: string, table: () => Table): void {
       });
       expect(await runs.claimIdempotencyKey("contract", "k1", id)).toBe(id);
       expect(await runs.claimIdempotencyKey("contract", "k1", "other")).toBe(id);
+    });
+
+    it("lets only the latest attempt end a step: a replaced attempt that finishes late writes nothing", async () => {
+      const runs = runsOn(table());
+      const id = `late-${Date.now().toString(36)}-00000000-0000-0000-0000-000000000000`;
+      await runs.create({ id, workflow: "contract", version: 1, input: {}, startedBy: caller.id });
+      const call = { stepId: "t", tool: "slow", server: "s@1", arguments: {} };
+      const first = await runs.stepStarted(id, call);
+      const second = await runs.stepStarted(id, call);
+      expect([first, second]).toEqual([1, 2]);
+      const late = await runs.stepEnded(
+        id,
+        { stepId: "t" },
+        { status: "FAILED", error: { error: "States.Timeout" } },
+        { attempt: first },
+      );
+      expect(late.superseded).toBe(true);
+      await runs.stepEnded(
+        id,
+        { stepId: "t" },
+        { status: "SUCCEEDED", output: { text: "ok" } },
+        { attempt: second },
+      );
+      const step = (await runs.get(id, { steps: true })).steps?.find((s) => s.stepId === "t");
+      expect(step).toMatchObject({ status: "SUCCEEDED", attempts: 2, output: { text: "ok" } });
+      expect(step?.error).toBeUndefined();
     });
   });
 }
