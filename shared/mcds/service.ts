@@ -16,6 +16,7 @@ import type { Platform } from "../platform.js";
 import { recordSearchChange } from "../search/freshness.js";
 import { decodeCursor, encodeCursor, isConditionalCheckFailed, queryAll } from "../store/table.js";
 import { checkLinks } from "./links.js";
+import { mcdKey, mcdVersionKey as versionKey } from "./read.js";
 import { removeReferences, replaceReferences } from "./references.js";
 import {
   MAX_BODY_BYTES,
@@ -28,9 +29,6 @@ import {
 
 /** Bodies up to this size stay in the version item; larger ones go to the blob store (items max 400 KB). */
 export const INLINE_BODY_BYTES = 100 * 1024;
-
-const mcdKey = (slug: string) => `MCD#${slug}`;
-const versionKey = (version: number) => `V#${String(version).padStart(6, "0")}`;
 
 interface VersionItem extends McdVersionMeta {
   pk: string;

@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { NotFoundError } from "../errors.js";
 import { stripFrontMatter } from "../mcds/front-matter-text.js";
-import { McdService } from "../mcds/service.js";
+import { listMcdSlugs, readLatestMcd } from "../mcds/read.js";
 import { getPlatform, type Platform } from "../platform.js";
 import { listServerHeads, readServerHead, type ServerHead } from "../registry/heads.js";
 import { addRegistryChangeHook } from "../registry/hooks.js";
@@ -54,13 +54,8 @@ async function loadServer(platform: Platform, name: string): Promise<SearchDocum
 }
 
 async function loadMcd(platform: Platform, slug: string): Promise<SearchDocument | undefined> {
-  try {
-    const mcd = await new McdService(platform).get(slug);
-    return { type: "mcd", id: mcd.slug, title: mcd.title, tags: mcd.tags, body: mcdBodyText(mcd.body) };
-  } catch (error) {
-    if (error instanceof NotFoundError) return undefined;
-    throw error;
-  }
+  const mcd = await readLatestMcd(platform, slug);
+  return mcd && { type: "mcd", id: mcd.slug, title: mcd.title, tags: mcd.tags, body: mcdBodyText(mcd.body) };
 }
 
 let installed = false;
@@ -80,18 +75,8 @@ export function installBuiltInSearchSources(): void {
   });
   registerSearchSource("mcd", {
     async all(platform) {
-      const service = new McdService(platform);
-      const docs: SearchDocument[] = [];
-      let cursor: string | undefined;
-      do {
-        const page = await service.list({ limit: 100, cursor });
-        for (const head of page.items) {
-          const doc = await loadMcd(platform, head.slug);
-          if (doc) docs.push(doc);
-        }
-        cursor = page.nextCursor;
-      } while (cursor);
-      return docs;
+      const docs = await Promise.all((await listMcdSlugs(platform)).map((slug) => loadMcd(platform, slug)));
+      return docs.filter((doc): doc is SearchDocument => doc !== undefined);
     },
     one: loadMcd,
   });
