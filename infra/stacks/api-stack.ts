@@ -382,19 +382,7 @@ export class ApiStack extends Stack {
     functions.search.grant("Items", tableAccess(table, "read"));
 
     functions.identity.grant("Items", tableAccess(table, "readwrite"));
-    functions.identity.grant("Users", [
-      allow(
-        [
-          "cognito-idp:AdminGetUser",
-          "cognito-idp:AdminListGroupsForUser",
-          "cognito-idp:AdminAddUserToGroup",
-          "cognito-idp:AdminRemoveUserFromGroup",
-          "cognito-idp:ListUsers",
-          "cognito-idp:ListUsersInGroup",
-        ],
-        [props.userPool.userPoolArn],
-      ),
-    ]);
+    // No Cognito grant: /v1/me reads the verified token; users and groups are managed in Cognito itself.
     // /v1/health checks that the table answers (DescribeTable); no item access.
     functions.meta.grant("Health", [allow(["dynamodb:DescribeTable"], [table.tableArn])]);
   }
