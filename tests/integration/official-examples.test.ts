@@ -57,4 +57,19 @@ describe("the official registry's valid examples", () => {
       expect(imported.body.results).toEqual([{ index: 0, name, version, outcome: "exists" }]);
     }
   });
+
+  it("refuses on import what publish refuses: a size Fargate cannot run is invalid, and nothing is stored", async () => {
+    const runtime = { transport: "stdio", command: "node", cpu: 256, memory: 16384 };
+    const doc = {
+      ...(await fixture("with-package.json")),
+      name: "io.github.user/too-big",
+      _meta: { "dev.mcpflow/registry": { runtime } },
+    };
+    const imported = await p.api("POST", "/v1/servers/import", { body: doc });
+    expect(imported.status, imported.text).toBe(200);
+    expect(imported.body.results[0]).toMatchObject({ outcome: "invalid", name: "io.github.user/too-big" });
+    const published = await p.api("POST", "/v1/servers", { body: { ...doc, _meta: undefined, runtime } });
+    expect(published.status).toBe(422);
+    expect((await p.api("GET", "/v1/servers/io.github.user%2Ftoo-big")).status).toBe(404);
+  });
 });

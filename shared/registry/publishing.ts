@@ -1,0 +1,155 @@
+// Publishing, importing and probing server versions: the registry's rules that involve more than the table
+// (Fargate sizes and task definitions, secrets, the MCP server itself, the search index).
+import {
+  ConflictError,
+  type FieldIssue,
+  ForbiddenError,
+  PayloadTooLargeError,
+  UnprocessableError,
+  UpstreamError,
+} from "../errors.js";
+import { type Caller, hasRole } from "../identity/roles.js";
+import { isMcpFailure } from "../mcp/errors.js";
+import { type ProbeResult, probeServer } from "../mcp/probe.js";
+import type { Platform } from "../platform.js";
+import { MissingSecretError } from "../secrets/port.js";
+import { fargateSize } from "../tasks/fargate-size.js";
+import { runsInContainer } from "../tasks/port.js";
+import { workflowsPinning } from "../workflows/keys.js";
+import { notifyServerChanged } from "./hooks.js";
+import { materializeRuntime } from "./materialize.js";
+import { deriveRuntime } from "./runtime.js";
+import type { ServerDocument, ServerVersionRecord, StatusPatch } from "./schema.js";
+import { importServerJson, Registry } from "./service.js";
+import { saveProbe } from "./tools.js";
+
+/** A probe that has not finished by then reports why; API Gateway would cut it at 29 s anyway. */
+const PROBE_TIMEOUT_MS = 20_000;
+
+/**
+ * Publishes a version and registers what runs it. A size Fargate cannot run is refused before the version exists,
+ * because versions are immutable; stdio servers and images then get the task definition compiled workflows name.
+ */
+export async function publishVersion(
+  platform: Platform,
+  doc: ServerDocument,
+  caller: Caller,
+): Promise<ServerVersionRecord> {
+  const { runtime } = deriveRuntime(doc);
+  if (runsInContainer(runtime)) fargateSize(runtime);
+  const record = await new Registry(platform.table).publish(doc, caller);
+  if (runsInContainer(record.runtime)) await platform.tasks.register(record);
+  return record;
+}
+
+export interface ImportResult {
+  index: number;
+  name?: string;
+  version?: string;
+  outcome: "created" | "exists" | "invalid";
+  errors?: FieldIssue[];
+}
+
+/** One server.json, an array of them, or the official registry's list response `{servers: [{server, _meta}]}`. */
+function importItems(body: unknown): unknown[] {
+  if (Array.isArray(body)) return body;
+  if (body && typeof body === "object" && Array.isArray((body as { servers?: unknown }).servers)) {
+    return (body as { servers: unknown[] }).servers.map((entry) =>
+      entry && typeof entry === "object" && "server" in entry ? (entry as { server: unknown }).server : entry,
+    );
+  }
+  return [body];
+}
+
+/** Publishes each document it can; answers per item: created, exists, or invalid with the reasons. */
+export async function importServers(
+  platform: Platform,
+  body: unknown,
+  caller: Caller,
+): Promise<ImportResult[]> {
+  const results: ImportResult[] = [];
+  for (const [index, item] of importItems(body).entries()) {
+    const named = item && typeof item === "object" ? (item as { name?: unknown; version?: unknown }) : {};
+    const id = {
+      index,
+      ...(typeof named.name === "string" ? { name: named.name } : {}),
+      ...(typeof named.version === "string" ? { version: named.version } : {}),
+    };
+    const parsed = importServerJson(item);
+    if (!parsed.ok) {
+      results.push({ ...id, outcome: "invalid", errors: parsed.issues });
+      continue;
+    }
+    try {
+      await publishVersion(platform, parsed.doc, caller);
+      results.push({ ...id, outcome: "created" });
+    } catch (error) {
+      if (error instanceof ConflictError) results.push({ ...id, outcome: "exists" });
+      else if (error instanceof PayloadTooLargeError || error instanceof UnprocessableError) {
+        results.push({ ...id, outcome: "invalid", errors: error.issues });
+      } else throw error;
+    }
+  }
+  return results;
+}
+
+/** Starts the server as its runtime says, asks what it offers, keeps the answer and makes its tools searchable. */
+export async function probeVersion(platform: Platform, name: string, version: string): Promise<ProbeResult> {
+  const record = await new Registry(platform.table).getVersion(name, version);
+  if (!record.runtime) {
+    throw new UnprocessableError(`${name}@${version} has no runtime mcpflow can start.`, {
+      issues: [
+        { field: "runtime", rule: "give `runtime`, an npm/pypi/oci package or a streamable-http remote" },
+      ],
+    });
+  }
+  let probe: ProbeResult;
+  try {
+    const { runtime } = await materializeRuntime(record.runtime, name, platform.secrets);
+    probe = await probeServer(runtime, { timeoutMs: PROBE_TIMEOUT_MS });
+  } catch (error) {
+    if (error instanceof MissingSecretError) {
+      throw new UnprocessableError(error.message, {
+        issues: error.keys.map((key) => ({ field: `secrets.${key}`, rule: "is not set" })),
+      });
+    }
+    if (isMcpFailure(error)) {
+      throw new UpstreamError(error.message, {
+        cause: error,
+        issues: [{ field: "runtime", rule: "the server must start and answer MCP initialize" }],
+      });
+    }
+    throw error;
+  }
+  await saveProbe(platform.table, name, version, probe);
+  await notifyServerChanged(name);
+  return probe;
+}
+
+/**
+ * Changes a version's status. Deleting needs the admin role, and is refused while a saved workflow pins the
+ * version: its runs would start a server version that is gone.
+ */
+export async function changeVersionStatus(
+  platform: Platform,
+  name: string,
+  version: string,
+  patch: StatusPatch,
+  caller: Caller,
+): Promise<ServerVersionRecord> {
+  if (patch.status === "deleted") {
+    if (!hasRole(caller.role, "admin")) {
+      throw new ForbiddenError(`Deleting a version needs the admin role; ${caller.name} has ${caller.role}.`);
+    }
+    const pinning = await workflowsPinning(platform.table, name, version);
+    if (pinning.length > 0) {
+      throw new ConflictError(`${name}@${version} is pinned by workflow(s) ${pinning.join(", ")}.`, {
+        issues: [
+          { field: "status", rule: `cannot delete a version that workflows pin: ${pinning.join(", ")}` },
+        ],
+        extra: { workflows: pinning },
+      });
+    }
+  }
+  return new Registry(platform.table).setStatus(name, version, patch);
+}
