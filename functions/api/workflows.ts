@@ -4,7 +4,7 @@ import { workflowRoutes } from "../../shared/api/workflows.routes.js";
 import { UnprocessableError } from "../../shared/errors.js";
 import { createApiHandler } from "../../shared/http/handler.js";
 import { findReferences } from "../../shared/mcds/references.js";
-import { newRunId, Runs } from "../../shared/runs/store.js";
+import { startRun } from "../../shared/runs/lifecycle.js";
 import { installBuiltInSearchSources } from "../../shared/search/service.js";
 import { parseWorkflow } from "../../shared/workflows/definition.js";
 import { checkRunInput, inputSchemaIssues } from "../../shared/workflows/input-schema.js";
@@ -73,59 +73,14 @@ export const handler = createApiHandler(
       return { body: JSON.parse(await new Workflows(platform).asl(params.name, params.n)) };
     },
     async startRun({ platform, params, body, headers, caller }) {
-      const workflows = new Workflows(platform);
-      const runs = new Runs(platform);
-      const version = body.version ?? (await workflows.latestVersion(params.name));
-      const { definition, aslJson } = await workflows.versionForRun(params.name, version);
-      const input = body.input ?? {};
-      checkRunInput(definition.input, input);
-
-      let runId = newRunId();
-      const key = headers["idempotency-key"];
-      if (key !== undefined) {
-        if (!/^[A-Za-z0-9_.:-]{1,128}$/.test(key)) {
-          throw new UnprocessableError("The Idempotency-Key header is not usable.", {
-            issues: [
-              { field: "idempotency-key", rule: "must be 1-128 letters, digits, `_`, `.`, `:` or `-`" },
-            ],
-          });
-        }
-        const claimed = await runs.claimIdempotencyKey(params.name, key, runId);
-        if (claimed !== runId) {
-          // The first request with this key may still be creating its run; wait for it briefly.
-          for (let i = 0; i < 50; i++) {
-            try {
-              return {
-                status: 200,
-                body: await runs.get(claimed),
-                headers: { location: `/v1/runs/${claimed}` },
-              };
-            } catch {
-              await new Promise((resolve) => setTimeout(resolve, 100));
-            }
-          }
-          return { status: 200, body: await runs.get(claimed), headers: { location: `/v1/runs/${claimed}` } };
-        }
-        runId = claimed;
-      }
-      await runs.create({ id: runId, workflow: params.name, version, input, startedBy: caller.id });
-      try {
-        const started = await platform.orchestrator.start({
-          runId,
-          workflow: params.name,
-          version,
-          aslJson,
-          input,
-        });
-        await runs.setExecution(runId, started.executionArn, started.consoleUrl);
-      } catch (error) {
-        await runs.finish(runId, {
-          status: "FAILED",
-          error: { error: "Run.StartFailed", cause: error instanceof Error ? error.message : String(error) },
-        });
-        throw error;
-      }
-      return { body: await runs.get(runId), headers: { location: `/v1/runs/${runId}` } };
+      const { run, created } = await startRun(platform, {
+        workflow: params.name,
+        ...(body.version !== undefined ? { version: body.version } : {}),
+        input: body.input,
+        ...(headers["idempotency-key"] !== undefined ? { idempotencyKey: headers["idempotency-key"] } : {}),
+        caller,
+      });
+      return { ...(created ? {} : { status: 200 }), body: run, headers: { location: `/v1/runs/${run.id}` } };
     },
   },
   { parseYaml },

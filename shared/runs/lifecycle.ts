@@ -1,0 +1,82 @@
+// Starting and cancelling runs: the rules (input schema, idempotency keys, the start-failure record) in one place,
+// whichever orchestrator executes the run.
+import { UnprocessableError } from "../errors.js";
+import type { Caller } from "../identity/roles.js";
+import type { Platform } from "../platform.js";
+import { checkRunInput } from "../workflows/input-schema.js";
+import { Workflows } from "../workflows/service.js";
+import type { RunRecord } from "./schema.js";
+import { newRunId, Runs } from "./store.js";
+
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+/** `created` is false when an Idempotency-Key named a run that already exists: that run is answered instead. */
+export async function startRun(
+  platform: Platform,
+  request: { workflow: string; version?: number; input?: unknown; idempotencyKey?: string; caller: Caller },
+): Promise<{ run: RunRecord; created: boolean }> {
+  const workflows = new Workflows(platform);
+  const runs = new Runs(platform);
+  const version = request.version ?? (await workflows.latestVersion(request.workflow));
+  const { definition, aslJson } = await workflows.versionForRun(request.workflow, version);
+  const input = request.input ?? {};
+  checkRunInput(definition.input, input);
+
+  const runId = newRunId();
+  if (request.idempotencyKey !== undefined) {
+    if (!IDEMPOTENCY_KEY.test(request.idempotencyKey)) {
+      throw new UnprocessableError("The Idempotency-Key header is not usable.", {
+        issues: [{ field: "idempotency-key", rule: "must be 1-128 letters, digits, `_`, `.`, `:` or `-`" }],
+      });
+    }
+    const claimed = await runs.claimIdempotencyKey(request.workflow, request.idempotencyKey, runId);
+    if (claimed !== runId) return { run: await existingRun(runs, claimed), created: false };
+  }
+  await runs.create({ id: runId, workflow: request.workflow, version, input, startedBy: request.caller.id });
+  try {
+    const started = await platform.orchestrator.start({
+      runId,
+      workflow: request.workflow,
+      version,
+      aslJson,
+      input,
+    });
+    await runs.setExecution(runId, started.executionArn, started.consoleUrl);
+  } catch (error) {
+    await runs.finish(runId, {
+      status: "FAILED",
+      error: { error: "Run.StartFailed", cause: error instanceof Error ? error.message : String(error) },
+    });
+    throw error;
+  }
+  return { run: await runs.get(runId), created: true };
+}
+
+/** The request that claimed the key may still be writing its run; give it a few seconds. */
+async function existingRun(runs: Runs, id: string): Promise<RunRecord> {
+  for (let i = 0; i < 50; i++) {
+    try {
+      return await runs.get(id);
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  return runs.get(id);
+}
+
+export async function cancelRun(platform: Platform, id: string): Promise<RunRecord> {
+  const runs = new Runs(platform);
+  const run = await runs.requireRunning(id);
+  if (run.executionArn) {
+    await platform.orchestrator.stop(
+      { runId: run.id, executionArn: run.executionArn },
+      "cancelled by a caller",
+    );
+  }
+  // The orchestrator records the end once its execution stops; a run it no longer knows is ended here.
+  await runs.finish(run.id, {
+    status: "CANCELLED",
+    error: { error: "Run.Cancelled", cause: "cancelled by a caller" },
+  });
+  return runs.get(run.id, { steps: true });
+}
