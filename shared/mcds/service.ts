@@ -14,7 +14,13 @@ import {
 import type { Caller } from "../identity/roles.js";
 import type { Platform } from "../platform.js";
 import { recordSearchChange } from "../search/freshness.js";
-import { decodeCursor, encodeCursor, isConditionalCheckFailed, queryAll } from "../store/table.js";
+import {
+  decodeCursor,
+  encodeCursor,
+  isConditionalCheckFailed,
+  putIfAbsent,
+  queryAll,
+} from "../store/table.js";
 import { checkLinks } from "./links.js";
 import { mcdKey, mcdVersionKey as versionKey } from "./read.js";
 import { removeReferences, replaceReferences } from "./references.js";
@@ -300,20 +306,9 @@ export class McdService {
 
   /** False when the version is taken (another save won, or the slug exists). */
   private async putVersion(item: VersionItem): Promise<boolean> {
-    try {
-      await this.table.doc.send(
-        new PutCommand({
-          TableName: this.table.name,
-          Item: item,
-          ConditionExpression: "attribute_not_exists(pk)",
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw error;
-      if (item.bodyKey) await this.platform.blobs.delete(item.bodyKey);
-      return false;
-    }
+    if (await putIfAbsent(this.table, { ...item })) return true;
+    if (item.bodyKey) await this.platform.blobs.delete(item.bodyKey);
+    return false;
   }
 
   private async discardVersion(item: VersionItem, onlyOurs = true): Promise<void> {

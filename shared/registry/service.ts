@@ -11,7 +11,7 @@ import {
 } from "../errors.js";
 import { issuesFromZod } from "../http/problem.js";
 import type { Caller } from "../identity/roles.js";
-import { isConditionalCheckFailed, queryAll, type Table } from "../store/table.js";
+import { isConditionalCheckFailed, putIfAbsent, queryAll, type Table } from "../store/table.js";
 import { listServerHeads } from "./heads.js";
 import { notifyServerChanged } from "./hooks.js";
 import { deriveRuntime } from "./runtime.js";
@@ -101,22 +101,10 @@ export class Registry {
       updatedAt: at,
       publishedBy: caller.id,
     };
-    try {
-      await this.table.doc.send(
-        new PutCommand({
-          TableName: this.table.name,
-          Item: item,
-          ConditionExpression: "attribute_not_exists(pk)",
-        }),
-      );
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) {
-        throw new ConflictError(`${doc.name} ${doc.version} is already published; versions are immutable.`, {
-          issues: [{ field: "version", rule: "must be a version not yet published for this server" }],
-          cause: error,
-        });
-      }
-      throw error;
+    if (!(await putIfAbsent(this.table, { ...item }))) {
+      throw new ConflictError(`${doc.name} ${doc.version} is already published; versions are immutable.`, {
+        issues: [{ field: "version", rule: "must be a version not yet published for this server" }],
+      });
     }
     const head = await this.refreshHead(doc.name);
     await notifyServerChanged(doc.name);

@@ -10,7 +10,13 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import { ConflictError, NotFoundError } from "../errors.js";
 import type { Platform } from "../platform.js";
-import { decodeCursor, encodeCursor, isConditionalCheckFailed, queryAll } from "../store/table.js";
+import {
+  decodeCursor,
+  encodeCursor,
+  isConditionalCheckFailed,
+  putIfAbsent,
+  queryAll,
+} from "../store/table.js";
 import type { RunError, RunRecord, RunStatus, StepItemRecord, StepRecord, StepStatus } from "./schema.js";
 
 /** Values larger than this are kept in the blob store; the table item keeps a reference. */
@@ -112,31 +118,13 @@ export class Runs {
 
   /** Remembers which run an idempotency key started; the first caller wins, later callers get its run id. */
   async claimIdempotencyKey(workflow: string, key: string, runId: string): Promise<string> {
-    try {
-      await this.table.doc.send(
-        new PutCommand({
-          TableName: this.table.name,
-          Item: {
-            pk: `IDEMPOTENCY#${workflow}#${key}`,
-            sk: "KEY",
-            runId,
-            createdAt: new Date().toISOString(),
-          },
-          ConditionExpression: "attribute_not_exists(pk)",
-        }),
-      );
+    const pk = `IDEMPOTENCY#${workflow}#${key}`;
+    if (await putIfAbsent(this.table, { pk, sk: "KEY", runId, createdAt: new Date().toISOString() }))
       return runId;
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw error;
-      const existing = await this.table.doc.send(
-        new GetCommand({
-          TableName: this.table.name,
-          Key: { pk: `IDEMPOTENCY#${workflow}#${key}`, sk: "KEY" },
-          ConsistentRead: true,
-        }),
-      );
-      return String(existing.Item?.runId);
-    }
+    const existing = await this.table.doc.send(
+      new GetCommand({ TableName: this.table.name, Key: { pk, sk: "KEY" }, ConsistentRead: true }),
+    );
+    return String(existing.Item?.runId);
   }
 
   async setExecution(id: string, executionArn: string, consoleUrl?: string): Promise<void> {

@@ -6,7 +6,12 @@ import {
   DynamoDBClient,
   ResourceNotFoundException,
 } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from "@aws-sdk/lib-dynamodb";
+import {
+  DynamoDBDocumentClient,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+} from "@aws-sdk/lib-dynamodb";
 import { BadRequestError } from "../errors.js";
 
 export interface Table {
@@ -105,4 +110,20 @@ export async function queryAll<T>(
     start = page.LastEvaluatedKey;
   } while (start);
   return items;
+}
+
+/**
+ * Puts `item` unless an item with its key exists: how every create in mcpflow wins a race without transactions.
+ * Answers false when the key was taken.
+ */
+export async function putIfAbsent(table: Table, item: Record<string, unknown>): Promise<boolean> {
+  try {
+    await table.doc.send(
+      new PutCommand({ TableName: table.name, Item: item, ConditionExpression: "attribute_not_exists(pk)" }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionalCheckFailed(error)) return false;
+    throw error;
+  }
 }

@@ -9,10 +9,10 @@ import type { Platform } from "../platform.js";
 import type { ServerVersionRecord } from "../registry/schema.js";
 import { Registry } from "../registry/service.js";
 import { getProbe } from "../registry/tools.js";
-import { decodeCursor, encodeCursor, isConditionalCheckFailed, queryAll } from "../store/table.js";
+import { decodeCursor, encodeCursor, isConditionalCheckFailed, putIfAbsent } from "../store/table.js";
 import { taskFamily } from "../tasks/family.js";
 import { WorkflowDefinition } from "./definition.js";
-import { versionKey, workflowKey, workflowsPinning } from "./keys.js";
+import { versionKey, workflowKey } from "./keys.js";
 import { serverKey, type ToolCatalog, validateWorkflow } from "./validate.js";
 
 /** ASL larger than this goes to the blob store: a DynamoDB item holds at most 400 KB. */
@@ -212,24 +212,10 @@ export class Workflows {
     } else {
       item.asl = prepared.aslJson;
     }
-    try {
-      await this.platform.table.doc.send(
-        new PutCommand({
-          TableName: this.platform.table.name,
-          Item: item,
-          ConditionExpression: "attribute_not_exists(pk)",
-        }),
+    if (!(await putIfAbsent(this.platform.table, { ...item }))) {
+      throw new ConflictError(
+        `Version ${version} of ${definition.name} was saved by someone else meanwhile; fetch it and retry.`,
       );
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) {
-        throw new ConflictError(
-          `Version ${version} of ${definition.name} was saved by someone else meanwhile; fetch it and retry.`,
-          {
-            cause: error,
-          },
-        );
-      }
-      throw error;
     }
     const deployed = await this.platform.orchestrator.deploy({
       name: definition.name,
@@ -372,22 +358,6 @@ export class Workflows {
       updatedAt: head.updatedAt,
     }));
     return { workflows, nextCursor: encodeCursor(result.LastEvaluatedKey) };
-  }
-
-  /** Every live workflow head; for reference checks and the search index rebuild. */
-  async heads(): Promise<HeadItem[]> {
-    return (
-      await queryAll<HeadItem>(this.platform.table, {
-        IndexName: "gsi1",
-        KeyConditionExpression: "gsi1pk = :pk",
-        ExpressionAttributeValues: { ":pk": "WORKFLOWS" },
-      })
-    ).filter((head) => !head.deleted);
-  }
-
-  /** Workflows whose saved versions pin `server@version` (any version of theirs, not just the latest). */
-  async pinning(server: string, version: string): Promise<string[]> {
-    return workflowsPinning(this.platform.table, server, version);
   }
 
   async remove(name: string): Promise<void> {
