@@ -5,8 +5,6 @@ import { fileURLToPath } from "node:url";
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
 
-export const lockFile = join(repoRoot, "package-lock.json");
-
 /** API areas, each one Lambda function behind `/v1/<route>` resources. */
 export const API_AREAS = ["registry", "workflows", "runs", "mcds", "search", "identity", "meta"] as const;
 export type ApiArea = (typeof API_AREAS)[number];

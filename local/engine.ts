@@ -65,8 +65,6 @@ export class LocalOrchestrator implements Orchestrator {
   private readonly pools = new RunConnectionPools({ timeoutMs: START_TIMEOUT_MS, connect: connectServer });
   private platform: Platform | undefined;
 
-  constructor(private readonly options: { cwd: string }) {}
-
   attach(platform: Platform): void {
     this.platform = platform;
   }
@@ -310,9 +308,5 @@ export class LocalOrchestrator implements Orchestrator {
     }
     await this.pools.closeAll();
     await Promise.all(active.map((execution) => execution.done));
-  }
-
-  get cwd(): string {
-    return this.options.cwd;
   }
 }

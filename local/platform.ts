@@ -92,7 +92,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   await ensureTable(table);
 
   const key = await loadOrCreateSigningKey(home);
-  const orchestrator = new LocalOrchestrator({ cwd: process.cwd() });
+  const orchestrator = new LocalOrchestrator();
   const platform: Platform = {
     mode: "local",
     orchestrator,
