@@ -1,7 +1,11 @@
 // The store contract: the services' DynamoDB calls (conditional puts, optimistic heads, GSI pages, item
 // collections) behave alike on dynalite (the embedded platform) and on a DynamoDB implementation other than
 // dynalite (moto_server), so neither hides a call the other would refuse.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { createFileBlobStore } from "../../shared/blobs/file-store.js";
 import { ConflictError } from "../../shared/errors.js";
 import {
   authenticateApiKey,
@@ -21,25 +25,10 @@ function server(name: string, version: string, tags: string[] = []) {
   return { name, version, description: `${name} for the store contract`, tags };
 }
 
-/** Runs over `table`, with blobs kept in memory: this contract is about the table. */
+/** Runs over `table`, with the real file blob store: large inputs and outputs go there, as locally. */
 function runsOn(table: Table): Runs {
-  const blobs = new Map<string, Uint8Array | string>();
-  const platform = {
-    table,
-    blobs: {
-      put: async (key: string, body: Uint8Array | string) => void blobs.set(key, body),
-      get: async (key: string) => {
-        const value = blobs.get(key);
-        return value === undefined
-          ? undefined
-          : typeof value === "string"
-            ? new TextEncoder().encode(value)
-            : value;
-      },
-      delete: async (key: string) => void blobs.delete(key),
-    },
-  } as unknown as Platform;
-  return new Runs(platform);
+  const blobs = createFileBlobStore(mkdtempSync(join(tmpdir(), "mcpflow-store-contract-")));
+  return new Runs({ table, blobs } as unknown as Platform);
 }
 
 export function storeContract(name: string, table: () => Table): void {
