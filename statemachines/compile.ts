@@ -16,7 +16,7 @@
 //   arrays). In arrays, reference strings may sit only beside literals and other reference strings
 //   (`States.Array`), not beside objects. Step `arguments` are never put in the state machine: the runner loads
 //   them, resolves them with resolveTemplate and so accepts every reference, whatever the size of the data.
-import { z } from "zod";
+import * as z from "zod";
 import { type FieldIssue, UnprocessableError } from "../shared/errors.js";
 import type { Condition, Step, WorkflowDefinition } from "../shared/workflows/definition.js";
 import { stepGraph } from "../shared/workflows/graph.js";

@@ -1,6 +1,6 @@
 // Lambda for EventBridge "Step Functions Execution Status Change" events: the execution's end becomes the run's
 // end in the store (the execution is named after the run id), and steps that never reported are settled.
-import { z } from "zod";
+import * as z from "zod";
 import { NotFoundError } from "../../shared/errors.js";
 import { logger } from "../../shared/http/logger.js";
 import { getPlatform } from "../../shared/platform.js";

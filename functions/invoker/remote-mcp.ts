@@ -2,7 +2,7 @@
 // calls the tool, records the step, and answers Step Functions with the task token. Remote servers need no task.
 import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from "@aws-sdk/client-sfn";
 import type { Context } from "aws-lambda";
-import { z } from "zod";
+import * as z from "zod";
 import { logger } from "../../shared/http/logger.js";
 import { connectServer, type McpConnection } from "../../shared/mcp/connect.js";
 import { redact } from "../../shared/mcp/env.js";

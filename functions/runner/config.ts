@@ -1,5 +1,5 @@
 // The runner's task environment, as the task launcher sets it (see docs/container-contract.md), parsed in one place.
-import { z } from "zod";
+import * as z from "zod";
 import type { Runtime } from "../../shared/registry/schema.js";
 
 const JsonStringArray = (what: string) =>

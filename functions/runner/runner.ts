@@ -8,7 +8,7 @@ import {
   SendTaskSuccessCommand,
   type SFNClient,
 } from "@aws-sdk/client-sfn";
-import { z } from "zod";
+import * as z from "zod";
 import { connectServer, type McpConnection } from "../../shared/mcp/connect.js";
 import { redact } from "../../shared/mcp/env.js";
 import {

@@ -1,5 +1,5 @@
 // Who the caller is, machine API keys, and the audit log.
-import { z } from "zod";
+import * as z from "zod";
 import { AuditEntry } from "../audit/log.js";
 import { route } from "../http/route.js";
 import { ApiKeyCreate, ApiKeyMetadata } from "../identity/api-keys.js";

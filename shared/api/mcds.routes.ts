@@ -1,5 +1,5 @@
 // The MCD area's contract: /v1/mcds and everything under it.
-import { z } from "zod";
+import * as z from "zod";
 import { route } from "../http/route.js";
 import {
   McdDiff,

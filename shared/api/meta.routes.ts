@@ -1,5 +1,5 @@
 // Health and the OpenAPI document: the only routes that need no caller.
-import { z } from "zod";
+import * as z from "zod";
 import { route } from "../http/route.js";
 
 export const metaRoutes = {

@@ -1,6 +1,6 @@
 // The OpenAPI 3.1 document, generated from the route contracts' zod schemas: one truth for types, validation
 // and documentation.
-import { z } from "zod";
+import * as z from "zod";
 import { createDocument } from "zod-openapi";
 import { Problem } from "../http/problem.js";
 import type { RouteSpec, RouteTable } from "../http/route.js";

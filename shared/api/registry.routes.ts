@@ -1,8 +1,8 @@
 // The registry area's contract: /v1/servers and everything under it.
-import { z } from "zod";
+import * as z from "zod";
 import { route } from "../http/route.js";
 import { References } from "../mcds/schema.js";
-import { ProbedTool, ProbeResult } from "../mcp/probe.js";
+import { ProbedTool, ProbeResult } from "../mcp/probe-result.js";
 import {
   ServerDocument,
   ServerListQuery,

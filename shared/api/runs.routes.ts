@@ -1,5 +1,5 @@
 // The runs area's contract: read runs and their steps, cancel them, read their execution history.
-import { z } from "zod";
+import * as z from "zod";
 import { route } from "../http/route.js";
 import { RunRecord, RunStatus } from "../runs/schema.js";
 

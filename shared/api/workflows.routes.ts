@@ -1,5 +1,5 @@
 // The workflows area's contract: definitions, versions, compiled ASL, validation and starting runs.
-import { z } from "zod";
+import * as z from "zod";
 import { route } from "../http/route.js";
 import { References } from "../mcds/schema.js";
 import { RunRecord } from "../runs/schema.js";

@@ -2,7 +2,7 @@
 // it is read as one timeline; at the write rates of a registry this stays far below a partition's limits.
 import { randomUUID } from "node:crypto";
 import { PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
-import { z } from "zod";
+import * as z from "zod";
 import { decodeCursor, encodeCursor, type Table } from "../store/table.js";
 
 export const AuditEntry = z.object({

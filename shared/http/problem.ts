@@ -1,5 +1,5 @@
 // The one place where errors become HTTP answers: RFC 9457 problem+json, failing fields named, no stack traces.
-import { z } from "zod";
+import * as z from "zod";
 import { DomainError, type FieldIssue, ValidationError } from "../errors.js";
 
 export const Problem = z.object({

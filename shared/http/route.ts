@@ -1,7 +1,7 @@
 // A route is a contract: method, path, the role it needs and the zod schemas of its inputs and output.
 // Contracts live apart from their implementations so the OpenAPI document can list every route without
 // pulling every area's code into one bundle.
-import type { z } from "zod";
+import type * as z from "zod";
 import type { Caller, Role } from "../identity/roles.js";
 import type { Platform } from "../platform.js";
 

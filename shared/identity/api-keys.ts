@@ -1,7 +1,7 @@
 // Machine credentials. The key is shown once; only its SHA-256 is stored, so a table dump reveals no key.
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { z } from "zod";
+import * as z from "zod";
 import { NotFoundError, UnauthorizedError } from "../errors.js";
 import { decodeCursor, encodeCursor, type Table } from "../store/table.js";
 import { type Caller, Role } from "./roles.js";

@@ -1,5 +1,5 @@
 // Roles are ordered: each one can do everything the ones before it can.
-import { z } from "zod";
+import * as z from "zod";
 
 export const Role = z.enum(["viewer", "operator", "editor", "admin"]);
 export type Role = z.infer<typeof Role>;

@@ -1,6 +1,6 @@
 // Model Context Documents: versioned Markdown with a slug, a title, tags and typed links to servers, workflows
 // and other MCDs. These schemas are the single source of the MCD types, request validation and OpenAPI.
-import { z } from "zod";
+import * as z from "zod";
 import { ServerName } from "../registry/schema.js";
 
 export const McdSlug = z

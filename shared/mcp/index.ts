@@ -10,12 +10,6 @@ export {
 } from "./env.js";
 export * from "./errors.js";
 export { type ConnectFn, McpConnectionPool, type PoolOptions, RunConnectionPools } from "./pool.js";
-export {
-  ProbedPrompt,
-  ProbedResource,
-  ProbedTool,
-  ProbeResult,
-  probeConnection,
-  probeServer,
-} from "./probe.js";
+export { probeConnection, probeServer } from "./probe.js";
+export { ProbedPrompt, ProbedResource, ProbedTool, ProbeResult } from "./probe-result.js";
 export { normaliseToolResult, ToolOutput } from "./result.js";

@@ -1,56 +1,8 @@
 // Asking a server what it is and what it offers (initialize, tools, resources, prompts). The result is stored
-// with the server version and returned by the API, so its schema lives here and its type comes from it.
-import { z } from "zod";
+// with the server version; its schema is in probe-result.ts.
 import type { Runtime } from "../registry/schema.js";
 import { type ConnectOptions, connectServer, type McpConnection } from "./connect.js";
-
-const JsonObject = z.record(z.string(), z.unknown());
-
-export const ProbedTool = z.object({
-  name: z.string(),
-  title: z.string().optional(),
-  description: z.string().optional(),
-  inputSchema: JsonObject,
-  outputSchema: JsonObject.optional(),
-  annotations: JsonObject.optional(),
-});
-
-export const ProbedResource = z.object({
-  uri: z.string(),
-  name: z.string(),
-  title: z.string().optional(),
-  description: z.string().optional(),
-  mimeType: z.string().optional(),
-});
-
-export const ProbedPrompt = z.object({
-  name: z.string(),
-  title: z.string().optional(),
-  description: z.string().optional(),
-  arguments: z
-    .array(
-      z.object({ name: z.string(), description: z.string().optional(), required: z.boolean().optional() }),
-    )
-    .optional(),
-});
-
-export const ProbeResult = z.object({
-  serverInfo: z.object({ name: z.string(), version: z.string(), title: z.string().optional() }),
-  protocolVersion: z.string(),
-  capabilities: JsonObject,
-  instructions: z.string().optional(),
-  tools: z.array(ProbedTool),
-  resources: z.array(ProbedResource),
-  prompts: z.array(ProbedPrompt),
-  /** Lists the server advertised but failed to serve; the probe still succeeds when tools/list did. */
-  warnings: z.array(z.string()).optional(),
-  probedAt: z.iso.datetime(),
-});
-
-export type ProbedTool = z.infer<typeof ProbedTool>;
-export type ProbedResource = z.infer<typeof ProbedResource>;
-export type ProbedPrompt = z.infer<typeof ProbedPrompt>;
-export type ProbeResult = z.infer<typeof ProbeResult>;
+import { ProbeResult } from "./probe-result.js";
 
 function defined<T extends Record<string, unknown>>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;

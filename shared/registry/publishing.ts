@@ -10,7 +10,8 @@ import {
 } from "../errors.js";
 import { type Caller, hasRole } from "../identity/roles.js";
 import { isMcpFailure } from "../mcp/errors.js";
-import { type ProbeResult, probeServer } from "../mcp/probe.js";
+import { probeServer } from "../mcp/probe.js";
+import type { ProbeResult } from "../mcp/probe-result.js";
 import type { Platform } from "../platform.js";
 import { MissingSecretError } from "../secrets/port.js";
 import { fargateSize } from "../tasks/fargate-size.js";

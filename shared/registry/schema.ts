@@ -1,6 +1,6 @@
 // The server version document: the official MCP registry's server.json (schema 2025-12-11) plus mcpflow's
 // `tags`, `category` and `runtime`. Every type here is inferred from these schemas; they also feed OpenAPI.
-import { z } from "zod";
+import * as z from "zod";
 
 export const SERVER_SCHEMA_URL =
   "https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json";

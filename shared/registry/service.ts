@@ -1,7 +1,7 @@
 // The registry: immutable server versions, a head item per server that names its latest version, listing with
 // facets, status changes, and server.json import/export. Writes that could race use conditional puts.
 import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import type { z } from "zod";
+import type * as z from "zod";
 import {
   BadRequestError,
   ConflictError,

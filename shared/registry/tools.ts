@@ -1,6 +1,6 @@
 // What a probe found on a server version (tools, resources, prompts), kept next to the version it describes.
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
-import type { ProbeResult } from "../mcp/probe.js";
+import type { ProbeResult } from "../mcp/probe-result.js";
 import type { Table } from "../store/table.js";
 
 const key = (name: string, version: string) => ({ pk: `SERVER#${name}`, sk: `TOOLS#${version}` });

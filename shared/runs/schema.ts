@@ -1,5 +1,5 @@
 // A run of a workflow version and the record of each of its steps, as the API returns them.
-import { z } from "zod";
+import * as z from "zod";
 
 export const RunStatus = z.enum(["RUNNING", "SUCCEEDED", "FAILED", "CANCELLED", "TIMED_OUT"]);
 export type RunStatus = z.infer<typeof RunStatus>;

@@ -1,6 +1,6 @@
 // What the search index holds: one flat document per server, MCD and workflow, and the query/answer contracts
 // of GET /v1/search. Every searchable thing is turned into this shape by its source before it is indexed.
-import { z } from "zod";
+import * as z from "zod";
 
 export const SearchType = z.enum(["server", "mcd", "workflow"]);
 export type SearchType = z.infer<typeof SearchType>;

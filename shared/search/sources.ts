@@ -1,6 +1,6 @@
 // The search sources mcpflow itself owns: servers (from the registry) and MCDs. Workflows register theirs from
 // the workflows area through registerSearchSource / indexWorkflow.
-import { z } from "zod";
+import * as z from "zod";
 import { stripFrontMatter } from "../mcds/front-matter-text.js";
 import { listMcdSlugs, readLatestMcd } from "../mcds/read.js";
 import { getPlatform, type Platform } from "../platform.js";

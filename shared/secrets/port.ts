@@ -1,6 +1,6 @@
 // Credentials MCP servers need. Write-only through the API: values go in, names and dates come out, and only the
 // task launcher (locally the process spawner) ever reads a value back.
-import { z } from "zod";
+import * as z from "zod";
 
 export const SecretKey = z
   .string()

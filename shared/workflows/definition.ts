@@ -1,7 +1,7 @@
 // The workflow definition document (JSON or YAML): steps that call MCP tools, wired by depends_on and references.
 // Every type here is inferred from these schemas; statemachines/compile.ts turns a parsed definition into ASL.
 import { parse as parseYaml, YAMLParseError } from "yaml";
-import { z } from "zod";
+import * as z from "zod";
 import { BadRequestError, type FieldIssue, ValidationError } from "../errors.js";
 import { ServerName, ServerVersionString } from "../registry/schema.js";
 

@@ -1,7 +1,7 @@
 // Saved workflows: numbered, immutable versions with server versions pinned and the compiled ASL kept beside
 // them; a head item per workflow names the latest. Concurrent saves race on a conditional put of the next number.
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { z } from "zod";
+import * as z from "zod";
 import { type CompileOptions, compileWorkflow } from "../../statemachines/compile.js";
 import { ConflictError, type FieldIssue, NotFoundError, UnprocessableError } from "../errors.js";
 import type { Caller } from "../identity/roles.js";

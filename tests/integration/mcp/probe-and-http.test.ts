@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectServer } from "../../../shared/mcp/connect.js";
 import { McpStartError } from "../../../shared/mcp/errors.js";
-import { ProbeResult, probeServer } from "../../../shared/mcp/probe.js";
+import { probeServer } from "../../../shared/mcp/probe.js";
+import { ProbeResult } from "../../../shared/mcp/probe-result.js";
 import { normaliseToolResult } from "../../../shared/mcp/result.js";
 import { EVERYTHING_BIN, everythingStdio, memoryStdio, startNotFoundServer } from "./npm-servers.js";
 
