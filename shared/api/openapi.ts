@@ -1,9 +1,10 @@
 // The OpenAPI 3.1 document, generated from the route contracts' zod schemas: one truth for types, validation
 // and documentation.
-import * as z from "zod";
+
 import { createDocument } from "zod-openapi";
 import { Problem } from "../http/problem.js";
 import type { RouteSpec, RouteTable } from "../http/route.js";
+import * as z from "../zod.js";
 import { ALL_ROUTES } from "./all-routes.js";
 
 const MEDIA: Record<string, string> = {
@@ -23,8 +24,8 @@ function operation(id: string, spec: RouteSpec) {
     (spec.headers ?? []).map((h) => [
       h.name,
       h.required
-        ? z.string().meta({ description: h.description })
-        : z.string().optional().meta({ description: h.description }),
+        ? z.string().check(z.meta({ description: h.description }))
+        : z.optional(z.string()).check(z.meta({ description: h.description })),
     ]),
   );
   return {
@@ -35,8 +36,8 @@ function operation(id: string, spec: RouteSpec) {
       ? { security: [] }
       : { description: `Needs the \`${spec.role}\` role or stronger.` }),
     requestParams: {
-      ...(spec.params ? { path: spec.params as z.ZodObject } : {}),
-      ...(spec.query ? { query: spec.query as z.ZodObject } : {}),
+      ...(spec.params ? { path: spec.params as z.ZodMiniObject } : {}),
+      ...(spec.query ? { query: spec.query as z.ZodMiniObject } : {}),
       ...(spec.headers?.length ? { header: z.object(headerShape) } : {}),
     },
     ...(spec.body
@@ -69,10 +70,10 @@ function operation(id: string, spec: RouteSpec) {
  * Responses are documented from their JSON Schema as zod renders it for output: some carry transforms (a step's
  * `server` accepts `name@version` and answers `{name, version}`), which zod-openapi refuses in output schemas.
  */
-function responseSchema(schema: z.ZodType): z.ZodType {
+function responseSchema(schema: z.core.$ZodType): z.ZodMiniType {
   const json = z.toJSONSchema(schema, { io: "output", unrepresentable: "any" }) as Record<string, unknown>;
   delete json.$schema;
-  return z.unknown().meta({ override: json });
+  return z.unknown().check(z.meta({ override: json }));
 }
 
 let cached: Record<string, unknown> | undefined;

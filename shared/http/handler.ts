@@ -15,6 +15,7 @@ import {
 import { authenticateApiKey } from "../identity/api-keys.js";
 import { type Caller, hasRole } from "../identity/roles.js";
 import { getPlatform, type Platform } from "../platform.js";
+import * as z from "../zod.js";
 import { logger } from "./logger.js";
 import { problemFor, validationError } from "./problem.js";
 import type { ApiRequest, ApiResult, HttpMethod, Implementations, RouteSpec, RouteTable } from "./route.js";
@@ -264,7 +265,7 @@ export function createApiHandler<R extends RouteTable>(
     const body = readBody(event, spec, headers, options.parseYaml);
     const parse = (schema: RouteSpec["params"], value: unknown, prefix: string) => {
       if (!schema) return value;
-      const result = schema.safeParse(value);
+      const result = z.safeParse(schema, value);
       if (!result.success) throw validationError(result.error, prefix);
       return result.data;
     };

@@ -1,20 +1,21 @@
 // The one place where errors become HTTP answers: RFC 9457 problem+json, failing fields named, no stack traces.
-import * as z from "zod";
+
 import { DomainError, type FieldIssue, ValidationError } from "../errors.js";
+import * as z from "../zod.js";
 
 export const Problem = z.object({
   type: z.string(),
   title: z.string(),
-  status: z.number().int(),
-  detail: z.string().optional(),
-  instance: z.string().optional(),
-  errors: z.array(z.object({ field: z.string(), rule: z.string() })).optional(),
+  status: z.int(),
+  detail: z.optional(z.string()),
+  instance: z.optional(z.string()),
+  errors: z.optional(z.array(z.object({ field: z.string(), rule: z.string() }))),
 });
 export type Problem = z.infer<typeof Problem>;
 
 const PROBLEM_BASE = "https://mcpflow.dev/problems/";
 
-export function issuesFromZod(error: z.ZodError, prefix: string): FieldIssue[] {
+export function issuesFromZod(error: z.core.$ZodError, prefix: string): FieldIssue[] {
   return error.issues.map((issue) => {
     const path = [prefix, ...issue.path.map(String)].filter(Boolean).join(".");
     if (issue.code === "unrecognized_keys") {
@@ -29,7 +30,7 @@ export function issuesFromZod(error: z.ZodError, prefix: string): FieldIssue[] {
   });
 }
 
-export function validationError(error: z.ZodError, prefix: string): ValidationError {
+export function validationError(error: z.core.$ZodError, prefix: string): ValidationError {
   const issues = issuesFromZod(error, prefix);
   const names = [...new Set(issues.map((issue) => issue.field))].slice(0, 5).join(", ");
   return new ValidationError(`Invalid ${prefix}: ${names}.`, { issues });

@@ -1,16 +1,17 @@
 // A route is a contract: method, path, the role it needs and the zod schemas of its inputs and output.
 // Contracts live apart from their implementations so the OpenAPI document can list every route without
 // pulling every area's code into one bundle.
-import type * as z from "zod";
+
 import type { Caller, Role } from "../identity/roles.js";
 import type { Platform } from "../platform.js";
+import type * as z from "../zod.js";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 export interface RouteSpec<
-  P extends z.ZodType = z.ZodType,
-  Q extends z.ZodType = z.ZodType,
-  B extends z.ZodType = z.ZodType,
+  P extends z.core.$ZodType = z.core.$ZodType,
+  Q extends z.core.$ZodType = z.core.$ZodType,
+  B extends z.core.$ZodType = z.core.$ZodType,
 > {
   method: HttpMethod;
   /** `{param}` matches one segment; `{name*}` matches a server name, sent either as `ns%2Fname` or `ns/name`. */
@@ -31,12 +32,12 @@ export interface RouteSpec<
   /** Header names the route reads (documented in OpenAPI), e.g. If-Match or Idempotency-Key. */
   headers?: { name: string; required?: boolean; description: string }[];
   success: number;
-  response?: z.ZodType;
+  response?: z.core.$ZodType;
   /** Content type of the response when it is not JSON (text/html, text/x-diff...). */
   responseType?: string;
 }
 
-export function route<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType>(
+export function route<P extends z.core.$ZodType, Q extends z.core.$ZodType, B extends z.core.$ZodType>(
   spec: RouteSpec<P, Q, B>,
 ): RouteSpec<P, Q, B> {
   return spec;
@@ -63,7 +64,7 @@ export interface ApiResult {
   headers?: Record<string, string>;
 }
 
-type Infer<T> = T extends z.ZodType ? z.output<T> : undefined;
+type Infer<T> = T extends z.core.$ZodType ? z.output<T> : undefined;
 
 export type RouteHandler<S> =
   S extends RouteSpec<infer P, infer Q, infer B>
