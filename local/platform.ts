@@ -12,6 +12,7 @@ import { logger } from "../shared/http/logger.js";
 import { jwksOf, loadOrCreateSigningKey, mintLocalToken } from "../shared/identity/local-keys.js";
 import type { Role } from "../shared/identity/roles.js";
 import { createLocalTokenVerifier } from "../shared/identity/tokens.js";
+import { createInProcessProber } from "../shared/mcp/in-process-prober.js";
 import { getPlatform, type Platform, setPlatform } from "../shared/platform.js";
 import { rebuildSearchIndex } from "../shared/search/freshness.js";
 import { createFileSecretStore } from "../shared/secrets/file-store.js";
@@ -93,6 +94,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
 
   const key = await loadOrCreateSigningKey(home);
   const orchestrator = new LocalOrchestrator();
+  const secrets = createFileSecretStore(join(home, "secrets.json"));
   const platform: Platform = {
     mode: "local",
     orchestrator,
@@ -101,7 +103,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     table,
     verifier: createLocalTokenVerifier(jwksOf(key)),
     blobs: createFileBlobStore(join(home, "blobs")),
-    secrets: createFileSecretStore(join(home, "secrets.json")),
+    secrets,
+    prober: createInProcessProber(secrets),
   };
   orchestrator.attach(platform);
   setPlatform(platform);

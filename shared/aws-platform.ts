@@ -1,8 +1,10 @@
 // The AWS adapters, wired from the environment variables the CDK API stack gives every function.
 import { ECSClient } from "@aws-sdk/client-ecs";
+import { LambdaClient } from "@aws-sdk/client-lambda";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { createS3BlobStore } from "./blobs/s3-store.js";
 import { createCognitoTokenVerifier } from "./identity/tokens.js";
+import { createLambdaProber } from "./mcp/lambda-prober.js";
 import { createStepFunctionsOrchestrator } from "./orchestrator/step-functions.js";
 import type { ExecutionTarget, Platform } from "./platform.js";
 import { createSecretsManagerStore } from "./secrets/secrets-manager-store.js";
@@ -103,6 +105,12 @@ export function createAwsPlatform(env: NodeJS.ProcessEnv): Platform {
           MCPFLOW_BLOB_BUCKET: required(env, "MCPFLOW_BUCKET"),
           MCPFLOW_SECRETS_PREFIX: secretsPrefix,
         },
+      }),
+    ),
+    prober: onFirstUse(() =>
+      createLambdaProber({
+        client: new LambdaClient({ region }),
+        functionName: required(env, "MCPFLOW_REMOTE_INVOKER_ARN"),
       }),
     ),
     target,

@@ -2,6 +2,7 @@
 // they are built once per container from the environment the CDK stacks set.
 import type { BlobStore } from "./blobs/port.js";
 import type { TokenVerifier } from "./identity/tokens.js";
+import type { Prober } from "./mcp/prober.js";
 import type { Orchestrator } from "./orchestrator/port.js";
 import type { SecretStore } from "./secrets/port.js";
 import type { Table } from "./store/table.js";
@@ -16,6 +17,8 @@ export interface Platform {
   orchestrator: Orchestrator;
   /** Registers what runs a containerised server version (ECS task definitions; nothing locally). */
   tasks: TaskLauncher;
+  /** Starts or reaches a server version to list its tools (in this process locally; the invoker Lambda on AWS). */
+  prober: Prober;
   /** Where compiled Task states point: the ECS cluster, subnets and the remote invoker (placeholders locally). */
   target: ExecutionTarget;
 }

@@ -1,26 +1,31 @@
 // Lambda behind `lambda:invoke.waitForTaskToken` for servers reachable over Streamable HTTP: loads the step's call,
 // calls the tool, records the step, and answers Step Functions with the task token. Remote servers need no task.
+// The registry function also invokes it to probe a remote server version (functions/invoker/probe.ts).
 import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from "@aws-sdk/client-sfn";
 import type { Context } from "aws-lambda";
-import * as z from "zod";
 import { logger } from "../../shared/http/logger.js";
 import { connectServer, type McpConnection } from "../../shared/mcp/connect.js";
 import { redact } from "../../shared/mcp/env.js";
 import { isMcpFailure, MCP_RUNNER_ERROR, MCP_SERVER_ERROR } from "../../shared/mcp/errors.js";
+import { isProbeRequest } from "../../shared/mcp/prober.js";
 import { normaliseToolResult } from "../../shared/mcp/result.js";
 import { getPlatform, type Platform } from "../../shared/platform.js";
 import { materializeRuntime } from "../../shared/registry/materialize.js";
 import { loadStepCall, type StepCall, type StepRefs } from "../../shared/runs/step-call.js";
 import { Runs } from "../../shared/runs/store.js";
+import * as z from "../../shared/zod.js";
+import { createProbeHandler } from "./probe.js";
+
+const Text = z.string().check(z.minLength(1));
 
 export const RemoteInvokePayload = z.object({
-  taskToken: z.string().min(1),
-  runId: z.string().min(1),
-  stepId: z.string().min(1),
-  itemIndex: z.coerce.number().int().min(0).optional(),
-  workflow: z.string().min(1),
-  workflowVersion: z.coerce.number().int().positive(),
-  server: z.string().min(1),
+  taskToken: Text,
+  runId: Text,
+  stepId: Text,
+  itemIndex: z.optional(z.coerce.number().check(z.int(), z.gte(0))),
+  workflow: Text,
+  workflowVersion: z.coerce.number().check(z.int(), z.positive()),
+  server: Text,
 });
 export type RemoteInvokePayload = z.infer<typeof RemoteInvokePayload>;
 
@@ -158,4 +163,10 @@ export function createRemoteMcpHandler(deps: RemoteInvokerDeps) {
   };
 }
 
-export const handler = createRemoteMcpHandler({ sfn: new SFNClient({}) });
+const invoke = createRemoteMcpHandler({ sfn: new SFNClient({}) });
+const probe = createProbeHandler();
+
+/** A task token's step call, or a probe the registry function asked for. */
+export function handler(event: unknown, context?: Pick<Context, "getRemainingTimeInMillis">) {
+  return isProbeRequest(event) ? probe(event) : invoke(event, context);
+}

@@ -265,8 +265,8 @@ export class ApiStack extends Stack {
       bucketObjects(names, "readwrite", true),
       bucketObjectsAcknowledgement(names),
     );
-    // The API never returns a secret value: PUT stores one, GET .../secrets lists names and dates only. The function
-    // reads values (GetSecretValue) only to call a remote server whose headers name a {secret} during a probe.
+    // The API never returns a secret value: PUT stores one, GET .../secrets lists names and dates only. It never
+    // reads one either: a probe runs in the remote-MCP invoker (below), which resolves the server's secrets itself.
     functions.registry.grant(
       "ServerSecrets",
       [
@@ -277,7 +277,6 @@ export class ApiStack extends Stack {
             "secretsmanager:PutSecretValue",
             "secretsmanager:DescribeSecret",
             "secretsmanager:DeleteSecret",
-            "secretsmanager:GetSecretValue",
           ],
           [secrets],
         ),
@@ -289,9 +288,13 @@ export class ApiStack extends Stack {
           "secretsmanager:ListSecrets has no resource-level permissions (Resource::*); the code filters it by the " +
           `name prefix ${names.secretsPrefix}<server>/ and returns names and dates only. MCP server secrets are ` +
           `created at run time, so only the prefix ${names.secretsPrefix}* is known at deploy time; this role ` +
-          "creates, lists and deletes them, and reads a value only to call a remote server during a probe.",
+          "creates, lists and deletes them, and never reads a value.",
       },
     );
+    // Probing a remote server version is the invoker's job: it holds the MCP client and reads the server's secrets.
+    functions.registry.grant("Probe", [
+      allow(["lambda:InvokeFunction"], [execution.remoteInvoker.function.functionArn]),
+    ]);
     // Publishing a version that runs in a container registers its Fargate task definition (tagged at creation).
     functions.registry.grant(
       "TaskDefinitions",

@@ -10,15 +10,14 @@ import {
 } from "../errors.js";
 import { type Caller, hasRole } from "../identity/roles.js";
 import { isMcpFailure } from "../mcp/errors.js";
-import { probeServer } from "../mcp/probe.js";
 import type { ProbeResult } from "../mcp/probe-result.js";
+import { UnsupportedProbeError } from "../mcp/prober.js";
 import type { Platform } from "../platform.js";
 import { MissingSecretError } from "../secrets/port.js";
 import { fargateSize } from "../tasks/fargate-size.js";
 import { runsInContainer } from "../tasks/port.js";
 import { workflowsPinning } from "../workflows/keys.js";
 import { notifyServerChanged } from "./hooks.js";
-import { materializeRuntime } from "./materialize.js";
 import { deriveRuntime } from "./runtime.js";
 import type { ServerDocument, ServerVersionRecord, StatusPatch } from "./schema.js";
 import { importServerJson, Registry } from "./service.js";
@@ -106,9 +105,18 @@ export async function probeVersion(platform: Platform, name: string, version: st
   }
   let probe: ProbeResult;
   try {
-    const { runtime } = await materializeRuntime(record.runtime, name, platform.secrets);
-    probe = await probeServer(runtime, { timeoutMs: PROBE_TIMEOUT_MS });
+    probe = await platform.prober.probe(
+      { name, version, runtime: record.runtime },
+      { timeoutMs: PROBE_TIMEOUT_MS },
+    );
   } catch (error) {
+    if (error instanceof UnsupportedProbeError) {
+      throw new UnprocessableError(error.message, {
+        issues: [
+          { field: "runtime", rule: "must be a streamable-http runtime with a url to be probed here" },
+        ],
+      });
+    }
     if (error instanceof MissingSecretError) {
       throw new UnprocessableError(error.message, {
         issues: error.keys.map((key) => ({ field: `secrets.${key}`, rule: "is not set" })),

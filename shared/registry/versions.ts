@@ -1,6 +1,9 @@
 // Which version is "latest": semver order, and a pre-release is never latest while any release exists.
 // Versions that are not semver (allowed by the official schema) fall back to publication order.
-import semver from "semver";
+// One function module each: the package's index pulls in ranges and comparators (about 28 KB) that nothing here uses.
+import compare from "semver/functions/compare.js";
+import parse from "semver/functions/parse.js";
+import valid from "semver/functions/valid.js";
 
 export interface VersionCandidate {
   version: string;
@@ -8,16 +11,16 @@ export interface VersionCandidate {
 }
 
 export function compareVersions(a: VersionCandidate, b: VersionCandidate): number {
-  const va = semver.valid(a.version);
-  const vb = semver.valid(b.version);
-  if (va && vb) return semver.compare(va, vb);
+  const va = valid(a.version);
+  const vb = valid(b.version);
+  if (va && vb) return compare(va, vb);
   if (va) return 1;
   if (vb) return -1;
   return a.publishedAt.localeCompare(b.publishedAt);
 }
 
 function isRelease(candidate: VersionCandidate): boolean {
-  const parsed = semver.parse(candidate.version);
+  const parsed = parse(candidate.version);
   return parsed !== null && parsed.prerelease.length === 0;
 }
 

@@ -94,7 +94,14 @@ const sample = {
   any: "*",
 };
 
-type Resource = keyof typeof sample | "table" | "gsi" | "taskRole" | "executionRole" | "stateMachineRole";
+type Resource =
+  | keyof typeof sample
+  | "table"
+  | "gsi"
+  | "taskRole"
+  | "executionRole"
+  | "stateMachineRole"
+  | "remoteInvoker";
 
 interface Grantee {
   /** Which template holds the role, and the role's logical id prefix. */
@@ -114,7 +121,7 @@ const itemWrites = [
 ] as const;
 
 const GRANTEES: Record<string, Grantee> = {
-  // functions/api/registry.ts: Registry, tasks.register on publish, secrets put/list/delete, probe secrets.
+  // functions/api/registry.ts: Registry, tasks.register on publish, secrets put/list/delete, probe via the invoker.
   registry: {
     stack: "api",
     role: "RegistryApiRole",
@@ -132,7 +139,7 @@ const GRANTEES: Record<string, Grantee> = {
       ["secretsmanager:ListSecrets", "any"],
       ["secretsmanager:DescribeSecret", "secret"],
       ["secretsmanager:DeleteSecret", "secret"],
-      ["secretsmanager:GetSecretValue", "secret"],
+      ["lambda:InvokeFunction", "remoteInvoker"],
     ],
   },
   // functions/api/workflows.ts: Workflows (deploy through shared/orchestrator/step-functions.ts), Runs.create, start.
@@ -191,7 +198,8 @@ const GRANTEES: Record<string, Grantee> = {
     role: "RunStatusRole",
     calls: [...itemReads, ["dynamodb:UpdateItem", "table"], ["dynamodb:BatchWriteItem", "table"]],
   },
-  // functions/invoker/remote-mcp.ts: loadStepCall, Runs.stepStarted/stepEnded, materializeRuntime, SendTask*.
+  // functions/invoker/remote-mcp.ts: loadStepCall, Runs.stepStarted/stepEnded, materializeRuntime, SendTask*;
+  // functions/invoker/probe.ts: Registry.getVersion, materializeRuntime.
   "remote-mcp-invoker": {
     stack: "execution",
     role: "RemoteMcpInvokerRole",
@@ -222,7 +230,7 @@ const GRANTEES: Record<string, Grantee> = {
 };
 
 /** Services whose grants must be exactly the listed calls (data-plane table and bucket grants are per area). */
-const EXACT_SERVICES = ["states:", "ecs:", "iam:", "secretsmanager:"];
+const EXACT_SERVICES = ["states:", "ecs:", "iam:", "secretsmanager:", "lambda:"];
 
 let built: McpflowApp;
 let templates: Record<Grantee["stack"], Template>;
@@ -241,6 +249,7 @@ beforeAll(() => {
     taskRole: exported(execution, "RunnerTaskRole"),
     executionRole: exported(execution, "RunnerExecutionRole"),
     stateMachineRole: exported(execution, "StateMachineRole"),
+    remoteInvoker: exported(execution, "RemoteMcpInvoker"),
   };
 }, 300_000);
 
@@ -254,7 +263,7 @@ describe("IAM grants match the SDK calls each function makes", () => {
       expect(denied).toEqual([]);
     });
 
-    it(`${name}: grants no Step Functions, ECS, IAM or Secrets Manager action its code does not call`, () => {
+    it(`${name}: grants no Step Functions, ECS, IAM, Secrets Manager or Lambda action its code does not call`, () => {
       const called = new Set(grantee.calls.map(([action]) => action));
       const granted = roleStatements(templates[grantee.stack], grantee.role)
         .flatMap((s) => asArray(s.Action))

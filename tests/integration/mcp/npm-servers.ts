@@ -1,8 +1,10 @@
 // Runtimes for the real MCP servers installed from npm, started with this Node (no npx, no network).
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { createRequire } from "node:module";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, createServer as createNetServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Runtime } from "../../../shared/registry/schema.js";
@@ -62,5 +64,48 @@ export async function startNotFoundServer(): Promise<{
     url: `http://127.0.0.1:${port}/mcp`,
     headers,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+export async function freePort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** server-everything in its Streamable HTTP mode on a free port: a remote MCP server for tests. */
+export async function startEverythingHttp(): Promise<{
+  url: string;
+  process: ChildProcess;
+  stop: () => Promise<void>;
+}> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [EVERYTHING_BIN, "streamableHttp"], {
+    env: { PATH: process.env.PATH, PORT: String(port) },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const deadline = Date.now() + 15_000;
+  while (!stderr.includes("listening on port")) {
+    if (Date.now() > deadline || child.exitCode !== null) {
+      child.kill("SIGKILL");
+      throw new Error(`server-everything did not start: ${stderr}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return {
+    url: `http://127.0.0.1:${port}/mcp`,
+    process: child,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill("SIGKILL");
+        await once(child, "exit");
+      }
+    },
   };
 }

@@ -1,8 +1,5 @@
 // probeServer over stdio and Streamable HTTP against real npm servers, and HTTP endpoints that are not MCP.
-import { type ChildProcess, spawn } from "node:child_process";
-import { once } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,17 +8,15 @@ import { McpStartError } from "../../../shared/mcp/errors.js";
 import { probeServer } from "../../../shared/mcp/probe.js";
 import { ProbeResult } from "../../../shared/mcp/probe-result.js";
 import { normaliseToolResult } from "../../../shared/mcp/result.js";
-import { EVERYTHING_BIN, everythingStdio, memoryStdio, startNotFoundServer } from "./npm-servers.js";
+import {
+  everythingStdio,
+  freePort,
+  memoryStdio,
+  startEverythingHttp,
+  startNotFoundServer,
+} from "./npm-servers.js";
 
 const START = { timeoutMs: 15_000, closeGraceMs: 300 };
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe("probeServer over stdio", () => {
   it("probes server-everything: tools with input schemas, resources and prompts", async () => {
@@ -58,32 +53,15 @@ describe("probeServer over stdio", () => {
 });
 
 describe("Streamable HTTP", () => {
-  let server: ChildProcess;
+  let server: Awaited<ReturnType<typeof startEverythingHttp>>;
   let url: string;
 
   beforeAll(async () => {
-    const port = await freePort();
-    server = spawn(process.execPath, [EVERYTHING_BIN, "streamableHttp"], {
-      env: { PATH: process.env.PATH, PORT: String(port) },
-      stdio: ["ignore", "ignore", "pipe"],
-    });
-    let stderr = "";
-    server.stderr?.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const deadline = Date.now() + 15_000;
-    while (!stderr.includes("listening on port")) {
-      if (Date.now() > deadline || server.exitCode !== null)
-        throw new Error(`server-everything did not start: ${stderr}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    url = `http://127.0.0.1:${port}/mcp`;
+    server = await startEverythingHttp();
+    url = server.url;
   });
   afterAll(async () => {
-    if (server && server.exitCode === null) {
-      server.kill("SIGKILL");
-      await once(server, "exit");
-    }
+    await server?.stop();
   });
 
   it("probes server-everything over HTTP", async () => {

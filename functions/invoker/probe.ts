@@ -1,0 +1,48 @@
+// The invoker's second job: probing a server version for the registry function (see shared/mcp/prober.ts). It
+// reads the runtime from the registry itself, so the request carries references only, and resolves the server's
+// secrets in memory as it does for a tool call.
+import { logger } from "../../shared/http/logger.js";
+import { createInProcessProber } from "../../shared/mcp/in-process-prober.js";
+import {
+  type ProbeAnswer,
+  type ProbeRequest,
+  probeFailureOf,
+  UnsupportedProbeError,
+} from "../../shared/mcp/prober.js";
+import { getPlatform, type Platform } from "../../shared/platform.js";
+import type { Runtime } from "../../shared/registry/schema.js";
+import { Registry } from "../../shared/registry/service.js";
+
+/** The registry function's own wait is bounded by API Gateway (29 s); a probe never needs longer than this. */
+const MAX_PROBE_MS = 25_000;
+
+/** A Lambda function can reach a server over HTTP; it cannot start a stdio server or a server's container. */
+export function probeableInLambda(runtime: Runtime): boolean {
+  return runtime.transport === "streamable-http" && runtime.url !== undefined;
+}
+
+export function createProbeHandler(deps: { platform?: () => Promise<Platform> } = {}) {
+  const platformOf = deps.platform ?? getPlatform;
+  return async function probe(event: ProbeRequest): Promise<ProbeAnswer> {
+    const { name, version } = event.probe;
+    const timeoutMs = Math.min(Math.max(1000, Number(event.probe.timeoutMs) || MAX_PROBE_MS), MAX_PROBE_MS);
+    const platform = await platformOf();
+    try {
+      const record = await new Registry(platform.table).getVersion(name, version);
+      if (!record.runtime || !probeableInLambda(record.runtime)) {
+        throw new UnsupportedProbeError(
+          `${name}@${version} is not a remote server; on AWS only a streamable-http runtime with a url can be ` +
+            "probed (a stdio or container server starts only inside its Fargate task).",
+        );
+      }
+      const prober = createInProcessProber(platform.secrets);
+      const result = await prober.probe({ name, version, runtime: record.runtime }, { timeoutMs });
+      logger.info("probed", { server: name, version, tools: result.tools.length });
+      return { ok: true, result };
+    } catch (error) {
+      const failure = probeFailureOf(error);
+      logger.warn("probe failed", { server: name, version, kind: failure.kind });
+      return { ok: false, error: failure };
+    }
+  };
+}

@@ -1,0 +1,47 @@
+// The AWS prober: the registry function invokes the remote-MCP invoker Lambda synchronously with references to the
+// server version, and turns its answer back into a result or the error an in-process probe would have thrown.
+import { InvokeCommand, type LambdaClient } from "@aws-sdk/client-lambda";
+import { UpstreamError } from "../errors.js";
+import { type ProbeAnswer, type ProbeRequest, type Prober, probeResultOf } from "./prober.js";
+
+export interface LambdaProberOptions {
+  client: Pick<LambdaClient, "send">;
+  /** The remote-MCP invoker's ARN (MCPFLOW_REMOTE_INVOKER_ARN). */
+  functionName: string;
+}
+
+export function createLambdaProber(options: LambdaProberOptions): Prober {
+  return {
+    async probe(target, { timeoutMs }) {
+      const request: ProbeRequest = { probe: { name: target.name, version: target.version, timeoutMs } };
+      const response = await options.client.send(
+        new InvokeCommand({
+          FunctionName: options.functionName,
+          InvocationType: "RequestResponse",
+          Payload: new TextEncoder().encode(JSON.stringify(request)),
+        }),
+      );
+      const text = response.Payload ? new TextDecoder().decode(response.Payload) : "";
+      if (response.FunctionError) {
+        // An unhandled error in the prober: Lambda answers {errorType, errorMessage}; the message is the prober's.
+        const detail = safeJson(text) as { errorType?: string } | undefined;
+        throw new UpstreamError(
+          `The probe function failed (${detail?.errorType ?? response.FunctionError}); see its logs.`,
+        );
+      }
+      const answer = safeJson(text) as ProbeAnswer | undefined;
+      if (!answer || typeof answer.ok !== "boolean") {
+        throw new UpstreamError("The probe function answered something that is not a probe answer.");
+      }
+      return probeResultOf(answer);
+    },
+  };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

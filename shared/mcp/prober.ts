@@ -1,0 +1,80 @@
+// The probe port: where a server version is started (or reached) to ask what it offers. The embedded platform
+// probes in its own process; on AWS the registry function asks the remote-MCP invoker Lambda, which already holds
+// the MCP client and the rights to read server secrets, so neither is in the API bundle or the API's role.
+//
+// A probe that fails must fail the same way on both: the answer crossing the Lambda boundary carries the error's
+// kind, and `probeResultOf` throws the same error classes the in-process probe throws.
+import type { Runtime } from "../registry/schema.js";
+import { MissingSecretError } from "../secrets/port.js";
+import { McpServerError, McpTimeoutError, McpToolError } from "./errors.js";
+import type { ProbeResult } from "./probe-result.js";
+
+export interface ProbeTarget {
+  name: string;
+  version: string;
+  /** The runtime as stored: `{secret}` references, no values. */
+  runtime: Runtime;
+}
+
+export interface Prober {
+  probe(target: ProbeTarget, options: { timeoutMs: number }): Promise<ProbeResult>;
+}
+
+/** Asked of a prober in another process: references only; it reads the runtime from the registry itself. */
+export interface ProbeRequest {
+  probe: { name: string; version: string; timeoutMs: number };
+}
+
+export type ProbeFailure =
+  | { kind: "missing-secret"; message: string; server: string; keys: string[] }
+  | { kind: "server"; message: string; stderrTail: string[] }
+  | { kind: "timeout"; message: string; timeoutMs: number }
+  | { kind: "tool"; message: string; toolName: string; text: string }
+  | { kind: "unsupported"; message: string };
+
+export type ProbeAnswer = { ok: true; result: ProbeResult } | { ok: false; error: ProbeFailure };
+
+/** Raised where a prober cannot start this kind of server (a stdio server inside a Lambda function). */
+export class UnsupportedProbeError extends Error {
+  override name = "UnsupportedProbeError";
+}
+
+export function isProbeRequest(event: unknown): event is ProbeRequest {
+  return typeof event === "object" && event !== null && "probe" in event;
+}
+
+/** The answer for an error a probe threw; errors outside the known kinds are rethrown (the caller logs them). */
+export function probeFailureOf(error: unknown): ProbeFailure {
+  if (error instanceof MissingSecretError) {
+    return { kind: "missing-secret", message: error.message, server: error.server, keys: error.keys };
+  }
+  if (error instanceof McpToolError) {
+    return { kind: "tool", message: error.message, toolName: error.toolName, text: error.text };
+  }
+  if (error instanceof McpServerError) {
+    return { kind: "server", message: error.message, stderrTail: error.stderrTail };
+  }
+  if (error instanceof McpTimeoutError) {
+    return { kind: "timeout", message: error.message, timeoutMs: error.timeoutMs };
+  }
+  if (error instanceof UnsupportedProbeError) return { kind: "unsupported", message: error.message };
+  throw error;
+}
+
+/** The result of an answer, or the error the in-process probe would have thrown. */
+export function probeResultOf(answer: ProbeAnswer): ProbeResult {
+  if (answer.ok) return answer.result;
+  const failure = answer.error;
+  switch (failure.kind) {
+    case "missing-secret":
+      throw new MissingSecretError(failure.server, failure.keys);
+    case "tool":
+      throw new McpToolError(failure.toolName, failure.text);
+    case "server":
+      throw new McpServerError(failure.message, { stderrTail: failure.stderrTail });
+    case "timeout":
+      throw new McpTimeoutError(failure.message, failure.timeoutMs);
+    case "unsupported":
+      throw new UnsupportedProbeError(failure.message);
+  }
+}
