@@ -1,16 +1,14 @@
 // Who the caller is, machine API keys, and the audit log.
-import * as z from "zod";
 import { AuditEntry } from "../audit/log.js";
 import { route } from "../http/route.js";
 import { ApiKeyCreate, ApiKeyMetadata } from "../identity/api-keys.js";
 import { Caller } from "../identity/roles.js";
+import * as z from "../zod.js";
 
-const Page = z
-  .object({
-    limit: z.coerce.number().int().min(1).max(100).default(50),
-    cursor: z.string().max(2000).optional(),
-  })
-  .strict();
+const Page = z.strictObject({
+  limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(100)), 50),
+  cursor: z.optional(z.string().check(z.maxLength(2000))),
+});
 
 export const identityRoutes = {
   me: route({
@@ -32,7 +30,7 @@ export const identityRoutes = {
     tags: ["identity"],
     body: ApiKeyCreate,
     success: 201,
-    response: ApiKeyMetadata.extend({ key: z.string() }),
+    response: z.extend(ApiKeyMetadata, { key: z.string() }),
   }),
   listApiKeys: route({
     method: "GET",
@@ -43,7 +41,7 @@ export const identityRoutes = {
     tags: ["identity"],
     query: Page,
     success: 200,
-    response: z.object({ items: z.array(ApiKeyMetadata), nextCursor: z.string().optional() }),
+    response: z.object({ items: z.array(ApiKeyMetadata), nextCursor: z.optional(z.string()) }),
   }),
   revokeApiKey: route({
     method: "DELETE",
@@ -52,7 +50,7 @@ export const identityRoutes = {
     action: "api-keys.revoke",
     summary: "Revoke an API key at once",
     tags: ["identity"],
-    params: z.object({ id: z.string().regex(/^[a-f0-9]{32}$/, "must be an API key id") }).strict(),
+    params: z.strictObject({ id: z.string().check(z.regex(/^[a-f0-9]{32}$/, "must be an API key id")) }),
     success: 204,
   }),
   listAudit: route({
@@ -64,6 +62,6 @@ export const identityRoutes = {
     tags: ["identity"],
     query: Page,
     success: 200,
-    response: z.object({ items: z.array(AuditEntry), nextCursor: z.string().optional() }),
+    response: z.object({ items: z.array(AuditEntry), nextCursor: z.optional(z.string()) }),
   }),
 };

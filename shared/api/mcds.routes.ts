@@ -1,5 +1,4 @@
 // The MCD area's contract: /v1/mcds and everything under it.
-import * as z from "zod";
 import { route } from "../http/route.js";
 import {
   McdDiff,
@@ -12,11 +11,13 @@ import {
   McdWriteBody,
   References,
 } from "../mcds/schema.js";
+import * as z from "../zod.js";
 
-const SlugParams = z.object({ slug: McdSlug }).strict();
-const VersionParams = z
-  .object({ slug: McdSlug, version: z.coerce.number().int().min(1, "must be a version number, 1 or more") })
-  .strict();
+const SlugParams = z.strictObject({ slug: McdSlug });
+const VersionParams = z.strictObject({
+  slug: McdSlug,
+  version: z.coerce.number().check(z.int(), z.gte(1, "must be a version number, 1 or more")),
+});
 /** 5 MiB of Markdown plus JSON escaping and metadata, up to API Gateway's own 10 MB payload limit. The service
  * still refuses bodies over 5 MiB of UTF-8 itself. */
 const MAX_WRITE_BYTES = 10 * 1024 * 1024;
@@ -47,7 +48,7 @@ export const mcdRoutes = {
     tags: ["mcds"],
     query: McdListQuery,
     success: 200,
-    response: z.object({ items: z.array(McdSummary), nextCursor: z.string().optional() }),
+    response: z.object({ items: z.array(McdSummary), nextCursor: z.optional(z.string()) }),
   }),
   getMcd: route({
     method: "GET",

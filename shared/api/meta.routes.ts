@@ -1,6 +1,6 @@
 // Health and the OpenAPI document: the only routes that need no caller.
-import * as z from "zod";
 import { route } from "../http/route.js";
+import * as z from "../zod.js";
 
 export const metaRoutes = {
   health: route({

@@ -2,20 +2,20 @@
 // it is read as one timeline; at the write rates of a registry this stays far below a partition's limits.
 import { randomUUID } from "node:crypto";
 import { PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
-import * as z from "zod";
 import { decodeCursor, encodeCursor, type Table } from "../store/table.js";
+import * as z from "../zod.js";
 
 export const AuditEntry = z.object({
   id: z.string(),
   at: z.string(),
-  actor: z.object({ id: z.string(), name: z.string(), role: z.string().optional() }),
-  action: z.string().meta({ description: "the operation, e.g. servers.publish" }),
+  actor: z.object({ id: z.string(), name: z.string(), role: z.optional(z.string()) }),
+  action: z.string().check(z.meta({ description: "the operation, e.g. servers.publish" })),
   method: z.string(),
   path: z.string(),
-  target: z.string().optional(),
+  target: z.optional(z.string()),
   outcome: z.enum(["success", "failure"]),
-  status: z.number().int(),
-  requestId: z.string().optional(),
+  status: z.number().check(z.int()),
+  requestId: z.optional(z.string()),
 });
 export type AuditEntry = z.infer<typeof AuditEntry>;
 

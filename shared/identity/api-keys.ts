@@ -1,31 +1,30 @@
 // Machine credentials. The key is shown once; only its SHA-256 is stored, so a table dump reveals no key.
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import * as z from "zod";
 import { NotFoundError, UnauthorizedError } from "../errors.js";
 import { decodeCursor, encodeCursor, type Table } from "../store/table.js";
+import * as z from "../zod.js";
 import { type Caller, Role } from "./roles.js";
 
-export const ApiKeyCreate = z
-  .object({
-    name: z.string().min(1).max(100),
-    role: Role,
-    expiresAt: z.iso
+export const ApiKeyCreate = z.strictObject({
+  name: z.string().check(z.minLength(1), z.maxLength(100)),
+  role: Role,
+  expiresAt: z.optional(
+    z.iso
       .datetime({ offset: true, error: "must be an ISO 8601 date-time" })
-      .refine((v) => Date.parse(v) > Date.now(), "must be in the future")
-      .optional(),
-  })
-  .strict();
+      .check(z.refine((v) => Date.parse(v) > Date.now(), "must be in the future")),
+  ),
+});
 
 export const ApiKeyMetadata = z.object({
   id: z.string(),
   name: z.string(),
   role: Role,
-  prefix: z.string().meta({ description: "the first characters of the key, to recognise it" }),
+  prefix: z.string().check(z.meta({ description: "the first characters of the key, to recognise it" })),
   createdAt: z.string(),
   createdBy: z.string(),
-  expiresAt: z.string().optional(),
-  lastUsedAt: z.string().optional(),
+  expiresAt: z.optional(z.string()),
+  lastUsedAt: z.optional(z.string()),
 });
 
 export type ApiKeyCreate = z.infer<typeof ApiKeyCreate>;

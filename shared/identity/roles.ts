@@ -1,5 +1,5 @@
 // Roles are ordered: each one can do everything the ones before it can.
-import * as z from "zod";
+import * as z from "../zod.js";
 
 export const Role = z.enum(["viewer", "operator", "editor", "admin"]);
 export type Role = z.infer<typeof Role>;
