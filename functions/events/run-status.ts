@@ -1,22 +1,22 @@
 // Lambda for EventBridge "Step Functions Execution Status Change" events: the execution's end becomes the run's
 // end in the store (the execution is named after the run id), and steps that never reported are settled.
-import * as z from "zod";
 import { NotFoundError } from "../../shared/errors.js";
 import { logger } from "../../shared/http/logger.js";
 import { getPlatform } from "../../shared/platform.js";
 import type { RunError, RunStatus } from "../../shared/runs/schema.js";
 import { Runs } from "../../shared/runs/store.js";
 import { Workflows } from "../../shared/workflows/service.js";
+import * as z from "../../shared/zod.js";
 
 export const ExecutionStatusChange = z.object({
   "detail-type": z.literal("Step Functions Execution Status Change"),
   detail: z.object({
     executionArn: z.string(),
-    name: z.string().min(1),
+    name: z.string().check(z.minLength(1)),
     status: z.string(),
-    output: z.string().nullish(),
-    error: z.string().nullish(),
-    cause: z.string().nullish(),
+    output: z.nullish(z.string()),
+    error: z.nullish(z.string()),
+    cause: z.nullish(z.string()),
   }),
 });
 export type ExecutionStatusChange = z.infer<typeof ExecutionStatusChange>;

@@ -1,34 +1,41 @@
 // The runner's task environment, as the task launcher sets it (see docs/container-contract.md), parsed in one place.
-import * as z from "zod";
 import type { Runtime } from "../../shared/registry/schema.js";
+import * as z from "../../shared/zod.js";
 
 const JsonStringArray = (what: string) =>
-  z.string().transform((raw, ctx) => {
-    try {
-      const parsed = z.array(z.string()).safeParse(JSON.parse(raw));
-      if (parsed.success) return parsed.data;
-    } catch {
-      // Reported below.
-    }
-    ctx.addIssue({ code: "custom", message: `must be a JSON array of strings (${what})` });
-    return z.NEVER;
-  });
+  z.pipe(
+    z.string(),
+    z.transform((raw: string, ctx) => {
+      try {
+        const parsed = z.array(z.string()).safeParse(JSON.parse(raw));
+        if (parsed.success) return parsed.data;
+      } catch {
+        // Reported below.
+      }
+      ctx.issues.push({ code: "custom", message: `must be a JSON array of strings (${what})`, input: raw });
+      return z.NEVER;
+    }),
+  );
 
-const PositiveSeconds = z.coerce.number().positive();
-const optionalNonEmpty = <T extends z.ZodType>(schema: T) =>
-  z.preprocess((v) => (v === "" ? undefined : v), schema.optional());
+const PositiveSeconds = z.coerce.number().check(z.positive());
+/** An empty variable counts as unset (what classic z.preprocess did: a transform piped into the schema). */
+const optionalNonEmpty = <T extends z.ZodMiniType>(schema: T) =>
+  z.pipe(
+    z.transform((v: unknown) => (v === "" ? undefined : v)),
+    z.optional(schema),
+  );
 
 export const RunnerEnv = z.object({
-  MCPFLOW_TASK_TOKEN: z.string().min(1),
-  MCPFLOW_RUN_ID: z.string().min(1),
-  MCPFLOW_STEP_ID: z.string().min(1),
-  MCPFLOW_ITEM_INDEX: optionalNonEmpty(z.coerce.number().int().min(0)),
-  MCPFLOW_WORKFLOW: z.string().min(1),
-  MCPFLOW_WORKFLOW_VERSION: z.string().min(1),
+  MCPFLOW_TASK_TOKEN: z.string().check(z.minLength(1)),
+  MCPFLOW_RUN_ID: z.string().check(z.minLength(1)),
+  MCPFLOW_STEP_ID: z.string().check(z.minLength(1)),
+  MCPFLOW_ITEM_INDEX: optionalNonEmpty(z.coerce.number().check(z.int(), z.gte(0))),
+  MCPFLOW_WORKFLOW: z.string().check(z.minLength(1)),
+  MCPFLOW_WORKFLOW_VERSION: z.string().check(z.minLength(1)),
   MCPFLOW_SERVER_URL: optionalNonEmpty(z.url({ protocol: /^https?$/ })),
-  MCPFLOW_SERVER_COMMAND: optionalNonEmpty(z.string().min(1)),
+  MCPFLOW_SERVER_COMMAND: optionalNonEmpty(z.string().check(z.minLength(1))),
   MCPFLOW_SERVER_ARGS: optionalNonEmpty(JsonStringArray('e.g. ["server.js","--stdio"]')),
-  MCPFLOW_SERVER_CWD: optionalNonEmpty(z.string().min(1)),
+  MCPFLOW_SERVER_CWD: optionalNonEmpty(z.string().check(z.minLength(1))),
   /** Names of this container's env vars that belong to the stdio server (its ECS `environment` and `secrets`). */
   MCPFLOW_SERVER_ENV_KEYS: optionalNonEmpty(JsonStringArray('e.g. ["API_TOKEN"]')),
   MCPFLOW_HEARTBEAT_SECONDS: optionalNonEmpty(PositiveSeconds),
@@ -38,7 +45,7 @@ export const RunnerEnv = z.object({
 export const StepRefs = z.object({
   runId: z.string(),
   stepId: z.string(),
-  itemIndex: z.number().int().min(0).optional(),
+  itemIndex: z.optional(z.int().check(z.gte(0))),
   workflow: z.string(),
   workflowVersion: z.string(),
 });

@@ -8,7 +8,6 @@ import {
   SendTaskSuccessCommand,
   type SFNClient,
 } from "@aws-sdk/client-sfn";
-import * as z from "zod";
 import { connectServer, type McpConnection } from "../../shared/mcp/connect.js";
 import { redact } from "../../shared/mcp/env.js";
 import {
@@ -23,13 +22,14 @@ import {
 } from "../../shared/mcp/errors.js";
 import type { ConnectFn } from "../../shared/mcp/pool.js";
 import { normaliseToolResult, type ToolOutput } from "../../shared/mcp/result.js";
+import * as z from "../../shared/zod.js";
 import type { BlobWriter } from "./blobs.js";
 import { parseRunnerEnv, type RunnerConfig, type StepRefs } from "./config.js";
 
 export const StepCall = z.object({
-  tool: z.string().min(1),
+  tool: z.string().check(z.minLength(1)),
   arguments: z.record(z.string(), z.unknown()),
-  timeoutSeconds: z.number().positive(),
+  timeoutSeconds: z.number().check(z.positive()),
 });
 export type StepCall = z.infer<typeof StepCall>;
 

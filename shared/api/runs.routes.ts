@@ -1,11 +1,11 @@
 // The runs area's contract: read runs and their steps, cancel them, read their execution history.
-import * as z from "zod";
 import { route } from "../http/route.js";
 import { RunRecord, RunStatus } from "../runs/schema.js";
+import * as z from "../zod.js";
 
-const RunParams = z
-  .object({ id: z.string().regex(/^[a-z0-9]+-[0-9a-f-]{36}$/, "must be a run id") })
-  .strict();
+const RunParams = z.strictObject({
+  id: z.string().check(z.regex(/^[a-z0-9]+-[0-9a-f-]{36}$/, "must be a run id")),
+});
 
 export const runRoutes = {
   listRuns: route({
@@ -15,16 +15,14 @@ export const runRoutes = {
     action: "runs.list",
     summary: "Runs, newest first",
     tags: ["runs"],
-    query: z
-      .object({
-        workflow: z.string().max(63).optional(),
-        status: RunStatus.optional(),
-        limit: z.coerce.number().int().min(1).max(100).default(30),
-        cursor: z.string().max(2000).optional(),
-      })
-      .strict(),
+    query: z.strictObject({
+      workflow: z.optional(z.string().check(z.maxLength(63))),
+      status: z.optional(RunStatus),
+      limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(100)), 30),
+      cursor: z.optional(z.string().check(z.maxLength(2000))),
+    }),
     success: 200,
-    response: z.object({ runs: z.array(RunRecord), nextCursor: z.string().optional() }),
+    response: z.object({ runs: z.array(RunRecord), nextCursor: z.optional(z.string()) }),
   }),
   getRun: route({
     method: "GET",

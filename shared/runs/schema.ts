@@ -1,5 +1,5 @@
 // A run of a workflow version and the record of each of its steps, as the API returns them.
-import * as z from "zod";
+import * as z from "../zod.js";
 
 export const RunStatus = z.enum(["RUNNING", "SUCCEEDED", "FAILED", "CANCELLED", "TIMED_OUT"]);
 export type RunStatus = z.infer<typeof RunStatus>;
@@ -15,21 +15,21 @@ export const StepStatus = z.enum([
 ]);
 export type StepStatus = z.infer<typeof StepStatus>;
 
-export const RunError = z.object({ error: z.string(), cause: z.string().optional() });
+export const RunError = z.object({ error: z.string(), cause: z.optional(z.string()) });
 export type RunError = z.infer<typeof RunError>;
 
-export const BlobRef = z.object({ key: z.string(), bytes: z.number().int() });
+export const BlobRef = z.object({ key: z.string(), bytes: z.int() });
 
 export const StepItemRecord = z.object({
-  index: z.number().int(),
+  index: z.int(),
   status: StepStatus,
-  attempts: z.number().int(),
-  startedAt: z.string().optional(),
-  endedAt: z.string().optional(),
-  arguments: z.unknown().optional(),
-  output: z.unknown().optional(),
-  outputBlob: BlobRef.optional(),
-  error: RunError.optional(),
+  attempts: z.int(),
+  startedAt: z.optional(z.string()),
+  endedAt: z.optional(z.string()),
+  arguments: z.optional(z.unknown()),
+  output: z.optional(z.unknown()),
+  outputBlob: z.optional(BlobRef),
+  error: z.optional(RunError),
 });
 export type StepItemRecord = z.infer<typeof StepItemRecord>;
 
@@ -38,30 +38,36 @@ export const StepRecord = z.object({
   tool: z.string(),
   server: z.string(),
   status: StepStatus,
-  attempts: z.number().int(),
-  startedAt: z.string().optional(),
-  endedAt: z.string().optional(),
-  arguments: z.unknown().optional(),
-  output: z.unknown().optional().meta({ description: "the normalised tool result {text, json, content}" }),
-  outputBlob: BlobRef.optional().meta({ description: "set instead of output when the output is large" }),
-  error: RunError.optional(),
-  items: z.array(StepItemRecord).optional().meta({ description: "for_each steps: one record per item" }),
+  attempts: z.int(),
+  startedAt: z.optional(z.string()),
+  endedAt: z.optional(z.string()),
+  arguments: z.optional(z.unknown()),
+  output: z
+    .optional(z.unknown())
+    .check(z.meta({ description: "the normalised tool result {text, json, content}" })),
+  outputBlob: z
+    .optional(BlobRef)
+    .check(z.meta({ description: "set instead of output when the output is large" })),
+  error: z.optional(RunError),
+  items: z
+    .optional(z.array(StepItemRecord))
+    .check(z.meta({ description: "for_each steps: one record per item" })),
 });
 export type StepRecord = z.infer<typeof StepRecord>;
 
 export const RunRecord = z.object({
   id: z.string(),
   workflow: z.string(),
-  version: z.number().int(),
+  version: z.int(),
   status: RunStatus,
   input: z.unknown(),
-  output: z.unknown().optional(),
-  error: RunError.optional(),
+  output: z.optional(z.unknown()),
+  error: z.optional(RunError),
   startedAt: z.string(),
-  endedAt: z.string().optional(),
+  endedAt: z.optional(z.string()),
   startedBy: z.string(),
-  executionArn: z.string().optional(),
-  consoleUrl: z.string().optional(),
-  steps: z.array(StepRecord).optional(),
+  executionArn: z.optional(z.string()),
+  consoleUrl: z.optional(z.string()),
+  steps: z.optional(z.array(StepRecord)),
 });
 export type RunRecord = z.infer<typeof RunRecord>;
