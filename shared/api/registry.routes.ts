@@ -1,5 +1,4 @@
 // The registry area's contract: /v1/servers and everything under it.
-import * as z from "zod";
 import { route } from "../http/route.js";
 import { References } from "../mcds/schema.js";
 import { ProbedTool, ProbeResult } from "../mcp/probe-result.js";
@@ -12,31 +11,32 @@ import {
   StatusPatch,
 } from "../registry/schema.js";
 import { SecretKey, SecretMetadata } from "../secrets/port.js";
+import * as z from "../zod.js";
 
-const NameParams = z.object({ name: ServerName }).strict();
-const VersionParams = z.object({ name: ServerName, version: ServerVersionString }).strict();
-const IncludeDeleted = z.object({ include_deleted: z.enum(["true", "false"]).optional() }).strict();
+const NameParams = z.strictObject({ name: ServerName });
+const VersionParams = z.strictObject({ name: ServerName, version: ServerVersionString });
+const IncludeDeleted = z.strictObject({ include_deleted: z.optional(z.enum(["true", "false"])) });
 
 export const ServerListResponse = z.object({
   servers: z.array(ServerVersionRecord),
   facets: z.object({ tags: z.record(z.string(), z.number()), categories: z.record(z.string(), z.number()) }),
-  total: z.number().int(),
-  nextCursor: z.string().optional(),
+  total: z.number().check(z.int()),
+  nextCursor: z.optional(z.string()),
 });
 
 export const ImportResponse = z.object({
   results: z.array(
     z.object({
-      index: z.number().int(),
-      name: z.string().optional(),
-      version: z.string().optional(),
+      index: z.number().check(z.int()),
+      name: z.optional(z.string()),
+      version: z.optional(z.string()),
       outcome: z.enum(["created", "exists", "invalid"]),
-      errors: z.array(z.object({ field: z.string(), rule: z.string() })).optional(),
+      errors: z.optional(z.array(z.object({ field: z.string(), rule: z.string() }))),
     }),
   ),
-  created: z.number().int(),
-  exists: z.number().int(),
-  invalid: z.number().int(),
+  created: z.number().check(z.int()),
+  exists: z.number().check(z.int()),
+  invalid: z.number().check(z.int()),
 });
 
 export const registryRoutes = {
@@ -151,15 +151,10 @@ export const registryRoutes = {
     action: "secrets.put",
     summary: "Write a secret the server needs (write-only: the value is never returned)",
     tags: ["secrets"],
-    params: z.object({ name: ServerName, key: SecretKey }).strict(),
-    body: z
-      .object({
-        value: z
-          .string()
-          .min(1)
-          .max(64 * 1024),
-      })
-      .strict(),
+    params: z.strictObject({ name: ServerName, key: SecretKey }),
+    body: z.strictObject({
+      value: z.string().check(z.minLength(1), z.maxLength(64 * 1024)),
+    }),
     success: 200,
     response: SecretMetadata,
   }),
@@ -181,7 +176,7 @@ export const registryRoutes = {
     action: "secrets.delete",
     summary: "Delete a secret",
     tags: ["secrets"],
-    params: z.object({ name: ServerName, key: SecretKey }).strict(),
+    params: z.strictObject({ name: ServerName, key: SecretKey }),
     success: 204,
   }),
   probeServerVersion: route({

@@ -1,48 +1,48 @@
 // What a probe reports (initialize, tools, resources, prompts). It is stored with the server version and returned
 // by the API, so its schema lives apart from the MCP client that produces it: route contracts import this file,
 // not the SDK.
-import * as z from "zod";
+import * as z from "../zod.js";
 
 const JsonObject = z.record(z.string(), z.unknown());
 
 export const ProbedTool = z.object({
   name: z.string(),
-  title: z.string().optional(),
-  description: z.string().optional(),
+  title: z.optional(z.string()),
+  description: z.optional(z.string()),
   inputSchema: JsonObject,
-  outputSchema: JsonObject.optional(),
-  annotations: JsonObject.optional(),
+  outputSchema: z.optional(JsonObject),
+  annotations: z.optional(JsonObject),
 });
 
 export const ProbedResource = z.object({
   uri: z.string(),
   name: z.string(),
-  title: z.string().optional(),
-  description: z.string().optional(),
-  mimeType: z.string().optional(),
+  title: z.optional(z.string()),
+  description: z.optional(z.string()),
+  mimeType: z.optional(z.string()),
 });
 
 export const ProbedPrompt = z.object({
   name: z.string(),
-  title: z.string().optional(),
-  description: z.string().optional(),
-  arguments: z
-    .array(
-      z.object({ name: z.string(), description: z.string().optional(), required: z.boolean().optional() }),
-    )
-    .optional(),
+  title: z.optional(z.string()),
+  description: z.optional(z.string()),
+  arguments: z.optional(
+    z.array(
+      z.object({ name: z.string(), description: z.optional(z.string()), required: z.optional(z.boolean()) }),
+    ),
+  ),
 });
 
 export const ProbeResult = z.object({
-  serverInfo: z.object({ name: z.string(), version: z.string(), title: z.string().optional() }),
+  serverInfo: z.object({ name: z.string(), version: z.string(), title: z.optional(z.string()) }),
   protocolVersion: z.string(),
   capabilities: JsonObject,
-  instructions: z.string().optional(),
+  instructions: z.optional(z.string()),
   tools: z.array(ProbedTool),
   resources: z.array(ProbedResource),
   prompts: z.array(ProbedPrompt),
   /** Lists the server advertised but failed to serve; the probe still succeeds when tools/list did. */
-  warnings: z.array(z.string()).optional(),
+  warnings: z.optional(z.array(z.string())),
   probedAt: z.iso.datetime(),
 });
 

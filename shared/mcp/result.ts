@@ -1,6 +1,6 @@
 // The one shape a workflow step sees from any tool call: text for people and templates, json for paths.
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import * as z from "zod";
+import * as z from "../zod.js";
 import { McpToolError } from "./errors.js";
 
 export const ToolOutput = z.object({

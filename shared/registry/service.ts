@@ -1,7 +1,6 @@
 // The registry: immutable server versions, a head item per server that names its latest version, listing with
 // facets, status changes, and server.json import/export. Writes that could race use conditional puts.
 import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import type * as z from "zod";
 import {
   BadRequestError,
   ConflictError,
@@ -12,6 +11,7 @@ import {
 import { issuesFromZod } from "../http/problem.js";
 import type { Caller } from "../identity/roles.js";
 import { isConditionalCheckFailed, putIfAbsent, queryAll, type Table } from "../store/table.js";
+import type * as z from "../zod.js";
 import { listServerHeads } from "./heads.js";
 import { notifyServerChanged } from "./hooks.js";
 import { deriveRuntime } from "./runtime.js";
@@ -349,6 +349,6 @@ export function importServerJson(
     candidate._meta = _meta;
   }
   const parsed = ServerDocument.safeParse(candidate);
-  if (!parsed.success) return { ok: false, issues: issuesFromZod(parsed.error as z.ZodError, "") };
+  if (!parsed.success) return { ok: false, issues: issuesFromZod(parsed.error as z.core.$ZodError, "") };
   return { ok: true, doc: parsed.data };
 }

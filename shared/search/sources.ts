@@ -1,6 +1,5 @@
 // The search sources mcpflow itself owns: servers (from the registry) and MCDs. Workflows register theirs from
 // the workflows area through registerSearchSource / indexWorkflow.
-import * as z from "zod";
 import { stripFrontMatter } from "../mcds/front-matter-text.js";
 import { listMcdSlugs, readLatestMcd } from "../mcds/read.js";
 import { getPlatform, type Platform } from "../platform.js";
@@ -8,14 +7,18 @@ import { listServerHeads, readServerHead, type ServerHead } from "../registry/he
 import { addRegistryChangeHook } from "../registry/hooks.js";
 import type { ServerDocument } from "../registry/schema.js";
 import { getProbe } from "../registry/tools.js";
+import * as z from "../zod.js";
 import type { SearchDocument } from "./documents.js";
 import { recordSearchChange, registerSearchSource } from "./freshness.js";
 
 /** Tools come from probing, which stores them next to the version; accepted in either shape when present. */
 const ProbedTools = z.array(
   z.union([
-    z.string().transform((name) => ({ name })),
-    z.object({ name: z.string(), description: z.string().optional() }),
+    z.pipe(
+      z.string(),
+      z.transform((name) => ({ name })),
+    ),
+    z.object({ name: z.string(), description: z.optional(z.string()) }),
   ]),
 );
 

@@ -1,10 +1,10 @@
 // Credentials MCP servers need. Write-only through the API: values go in, names and dates come out, and only the
 // task launcher (locally the process spawner) ever reads a value back.
-import * as z from "zod";
+import * as z from "../zod.js";
 
 export const SecretKey = z
   .string()
-  .regex(/^[A-Za-z0-9_.-]{1,128}$/, "must be 1-128 letters, digits, `_`, `.` or `-`");
+  .check(z.regex(/^[A-Za-z0-9_.-]{1,128}$/, "must be 1-128 letters, digits, `_`, `.` or `-`"));
 
 export const SecretMetadata = z.object({
   key: z.string(),
