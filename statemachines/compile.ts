@@ -16,7 +16,7 @@
 //   arrays). In arrays, reference strings may sit only beside literals and other reference strings
 //   (`States.Array`), not beside objects. Step `arguments` are never put in the state machine: the runner loads
 //   them, resolves them with resolveTemplate and so accepts every reference, whatever the size of the data.
-import * as z from "zod";
+
 import { type FieldIssue, UnprocessableError } from "../shared/errors.js";
 import type { Condition, Step, WorkflowDefinition } from "../shared/workflows/definition.js";
 import { stepGraph } from "../shared/workflows/graph.js";
@@ -30,24 +30,31 @@ import {
   TemplateReferenceError,
 } from "../shared/workflows/references.js";
 import { serverKey, validateWorkflow } from "../shared/workflows/validate.js";
+import * as z from "../shared/zod.js";
 
 export const CompileOptions = z.object({
   /** How each pinned `name@version` runs: in its own Fargate task, or through the remote invoker Lambda. */
   servers: z.record(
     z.string(),
-    z.object({ mode: z.enum(["ecs", "remote"]), taskDefinition: z.string().min(1).optional() }),
+    z.object({
+      mode: z.enum(["ecs", "remote"]),
+      taskDefinition: z.optional(z.string().check(z.minLength(1))),
+    }),
   ),
   target: z.object({
-    clusterArn: z.string().min(1),
-    subnets: z.array(z.string().min(1)),
-    securityGroups: z.array(z.string().min(1)),
-    remoteInvokerArn: z.string().min(1),
-    runnerContainerName: z.string().min(1).default("runner"),
+    clusterArn: z.string().check(z.minLength(1)),
+    subnets: z.array(z.string().check(z.minLength(1))),
+    securityGroups: z.array(z.string().check(z.minLength(1))),
+    remoteInvokerArn: z.string().check(z.minLength(1)),
+    runnerContainerName: z._default(z.string().check(z.minLength(1)), "runner"),
     /** Public subnets without a NAT gateway need a public IP to pull images; private subnets do not. */
-    assignPublicIp: z.boolean().default(false),
+    assignPublicIp: z._default(z.boolean(), false),
   }),
   /** The saved workflow version the runner loads argument templates from. */
-  workflowVersion: z.union([z.string().min(1), z.number().int().nonnegative()]).default("0"),
+  workflowVersion: z._default(
+    z.union([z.string().check(z.minLength(1)), z.number().check(z.int(), z.nonnegative())]),
+    "0",
+  ),
 });
 export type CompileOptions = z.input<typeof CompileOptions>;
 

@@ -1,5 +1,4 @@
 // Lambda for /v1/workflows: save, read, validate and compile workflows, and start runs.
-import { parse as parseYaml } from "yaml";
 import { workflowRoutes } from "../../shared/api/workflows.routes.js";
 import { UnprocessableError } from "../../shared/errors.js";
 import { createApiHandler } from "../../shared/http/handler.js";
@@ -7,13 +6,14 @@ import { findReferences } from "../../shared/mcds/references.js";
 import { startRun } from "../../shared/runs/lifecycle.js";
 import { installBuiltInSearchSources } from "../../shared/search/service.js";
 import { parseWorkflow } from "../../shared/workflows/definition.js";
-import { checkRunInput, inputSchemaIssues } from "../../shared/workflows/input-schema.js";
+import { inputSchemaIssues } from "../../shared/workflows/input-schema.js";
 import {
   installWorkflowIntegrations,
   workflowDeleted,
   workflowSaved,
 } from "../../shared/workflows/integrations.js";
 import { Workflows } from "../../shared/workflows/service.js";
+import { parseYaml } from "../../shared/yaml.js";
 
 installBuiltInSearchSources();
 installWorkflowIntegrations();

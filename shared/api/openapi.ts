@@ -45,7 +45,7 @@ function operation(id: string, spec: RouteSpec) {
           requestBody: {
             required: true,
             content: Object.fromEntries(
-              (spec.bodyTypes ?? ["json"]).map((kind) => [MEDIA[kind]!, { schema: spec.body! }]),
+              (spec.bodyTypes ?? ["json"]).map((kind) => [MEDIA[kind]!, { schema: bodySchema(spec) }]),
             ),
           },
         }
@@ -64,6 +64,19 @@ function operation(id: string, spec: RouteSpec) {
       ...problems,
     },
   };
+}
+
+/**
+ * The body as documented: `bodyDocs`, when the route has one, rendered as zod renders it for input and set over
+ * the body schema's own metadata (its description); otherwise the body schema itself.
+ */
+function bodySchema(spec: RouteSpec): z.core.$ZodType {
+  if (!spec.bodyDocs) return spec.body!;
+  const json = z.toJSONSchema(spec.bodyDocs, { io: "input", unrepresentable: "any" }) as Record<
+    string,
+    unknown
+  >;
+  return z.unknown().check(z.meta({ ...z.globalRegistry.get(spec.body!), override: json }));
 }
 
 /**

@@ -1,23 +1,22 @@
 // The workflows area's contract: definitions, versions, compiled ASL, validation and starting runs.
-import * as z from "zod";
+
 import { route } from "../http/route.js";
 import { References } from "../mcds/schema.js";
 import { RunRecord } from "../runs/schema.js";
 import { WorkflowDefinition, WorkflowName } from "../workflows/definition.js";
 import { WorkflowSummary, WorkflowVersionRecord } from "../workflows/service.js";
+import * as z from "../zod.js";
 
-const NameParams = z.object({ name: WorkflowName }).strict();
-const VersionParams = z
-  .object({ name: WorkflowName, n: z.coerce.number().int().min(1, "must be a version number (1, 2, ...)") })
-  .strict();
-/** Definitions arrive as JSON or YAML; the body is parsed by the route and validated by the service. */
-const DefinitionBody = z.unknown().meta({
-  description: "a workflow definition (JSON or YAML)",
-  override: z.toJSONSchema(WorkflowDefinition, { io: "input", unrepresentable: "any" }) as Record<
-    string,
-    unknown
-  >,
+const NameParams = z.strictObject({ name: WorkflowName });
+const VersionParams = z.strictObject({
+  name: WorkflowName,
+  n: z.coerce.number().check(z.int(), z.gte(1, "must be a version number (1, 2, ...)")),
 });
+/**
+ * Definitions arrive as JSON or YAML; the body is parsed by the route and validated by the service. OpenAPI
+ * documents it as WorkflowDefinition (`bodyDocs`), rendered when the document is built, not in the Lambda.
+ */
+const DefinitionBody = z.unknown().check(z.meta({ description: "a workflow definition (JSON or YAML)" }));
 
 export const workflowRoutes = {
   createWorkflow: route({
@@ -28,6 +27,7 @@ export const workflowRoutes = {
     summary: "Save version 1 of a new workflow (JSON or YAML); server versions are pinned on save",
     tags: ["workflows"],
     body: DefinitionBody,
+    bodyDocs: WorkflowDefinition,
     bodyTypes: ["json", "yaml"],
     success: 201,
     response: WorkflowVersionRecord,
@@ -40,6 +40,7 @@ export const workflowRoutes = {
     summary: "Check a definition without saving it; answers the pinned definition and the ASL it compiles to",
     tags: ["workflows"],
     body: DefinitionBody,
+    bodyDocs: WorkflowDefinition,
     bodyTypes: ["json", "yaml"],
     success: 200,
     response: z.object({
@@ -55,14 +56,12 @@ export const workflowRoutes = {
     action: "workflows.list",
     summary: "Workflows, with their latest version",
     tags: ["workflows"],
-    query: z
-      .object({
-        limit: z.coerce.number().int().min(1).max(100).default(50),
-        cursor: z.string().max(2000).optional(),
-      })
-      .strict(),
+    query: z.strictObject({
+      limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(100)), 50),
+      cursor: z.optional(z.string().check(z.maxLength(2000))),
+    }),
     success: 200,
-    response: z.object({ workflows: z.array(WorkflowSummary), nextCursor: z.string().optional() }),
+    response: z.object({ workflows: z.array(WorkflowSummary), nextCursor: z.optional(z.string()) }),
   }),
   getWorkflow: route({
     method: "GET",
@@ -84,6 +83,7 @@ export const workflowRoutes = {
     tags: ["workflows"],
     params: NameParams,
     body: DefinitionBody,
+    bodyDocs: WorkflowDefinition,
     bodyTypes: ["json", "yaml"],
     success: 200,
     response: WorkflowVersionRecord,
@@ -150,7 +150,10 @@ export const workflowRoutes = {
     summary: "Start a run; repeat with the same Idempotency-Key to get the same run",
     tags: ["runs"],
     params: NameParams,
-    body: z.object({ input: z.unknown().optional(), version: z.number().int().min(1).optional() }).strict(),
+    body: z.strictObject({
+      input: z.optional(z.unknown()),
+      version: z.optional(z.number().check(z.int(), z.gte(1))),
+    }),
     headers: [
       { name: "idempotency-key", description: "returns the run this key started, instead of a new one" },
     ],

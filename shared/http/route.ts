@@ -25,6 +25,12 @@ export interface RouteSpec<
   params?: P;
   query?: Q;
   body?: B;
+  /**
+   * The schema OpenAPI documents for the body when `body` is looser than what the service validates (a workflow
+   * body is `unknown` to the route and a WorkflowDefinition to the service). Documentation only: never validated,
+   * and rendered when the OpenAPI document is built, so its JSON Schema costs the Lambda nothing.
+   */
+  bodyDocs?: z.core.$ZodType;
   /** Media types the body may have; JSON by default. A parsed YAML body is handed over as its JSON value. */
   bodyTypes?: ("json" | "yaml" | "text")[];
   /** Largest body accepted, bytes; 1 MiB by default. */

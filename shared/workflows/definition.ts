@@ -1,59 +1,70 @@
 // The workflow definition document (JSON or YAML): steps that call MCP tools, wired by depends_on and references.
 // Every type here is inferred from these schemas; statemachines/compile.ts turns a parsed definition into ASL.
-import { parse as parseYaml, YAMLParseError } from "yaml";
-import * as z from "zod";
+
 import { BadRequestError, type FieldIssue, ValidationError } from "../errors.js";
 import { ServerName, ServerVersionString } from "../registry/schema.js";
+import { parseYaml, YamlSyntaxError } from "../yaml.js";
+import * as z from "../zod.js";
 
 export const WorkflowName = z
   .string()
-  .regex(
-    /^[a-z0-9][a-z0-9-]{0,62}$/,
-    "must be 1-63 lowercase letters, digits or `-`, starting with a letter or digit",
+  .check(
+    z.regex(
+      /^[a-z0-9][a-z0-9-]{0,62}$/,
+      "must be 1-63 lowercase letters, digits or `-`, starting with a letter or digit",
+    ),
   );
 
 export const StepId = z
   .string()
-  .regex(/^[a-zA-Z][a-zA-Z0-9_]{0,39}$/, "must be 1-40 letters, digits or `_`, starting with a letter");
+  .check(
+    z.regex(/^[a-zA-Z][a-zA-Z0-9_]{0,39}$/, "must be 1-40 letters, digits or `_`, starting with a letter"),
+  );
 
 /** Any JSON value; references (`{{ ... }}`) live inside its strings. */
-export const JsonValue: z.ZodType<unknown> = z.json();
+export const JsonValue: z.ZodMiniType<unknown> = z.json();
 
 /**
  * A server is `{name, version?}`, `"name"` or `"name@version"`. The caller pins the version when the workflow is
  * saved; the compiler refuses an unpinned one.
  */
-export const StepServer = z
-  .union([
-    z.strictObject({ name: ServerName, version: ServerVersionString.optional() }),
-    z.string().transform((value, ctx) => {
-      const at = value.lastIndexOf("@");
-      const name = at > 0 ? value.slice(0, at) : value;
-      const version = at > 0 ? value.slice(at + 1) : undefined;
-      const parsedName = ServerName.safeParse(name);
-      if (!parsedName.success) {
-        ctx.addIssue({
-          code: "custom",
-          message: `server name ${parsedName.error.issues[0]?.message ?? "is invalid"}`,
-        });
-        return z.NEVER;
-      }
-      if (version !== undefined) {
-        const parsedVersion = ServerVersionString.safeParse(version);
-        if (!parsedVersion.success) {
-          ctx.addIssue({
+export const StepServer = z.pipe(
+  z.union([
+    z.strictObject({ name: ServerName, version: z.optional(ServerVersionString) }),
+    z.pipe(
+      z.string(),
+      z.transform((value, ctx) => {
+        const at = value.lastIndexOf("@");
+        const name = at > 0 ? value.slice(0, at) : value;
+        const version = at > 0 ? value.slice(at + 1) : undefined;
+        const parsedName = ServerName.safeParse(name);
+        if (!parsedName.success) {
+          ctx.issues.push({
             code: "custom",
-            message: `server version ${parsedVersion.error.issues[0]?.message ?? "is invalid"}`,
+            message: `server name ${parsedName.error.issues[0]?.message ?? "is invalid"}`,
+            input: value,
           });
           return z.NEVER;
         }
-      }
-      return version === undefined ? { name } : { name, version };
-    }),
-  ])
-  .transform((server): { name: string; version?: string } =>
+        if (version !== undefined) {
+          const parsedVersion = ServerVersionString.safeParse(version);
+          if (!parsedVersion.success) {
+            ctx.issues.push({
+              code: "custom",
+              message: `server version ${parsedVersion.error.issues[0]?.message ?? "is invalid"}`,
+              input: value,
+            });
+            return z.NEVER;
+          }
+        }
+        return version === undefined ? { name } : { name, version };
+      }),
+    ),
+  ]),
+  z.transform((server): { name: string; version?: string } =>
     server.version === undefined ? { name: server.name } : { name: server.name, version: server.version },
-  );
+  ),
+);
 
 const ConditionScalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 const ConditionOrdered = z.union([z.string(), z.number()]);
@@ -62,30 +73,32 @@ const COMPARISON_OPERATORS = ["equals", "not_equals", "gt", "gte", "lt", "lte", 
 /** One test on one referenced value; exactly one operator. */
 export const ComparisonCondition = z
   .strictObject({
-    path: z.string().min(1, "must be a reference such as `{{ steps.fetch.output.json.ok }}`"),
-    equals: ConditionScalar.optional(),
-    not_equals: ConditionScalar.optional(),
-    gt: ConditionOrdered.optional(),
-    gte: ConditionOrdered.optional(),
-    lt: ConditionOrdered.optional(),
-    lte: ConditionOrdered.optional(),
-    exists: z.boolean().optional(),
-    truthy: z.boolean().optional(),
+    path: z.string().check(z.minLength(1, "must be a reference such as `{{ steps.fetch.output.json.ok }}`")),
+    equals: z.optional(ConditionScalar),
+    not_equals: z.optional(ConditionScalar),
+    gt: z.optional(ConditionOrdered),
+    gte: z.optional(ConditionOrdered),
+    lt: z.optional(ConditionOrdered),
+    lte: z.optional(ConditionOrdered),
+    exists: z.optional(z.boolean()),
+    truthy: z.optional(z.boolean()),
   })
-  .refine((c) => COMPARISON_OPERATORS.filter((op) => c[op] !== undefined).length === 1, {
-    message: `must have exactly one of ${COMPARISON_OPERATORS.join(", ")}`,
-  });
+  .check(
+    z.refine((c) => COMPARISON_OPERATORS.filter((op) => c[op] !== undefined).length === 1, {
+      message: `must have exactly one of ${COMPARISON_OPERATORS.join(", ")}`,
+    }),
+  );
 
 export const Condition = z.union([
   ComparisonCondition,
   z.strictObject({
     get all() {
-      return z.array(Condition).min(1);
+      return z.array(Condition).check(z.minLength(1));
     },
   }),
   z.strictObject({
     get any() {
-      return z.array(Condition).min(1);
+      return z.array(Condition).check(z.minLength(1));
     },
   }),
   z.strictObject({
@@ -96,39 +109,41 @@ export const Condition = z.union([
 ]);
 
 export const ForEach = z.strictObject({
-  items: z.string().min(1, "must be a reference to an array, such as `{{ steps.list.output.json.items }}`"),
-  max_concurrency: z.number().int().min(0).max(1000).optional(),
+  items: z
+    .string()
+    .check(z.minLength(1, "must be a reference to an array, such as `{{ steps.list.output.json.items }}`")),
+  max_concurrency: z.optional(z.number().check(z.int(), z.gte(0), z.lte(1000))),
 });
 
 export const StepRetry = z.strictObject({
-  max_attempts: z.number().int().min(1).max(10),
-  interval_seconds: z.number().int().min(1).max(3600).default(1),
-  backoff_rate: z.number().min(1).max(10).default(2),
+  max_attempts: z.number().check(z.int(), z.gte(1), z.lte(10)),
+  interval_seconds: z._default(z.number().check(z.int(), z.gte(1), z.lte(3600)), 1),
+  backoff_rate: z._default(z.number().check(z.gte(1), z.lte(10)), 2),
 });
 
 export const Step = z.strictObject({
   id: StepId,
-  description: z.string().max(1000).optional(),
+  description: z.optional(z.string().check(z.maxLength(1000))),
   server: StepServer,
-  tool: z.string().min(1).max(128),
-  arguments: z.record(z.string(), JsonValue).default({}),
-  depends_on: z.array(z.string()).default([]),
-  when: Condition.optional(),
-  for_each: ForEach.optional(),
-  retry: StepRetry.optional(),
+  tool: z.string().check(z.minLength(1), z.maxLength(128)),
+  arguments: z._default(z.record(z.string(), JsonValue), {}),
+  depends_on: z._default(z.array(z.string()), []),
+  when: z.optional(Condition),
+  for_each: z.optional(ForEach),
+  retry: z.optional(StepRetry),
   // At least 2 s: a Task's HeartbeatSeconds must be smaller than its TimeoutSeconds.
-  timeout_seconds: z.number().int().min(2).max(86_400).default(300),
-  on_error: z.enum(["fail", "continue"]).default("fail"),
+  timeout_seconds: z._default(z.number().check(z.int(), z.gte(2), z.lte(86_400)), 300),
+  on_error: z._default(z.enum(["fail", "continue"]), "fail"),
 });
 
 export const WorkflowDefinition = z.strictObject({
   name: WorkflowName,
-  description: z.string().max(4000).optional(),
+  description: z.optional(z.string().check(z.maxLength(4000))),
   /** A JSON Schema for the run input. */
-  input: z.record(z.string(), z.unknown()).optional(),
-  steps: z.array(Step).min(1, "must have at least one step"),
+  input: z.optional(z.record(z.string(), z.unknown())),
+  steps: z.array(Step).check(z.minLength(1, "must have at least one step")),
   /** What a run returns: literal JSON with references; by default every leaf step's output, keyed by step id. */
-  output: JsonValue.optional(),
+  output: z.optional(JsonValue),
 });
 
 export type WorkflowDefinition = z.infer<typeof WorkflowDefinition>;
@@ -150,7 +165,7 @@ export function fieldPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
-function issuesFrom(error: z.ZodError): FieldIssue[] {
+function issuesFrom(error: z.core.$ZodError): FieldIssue[] {
   return error.issues.map((issue) => {
     if (issue.code === "unrecognized_keys") {
       return {
@@ -197,10 +212,14 @@ export function parseWorkflowText(text: string, contentType?: string): WorkflowD
   const json = contentType !== undefined && /\bjson\b/i.test(contentType);
   let document: unknown;
   try {
-    document = json ? JSON.parse(text) : parseYaml(text, { prettyErrors: false, uniqueKeys: true });
+    document = json ? JSON.parse(text) : parseYaml(text);
   } catch (error) {
     const detail =
-      error instanceof YAMLParseError || error instanceof SyntaxError ? error.message : "unreadable";
+      error instanceof YamlSyntaxError
+        ? error.reason
+        : error instanceof SyntaxError
+          ? error.message
+          : "unreadable";
     throw new BadRequestError(`Workflow is not valid ${json ? "JSON" : "YAML"}: ${detail}`, {
       cause: error,
       issues: [{ field: "body", rule: `must be valid ${json ? "JSON" : "YAML"}` }],

@@ -1,7 +1,6 @@
 // Saved workflows: numbered, immutable versions with server versions pinned and the compiled ASL kept beside
 // them; a head item per workflow names the latest. Concurrent saves race on a conditional put of the next number.
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import * as z from "zod";
 import { type CompileOptions, compileWorkflow } from "../../statemachines/compile.js";
 import { ConflictError, type FieldIssue, NotFoundError, UnprocessableError } from "../errors.js";
 import type { Caller } from "../identity/roles.js";
@@ -11,6 +10,7 @@ import { Registry } from "../registry/service.js";
 import { getProbe } from "../registry/tools.js";
 import { decodeCursor, encodeCursor, isConditionalCheckFailed, putIfAbsent } from "../store/table.js";
 import { taskFamily } from "../tasks/family.js";
+import * as z from "../zod.js";
 import { WorkflowDefinition } from "./definition.js";
 import { versionKey, workflowKey } from "./keys.js";
 import { serverKey, type ToolCatalog, validateWorkflow } from "./validate.js";
@@ -20,21 +20,21 @@ const INLINE_ASL_BYTES = 300 * 1024;
 
 export const WorkflowVersionRecord = z.object({
   name: z.string(),
-  version: z.number().int(),
+  version: z.number().check(z.int()),
   definition: WorkflowDefinition,
-  aslBytes: z.number().int(),
+  aslBytes: z.number().check(z.int()),
   savedAt: z.string(),
   savedBy: z.string(),
-  stateMachineArn: z.string().optional(),
+  stateMachineArn: z.optional(z.string()),
   isLatest: z.boolean(),
 });
 export type WorkflowVersionRecord = z.infer<typeof WorkflowVersionRecord>;
 
 export const WorkflowSummary = z.object({
   name: z.string(),
-  description: z.string().optional(),
-  latestVersion: z.number().int(),
-  steps: z.number().int(),
+  description: z.optional(z.string()),
+  latestVersion: z.number().check(z.int()),
+  steps: z.number().check(z.int()),
   updatedAt: z.string(),
 });
 export type WorkflowSummary = z.infer<typeof WorkflowSummary>;
