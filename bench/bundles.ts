@@ -36,30 +36,36 @@ export interface BundleBenchReport {
   readonly bundles: readonly BundleResult[];
 }
 
-/** Attributes each output byte to its package, so one large dependency shows up as one row. */
-function inputsBySource(metafile: Metafile): BundleInput[] {
+/** Attributes each output byte to its package (or, `byFile`, to its file), so one dependency shows up as one row. */
+function inputsBySource(metafile: Metafile, options: { byFile?: boolean } = {}): BundleInput[] {
   const totals = new Map<string, number>();
   for (const output of Object.values(metafile.outputs)) {
     for (const [path, { bytesInOutput }] of Object.entries(output.inputs)) {
       const match = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path);
-      const key = match ? `node_modules/${match[1]}` : path;
+      const key = match && !options.byFile ? `node_modules/${match[1]}` : path;
       totals.set(key, (totals.get(key) ?? 0) + bytesInOutput);
     }
   }
   return [...totals.entries()].map(([input, bytes]) => ({ input, bytes })).sort((a, b) => b.bytes - a.bytes);
 }
 
-async function bundleOne(name: string, entry: string): Promise<BundleResult> {
+/** Bundles one entry as the CDK does and measures it; `inputs` is every input's share, largest first. */
+export async function measureBundle(
+  name: string,
+  entry: string,
+): Promise<BundleResult & { inputs: readonly BundleInput[] }> {
   const isApi = name.startsWith("api-");
   try {
     const result = await bundleFunction(entry, join(repoRoot, "cdk.out", "bench", name), { write: false });
     const bytes = (result.outputFiles ?? [])
       .filter((f) => f.path.endsWith(".mjs"))
       .reduce((n, f) => n + f.contents.length, 0);
+    const inputs = inputsBySource(result.metafile, { byFile: true });
     return {
       name,
       entry,
       bytes,
+      inputs,
       topInputs: inputsBySource(result.metafile).slice(0, 3),
       overLimit: isApi && bytes > API_BUNDLE_LIMIT_BYTES,
     };
@@ -69,6 +75,7 @@ async function bundleOne(name: string, entry: string): Promise<BundleResult> {
       name,
       entry,
       bytes: 0,
+      inputs: [],
       topInputs: [],
       overLimit: false,
       error: error instanceof Error ? error.message.split("\n").slice(0, 6).join("\n") : String(error),
@@ -99,7 +106,10 @@ export async function runBundleBench(
   outFile = join(repoRoot, "bench", "results", "bundles.json"),
 ): Promise<BundleBenchReport> {
   const bundles: BundleResult[] = [];
-  for (const [name, entry] of Object.entries(LAMBDA_ENTRIES)) bundles.push(await bundleOne(name, entry));
+  for (const [name, entry] of Object.entries(LAMBDA_ENTRIES)) {
+    const { inputs: _inputs, ...result } = await measureBundle(name, entry);
+    bundles.push(result);
+  }
   const report: BundleBenchReport = {
     generatedAt: new Date().toISOString(),
     esbuild: { target: BUNDLE_TARGET, format: "esm", external: [...BUNDLE_EXTERNAL] },
