@@ -108,17 +108,44 @@ function readBody(
   }
   const text = bytes.toString("utf8");
   if (kind === "text") return { value: text, raw: text };
+  let value: unknown;
   try {
-    return {
-      value: kind === "json" ? JSON.parse(text) : parseYaml!(text, { maxAliasCount: 100 }),
-      raw: text,
-    };
+    value = kind === "json" ? JSON.parse(text) : parseYaml!(text, { maxAliasCount: 100 });
   } catch (error) {
     const reason = error instanceof Error ? error.message.split("\n")[0] : "cannot be parsed";
     throw new BadRequestError(`The body is not valid ${kind === "json" ? "JSON" : "YAML"}: ${reason}`, {
       issues: [{ field: "body", rule: `must be valid ${kind === "json" ? "JSON" : "YAML"}` }],
     });
   }
+  const protoKey = protoKeyPath(value);
+  if (protoKey !== undefined) {
+    throw new BadRequestError("The body has a key named __proto__, which is not accepted anywhere.", {
+      issues: [{ field: `body${protoKey}`, rule: "a key named __proto__ is not accepted" }],
+    });
+  }
+  return { value, raw: text };
+}
+
+/**
+ * Where the first own key `__proto__` is in a parsed body (`.a.b.__proto__`, `.items.3.__proto__`), if any. JSON.parse
+ * and YAML keep it as an ordinary key, but copying such an object by assignment (as schema parsing does) either
+ * drops it silently or replaces the copy's prototype. Iterative, so deep nesting cannot overflow the stack.
+ */
+function protoKeyPath(value: unknown): string | undefined {
+  const pending: [unknown, string][] = [[value, ""]];
+  while (pending.length > 0) {
+    const [node, path] = pending.pop()!;
+    if (typeof node !== "object" || node === null) continue;
+    if (Array.isArray(node)) {
+      node.forEach((item, index) => {
+        pending.push([item, `${path}.${index}`]);
+      });
+      continue;
+    }
+    if (Object.hasOwn(node, "__proto__")) return `${path}.__proto__`;
+    for (const [key, item] of Object.entries(node)) pending.push([item, `${path}.${key}`]);
+  }
+  return undefined;
 }
 
 async function authenticate(platform: Platform, headers: Record<string, string>): Promise<Caller> {

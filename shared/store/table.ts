@@ -27,7 +27,10 @@ export function createTable(options: { name: string; endpoint?: string; region?:
       : {}),
   });
   const doc = DynamoDBDocumentClient.from(client, {
-    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+    // convertClassInstanceToMap: the marshaller tells a map from a class instance by `value.constructor`, so a
+    // caller's JSON object with a key named "constructor" (in `_meta`, tool arguments, run input) would otherwise
+    // be refused as an unsupported type. Everything stored here is JSON data; dates are ISO strings.
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
   });
   return { name: options.name, doc };
 }

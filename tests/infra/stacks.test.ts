@@ -437,8 +437,9 @@ describe("IAM least privilege", () => {
     const registry = actionsOf(roleStatements(api, "RegistryApiRole"));
     expect(registry).toContain("secretsmanager:CreateSecret");
     expect(registry).toContain("secretsmanager:PutSecretValue");
-    // Values are read only to call a remote server during a probe; no route returns one.
-    expect(registry).toContain("secretsmanager:GetSecretValue");
+    // Write-only: no route returns a value, and probes read them in the remote-MCP invoker, not here.
+    expect(registry).not.toContain("secretsmanager:GetSecretValue");
+    expect(registry).toContain("lambda:InvokeFunction");
     for (const area of ["Workflows", "Runs", "Mcds", "Search", "Identity", "Meta"]) {
       expect(
         actionsOf(roleStatements(api, `${area}ApiRole`)).some((a) => a.startsWith("secretsmanager:")),

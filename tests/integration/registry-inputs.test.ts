@@ -313,6 +313,50 @@ describe("bad input to import", () => {
   });
 });
 
+describe("keys that mean something to JavaScript", () => {
+  // Found by the _meta fuzz below: the DynamoDB marshaller took {"constructor": []} for a class instance (500), and
+  // a nested "__proto__" reached the store as an empty attribute (500); a top-level one was dropped silently.
+  it("stores and returns keys named constructor, toString or hasOwnProperty as data", async () => {
+    const meta = { constructor: [], toString: "x", hasOwnProperty: { valueOf: 1 } };
+    const created = await p.api("POST", "/v1/servers", {
+      role: "editor",
+      body: { ...valid, name: "io.github.fuzz/js-keys", version: "1.0.0", _meta: meta },
+    });
+    expect(created.status, created.text).toBe(201);
+    const read = await p.api("GET", "/v1/servers/io.github.fuzz%2Fjs-keys/versions/1.0.0");
+    expect(read.body.server._meta).toEqual(meta);
+  });
+
+  it("refuses a key named __proto__ anywhere in a JSON or YAML body with 400 naming where, storing nothing", async () => {
+    const nested = await p.api("POST", "/v1/servers", {
+      role: "editor",
+      rawBody: `{"name":"io.github.fuzz/proto","description":"d","version":"1.0.0","_meta":{"a":[{"__proto__":{"x":1}}]}}`,
+    });
+    expect(nested.status, nested.text).toBe(400);
+    expect(nested.body.errors).toEqual([
+      { field: "body._meta.a.0.__proto__", rule: "a key named __proto__ is not accepted" },
+    ]);
+    const top = await p.api("POST", "/v1/servers", {
+      role: "editor",
+      rawBody: `{"__proto__":{"polluted":true},"name":"io.github.fuzz/proto","description":"d","version":"1.0.0"}`,
+    });
+    expect(top.status, top.text).toBe(400);
+    expect(top.body.errors[0].field).toBe("body.__proto__");
+    const yaml = await p.api("POST", "/v1/workflows/validate", {
+      role: "editor",
+      contentType: "application/yaml",
+      rawBody:
+        "name: proto\nsteps:\n  - id: a\n    server: x\n    tool: t\n    arguments:\n      __proto__: {x: 1}\n",
+    });
+    expect(yaml.status, yaml.text).toBe(400);
+    expect(yaml.body.errors).toEqual([
+      { field: "body.steps.0.arguments.__proto__", rule: "a key named __proto__ is not accepted" },
+    ]);
+    expect((await p.api("GET", "/v1/servers/io.github.fuzz%2Fproto")).status).toBe(404);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
+
 describe("concurrent publishes", () => {
   it("of the same name and version: exactly one 201, every other a 409", async () => {
     for (let round = 0; round < 3; round++) {

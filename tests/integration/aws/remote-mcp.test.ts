@@ -1,9 +1,6 @@
 // The remote MCP invoker Lambda against a REAL MCP server over Streamable HTTP (server-everything) and a real
 // embedded platform store; only Step Functions is mocked (aws-sdk-client-mock), as nothing here can run it.
-import { type ChildProcess, spawn } from "node:child_process";
-import { once } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from "@aws-sdk/client-sfn";
@@ -17,7 +14,7 @@ import { Registry } from "../../../shared/registry/service.js";
 import { newRunId, Runs } from "../../../shared/runs/store.js";
 import { WorkflowDefinition } from "../../../shared/workflows/definition.js";
 import { Workflows } from "../../../shared/workflows/service.js";
-import { EVERYTHING_BIN } from "../mcp/npm-servers.js";
+import { startEverythingHttp } from "../mcp/npm-servers.js";
 
 vi.hoisted(() => {
   process.env.POWERTOOLS_LOG_LEVEL ??= "SILENT";
@@ -26,39 +23,17 @@ vi.hoisted(() => {
 const editor: Caller = { id: "user:editor", kind: "user", name: "editor", role: "editor" };
 const API_KEY = "remote-api-key-0123456789";
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 describe("remote MCP invoker", () => {
   const sfn = mockClient(SFNClient);
-  let everything: ChildProcess;
+  let everything: Awaited<ReturnType<typeof startEverythingHttp>>;
   let url: string;
   let home: string;
   let local: LocalPlatform;
   let platform: Platform;
 
   beforeAll(async () => {
-    const port = await freePort();
-    everything = spawn(process.execPath, [EVERYTHING_BIN, "streamableHttp"], {
-      env: { PATH: process.env.PATH, PORT: String(port) },
-      stdio: ["ignore", "ignore", "pipe"],
-    });
-    let stderr = "";
-    everything.stderr?.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const deadline = Date.now() + 15_000;
-    while (!stderr.includes("listening on port")) {
-      if (Date.now() > deadline || everything.exitCode !== null)
-        throw new Error(`server-everything did not start: ${stderr}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    url = `http://127.0.0.1:${port}/mcp`;
+    everything = await startEverythingHttp();
+    url = everything.url;
 
     home = await mkdtemp(join(tmpdir(), "mcpflow-remote-"));
     local = await startLocalPlatform({ home, port: 0 });
@@ -114,10 +89,7 @@ describe("remote MCP invoker", () => {
     sfn.restore();
     await local?.stop();
     if (home) await rm(home, { recursive: true, force: true });
-    if (everything && everything.exitCode === null) {
-      everything.kill("SIGKILL");
-      await once(everything, "exit");
-    }
+    await everything?.stop();
   });
   beforeEach(() => {
     sfn.reset();
