@@ -1,12 +1,16 @@
-// Lambda bundle sizes: bundles every Lambda entry with infra/bundle.ts, exactly as the CDK functions are bundled,
-// prints a table (size and the three largest inputs) and writes bench/results/bundles.json. API bundles over 300 KB are
-// flagged: they slow cold starts behind API Gateway's 29 s limit.
-import { mkdirSync, writeFileSync } from "node:fs";
+// Lambda bundle sizes, measured on what is deployed: synthesizes the CDK app (every function is a NodejsFunction
+// bundled by esbuild), reads each function's staged asset, and attributes its bytes to packages with the esbuild
+// metafile the synthesis writes when asked (context mcpflow:bundleMetafile). Prints a table and writes
+// bench/results/bundles.json. API bundles over 300 KB are flagged: a cold start parses the whole bundle before the
+// first request, and API Gateway gives a request 29 s (docs/decisions/0003-bundle-size.md).
+import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { AssetStaging } from "aws-cdk-lib";
 import type { Metafile } from "esbuild";
-import { BUNDLE_EXTERNAL, BUNDLE_TARGET, bundleFunction } from "../infra/bundle.js";
-import { LAMBDA_ENTRIES, repoRoot } from "../infra/paths.js";
+import { BUNDLE_METAFILE_CONTEXT, McpflowFunction } from "../infra/constructs/mcpflow-function.js";
+import { repoRoot } from "../infra/paths.js";
+import { synthApp } from "../infra/synth.js";
 
 export const API_BUNDLE_LIMIT_BYTES = 300 * 1024;
 
@@ -17,21 +21,25 @@ export interface BundleInput {
 }
 
 export interface BundleResult {
+  /** The function's service name without `mcpflow-`: `api-registry`, `run-status`, `remote-mcp`. */
   readonly name: string;
   readonly entry: string;
+  /** index.mjs as deployed (minified; the source map and licence file beside it are not loaded). */
   readonly bytes: number;
   readonly topInputs: readonly BundleInput[];
   readonly overLimit: boolean;
-  readonly error?: string;
+}
+
+export interface MeasuredBundle extends BundleResult {
+  /** Every input file's share, largest first. */
+  readonly inputs: readonly BundleInput[];
+  /** The staged index.mjs (in the synthesis's scratch directory). */
+  readonly bundlePath: string;
 }
 
 export interface BundleBenchReport {
   readonly generatedAt: string;
-  readonly esbuild: {
-    readonly target: string;
-    readonly format: string;
-    readonly external: readonly string[];
-  };
+  readonly bundler: string;
   readonly apiLimitBytes: number;
   readonly bundles: readonly BundleResult[];
 }
@@ -49,38 +57,35 @@ function inputsBySource(metafile: Metafile, options: { byFile?: boolean } = {}):
   return [...totals.entries()].map(([input, bytes]) => ({ input, bytes })).sort((a, b) => b.bytes - a.bytes);
 }
 
-/** Bundles one entry as the CDK does and measures it; `inputs` is every input's share, largest first. */
-export async function measureBundle(
-  name: string,
-  entry: string,
-): Promise<BundleResult & { inputs: readonly BundleInput[] }> {
-  const isApi = name.startsWith("api-");
-  try {
-    const result = await bundleFunction(entry, join(repoRoot, "cdk.out", "bench", name), { write: false });
-    const bytes = (result.outputFiles ?? [])
-      .filter((f) => f.path.endsWith(".mjs"))
-      .reduce((n, f) => n + f.contents.length, 0);
-    const inputs = inputsBySource(result.metafile, { byFile: true });
-    return {
-      name,
-      entry,
-      bytes,
-      inputs,
-      topInputs: inputsBySource(result.metafile).slice(0, 3),
-      overLimit: isApi && bytes > API_BUNDLE_LIMIT_BYTES,
-    };
-  } catch (error) {
-    // A bundling error is a finding (an entry mid-edit, a missing dependency), not a crash of the whole bench.
-    return {
-      name,
-      entry,
-      bytes: 0,
-      inputs: [],
-      topInputs: [],
-      overLimit: false,
-      error: error instanceof Error ? error.message.split("\n").slice(0, 6).join("\n") : String(error),
-    };
-  }
+/** Synthesizes the app once and measures every Lambda function's bundle, API functions first. */
+export function measureDeployedBundles(): MeasuredBundle[] {
+  const built = synthApp({
+    stage: "bench",
+    runnerImage: "public.ecr.aws/mcpflow/runner:bench",
+    [BUNDLE_METAFILE_CONTEXT]: "true",
+  });
+  const functions = built.app.node
+    .findAll()
+    .filter((c): c is McpflowFunction => c instanceof McpflowFunction);
+  return functions
+    .map((fn) => {
+      const staging = fn.function.node.findChild("Code").node.findChild("Stage") as AssetStaging;
+      const dir = staging.absoluteStagedPath;
+      const metafile = JSON.parse(readFileSync(join(dir, "index.meta.json"), "utf8")) as Metafile;
+      const name = fn.serviceName.replace(/^mcpflow-/, "");
+      const isApi = fn.entry.startsWith("functions/api/");
+      const bytes = statSync(join(dir, "index.mjs")).size;
+      return {
+        name: isApi ? `api-${name}` : name,
+        entry: fn.entry,
+        bytes,
+        inputs: inputsBySource(metafile, { byFile: true }),
+        bundlePath: join(dir, "index.mjs"),
+        topInputs: inputsBySource(metafile).slice(0, 3),
+        overLimit: isApi && bytes > API_BUNDLE_LIMIT_BYTES,
+      };
+    })
+    .sort((a, b) => Number(b.name.startsWith("api-")) - Number(a.name.startsWith("api-")));
 }
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
@@ -88,11 +93,11 @@ const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 export function formatTable(bundles: readonly BundleResult[]): string {
   const rows = bundles.map((b) => [
     b.name,
-    b.error ? "ERROR" : kb(b.bytes),
-    b.error ? b.error.split("\n")[0]! : b.topInputs.map((i) => `${i.input} ${kb(i.bytes)}`).join(", "),
+    kb(b.bytes),
+    b.topInputs.map((i) => `${i.input} ${kb(i.bytes)}`).join(", "),
     b.overLimit ? `> ${kb(API_BUNDLE_LIMIT_BYTES)}` : "",
   ]);
-  const header = ["entry", "minified", "top 3 inputs", "flag"];
+  const header = ["function", "minified", "top 3 inputs", "flag"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) =>
     cells
@@ -102,17 +107,13 @@ export function formatTable(bundles: readonly BundleResult[]): string {
   return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }
 
-export async function runBundleBench(
+export function runBundleBench(
   outFile = join(repoRoot, "bench", "results", "bundles.json"),
-): Promise<BundleBenchReport> {
-  const bundles: BundleResult[] = [];
-  for (const [name, entry] of Object.entries(LAMBDA_ENTRIES)) {
-    const { inputs: _inputs, ...result } = await measureBundle(name, entry);
-    bundles.push(result);
-  }
+): BundleBenchReport {
+  const bundles = measureDeployedBundles().map(({ inputs: _inputs, bundlePath: _path, ...bundle }) => bundle);
   const report: BundleBenchReport = {
     generatedAt: new Date().toISOString(),
-    esbuild: { target: BUNDLE_TARGET, format: "esm", external: [...BUNDLE_EXTERNAL] },
+    bundler: "aws-cdk-lib/aws-lambda-nodejs NodejsFunction (esbuild, ESM, minified, @aws-sdk/* external)",
     apiLimitBytes: API_BUNDLE_LIMIT_BYTES,
     bundles,
   };
@@ -122,11 +123,10 @@ export async function runBundleBench(
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const report = await runBundleBench();
+  process.env.POWERTOOLS_LOG_LEVEL ??= "SILENT";
+  const report = runBundleBench();
   console.log(formatTable(report.bundles));
   const flagged = report.bundles.filter((b) => b.overLimit).map((b) => b.name);
-  const failed = report.bundles.filter((b) => b.error).map((b) => b.name);
   if (flagged.length) console.log(`\nAPI bundles over ${kb(API_BUNDLE_LIMIT_BYTES)}: ${flagged.join(", ")}`);
-  if (failed.length) console.log(`Bundling errors: ${failed.join(", ")}`);
   console.log(`\nwrote ${relative(process.cwd(), join(repoRoot, "bench", "results", "bundles.json"))}`);
 }

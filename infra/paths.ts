@@ -9,13 +9,6 @@ export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const API_AREAS = ["registry", "workflows", "runs", "mcds", "search", "identity", "meta"] as const;
 export type ApiArea = (typeof API_AREAS)[number];
 
-/** Every Lambda entry the app deploys, relative to the repository root. */
-export const LAMBDA_ENTRIES = {
-  ...Object.fromEntries(API_AREAS.map((area) => [`api-${area}`, `functions/api/${area}.ts`])),
-  "run-status": "functions/events/run-status.ts",
-  "remote-mcp-invoker": "functions/invoker/remote-mcp.ts",
-} as Record<`api-${ApiArea}` | "run-status" | "remote-mcp-invoker", string>;
-
 export function entryPath(relative: string): string {
   const path = join(repoRoot, relative);
   if (!existsSync(path)) throw new Error(`Lambda entry ${relative} does not exist`);

@@ -5,8 +5,9 @@ import { metaRoutes } from "../../shared/api/meta.routes.js";
 import { createApiHandler } from "../../shared/http/handler.js";
 
 /**
- * The Lambda bundle carries the document, generated at bundle time (infra/bundle.ts), so the bundle does not hold
- * every area's route contracts and what they import; run from source (local mode, tests) it is generated here.
+ * The Lambda bundle carries the document, written beside it at bundling (infra/write-openapi.ts), and the generator's
+ * module is left out of the bundle (infra/constructs/mcpflow-function.ts), so the bundle does not hold every area's
+ * route contracts and what they import; run from source (local mode, tests) it is generated here.
  */
 const PREBUILT_OPENAPI = new URL("./openapi.json", import.meta.url);
 let document: Promise<unknown> | undefined;

@@ -1,20 +1,19 @@
-// One mcpflow Lambda: esbuild-bundled ESM on the newest Node runtime, its own role, log group and tracing.
-// The role is built here so it carries no AWS managed policy (AwsSolutions-IAM4) and can write only to its own
-// log group. Bundling is infra/bundle.ts, run locally (never in Docker), the same code bench/bundles.ts measures.
-import { execFileSync } from "node:child_process";
-import { dirname, join } from "node:path";
-import { AssetHashType, DockerImage, type Duration, RemovalPolicy } from "aws-cdk-lib";
+// One mcpflow Lambda: a NodejsFunction (esbuild, ESM, minified) on the newest Node runtime, with its own role, log
+// group and tracing. The role is built here so it carries no AWS managed policy (AwsSolutions-IAM4) and can write
+// only to its own log group. esbuild runs from node_modules, never in Docker; bench/bundles.ts measures the assets
+// this produces.
+import { join } from "node:path";
+import { type Duration, RemovalPolicy } from "aws-cdk-lib";
 import { Effect, type IRole, Policy, PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import {
   ApplicationLogLevel,
   Architecture,
-  Code,
-  Function as LambdaFunction,
   LoggingFormat,
   Runtime,
   SystemLogLevel,
   Tracing,
 } from "aws-cdk-lib/aws-lambda";
+import { type BundlingOptions, NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, type RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import { acknowledgeWildcards, type WildcardAcknowledgement } from "../nag.js";
@@ -23,31 +22,42 @@ import { entryPath, repoRoot } from "../paths.js";
 /** The newest Node.js runtime aws-cdk-lib 2.276 offers (AwsSolutions-L1 checks the same list). */
 export const LAMBDA_RUNTIME = Runtime.NODEJS_24_X;
 
-/**
- * The bundle of one entry as a Lambda asset. infra/bundle-cli.ts runs in a child process because asset bundling
- * is synchronous and esbuild plugins need esbuild's asynchronous API. The asset hash is the bundle's (OUTPUT), so
- * an unchanged bundle is not uploaded again; the entry is in `command` only to keep CDK's in-process bundling
- * cache, which is keyed on the bundling options, apart per entry.
- */
-export function bundledCode(entry: string): Code {
-  const entryFile = entryPath(entry);
-  return Code.fromAsset(dirname(entryFile), {
-    assetHashType: AssetHashType.OUTPUT,
-    bundling: {
-      image: DockerImage.fromRegistry("none"),
-      command: ["infra/bundle-cli.ts", entry],
-      local: {
-        tryBundle(outputDir) {
-          execFileSync(
-            process.execPath,
-            ["--import", "tsx", join(repoRoot, "infra", "bundle-cli.ts"), entry, outputDir],
-            { cwd: repoRoot, stdio: ["ignore", "inherit", "inherit"] },
-          );
-          return true;
-        },
-      },
+/** Context key that makes esbuild write `index.meta.json` beside each bundle (bench/bundles.ts sets it). */
+export const BUNDLE_METAFILE_CONTEXT = "mcpflow:bundleMetafile";
+
+/** Gives ESM bundles a `require` for CommonJS dependencies that require Node built-ins. */
+const REQUIRE_BANNER =
+  "import{createRequire as __mcpflowCreateRequire}from'node:module';const require=__mcpflowCreateRequire(import.meta.url);";
+
+const META_ENTRY = "functions/api/meta.ts";
+
+/** How every entry is bundled; the meta function also gets its OpenAPI document written beside the bundle. */
+export function bundlingFor(entry: string, options: { metafile?: boolean } = {}): BundlingOptions {
+  const isMeta = entry === META_ENTRY;
+  return {
+    format: OutputFormat.ESM,
+    target: "node24",
+    minify: true,
+    sourceMap: true,
+    sourcesContent: false,
+    // ESM entry points of dependencies first: they are what esbuild can tree-shake.
+    mainFields: ["module", "main"],
+    // The Lambda runtime's own AWS SDK v3. The meta function serves the OpenAPI document written at bundling (see
+    // functions/api/meta.ts), so the generator and every area's route contracts stay out of its bundle.
+    externalModules: ["@aws-sdk/*", ...(isMeta ? ["../../shared/api/openapi.js"] : [])],
+    banner: REQUIRE_BANNER,
+    // Licence texts go to index.mjs.LEGAL.txt beside the bundle, not into the code every cold start parses.
+    esbuildArgs: { "--legal-comments": "linked" },
+    metafile: options.metafile ?? false,
+    commandHooks: {
+      beforeBundling: () => [],
+      beforeInstall: () => [],
+      afterBundling: (inputDir: string, outputDir: string) =>
+        isMeta
+          ? [`cd "${inputDir}" && "${process.execPath}" --import tsx infra/write-openapi.ts "${outputDir}"`]
+          : [],
     },
-  });
+  };
 }
 
 export interface McpflowFunctionProps {
@@ -63,12 +73,17 @@ export interface McpflowFunctionProps {
 }
 
 export class McpflowFunction extends Construct {
-  readonly function: LambdaFunction;
+  readonly function: NodejsFunction;
+  /** The entry file, relative to the repository root. */
+  readonly entry: string;
+  readonly serviceName: string;
   readonly role: IRole;
   readonly logGroup: LogGroup;
 
   constructor(scope: Construct, id: string, props: McpflowFunctionProps) {
     super(scope, id);
+    this.entry = props.entry;
+    this.serviceName = props.serviceName;
 
     this.logGroup = new LogGroup(this, "Logs", {
       retention: props.logRetention,
@@ -87,9 +102,14 @@ export class McpflowFunction extends Construct {
     );
     this.role = role;
 
-    this.function = new LambdaFunction(this, "Function", {
-      code: bundledCode(props.entry),
-      handler: "index.handler",
+    this.function = new NodejsFunction(this, "Function", {
+      entry: entryPath(props.entry),
+      handler: "handler",
+      projectRoot: repoRoot,
+      depsLockFilePath: join(repoRoot, "package-lock.json"),
+      bundling: bundlingFor(props.entry, {
+        metafile: [true, "true"].includes(this.node.tryGetContext(BUNDLE_METAFILE_CONTEXT)),
+      }),
       description: props.description,
       runtime: LAMBDA_RUNTIME,
       architecture: Architecture.ARM_64,

@@ -256,7 +256,7 @@ describe("API functions", () => {
     expect(services.sort()).toEqual(API_AREAS.map((a) => `mcpflow-${a}`).sort());
   });
 
-  it("runs every function on the newest Node runtime, esbuild bundle from infra/bundle.ts, JSON logs, tracing", () => {
+  it("runs every function on the newest Node runtime (NodejsFunction, esbuild), JSON logs, tracing", () => {
     for (const fn of apiFunctions()) {
       expect(fn.Properties).toMatchObject({
         Runtime: "nodejs24.x",

@@ -1,35 +1,15 @@
 // Shared helpers for the infra tests: build the real app once with cdk.json's feature flags, and read cdk-nag.
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Validations } from "aws-cdk-lib";
 import { AwsSolutionsChecks } from "cdk-nag";
 import type { IConstruct } from "constructs";
-import { type BuildAppOptions, buildApp, type McpflowApp } from "../../infra/app.js";
 import { repoRoot } from "../../infra/paths.js";
 
 /** A prebuilt image, so tests do not depend on functions/runner/Dockerfile (options.test.ts covers the asset). */
 export const TEST_RUNNER_IMAGE = "public.ecr.aws/mcpflow/runner:test";
 
-/**
- * Builds the app as `cdk synth` would: cdk.json's context (feature flags) first, the test's context on top.
- * Synthesizes into a scratch directory, which also runs the cdk-nag validation plugin (it throws on findings).
- */
-export function synthApp(
-  context: Record<string, string>,
-  options: Omit<BuildAppOptions, "context"> = {},
-): McpflowApp {
-  const cdkJson = JSON.parse(readFileSync(join(repoRoot, "cdk.json"), "utf8")) as {
-    context: Record<string, unknown>;
-  };
-  const built = buildApp({
-    ...options,
-    outdir: mkdtempSync(join(tmpdir(), "mcpflow-cdk-")),
-    context: { ...cdkJson.context, ...context },
-  });
-  built.app.synth();
-  return built;
-}
+export { synthApp } from "../../infra/synth.js";
 
 export interface NagFinding {
   readonly rule: string;
