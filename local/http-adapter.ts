@@ -81,8 +81,9 @@ export function createRequestListener(handlers: Record<ApiArea, AreaHandler>) {
         headers[key] = Array.isArray(value) ? value.join(",") : value;
         multiHeaders[key] = Array.isArray(value) ? value : [value];
       }
-      const query: Record<string, string> = {};
-      const multiQuery: Record<string, string[]> = {};
+      // Without a prototype: a query key such as `toString` or `__proto__` is just a key.
+      const query: Record<string, string> = Object.create(null);
+      const multiQuery: Record<string, string[]> = Object.create(null);
       for (const [key, value] of url.searchParams) {
         query[key] = value;
         multiQuery[key] = [...(multiQuery[key] ?? []), value];
