@@ -228,25 +228,17 @@ function issues(compiled: Compiled, errors: OutputUnit[], root: string): FieldIs
         return;
       case "minLength":
       case "maxLength":
-        add(
-          error.instanceLocation,
-          `must NOT have ${error.keyword === "minLength" ? "fewer" : "more"} than ${String(value())} characters`,
-        );
-        return;
       case "minItems":
       case "maxItems":
-        add(
-          error.instanceLocation,
-          `must NOT have ${error.keyword === "minItems" ? "fewer" : "more"} than ${String(value())} items`,
-        );
-        return;
       case "minProperties":
-      case "maxProperties":
-        add(
-          error.instanceLocation,
-          `must NOT have ${error.keyword === "minProperties" ? "fewer" : "more"} than ${String(value())} properties`,
-        );
+      case "maxProperties": {
+        const bound = error.keyword.startsWith("min") ? "fewer" : "more";
+        const unit = { Length: "characters", Items: "items", Properties: "properties" }[
+          error.keyword.slice(3)
+        ];
+        add(error.instanceLocation, `must NOT have ${bound} than ${String(value())} ${unit}`);
         return;
+      }
       case "uniqueItems":
         add(error.instanceLocation, "must NOT have duplicate items");
         return;

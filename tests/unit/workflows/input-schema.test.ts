@@ -100,6 +100,22 @@ describe("checkRunInput", () => {
     ]);
   });
 
+  it("words size bounds on strings, arrays and objects as Ajv does", () => {
+    const schema = {
+      type: "object",
+      properties: {
+        tags: { type: "array", maxItems: 1 },
+        meta: { type: "object", minProperties: 2 },
+        note: { type: "string", maxLength: 2 },
+      },
+    };
+    expect(runIssues(schema, { tags: [1, 2], meta: { a: 1 }, note: "abc" })).toEqual([
+      { field: "input.tags", rule: "must NOT have more than 1 items" },
+      { field: "input.meta", rule: "must NOT have fewer than 2 properties" },
+      { field: "input.note", rule: "must NOT have more than 2 characters" },
+    ]);
+  });
+
   it("defaults to draft 2020-12 and honours $schema", () => {
     // 2020-12: prefixItems constrains positions, items the rest.
     const tuple = { type: "array", prefixItems: [{ type: "string" }], items: { type: "number" } };
