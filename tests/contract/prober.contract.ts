@@ -1,0 +1,66 @@
+// The Prober contract: what every adapter (in process, the invoker Lambda) must do alike for a remote server.
+// Called once per adapter with a registry that already holds the versions probed (the Lambda adapter's invoker
+// reads the runtime from it). A stdio server is the one difference: only an in-process prober can start it.
+import { describe, expect, it } from "vitest";
+import { isMcpFailure } from "../../shared/mcp/errors.js";
+import { ProbeResult } from "../../shared/mcp/probe-result.js";
+import { type Prober, type ProbeTarget, UnsupportedProbeError } from "../../shared/mcp/prober.js";
+import { MissingSecretError } from "../../shared/secrets/port.js";
+
+export interface ProberFixture {
+  prober: Prober;
+  /** server-everything over Streamable HTTP, no secrets. */
+  remote: ProbeTarget;
+  /** The same server, with a header from a secret that is not set. */
+  needsSecret: ProbeTarget;
+  /** A Streamable HTTP URL where nothing listens. */
+  unreachable: ProbeTarget;
+  /** server-everything over stdio. */
+  stdio: ProbeTarget;
+  /** Whether this adapter can start a stdio server. */
+  startsStdio: boolean;
+}
+
+const OPTIONS = { timeoutMs: 15_000 };
+
+export function proberContract(name: string, fixture: () => ProberFixture): void {
+  describe(`Prober contract: ${name}`, () => {
+    it("reports a remote server's identity, tools, resources and prompts", async () => {
+      const { prober, remote } = fixture();
+      const result = await prober.probe(remote, OPTIONS);
+      expect(ProbeResult.safeParse(result).success).toBe(true);
+      expect(result.serverInfo.name).toBe("mcp-servers/everything");
+      expect(result.tools.map((t) => t.name)).toContain("echo");
+      expect(result.tools.find((t) => t.name === "echo")?.inputSchema).toMatchObject({
+        required: ["message"],
+      });
+      expect(result.prompts.length).toBeGreaterThan(0);
+      expect(Date.parse(result.probedAt)).not.toBeNaN();
+    }, 30_000);
+
+    it("throws MissingSecretError naming the keys when a referenced secret is not set", async () => {
+      const { prober, needsSecret } = fixture();
+      const error = await prober.probe(needsSecret, OPTIONS).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(MissingSecretError);
+      expect((error as MissingSecretError).keys).toEqual(["api_key"]);
+      expect((error as MissingSecretError).server).toBe(needsSecret.name);
+    });
+
+    it("throws an MCP failure naming the cause when the server cannot be reached", async () => {
+      const { prober, unreachable } = fixture();
+      const error = await prober.probe(unreachable, OPTIONS).catch((e: unknown) => e);
+      expect(isMcpFailure(error)).toBe(true);
+      expect((error as Error).message).toContain("connection refused");
+    });
+
+    it("starts a stdio server where it can, and otherwise says it cannot", async () => {
+      const { prober, stdio, startsStdio } = fixture();
+      if (startsStdio) {
+        const result = await prober.probe(stdio, OPTIONS);
+        expect(result.tools.map((t) => t.name)).toContain("echo");
+      } else {
+        await expect(prober.probe(stdio, OPTIONS)).rejects.toBeInstanceOf(UnsupportedProbeError);
+      }
+    }, 30_000);
+  });
+}
