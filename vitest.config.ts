@@ -3,7 +3,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["tests/**/*.test.ts"],
-    setupFiles: ["shared/polyfills.ts"],
+    setupFiles: ["shared/polyfills.ts", "tests/helpers/scratch-setup.ts"],
     // Request logs are for operators; tests read responses. A test that reads logs sets its own level.
     env: {
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? "SILENT",

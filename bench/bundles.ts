@@ -3,7 +3,8 @@
 // metafile the synthesis writes when asked (context mcpflow:bundleMetafile). Prints a table and writes
 // bench/results/bundles.json. API bundles over 300 KB are flagged: a cold start parses the whole bundle before the
 // first request, and API Gateway gives a request 29 s (docs/decisions/0003-bundle-size.md).
-import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { AssetStaging } from "aws-cdk-lib";
@@ -57,13 +58,12 @@ function inputsBySource(metafile: Metafile, options: { byFile?: boolean } = {}):
   return [...totals.entries()].map(([input, bytes]) => ({ input, bytes })).sort((a, b) => b.bytes - a.bytes);
 }
 
-/** Synthesizes the app once and measures every Lambda function's bundle, API functions first. */
-export function measureDeployedBundles(): MeasuredBundle[] {
-  const built = synthApp({
-    stage: "bench",
-    runnerImage: "public.ecr.aws/mcpflow/runner:bench",
-    [BUNDLE_METAFILE_CONTEXT]: "true",
-  });
+/** Synthesizes the app once into `outdir` and measures every Lambda function's bundle, API functions first. */
+export function measureDeployedBundles(outdir: string): MeasuredBundle[] {
+  const built = synthApp(
+    { stage: "bench", runnerImage: "public.ecr.aws/mcpflow/runner:bench", [BUNDLE_METAFILE_CONTEXT]: "true" },
+    { outdir },
+  );
   const functions = built.app.node
     .findAll()
     .filter((c): c is McpflowFunction => c instanceof McpflowFunction);
@@ -110,7 +110,15 @@ export function formatTable(bundles: readonly BundleResult[]): string {
 export function runBundleBench(
   outFile = join(repoRoot, "bench", "results", "bundles.json"),
 ): BundleBenchReport {
-  const bundles = measureDeployedBundles().map(({ inputs: _inputs, bundlePath: _path, ...bundle }) => bundle);
+  const outdir = mkdtempSync(join(tmpdir(), "mcpflow-cdk-"));
+  let bundles: BundleResult[];
+  try {
+    bundles = measureDeployedBundles(outdir).map(
+      ({ inputs: _inputs, bundlePath: _path, ...bundle }) => bundle,
+    );
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
   const report: BundleBenchReport = {
     generatedAt: new Date().toISOString(),
     bundler: "aws-cdk-lib/aws-lambda-nodejs NodejsFunction (esbuild, ESM, minified, @aws-sdk/* external)",

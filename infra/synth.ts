@@ -1,6 +1,6 @@
 // Synthesizing the app in process, as `cdk synth` would: cdk.json's context (feature flags) first, the caller's
 // on top, into a scratch directory. Synthesis also runs the cdk-nag validation plugin (it throws on findings).
-// The infra tests and the bundle benchmark use it.
+// The infra tests and the bundle benchmark use it; the caller removes `app.outdir` when done.
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,7 +16,7 @@ export function synthApp(
   };
   const built = buildApp({
     ...options,
-    outdir: mkdtempSync(join(tmpdir(), "mcpflow-cdk-")),
+    outdir: options.outdir ?? mkdtempSync(join(tmpdir(), "mcpflow-cdk-")),
     context: { ...cdkJson.context, ...context },
   });
   built.app.synth();

@@ -1,9 +1,7 @@
 // The store contract: the services' DynamoDB calls (conditional puts, optimistic heads, GSI pages, item
 // collections) behave alike on dynalite (the embedded platform) and on a DynamoDB implementation other than
 // dynalite (moto_server), so neither hides a call the other would refuse.
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+
 import { describe, expect, it } from "vitest";
 import { createFileBlobStore } from "../../shared/blobs/file-store.js";
 import { ConflictError } from "../../shared/errors.js";
@@ -18,6 +16,7 @@ import type { Platform } from "../../shared/platform.js";
 import { Registry } from "../../shared/registry/service.js";
 import { Runs } from "../../shared/runs/store.js";
 import type { Table } from "../../shared/store/table.js";
+import { scratchDir } from "../helpers/scratch.js";
 
 const caller: Caller = { id: "user:contract", kind: "user", name: "contract", role: "admin" };
 
@@ -27,7 +26,7 @@ function server(name: string, version: string, tags: string[] = []) {
 
 /** Runs over `table`, with the real file blob store: large inputs and outputs go there, as locally. */
 function runsOn(table: Table): Runs {
-  const blobs = createFileBlobStore(mkdtempSync(join(tmpdir(), "mcpflow-store-contract-")));
+  const blobs = createFileBlobStore(scratchDir("mcpflow-store-contract-"));
   return new Runs({ table, blobs } as unknown as Platform);
 }
 

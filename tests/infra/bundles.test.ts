@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { API_BUNDLE_LIMIT_BYTES, type MeasuredBundle, measureDeployedBundles } from "../../bench/bundles.js";
 import { API_AREAS } from "../../shared/api/areas.js";
 import { openApiDocument } from "../../shared/api/openapi.js";
+import { scratchDir } from "../helpers/scratch.js";
 
 /** Inputs that must never be in an API bundle: each has a smaller replacement or lives in another function. */
 const FORBIDDEN = [
@@ -22,7 +23,7 @@ let bundles: MeasuredBundle[];
 const api = () => bundles.filter((b) => b.name.startsWith("api-"));
 
 beforeAll(() => {
-  bundles = measureDeployedBundles();
+  bundles = measureDeployedBundles(scratchDir("mcpflow-cdk-"));
 }, 300_000);
 
 describe("API Lambda bundles as deployed", () => {

@@ -1,11 +1,11 @@
 // CDK assertions on a production-shaped stage: WAF on, NAT-free VPC with endpoints, deletion protection, and the
 // runner image built from a Dockerfile as a CDK asset (synth stages the context; only deploy needs Docker).
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { McpflowApp } from "../../infra/app.js";
+import { scratchDir } from "../helpers/scratch.js";
 import { synthApp, unacknowledgedFindings } from "./support.js";
 
 let built: McpflowApp;
@@ -16,7 +16,7 @@ let api: Template;
 
 beforeAll(() => {
   // A scratch Docker context shaped like the repository, so this test does not wait for the real Dockerfile.
-  const context = mkdtempSync(join(tmpdir(), "mcpflow-runner-"));
+  const context = scratchDir("mcpflow-runner-");
   mkdirSync(join(context, "functions", "runner"), { recursive: true });
   writeFileSync(
     join(context, "functions", "runner", "Dockerfile"),

@@ -4,12 +4,21 @@ import { join } from "node:path";
 import { Validations } from "aws-cdk-lib";
 import { AwsSolutionsChecks } from "cdk-nag";
 import type { IConstruct } from "constructs";
+import type { BuildAppOptions, McpflowApp } from "../../infra/app.js";
 import { repoRoot } from "../../infra/paths.js";
+import { synthApp as synthInfra } from "../../infra/synth.js";
+import { scratchDir } from "../helpers/scratch.js";
 
 /** A prebuilt image, so tests do not depend on functions/runner/Dockerfile (options.test.ts covers the asset). */
 export const TEST_RUNNER_IMAGE = "public.ecr.aws/mcpflow/runner:test";
 
-export { synthApp } from "../../infra/synth.js";
+/** The app synthesized as `cdk synth` would, into a scratch directory removed after the test file. */
+export function synthApp(
+  context: Record<string, string>,
+  options: Omit<BuildAppOptions, "context" | "outdir"> = {},
+): McpflowApp {
+  return synthInfra(context, { ...options, outdir: scratchDir("mcpflow-cdk-") });
+}
 
 export interface NagFinding {
   readonly rule: string;

@@ -1,18 +1,17 @@
 // Workflows in the rest of the platform: MCDs may link to them (checked on save), servers list the workflows
 // that pin them, and search finds a workflow by its name, description and step tools until it is deleted.
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EVERYTHING_NAME, publishExampleServers, saveExampleWorkflow } from "../helpers/examples.js";
 import { startTestPlatform, type TestPlatform } from "../helpers/platform.js";
+import { scratchDir } from "../helpers/scratch.js";
 
 let p: TestPlatform;
 const everything = encodeURIComponent(EVERYTHING_NAME);
 
 beforeAll(async () => {
   p = await startTestPlatform();
-  await publishExampleServers(p, join(await mkdtemp(join(tmpdir(), "mcpflow-links-")), "memory.jsonl"));
+  await publishExampleServers(p, join(scratchDir("mcpflow-links-"), "memory.jsonl"));
   await saveExampleWorkflow(p, "everything-diamond.yaml");
 });
 afterAll(async () => {
