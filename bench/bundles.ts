@@ -3,9 +3,10 @@
 // metafile the synthesis writes when asked (context mcpflow:bundleMetafile). Prints a table and writes
 // bench/results/bundles.json. API bundles over 300 KB are flagged: a cold start parses the whole bundle before the
 // first request, and API Gateway gives a request 29 s (docs/decisions/0003-bundle-size.md).
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { AssetStaging } from "aws-cdk-lib";
 import type { Metafile } from "esbuild";
@@ -29,6 +30,10 @@ export interface BundleResult {
   readonly bytes: number;
   readonly topInputs: readonly BundleInput[];
   readonly overLimit: boolean;
+  /** Median time for a fresh Node process to import the bundle (a cold start's load and parse), ms. */
+  readonly loadMs?: number;
+  /** Of that, what importing only its external modules (the runtime's AWS SDK clients) takes, ms. */
+  readonly externalsLoadMs?: number;
 }
 
 export interface MeasuredBundle extends BundleResult {
@@ -36,12 +41,16 @@ export interface MeasuredBundle extends BundleResult {
   readonly inputs: readonly BundleInput[];
   /** The staged index.mjs (in the synthesis's scratch directory). */
   readonly bundlePath: string;
+  /** Modules the bundle imports when it loads instead of carrying them (`@aws-sdk/*`, Node built-ins). */
+  readonly externals: readonly string[];
 }
 
 export interface BundleBenchReport {
   readonly generatedAt: string;
   readonly bundler: string;
   readonly apiLimitBytes: number;
+  /** The same measure for an empty module, in the same run: what every import costs anyway. */
+  readonly baselineLoadMs: number;
   readonly bundles: readonly BundleResult[];
 }
 
@@ -81,11 +90,66 @@ export function measureDeployedBundles(outdir: string): MeasuredBundle[] {
         bytes,
         inputs: inputsBySource(metafile, { byFile: true }),
         bundlePath: join(dir, "index.mjs"),
+        externals: [
+          ...new Set(
+            Object.values(metafile.outputs).flatMap((o) =>
+              o.imports
+                .filter((i) => i.external && i.kind !== "dynamic-import" && !i.path.startsWith("../"))
+                .map((i) => i.path),
+            ),
+          ),
+        ].sort(),
         topInputs: inputsBySource(metafile).slice(0, 3),
         overLimit: isApi && bytes > API_BUNDLE_LIMIT_BYTES,
       };
     })
     .sort((a, b) => Number(b.name.startsWith("api-")) - Number(a.name.startsWith("api-")));
+}
+
+const LOAD_RUNS = 7;
+
+/**
+ * Median wall time of `import(file)` in a fresh Node process, measured inside it (process start excluded). The
+ * file is copied under the repository so its `@aws-sdk/*` imports resolve, as the Lambda runtime provides them.
+ */
+function loadMs(file: string): number {
+  const script = "const t=performance.now();await import(process.argv[1]);console.log(performance.now()-t)";
+  const times: number[] = [];
+  for (let i = 0; i < LOAD_RUNS; i++) {
+    const out = execFileSync(process.execPath, ["--input-type=module", "-e", script, file], {
+      env: { ...process.env, POWERTOOLS_LOG_LEVEL: "SILENT", AWS_REGION: "us-east-1" },
+      encoding: "utf8",
+    });
+    times.push(Number(out.trim().split("\n").at(-1)));
+  }
+  return times.sort((a, b) => a - b)[Math.floor(LOAD_RUNS / 2)]!;
+}
+
+function measureLoads(bundles: readonly MeasuredBundle[]): {
+  baselineLoadMs: number;
+  loads: Map<string, { loadMs: number; externalsLoadMs: number }>;
+} {
+  const dir = join(repoRoot, ".mcpflow", "bench-load");
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  try {
+    writeFileSync(join(dir, "empty.mjs"), "export {};\n");
+    const baselineLoadMs = loadMs(join(dir, "empty.mjs"));
+    const loads = new Map<string, { loadMs: number; externalsLoadMs: number }>();
+    for (const bundle of bundles) {
+      const target = join(dir, bundle.name);
+      cpSync(dirname(bundle.bundlePath), target, { recursive: true });
+      const externals = join(target, "externals.mjs");
+      writeFileSync(externals, bundle.externals.map((m) => `import ${JSON.stringify(m)};\n`).join(""));
+      loads.set(bundle.name, {
+        loadMs: loadMs(join(target, "index.mjs")),
+        externalsLoadMs: loadMs(externals),
+      });
+    }
+    return { baselineLoadMs, loads };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
@@ -94,10 +158,12 @@ export function formatTable(bundles: readonly BundleResult[]): string {
   const rows = bundles.map((b) => [
     b.name,
     kb(b.bytes),
+    b.loadMs === undefined ? "" : b.loadMs.toFixed(1),
+    b.externalsLoadMs === undefined ? "" : b.externalsLoadMs.toFixed(1),
     b.topInputs.map((i) => `${i.input} ${kb(i.bytes)}`).join(", "),
     b.overLimit ? `> ${kb(API_BUNDLE_LIMIT_BYTES)}` : "",
   ]);
-  const header = ["function", "minified", "top 3 inputs", "flag"];
+  const header = ["function", "minified", "load ms", "of which SDK", "top 3 inputs", "flag"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) =>
     cells
@@ -112,10 +178,15 @@ export function runBundleBench(
 ): BundleBenchReport {
   const outdir = mkdtempSync(join(tmpdir(), "mcpflow-cdk-"));
   let bundles: BundleResult[];
+  let baselineLoadMs: number;
   try {
-    bundles = measureDeployedBundles(outdir).map(
-      ({ inputs: _inputs, bundlePath: _path, ...bundle }) => bundle,
-    );
+    const measured = measureDeployedBundles(outdir);
+    const loads = measureLoads(measured);
+    baselineLoadMs = loads.baselineLoadMs;
+    bundles = measured.map(({ inputs: _inputs, bundlePath: _path, externals: _externals, ...bundle }) => ({
+      ...bundle,
+      ...loads.loads.get(bundle.name),
+    }));
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }
@@ -123,6 +194,7 @@ export function runBundleBench(
     generatedAt: new Date().toISOString(),
     bundler: "aws-cdk-lib/aws-lambda-nodejs NodejsFunction (esbuild, ESM, minified, @aws-sdk/* external)",
     apiLimitBytes: API_BUNDLE_LIMIT_BYTES,
+    baselineLoadMs,
     bundles,
   };
   mkdirSync(join(outFile, ".."), { recursive: true });
@@ -134,6 +206,9 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   process.env.POWERTOOLS_LOG_LEVEL ??= "SILENT";
   const report = runBundleBench();
   console.log(formatTable(report.bundles));
+  console.log(
+    `\nload ms: median of ${LOAD_RUNS} imports in fresh processes; "of which SDK": importing only the bundle's external modules (the AWS SDK clients the Lambda runtime provides); an empty module: ${report.baselineLoadMs.toFixed(1)} ms`,
+  );
   const flagged = report.bundles.filter((b) => b.overLimit).map((b) => b.name);
   if (flagged.length) console.log(`\nAPI bundles over ${kb(API_BUNDLE_LIMIT_BYTES)}: ${flagged.join(", ")}`);
   console.log(`\nwrote ${relative(process.cwd(), join(repoRoot, "bench", "results", "bundles.json"))}`);

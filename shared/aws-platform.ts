@@ -1,7 +1,6 @@
-// The AWS adapters, wired from the environment variables the CDK API stack gives every function.
-import { ECSClient } from "@aws-sdk/client-ecs";
-import { LambdaClient } from "@aws-sdk/client-lambda";
-import { SFNClient } from "@aws-sdk/client-sfn";
+// The AWS adapters, wired from the environment variables the CDK API stack gives every function. SDK packages other
+// than DynamoDB's are imported when an adapter is first called (aws/lazy-client.ts), not at cold start.
+import { lazyClient } from "./aws/lazy-client.js";
 import { createS3BlobStore } from "./blobs/s3-store.js";
 import { createCognitoTokenVerifier } from "./identity/tokens.js";
 import { createLambdaProber } from "./mcp/lambda-prober.js";
@@ -75,7 +74,7 @@ export function createAwsPlatform(env: NodeJS.ProcessEnv): Platform {
     ),
     orchestrator: onFirstUse(() =>
       createStepFunctionsOrchestrator({
-        client: new SFNClient({ region }),
+        client: lazyClient(() => import("@aws-sdk/client-sfn").then((m) => new m.SFNClient({ region }))),
         roleArn: required(env, "MCPFLOW_STATE_MACHINE_ROLE_ARN"),
         namePrefix: `mcpflow-${required(env, "MCPFLOW_STAGE")}-`,
         region,
@@ -89,7 +88,7 @@ export function createAwsPlatform(env: NodeJS.ProcessEnv): Platform {
     ),
     tasks: onFirstUse(() =>
       createEcsTaskLauncher({
-        client: new ECSClient({ region }),
+        client: lazyClient(() => import("@aws-sdk/client-ecs").then((m) => new m.ECSClient({ region }))),
         runnerImage: required(env, "MCPFLOW_RUNNER_IMAGE"),
         taskRoleArn: required(env, "MCPFLOW_TASK_ROLE_ARN"),
         executionRoleArn: required(env, "MCPFLOW_EXECUTION_ROLE_ARN"),
@@ -109,7 +108,9 @@ export function createAwsPlatform(env: NodeJS.ProcessEnv): Platform {
     ),
     prober: onFirstUse(() =>
       createLambdaProber({
-        client: new LambdaClient({ region }),
+        client: lazyClient(() =>
+          import("@aws-sdk/client-lambda").then((m) => new m.LambdaClient({ region })),
+        ),
         functionName: required(env, "MCPFLOW_REMOTE_INVOKER_ARN"),
       }),
     ),

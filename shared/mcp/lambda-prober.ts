@@ -1,6 +1,6 @@
 // The AWS prober: the registry function invokes the remote-MCP invoker Lambda synchronously with references to the
 // server version, and turns its answer back into a result or the error an in-process probe would have thrown.
-import { InvokeCommand, type LambdaClient } from "@aws-sdk/client-lambda";
+import type { LambdaClient } from "@aws-sdk/client-lambda";
 import { UpstreamError } from "../errors.js";
 import { type ProbeAnswer, type ProbeRequest, type Prober, probeResultOf } from "./prober.js";
 
@@ -14,6 +14,8 @@ export function createLambdaProber(options: LambdaProberOptions): Prober {
   return {
     async probe(target, { timeoutMs }) {
       const request: ProbeRequest = { probe: { name: target.name, version: target.version, timeoutMs } };
+      // Imported here, not at the top: the Lambda bundle loads only the SDK packages it calls (aws/lazy-client.ts).
+      const { InvokeCommand } = await import("@aws-sdk/client-lambda");
       const response = await options.client.send(
         new InvokeCommand({
           FunctionName: options.functionName,

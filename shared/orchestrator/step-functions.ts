@@ -1,23 +1,13 @@
 // The AWS orchestrator: one Standard state machine per workflow, one published version per saved workflow version,
 // and an alias `live` on the newest; every run is an execution named after its run id.
-import {
-  CreateStateMachineAliasCommand,
-  CreateStateMachineCommand,
-  DescribeStateMachineCommand,
-  GetExecutionHistoryCommand,
-  type HistoryEvent,
-  ListStateMachinesCommand,
-  type LoggingConfiguration,
-  type SFNClient,
-  StartExecutionCommand,
-  StopExecutionCommand,
-  UpdateStateMachineAliasCommand,
-  UpdateStateMachineCommand,
-} from "@aws-sdk/client-sfn";
+import type { HistoryEvent, LoggingConfiguration, SFNClient } from "@aws-sdk/client-sfn";
 import type { ExecutionEvent, Orchestrator } from "./port.js";
 
+/** The SDK package, imported at the first call: see shared/aws/lazy-client.ts. */
+const sfn = () => import("@aws-sdk/client-sfn");
+
 export interface StepFunctionsOrchestratorOptions {
-  client: SFNClient;
+  client: Pick<SFNClient, "send">;
   /** The role every workflow state machine runs as (ecs:RunTask, lambda:InvokeFunction, iam:PassRole...). */
   roleArn: string;
   /** `mcpflow-<stage>-`; the state machine of workflow `w` is `<prefix>w`. */
@@ -89,7 +79,7 @@ export function createStepFunctionsOrchestrator(options: StepFunctionsOrchestrat
     if (accountId) {
       const arn = `arn:${partition}:states:${region}:${accountId}:stateMachine:${name}`;
       try {
-        await client.send(new DescribeStateMachineCommand({ stateMachineArn: arn }));
+        await client.send(new (await sfn()).DescribeStateMachineCommand({ stateMachineArn: arn }));
         return arn;
       } catch (error) {
         if (nameOf(error) === "StateMachineDoesNotExist") return undefined;
@@ -99,7 +89,9 @@ export function createStepFunctionsOrchestrator(options: StepFunctionsOrchestrat
     // Only until the account is known (first deploy in a fresh container without MCPFLOW_ACCOUNT_ID).
     let nextToken: string | undefined;
     do {
-      const page = await client.send(new ListStateMachinesCommand({ nextToken, maxResults: 1000 }));
+      const page = await client.send(
+        new (await sfn()).ListStateMachinesCommand({ nextToken, maxResults: 1000 }),
+      );
       for (const machine of page.stateMachines ?? []) learnAccount(machine.stateMachineArn);
       const found = page.stateMachines?.find((machine) => machine.name === name);
       if (found) return found.stateMachineArn;
@@ -112,7 +104,7 @@ export function createStepFunctionsOrchestrator(options: StepFunctionsOrchestrat
     const routingConfiguration = [{ stateMachineVersionArn: versionArn, weight: 100 }];
     try {
       await client.send(
-        new UpdateStateMachineAliasCommand({
+        new (await sfn()).UpdateStateMachineAliasCommand({
           stateMachineAliasArn: `${machineArn}:${LIVE_ALIAS}`,
           routingConfiguration,
         }),
@@ -120,7 +112,7 @@ export function createStepFunctionsOrchestrator(options: StepFunctionsOrchestrat
     } catch (error) {
       if (nameOf(error) !== "ResourceNotFound") throw error;
       await client.send(
-        new CreateStateMachineAliasCommand({
+        new (await sfn()).CreateStateMachineAliasCommand({
           name: LIVE_ALIAS,
           description: "the newest saved version of the workflow",
           routingConfiguration,
@@ -155,13 +147,13 @@ export function createStepFunctionsOrchestrator(options: StepFunctionsOrchestrat
       let versionArn: string | undefined;
       if (machineArn) {
         const updated = await client.send(
-          new UpdateStateMachineCommand({ stateMachineArn: machineArn, ...config }),
+          new (await sfn()).UpdateStateMachineCommand({ stateMachineArn: machineArn, ...config }),
         );
         versionArn = updated.stateMachineVersionArn;
       } else {
         try {
           const created = await client.send(
-            new CreateStateMachineCommand({
+            new (await sfn()).CreateStateMachineCommand({
               name,
               type: "STANDARD",
               tags: [
@@ -178,7 +170,7 @@ export function createStepFunctionsOrchestrator(options: StepFunctionsOrchestrat
           if (nameOf(error) !== "StateMachineAlreadyExists") throw error;
           machineArn = (await findMachine(name))!;
           const updated = await client.send(
-            new UpdateStateMachineCommand({ stateMachineArn: machineArn, ...config }),
+            new (await sfn()).UpdateStateMachineCommand({ stateMachineArn: machineArn, ...config }),
           );
           versionArn = updated.stateMachineVersionArn;
         }
@@ -193,8 +185,13 @@ export function createStepFunctionsOrchestrator(options: StepFunctionsOrchestrat
       const name = machineName(run.workflow);
       const input = JSON.stringify(run.input ?? {});
       const startOn = async (stateMachineArn: string) =>
-        (await client.send(new StartExecutionCommand({ stateMachineArn, name: run.runId, input })))
-          .executionArn!;
+        (
+          await client.send(
+            new (
+              await sfn()
+            ).StartExecutionCommand({ stateMachineArn, name: run.runId, input }),
+          )
+        ).executionArn!;
       let executionArn: string;
       const pinned = await options.versionArnOf?.(run.workflow, run.version);
       if (pinned) {
@@ -222,7 +219,7 @@ export function createStepFunctionsOrchestrator(options: StepFunctionsOrchestrat
     async stop(run, cause) {
       // The error name is what a Catch on the run would see; the run store records the same name.
       await client.send(
-        new StopExecutionCommand({
+        new (await sfn()).StopExecutionCommand({
           executionArn: run.executionArn,
           error: "Run.Cancelled",
           cause: cause.slice(0, 32_768),
@@ -235,7 +232,7 @@ export function createStepFunctionsOrchestrator(options: StepFunctionsOrchestrat
       let nextToken: string | undefined;
       do {
         const page = await client.send(
-          new GetExecutionHistoryCommand({
+          new (await sfn()).GetExecutionHistoryCommand({
             executionArn: run.executionArn,
             nextToken,
             maxResults: 1000,

@@ -1,26 +1,23 @@
 // Secrets Manager under one prefix per stage: `<prefix><server name>/<key>`. ECS tasks get them as container
 // `secrets`, so the values never pass through Step Functions or the API.
-import {
-  CreateSecretCommand,
-  DeleteSecretCommand,
-  DescribeSecretCommand,
-  GetSecretValueCommand,
-  ListSecretsCommand,
-  PutSecretValueCommand,
-  ResourceExistsException,
-  ResourceNotFoundException,
-  SecretsManagerClient,
-} from "@aws-sdk/client-secrets-manager";
+import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { lazyClient } from "../aws/lazy-client.js";
 import { MissingSecretError, type SecretMetadata, type SecretStore } from "./port.js";
+
+/** The SDK package, imported at the first call (shared/aws/lazy-client.ts). */
+const sdk = () => import("@aws-sdk/client-secrets-manager");
 
 export function createSecretsManagerStore(
   prefix: string,
-  client = new SecretsManagerClient({}),
+  client: Pick<SecretsManagerClient, "send"> = lazyClient(() =>
+    sdk().then((m) => new m.SecretsManagerClient({})),
+  ),
 ): SecretStore {
   const nameOf = (server: string, key: string) => `${prefix}${server}/${key}`;
   return {
     async put(server, key, value) {
       const name = nameOf(server, key);
+      const { CreateSecretCommand, PutSecretValueCommand } = await sdk();
       try {
         await client.send(
           new CreateSecretCommand({
@@ -30,11 +27,7 @@ export function createSecretsManagerStore(
           }),
         );
       } catch (error) {
-        if (
-          !(error instanceof ResourceExistsException) &&
-          (error as Error).name !== "ResourceExistsException"
-        )
-          throw error;
+        if ((error as Error).name !== "ResourceExistsException") throw error;
         await client.send(new PutSecretValueCommand({ SecretId: name, SecretString: value }));
       }
       const now = new Date().toISOString();
@@ -43,6 +36,7 @@ export function createSecretsManagerStore(
     },
     async list(server) {
       const scope = `${prefix}${server}/`;
+      const { ListSecretsCommand } = await sdk();
       const found: SecretMetadata[] = [];
       let token: string | undefined;
       do {
@@ -67,6 +61,7 @@ export function createSecretsManagerStore(
       return found.sort((a, b) => a.key.localeCompare(b.key));
     },
     async delete(server, key) {
+      const { DeleteSecretCommand, DescribeSecretCommand } = await sdk();
       try {
         // With ForceDeleteWithoutRecovery, DeleteSecret succeeds for a secret that does not exist; ask first.
         await client.send(new DescribeSecretCommand({ SecretId: nameOf(server, key) }));
@@ -75,28 +70,21 @@ export function createSecretsManagerStore(
         );
         return true;
       } catch (error) {
-        if (
-          error instanceof ResourceNotFoundException ||
-          (error as Error).name === "ResourceNotFoundException"
-        )
-          return false;
+        if ((error as Error).name === "ResourceNotFoundException") return false;
         throw error;
       }
     },
     async resolve(server, keys) {
       const values: Record<string, string> = {};
       const missing: string[] = [];
+      const { GetSecretValueCommand } = await sdk();
       for (const key of keys) {
         try {
           const result = await client.send(new GetSecretValueCommand({ SecretId: nameOf(server, key) }));
           if (result.SecretString === undefined) missing.push(key);
           else values[key] = result.SecretString;
         } catch (error) {
-          if (
-            error instanceof ResourceNotFoundException ||
-            (error as Error).name === "ResourceNotFoundException"
-          )
-            missing.push(key);
+          if ((error as Error).name === "ResourceNotFoundException") missing.push(key);
           else throw error;
         }
       }

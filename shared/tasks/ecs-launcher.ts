@@ -1,13 +1,7 @@
 // The AWS task launcher: one Fargate task definition per server version (family `taskFamily(name, version)`),
 // which the compiled `ecs:runTask.waitForTaskToken` states start. Secrets are ECS `secrets` references to
 // Secrets Manager; no secret value is ever part of a task definition.
-import {
-  type ContainerDefinition,
-  type ECSClient,
-  type KeyValuePair,
-  RegisterTaskDefinitionCommand,
-  type Secret,
-} from "@aws-sdk/client-ecs";
+import type { ContainerDefinition, ECSClient, KeyValuePair, Secret } from "@aws-sdk/client-ecs";
 import { UnprocessableError } from "../errors.js";
 import type { Runtime, ServerVersionRecord } from "../registry/schema.js";
 import { taskFamily } from "./family.js";
@@ -15,7 +9,7 @@ import { fargateSize } from "./fargate-size.js";
 import { runsInContainer, type TaskLauncher } from "./port.js";
 
 export interface EcsTaskLauncherOptions {
-  client: ECSClient;
+  client: Pick<ECSClient, "send">;
   /** The runner image (the step runner; stdio server images are built FROM it). */
   runnerImage: string;
   taskRoleArn: string;
@@ -148,6 +142,8 @@ export function createEcsTaskLauncher(options: EcsTaskLauncherOptions): TaskLaun
   return {
     async register(record) {
       if (!runsInContainer(record.runtime)) return {};
+      // Imported here, not at the top: the Lambda bundle loads only the SDK packages it calls (aws/lazy-client.ts).
+      const { RegisterTaskDefinitionCommand } = await import("@aws-sdk/client-ecs");
       const registered = await client.send(
         new RegisterTaskDefinitionCommand(taskDefinitionFor(record, rest)),
       );
