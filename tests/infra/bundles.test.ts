@@ -54,6 +54,19 @@ describe("API Lambda bundles as deployed", () => {
     );
     expect(found).toEqual([]);
   });
+
+  it("load no AWS SDK package but DynamoDB's until an adapter is first called", () => {
+    // shared/aws/lazy-client.ts: the other clients are dynamic imports, so a cold start does not pay for them.
+    const eager = api().flatMap((b) =>
+      b.externals
+        .filter(
+          (m) =>
+            m.startsWith("@aws-sdk/") && !["@aws-sdk/client-dynamodb", "@aws-sdk/lib-dynamodb"].includes(m),
+        )
+        .map((m) => `${b.name}: ${m}`),
+    );
+    expect(eager).toEqual([]);
+  });
 });
 
 describe("the meta function as deployed", () => {
