@@ -18,6 +18,7 @@ import type { ITable } from "aws-cdk-lib/aws-dynamodb";
 import { LogGroup } from "aws-cdk-lib/aws-logs";
 import { CfnWebACL, CfnWebACLAssociation } from "aws-cdk-lib/aws-wafv2";
 import type { Construct } from "constructs";
+import { CORS_ALLOW_HEADERS, CORS_EXPOSE_HEADERS } from "../../shared/http/cors.js";
 import {
   arnFinding,
   bucketObjectsAcknowledgement,
@@ -180,8 +181,8 @@ export class ApiStack extends Stack {
       defaultCorsPreflightOptions: {
         allowOrigins: [config.webOrigin],
         allowMethods: Cors.ALL_METHODS,
-        allowHeaders: ["Authorization", "Content-Type", "x-api-key", "If-Match", "Idempotency-Key"],
-        exposeHeaders: ["ETag", "Location", "Retry-After"],
+        allowHeaders: CORS_ALLOW_HEADERS,
+        exposeHeaders: CORS_EXPOSE_HEADERS,
         maxAge: Duration.hours(1),
       },
     });

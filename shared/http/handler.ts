@@ -16,6 +16,7 @@ import { authenticateApiKey } from "../identity/api-keys.js";
 import { type Caller, hasRole } from "../identity/roles.js";
 import { getPlatform, type Platform } from "../platform.js";
 import * as z from "../zod.js";
+import { corsFor } from "./cors.js";
 import { logger } from "./logger.js";
 import { problemFor, validationError } from "./problem.js";
 import type { ApiRequest, ApiResult, HttpMethod, Implementations, RouteSpec, RouteTable } from "./route.js";
@@ -28,10 +29,12 @@ export type YamlParser = (text: string, options: { maxAliasCount: number }) => u
 
 export interface ApiHandlerOptions {
   /**
-   * Parses `application/yaml` bodies. Opt-in per area: the `yaml` package is ~110 KB minified, so only areas
-   * with YAML routes bundle it; elsewhere a YAML body is answered 415.
+   * Parses `application/yaml` bodies. Opt-in per area: js-yaml is ~45 KB minified, so only areas with YAML routes
+   * bundle it; elsewhere a YAML body is answered 415.
    */
   readonly parseYaml?: YamlParser;
+  /** The browser origin allowed to call the API (CORS); MCPFLOW_WEB_ORIGIN by default, none when unset. */
+  readonly webOrigin?: string;
 }
 
 interface Internal {
@@ -315,16 +318,21 @@ export function createApiHandler<R extends RouteTable>(
     return json(result.status ?? spec.success, result.body, result.headers);
   };
 
-  return middy<ApiEvent, APIGatewayProxyResult, Error, Context, Internal>()
-    .use(requestLogger())
-    .use(auditTrail())
-    .use(problemResponses())
-    .use({
-      before: (request) => {
-        states.set(request.event, request.internal as Internal);
-      },
-    })
-    .handler(async (event, context) =>
-      main(event, context, states.get(event) ?? ({ startedAt: 0 } as Internal)),
-    );
+  const cors = corsFor(options.webOrigin ?? process.env.MCPFLOW_WEB_ORIGIN);
+  return (
+    middy<ApiEvent, APIGatewayProxyResult, Error, Context, Internal>()
+      // First, so that its after/onError run last: on the response problemResponses has made, errors included.
+      .use(cors ? [cors] : [])
+      .use(requestLogger())
+      .use(auditTrail())
+      .use(problemResponses())
+      .use({
+        before: (request) => {
+          states.set(request.event, request.internal as Internal);
+        },
+      })
+      .handler(async (event, context) =>
+        main(event, context, states.get(event) ?? ({ startedAt: 0 } as Internal)),
+      )
+  );
 }

@@ -70,7 +70,7 @@ describe("API Lambda bundles as deployed", () => {
 });
 
 describe("the meta function as deployed", () => {
-  it("serves the OpenAPI document written beside its bundle, without the generator in it", async () => {
+  it("serves the OpenAPI document written beside its bundle, without the generator in it, with CORS", async () => {
     const meta = bundles.find((b) => b.name === "api-meta")!;
     expect(
       meta.inputs.map((i) => i.input).filter((input) => /openapi|zod-openapi|routes/.test(input)),
@@ -85,15 +85,19 @@ describe("the meta function as deployed", () => {
       MCPFLOW_TABLE: "mcpflow-test",
       MCPFLOW_BUCKET: "mcpflow-test-payloads",
       AWS_REGION: "us-east-1",
+      MCPFLOW_WEB_ORIGIN: "https://console.example.com",
     });
     const { handler } = (await import(pathToFileURL(meta.bundlePath).href)) as {
-      handler: (event: unknown, context: unknown) => Promise<{ statusCode: number; body: string }>;
+      handler: (
+        event: unknown,
+        context: unknown,
+      ) => Promise<{ statusCode: number; body: string; headers?: Record<string, string> }>;
     };
     const response = await handler(
       {
         httpMethod: "GET",
         path: "/v1/openapi.json",
-        headers: {},
+        headers: { origin: "https://console.example.com" },
         queryStringParameters: null,
         body: null,
         isBase64Encoded: false,
@@ -103,5 +107,7 @@ describe("the meta function as deployed", () => {
     );
     expect(response.statusCode).toBe(200);
     expect(JSON.parse(response.body)).toEqual(openApiDocument());
+    // The function's own answer carries CORS for the web origin the stack configures (API Gateway does not add it).
+    expect(response.headers?.["Access-Control-Allow-Origin"]).toBe("https://console.example.com");
   });
 });
