@@ -3,7 +3,6 @@
 
 import { BadRequestError, type FieldIssue, ValidationError } from "../errors.js";
 import { ServerName, ServerVersionString } from "../registry/schema.js";
-import { parseYaml, YamlSyntaxError } from "../yaml.js";
 import * as z from "../zod.js";
 
 export const WorkflowName = z
@@ -202,28 +201,4 @@ export function parseWorkflow(document: unknown): WorkflowDefinition {
     throw new ValidationError(`Invalid workflow: ${names}.`, { issues });
   }
   return parsed.data;
-}
-
-/**
- * Decodes a workflow from JSON or YAML text. JSON when the content type says so; otherwise YAML, which also
- * reads JSON. Throws BadRequestError on a syntax error and ValidationError on a schema error.
- */
-export function parseWorkflowText(text: string, contentType?: string): WorkflowDefinition {
-  const json = contentType !== undefined && /\bjson\b/i.test(contentType);
-  let document: unknown;
-  try {
-    document = json ? JSON.parse(text) : parseYaml(text);
-  } catch (error) {
-    const detail =
-      error instanceof YamlSyntaxError
-        ? error.reason
-        : error instanceof SyntaxError
-          ? error.message
-          : "unreadable";
-    throw new BadRequestError(`Workflow is not valid ${json ? "JSON" : "YAML"}: ${detail}`, {
-      cause: error,
-      issues: [{ field: "body", rule: `must be valid ${json ? "JSON" : "YAML"}` }],
-    });
-  }
-  return parseWorkflow(document);
 }

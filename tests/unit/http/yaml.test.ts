@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { BadRequestError, ValidationError } from "../../../shared/errors.js";
 import { splitFrontMatter } from "../../../shared/mcds/front-matter.js";
-import { parseWorkflowText } from "../../../shared/workflows/definition.js";
+import { parseWorkflowText } from "../../../shared/workflows/definition-text.js";
 import { parseYaml, YamlSyntaxError } from "../../../shared/yaml.js";
 
 /** Nine anchors, each a list of nine aliases of the one before: 9^9 "lol"s once expanded, 600 bytes of YAML. */

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { BadRequestError, ValidationError } from "../../../shared/errors.js";
-import { parseWorkflow, parseWorkflowText } from "../../../shared/workflows/definition.js";
+import { parseWorkflow } from "../../../shared/workflows/definition.js";
+import { parseWorkflowText } from "../../../shared/workflows/definition-text.js";
 
 const YAML_WORKFLOW = `
 name: weather-report
