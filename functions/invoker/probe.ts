@@ -17,7 +17,7 @@ import { Registry } from "../../shared/registry/service.js";
 const MAX_PROBE_MS = 25_000;
 
 /** A Lambda function can reach a server over HTTP; it cannot start a stdio server or a server's container. */
-export function probeableInLambda(runtime: Runtime): boolean {
+function probeableInLambda(runtime: Runtime): boolean {
   return runtime.transport === "streamable-http" && runtime.url !== undefined;
 }
 

@@ -32,7 +32,7 @@ const REQUIRE_BANNER =
 const META_ENTRY = "functions/api/meta.ts";
 
 /** How every entry is bundled; the meta function also gets its OpenAPI document written beside the bundle. */
-export function bundlingFor(entry: string, options: { metafile?: boolean } = {}): BundlingOptions {
+function bundlingFor(entry: string, options: { metafile?: boolean } = {}): BundlingOptions {
   const isMeta = entry === META_ENTRY;
   return {
     format: OutputFormat.ESM,

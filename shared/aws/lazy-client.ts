@@ -3,10 +3,6 @@
 // (about 430 ms here) where most need only DynamoDB (about 175 ms); `npm run bench` measures it. The package is
 // external to the bundle (the Lambda runtime provides it), so `import()` of it stays a real dynamic import.
 
-export interface SendOnly<Command, Output> {
-  send(command: Command): Promise<Output>;
-}
-
 /** A `send`-only client built on first use from `load`, which imports its SDK package. */
 export function lazyClient<C extends { send(command: never): Promise<unknown> }>(
   load: () => Promise<C>,
