@@ -50,8 +50,10 @@ interface Internal {
 type ApiEvent = APIGatewayProxyEvent;
 type ApiRequestState = Request<ApiEvent, APIGatewayProxyResult, Error, Context, Internal>;
 
+// Header and query maps have no prototype: a client's key such as `__proto__` or `toString` stays an ordinary key
+// (refused as unknown by the route's schema) instead of being dropped or shadowing a method.
 function lowerCaseHeaders(event: ApiEvent): Record<string, string> {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = Object.create(null);
   for (const [key, value] of Object.entries(event.headers ?? {})) {
     if (typeof value === "string") headers[key.toLowerCase()] = value;
   }
@@ -59,7 +61,7 @@ function lowerCaseHeaders(event: ApiEvent): Record<string, string> {
 }
 
 function firstQueryValues(event: ApiEvent): Record<string, string> {
-  const query: Record<string, string> = {};
+  const query: Record<string, string> = Object.create(null);
   for (const [key, value] of Object.entries(event.queryStringParameters ?? {})) {
     if (typeof value === "string") query[key] = value;
   }
