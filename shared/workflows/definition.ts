@@ -1,7 +1,7 @@
 // The workflow definition document (JSON or YAML): steps that call MCP tools, wired by depends_on and references.
 // Every type here is inferred from these schemas; statemachines/compile.ts turns a parsed definition into ASL.
 
-import { BadRequestError, type FieldIssue, ValidationError } from "../errors.js";
+import { type FieldIssue, ValidationError } from "../errors.js";
 import { ServerName, ServerVersionString } from "../registry/schema.js";
 import * as z from "../zod.js";
 

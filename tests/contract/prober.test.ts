@@ -4,8 +4,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
-import { mockClient } from "aws-sdk-client-mock";
+import { LambdaClient } from "@aws-sdk/client-lambda";
 import { afterAll, beforeAll } from "vitest";
 import { type LocalPlatform, startLocalPlatform } from "../../local/platform.js";
 import type { Caller } from "../../shared/identity/roles.js";
@@ -15,7 +14,9 @@ import type { ProbeTarget } from "../../shared/mcp/prober.js";
 import { getPlatform, type Platform } from "../../shared/platform.js";
 import { Registry } from "../../shared/registry/service.js";
 import { EVERYTHING_SCRIPT } from "../helpers/examples.js";
-import { freePort, startEverythingHttp } from "../integration/mcp/npm-servers.js";
+import { type InvokerLambda, routeInvokesToInvoker } from "../helpers/invoker-lambda.js";
+import { freePort } from "../helpers/ports.js";
+import { startEverythingHttp } from "../integration/mcp/npm-servers.js";
 import { type ProberFixture, proberContract } from "./prober.contract.js";
 
 process.env.POWERTOOLS_LOG_LEVEL ??= "SILENT";
@@ -26,7 +27,7 @@ let local: LocalPlatform;
 let platform: Platform;
 let remote: Awaited<ReturnType<typeof startEverythingHttp>>;
 let targets: Omit<ProberFixture, "prober" | "startsStdio">;
-const lambda = mockClient(LambdaClient);
+let lambda: InvokerLambda | undefined;
 
 beforeAll(async () => {
   home = await mkdtemp(join(tmpdir(), "mcpflow-prober-"));
@@ -68,15 +69,11 @@ beforeAll(async () => {
     );
   }
   targets = versions;
-  const { handler } = await import("../../functions/invoker/remote-mcp.js");
-  lambda.on(InvokeCommand).callsFake(async (input: { Payload: Uint8Array }) => {
-    const answer = await handler(JSON.parse(new TextDecoder().decode(input.Payload)));
-    return { StatusCode: 200, Payload: new TextEncoder().encode(JSON.stringify(answer)) };
-  });
+  lambda = await routeInvokesToInvoker();
 }, 60_000);
 
 afterAll(async () => {
-  lambda.restore();
+  lambda?.restore();
   await remote?.stop();
   await local?.stop();
   if (home) await rm(home, { recursive: true, force: true });

@@ -2,8 +2,8 @@
 // is not installed the suites that need it are skipped, loudly, instead of failing on a missing binary.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
-import { createServer } from "node:net";
 import { afterAll, beforeAll } from "vitest";
+import { freePort } from "./ports.js";
 
 process.env.POWERTOOLS_LOG_LEVEL ??= "SILENT";
 
@@ -28,14 +28,6 @@ export interface MotoServer {
     forcePathStyle: true;
     maxAttempts: 1;
   };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 async function waitUntilReady(endpoint: string, child: ChildProcess, output: () => string): Promise<void> {

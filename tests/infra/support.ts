@@ -1,11 +1,8 @@
 // Shared helpers for the infra tests: build the real app once with cdk.json's feature flags, and read cdk-nag.
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { Validations } from "aws-cdk-lib";
 import { AwsSolutionsChecks } from "cdk-nag";
 import type { IConstruct } from "constructs";
 import type { BuildAppOptions, McpflowApp } from "../../infra/app.js";
-import { repoRoot } from "../../infra/paths.js";
 import { synthApp as synthInfra } from "../../infra/synth.js";
 import { scratchDir } from "../helpers/scratch.js";
 

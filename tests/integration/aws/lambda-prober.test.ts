@@ -1,8 +1,7 @@
 // Probing on AWS: the registry function's Lambda prober invokes the remote-MCP invoker, whose probe handler reads
 // the version from the registry, resolves its secrets and probes the real server. Only the Lambda Invoke call is
 // mocked (Lambda cannot run here); it hands the payload, as bytes, to the real invoker handler.
-import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
-import { mockClient } from "aws-sdk-client-mock";
+import { LambdaClient } from "@aws-sdk/client-lambda";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { UpstreamError } from "../../../shared/errors.js";
 import { createLambdaProber } from "../../../shared/mcp/lambda-prober.js";
@@ -10,16 +9,17 @@ import { type Prober, UnsupportedProbeError } from "../../../shared/mcp/prober.j
 import { getPlatform } from "../../../shared/platform.js";
 import { MissingSecretError } from "../../../shared/secrets/port.js";
 import { EVERYTHING_SCRIPT } from "../../helpers/examples.js";
+import { type InvokerLambda, routeInvokesToInvoker } from "../../helpers/invoker-lambda.js";
 import { startTestPlatform, type TestPlatform } from "../../helpers/platform.js";
-import { freePort, startEverythingHttp } from "../mcp/npm-servers.js";
+import { freePort } from "../../helpers/ports.js";
+import { startEverythingHttp } from "../mcp/npm-servers.js";
 
 const INVOKER_ARN = "arn:aws:lambda:us-east-1:123456789012:function:mcpflow-test-remote-mcp";
 
 let p: TestPlatform;
 let remote: Awaited<ReturnType<typeof startEverythingHttp>>;
 let inProcess: Prober;
-const lambda = mockClient(LambdaClient);
-const invocations: unknown[] = [];
+let lambda: InvokerLambda | undefined;
 
 async function publish(name: string, runtime: Record<string, unknown>) {
   const response = await p.api("POST", "/v1/servers", {
@@ -33,25 +33,18 @@ async function publish(name: string, runtime: Record<string, unknown>) {
 beforeAll(async () => {
   p = await startTestPlatform();
   remote = await startEverythingHttp();
-  // The invoker module builds its SFN client at import; import it after the platform is set.
-  const { handler } = await import("../../../functions/invoker/remote-mcp.js");
-  lambda.on(InvokeCommand).callsFake(async (input: { FunctionName: string; Payload: Uint8Array }) => {
-    const event = JSON.parse(new TextDecoder().decode(input.Payload));
-    invocations.push({ functionName: input.FunctionName, event });
-    const answer = await handler(event);
-    return { StatusCode: 200, Payload: new TextEncoder().encode(JSON.stringify(answer)) };
-  });
+  lambda = await routeInvokesToInvoker();
   const platform = await getPlatform();
   inProcess = platform.prober;
   platform.prober = createLambdaProber({ client: new LambdaClient({}), functionName: INVOKER_ARN });
 }, 60_000);
 afterEach(() => {
-  invocations.length = 0;
+  if (lambda) lambda.invocations.length = 0;
 });
 afterAll(async () => {
   const platform = await getPlatform().catch(() => undefined);
   if (platform && inProcess) platform.prober = inProcess;
-  lambda.restore();
+  lambda?.restore();
   await remote?.stop();
   await p?.cleanup();
 });
@@ -77,7 +70,7 @@ describe("POST .../probe with the Lambda prober", () => {
     expect(probe.body.tools.map((t: { name: string }) => t.name)).toContain("echo");
 
     // The invoker got the version's coordinates, never the runtime or a secret value.
-    expect(invocations).toEqual([
+    expect(lambda?.invocations).toEqual([
       {
         functionName: INVOKER_ARN,
         event: { probe: { name: "io.lambda-probe/remote", version: "1.0.0", timeoutMs: expect.any(Number) } },

@@ -4,10 +4,11 @@ import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { createRequire } from "node:module";
-import { type AddressInfo, createServer as createNetServer } from "node:net";
+import type { AddressInfo } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Runtime } from "../../../shared/registry/schema.js";
+import { freePort } from "../../helpers/ports.js";
 
 const require = createRequire(import.meta.url);
 
@@ -65,14 +66,6 @@ export async function startNotFoundServer(): Promise<{
     headers,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
-}
-
-export async function freePort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** server-everything in its Streamable HTTP mode on a free port: a remote MCP server for tests. */

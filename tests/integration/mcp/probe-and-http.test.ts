@@ -8,13 +8,8 @@ import { McpStartError } from "../../../shared/mcp/errors.js";
 import { probeServer } from "../../../shared/mcp/probe.js";
 import { ProbeResult } from "../../../shared/mcp/probe-result.js";
 import { normaliseToolResult } from "../../../shared/mcp/result.js";
-import {
-  everythingStdio,
-  freePort,
-  memoryStdio,
-  startEverythingHttp,
-  startNotFoundServer,
-} from "./npm-servers.js";
+import { freePort } from "../../helpers/ports.js";
+import { everythingStdio, memoryStdio, startEverythingHttp, startNotFoundServer } from "./npm-servers.js";
 
 const START = { timeoutMs: 15_000, closeGraceMs: 300 };
 

@@ -2,7 +2,6 @@
 // aws-sdk-client-mock: what it reports in each outcome, and its exit code.
 
 import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
 import {
   SendTaskFailureCommand,
   SendTaskHeartbeatCommand,
@@ -23,6 +22,7 @@ import {
 } from "../../../shared/mcp/errors.js";
 import type { ConnectFn } from "../../../shared/mcp/pool.js";
 import { isAlive } from "../../../shared/mcp/process-tree.js";
+import { freePort } from "../../helpers/ports.js";
 import { EVERYTHING_BIN } from "../../integration/mcp/npm-servers.js";
 
 const sfnMock = mockClient(SFNClient);
@@ -38,14 +38,6 @@ const BASE_ENV = {
   MCPFLOW_SERVER_ARGS: JSON.stringify([EVERYTHING_BIN, "stdio"]),
 };
 const FAST = { heartbeatIntervalMs: 60_000, startTimeoutMs: 15_000, closeGraceMs: 300 };
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 interface Harness {
   deps: RunnerDeps;

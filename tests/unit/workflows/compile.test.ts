@@ -1,7 +1,6 @@
 import aslValidator from "asl-validator";
 import { describe, expect, test } from "vitest";
 import { UnprocessableError } from "../../../shared/errors.js";
-import { parseWorkflow, type WorkflowDefinitionInput } from "../../../shared/workflows/definition.js";
 import {
   ASL_MAX_DEFINITION_BYTES,
   aslLimits,
@@ -10,17 +9,7 @@ import {
   type StateMachine,
 } from "../../../statemachines/compile.js";
 import { loadFixtures } from "./fixtures/index.js";
-import { optionsFor } from "./harness.js";
-
-const SERVER = "io.github.example/tools@1.0.0";
-const step = (id: string, extra: Record<string, unknown> = {}) => ({
-  id,
-  server: SERVER,
-  tool: "t",
-  ...extra,
-});
-const workflow = (steps: WorkflowDefinitionInput["steps"], extra: Record<string, unknown> = {}) =>
-  parseWorkflow({ name: "w", steps, ...extra });
+import { optionsFor, SERVER, step, workflow } from "./harness.js";
 
 /** Every state in the machine, nested ones included, by name. */
 function allStates(asl: { States: Record<string, State> }): Map<string, State> {

@@ -1,17 +1,14 @@
 // Compiled workflows on the real ASL interpreter, with a local handler playing the runner.
 import { describe, expect, test } from "vitest";
-import { parseWorkflow, type WorkflowDefinitionInput } from "../../../shared/workflows/definition.js";
-import { McpToolError, optionsFor, runLocally, type ToolCallRecord } from "./harness.js";
-
-const SERVER = "io.github.example/tools@1.0.0";
-const step = (id: string, extra: Record<string, unknown> = {}) => ({
-  id,
-  server: SERVER,
-  tool: "t",
-  ...extra,
-});
-const workflow = (steps: WorkflowDefinitionInput["steps"], extra: Record<string, unknown> = {}) =>
-  parseWorkflow({ name: "w", steps, ...extra });
+import {
+  McpToolError,
+  optionsFor,
+  runLocally,
+  SERVER,
+  step,
+  type ToolCallRecord,
+  workflow,
+} from "./harness.js";
 
 const callOf = (calls: ToolCallRecord[], id: string) => calls.find((c) => c.stepId === id)!;
 const overlap = (x: ToolCallRecord, y: ToolCallRecord) =>

@@ -1,6 +1,10 @@
 // Runs compiled workflows on the real ASL interpreter (aws-local-stepfunctions); a local handler plays the runner.
 import { StateMachine } from "aws-local-stepfunctions";
-import type { WorkflowDefinition } from "../../../shared/workflows/definition.js";
+import {
+  parseWorkflow,
+  type WorkflowDefinition,
+  type WorkflowDefinitionInput,
+} from "../../../shared/workflows/definition.js";
 import {
   parseSingleReference,
   resolveReference,
@@ -10,6 +14,21 @@ import {
 } from "../../../shared/workflows/references.js";
 import { serverKey } from "../../../shared/workflows/validate.js";
 import { type CompileOptions, compileWorkflow, type State } from "../../../statemachines/compile.js";
+
+/** The server every test step calls (pinned, so compiling needs no registry). */
+export const SERVER = "io.github.example/tools@1.0.0";
+
+/** A step calling tool `t` on SERVER, with `extra` fields. */
+export const step = (id: string, extra: Record<string, unknown> = {}) => ({
+  id,
+  server: SERVER,
+  tool: "t",
+  ...extra,
+});
+
+/** A parsed workflow `w` of `steps`. */
+export const workflow = (steps: WorkflowDefinitionInput["steps"], extra: Record<string, unknown> = {}) =>
+  parseWorkflow({ name: "w", steps, ...extra });
 
 export const TARGET = {
   clusterArn: "arn:aws:ecs:eu-west-1:123456789012:cluster/mcpflow",

@@ -6,9 +6,7 @@ import { describe, expect, test } from "vitest";
 import { parseWorkflow, type WorkflowDefinition } from "../../../shared/workflows/definition.js";
 import { resolveTemplate } from "../../../shared/workflows/references.js";
 import { compileWorkflow } from "../../../statemachines/compile.js";
-import { optionsFor, runLocally } from "./harness.js";
-
-const SERVER = "io.github.example/tools@1.0.0";
+import { optionsFor, runLocally, SERVER } from "./harness.js";
 
 /** Step i depends on up to 3 earlier steps; each argument refers to the input or to an ancestor's output. */
 const randomWorkflow = fc
