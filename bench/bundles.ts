@@ -6,13 +6,14 @@
 import { execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, relative } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { AssetStaging } from "aws-cdk-lib";
 import type { Metafile } from "esbuild";
 import { BUNDLE_METAFILE_CONTEXT, McpflowFunction } from "../infra/constructs/mcpflow-function.js";
 import { repoRoot } from "../infra/paths.js";
 import { synthApp } from "../infra/synth.js";
+import { printTable, writeResult } from "./table.js";
 
 export const API_BUNDLE_LIMIT_BYTES = 300 * 1024;
 
@@ -46,7 +47,6 @@ export interface MeasuredBundle extends BundleResult {
 }
 
 export interface BundleBenchReport {
-  readonly generatedAt: string;
   readonly bundler: string;
   readonly apiLimitBytes: number;
   /** The same measure for an empty module, in the same run: what every import costs anyway. */
@@ -154,28 +154,21 @@ function measureLoads(bundles: readonly MeasuredBundle[]): {
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 
-export function formatTable(bundles: readonly BundleResult[]): string {
-  const rows = bundles.map((b) => [
-    b.name,
-    kb(b.bytes),
-    b.loadMs === undefined ? "" : b.loadMs.toFixed(1),
-    b.externalsLoadMs === undefined ? "" : b.externalsLoadMs.toFixed(1),
-    b.topInputs.map((i) => `${i.input} ${kb(i.bytes)}`).join(", "),
-    b.overLimit ? `> ${kb(API_BUNDLE_LIMIT_BYTES)}` : "",
-  ]);
-  const header = ["function", "minified", "load ms", "of which SDK", "top 3 inputs", "flag"];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i]!))
-      .join("  ")
-      .trimEnd();
-  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+function printBundles(bundles: readonly BundleResult[]): void {
+  printTable(
+    ["function", "minified", "load ms", "of which SDK", "top 3 inputs", "flag"],
+    bundles.map((b) => [
+      b.name,
+      kb(b.bytes),
+      b.loadMs === undefined ? "" : b.loadMs.toFixed(1),
+      b.externalsLoadMs === undefined ? "" : b.externalsLoadMs.toFixed(1),
+      b.topInputs.map((i) => `${i.input} ${kb(i.bytes)}`).join(", "),
+      b.overLimit ? `> ${kb(API_BUNDLE_LIMIT_BYTES)}` : "",
+    ]),
+  );
 }
 
-export function runBundleBench(
-  outFile = join(repoRoot, "bench", "results", "bundles.json"),
-): BundleBenchReport {
+export function runBundleBench(): BundleBenchReport {
   const outdir = mkdtempSync(join(tmpdir(), "mcpflow-cdk-"));
   let bundles: BundleResult[];
   let baselineLoadMs: number;
@@ -191,25 +184,22 @@ export function runBundleBench(
     rmSync(outdir, { recursive: true, force: true });
   }
   const report: BundleBenchReport = {
-    generatedAt: new Date().toISOString(),
     bundler: "aws-cdk-lib/aws-lambda-nodejs NodejsFunction (esbuild, ESM, minified, @aws-sdk/* external)",
     apiLimitBytes: API_BUNDLE_LIMIT_BYTES,
     baselineLoadMs,
     bundles,
   };
-  mkdirSync(join(outFile, ".."), { recursive: true });
-  writeFileSync(outFile, `${JSON.stringify(report, null, 2)}\n`);
+  printBundles(report.bundles);
+  writeResult("bundles", report);
   return report;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   process.env.POWERTOOLS_LOG_LEVEL ??= "SILENT";
   const report = runBundleBench();
-  console.log(formatTable(report.bundles));
   console.log(
     `\nload ms: median of ${LOAD_RUNS} imports in fresh processes; "of which SDK": importing only the bundle's external modules (the AWS SDK clients the Lambda runtime provides); an empty module: ${report.baselineLoadMs.toFixed(1)} ms`,
   );
   const flagged = report.bundles.filter((b) => b.overLimit).map((b) => b.name);
   if (flagged.length) console.log(`\nAPI bundles over ${kb(API_BUNDLE_LIMIT_BYTES)}: ${flagged.join(", ")}`);
-  console.log(`\nwrote ${relative(process.cwd(), join(repoRoot, "bench", "results", "bundles.json"))}`);
 }

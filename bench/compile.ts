@@ -1,6 +1,3 @@
-// Compile-time benchmark: how long compileWorkflow takes and how many ASL bytes each step costs on random DAGs,
-// and the largest workflow that fits Step Functions' 1 MiB definition limit. Run: npx tsx bench/compile.ts
-import { mkdirSync, writeFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { parseWorkflow, type WorkflowDefinition } from "../shared/workflows/definition.js";
 import {
@@ -9,6 +6,7 @@ import {
   buildStateMachine,
   type CompileOptions,
 } from "../statemachines/compile.js";
+import { writeResult } from "./table.js";
 
 const SERVER = "io.github.modelcontextprotocol/server-everything@2026.8.31";
 const SIZES = [10, 50, 100, 250, 500, 1000, 2000];
@@ -132,11 +130,7 @@ export async function runCompileBench(): Promise<{ rows: object[] }> {
   }
   rows.push({ largest_step_count_within_1_mib: largestThatFits() });
   console.table(rows);
-  mkdirSync(new URL("results/", import.meta.url), { recursive: true });
-  writeFileSync(
-    new URL("results/compile.json", import.meta.url),
-    `${JSON.stringify({ benchmark: "compile", node: process.version, rows }, null, 2)}\n`,
-  );
+  writeResult("compile", { rows });
   return { rows };
 }
 

@@ -1,16 +1,12 @@
-// What mcpflow's MCP layer costs over the bare SDK: 100 sequential echo calls through a pooled connection (with
-// normalisation) vs 100 direct Client.callTool calls, each side with its own server start, in the same process.
-// Rounds alternate the two sides and the median round of each is kept, so machine load shifts both alike.
-// Run: npx tsx bench/mcp.ts   (writes bench/results/mcp.json)
-import { mkdir, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { McpConnectionPool } from "../shared/mcp/pool.js";
 import { normaliseToolResult } from "../shared/mcp/result.js";
 import type { Runtime } from "../shared/registry/schema.js";
+import { writeResult } from "./table.js";
 
 const CALLS = 100;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -139,8 +135,5 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   console.log(
     `call ratio (pooled/direct): ${result.callRatio}   total ratio incl. start: ${result.totalRatio}`,
   );
-  const out = fileURLToPath(new URL("./results/mcp.json", import.meta.url));
-  await mkdir(dirname(out), { recursive: true });
-  await writeFile(out, `${JSON.stringify(result, null, 2)}\n`);
-  console.log(`wrote ${out}`);
+  writeResult("mcp", result);
 }

@@ -1,14 +1,14 @@
 // Registry throughput and latency on the embedded platform (list, get, publish at 1 and 50 connections), next to a
 // bare node:http server answering the same JSON from memory, so the cost of the platform itself is visible.
 // Run: npx tsx bench/registry.ts   (writes bench/results/registry.json)
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
-import { printTable } from "./table.js";
+import { printTable, writeResult } from "./table.js";
 
 const SEED_SERVERS = 200;
 const DURATION_SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
@@ -198,25 +198,13 @@ function printRows(rows: BenchRow[]): void {
 export async function runRegistryBench(): Promise<BenchRow[]> {
   const rows = await measureRegistry();
   printRows(rows);
-  const out = join(dirname(fileURLToPath(import.meta.url)), "results", "registry.json");
-  await mkdir(dirname(out), { recursive: true });
-  await writeFile(
-    out,
-    `${JSON.stringify(
-      {
-        at: new Date().toISOString(),
-        node: process.version,
-        seededServers: SEED_SERVERS,
-        durationSeconds: DURATION_SECONDS,
-        notes:
-          "platform and autocannon share one process; request logging silenced; publish spreads new versions over the seeded servers",
-        rows,
-      },
-      null,
-      2,
-    )}\n`,
-  );
-  process.stdout.write(`\nwritten ${out}\n`);
+  writeResult("registry", {
+    seededServers: SEED_SERVERS,
+    durationSeconds: DURATION_SECONDS,
+    notes:
+      "platform and autocannon share one process; request logging silenced; publish spreads new versions over the seeded servers",
+    rows,
+  });
   return rows;
 }
 

@@ -1,11 +1,7 @@
-// Search latency: the MiniSearch index against a plain substring scan of the same 10,000 generated documents,
-// in-process, at 1 and 50 concurrent clients. Prints a table and writes bench/results/search.json.
-import { mkdir, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { SearchDocument } from "../shared/search/documents.js";
 import { SearchEngine } from "../shared/search/engine.js";
-import { printTable } from "./table.js";
+import { printTable, writeResult } from "./table.js";
 
 const DOCUMENTS = 10_000;
 const QUERIES_PER_CLIENT = 200;
@@ -129,26 +125,15 @@ export async function runSearchBench(): Promise<{ buildMs: number; rows: Row[] }
     rows.push({ method: "substring-scan", ...(await measure(scan, clients)) });
   }
   printRows(buildMs, rows);
-  const out = join(dirname(fileURLToPath(import.meta.url)), "results", "search.json");
-  await mkdir(dirname(out), { recursive: true });
-  await writeFile(
-    out,
-    `${JSON.stringify(
-      {
-        at: new Date().toISOString(),
-        node: process.version,
-        documents: DOCUMENTS,
-        queries: QUERIES,
-        indexBuildMs: buildMs,
-        notes:
-          "in-process, one thread; 50 clients share it, so their latency includes queueing. The substring scan " +
-          "finds no typos and does not rank; it is the floor a naive implementation pays per query.",
-        rows,
-      },
-      null,
-      2,
-    )}\n`,
-  );
+  writeResult("search", {
+    documents: DOCUMENTS,
+    queries: QUERIES,
+    indexBuildMs: buildMs,
+    notes:
+      "in-process, one thread; 50 clients share it, so their latency includes queueing. The substring scan " +
+      "finds no typos and does not rank; it is the floor a naive implementation pays per query.",
+    rows,
+  });
   return { buildMs, rows };
 }
 

@@ -3,13 +3,14 @@
 // plus one server start, in the same process and the same run.
 // Run: npx tsx bench/workflow.ts   (writes bench/results/workflow.json)
 import "../shared/polyfills.js";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { startLocalPlatform } from "../local/platform.js";
+import { writeResult } from "./table.js";
 
 const STEPS = Number(process.env.BENCH_STEPS ?? 100);
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -93,9 +94,8 @@ export async function runWorkflowBench() {
   console.table(rows);
   const ratio = +(workflow.totalMs / baseline).toFixed(2);
   console.log(`workflow / direct: ${ratio}x`);
-  const result = { steps: STEPS, node: process.version, rows, ratio, at: new Date().toISOString() };
-  await mkdir(join(ROOT, "bench/results"), { recursive: true });
-  await writeFile(join(ROOT, "bench/results/workflow.json"), `${JSON.stringify(result, null, 2)}\n`);
+  const result = { steps: STEPS, rows, ratio };
+  writeResult("workflow", result);
   return result;
 }
 

@@ -361,7 +361,6 @@ describe("keys that mean something to JavaScript", () => {
       { field: "body.steps.0.arguments.__proto__", rule: "a key named __proto__ is not accepted" },
     ]);
     expect((await p.api("GET", "/v1/servers/io.github.fuzz%2Fproto")).status).toBe(404);
-    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 });
 

@@ -2,11 +2,12 @@
 // reaches the browser only if it carries Access-Control-Allow-Origin itself, errors included.
 import type { Context } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { NotFoundError } from "../../../shared/errors.js";
-import { createApiHandler } from "../../../shared/http/handler.js";
-import { route } from "../../../shared/http/route.js";
-import { type Platform, setPlatform } from "../../../shared/platform.js";
-import * as z from "../../../shared/zod.js";
+import { type LocalPlatform, startLocalPlatform } from "../../local/platform.js";
+import { NotFoundError } from "../../shared/errors.js";
+import { createApiHandler } from "../../shared/http/handler.js";
+import { route } from "../../shared/http/route.js";
+import * as z from "../../shared/zod.js";
+import { scratchDir } from "../helpers/scratch.js";
 
 const ORIGIN = "https://console.example.com";
 const routes = {
@@ -55,8 +56,14 @@ const event = (path: string, origin?: string) => ({
 });
 const context = { awsRequestId: "cors-test", getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
 
-beforeAll(() => setPlatform({ mode: "local" } as Platform));
-afterAll(() => setPlatform(undefined));
+// The embedded platform, as every handler runs on it locally (it installs itself for getPlatform()).
+let platform: LocalPlatform | undefined;
+beforeAll(async () => {
+  platform = await startLocalPlatform({ home: scratchDir("mcpflow-cors-"), port: 0 });
+});
+afterAll(async () => {
+  await platform?.stop();
+});
 
 describe("CORS headers on the functions' answers", () => {
   const handler = createApiHandler(routes, implementations, { webOrigin: ORIGIN });
