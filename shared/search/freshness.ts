@@ -228,8 +228,3 @@ export async function recordSearchChange(platform: Platform, change: SearchChang
     logger.error("search index change not recorded", { error, type: change.type, id: change.id });
   }
 }
-
-/** For tests and the benchmark: forget this container's index so the next query rebuilds it. */
-export function dropSearchIndex(table: Table): void {
-  states.delete(table);
-}
