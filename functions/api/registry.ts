@@ -12,8 +12,6 @@ import { exportServerJson, Registry } from "../../shared/registry/service.js";
 import { getProbe } from "../../shared/registry/tools.js";
 import { installBuiltInSearchSources, rankServers } from "../../shared/search/service.js";
 
-/** A probe that has not finished by then reports why; API Gateway would cut it at 29 s anyway. */
-
 installBuiltInSearchSources();
 
 const serverPath = (name: string) => `/v1/servers/${encodeURIComponent(name)}`;
