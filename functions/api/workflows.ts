@@ -1,43 +1,29 @@
 // Lambda for /v1/workflows: save, read, validate and compile workflows, and start runs.
 import { workflowRoutes } from "../../shared/api/workflows.routes.js";
-import { UnprocessableError } from "../../shared/errors.js";
 import { createApiHandler } from "../../shared/http/handler.js";
 import { findReferences } from "../../shared/mcds/references.js";
 import { startRun } from "../../shared/runs/lifecycle.js";
 import { installBuiltInSearchSources } from "../../shared/search/service.js";
 import { parseWorkflow } from "../../shared/workflows/definition.js";
-import { inputSchemaIssues } from "../../shared/workflows/input-schema.js";
-import {
-  installWorkflowIntegrations,
-  workflowDeleted,
-  workflowSaved,
-} from "../../shared/workflows/integrations.js";
+import { installWorkflowIntegrations } from "../../shared/workflows/integrations.js";
 import { Workflows } from "../../shared/workflows/service.js";
 import { parseYaml } from "../../shared/yaml.js";
 
 installBuiltInSearchSources();
 installWorkflowIntegrations();
 
-function definitionFrom(body: unknown) {
-  const definition = parseWorkflow(body);
-  const issues = inputSchemaIssues(definition.input);
-  if (issues.length > 0) throw new UnprocessableError("The workflow's input schema is invalid.", { issues });
-  return definition;
-}
-
 export const handler = createApiHandler(
   workflowRoutes,
   {
     async createWorkflow({ platform, body, caller }) {
-      const record = await new Workflows(platform).create(definitionFrom(body), caller);
-      await workflowSaved(platform, record.definition);
+      const record = await new Workflows(platform).create(parseWorkflow(body), caller);
       return {
         body: record,
         headers: { location: `/v1/workflows/${record.name}/versions/${record.version}` },
       };
     },
     async validateWorkflow({ platform, body }) {
-      const prepared = await new Workflows(platform).prepare(definitionFrom(body), 0);
+      const prepared = await new Workflows(platform).prepare(parseWorkflow(body), 0);
       return { body: { valid: true, definition: prepared.definition, asl: JSON.parse(prepared.aslJson) } };
     },
     async listWorkflows({ platform, query }) {
@@ -47,8 +33,7 @@ export const handler = createApiHandler(
       return { body: await new Workflows(platform).get(params.name) };
     },
     async updateWorkflow({ platform, params, body, caller }) {
-      const record = await new Workflows(platform).update(params.name, definitionFrom(body), caller);
-      await workflowSaved(platform, record.definition);
+      const record = await new Workflows(platform).update(params.name, parseWorkflow(body), caller);
       return {
         body: record,
         headers: { location: `/v1/workflows/${record.name}/versions/${record.version}` },
@@ -56,7 +41,6 @@ export const handler = createApiHandler(
     },
     async deleteWorkflow({ platform, params }) {
       await new Workflows(platform).remove(params.name);
-      await workflowDeleted(platform, params.name);
       return {};
     },
     async listWorkflowReferences({ platform, params }) {

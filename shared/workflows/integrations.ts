@@ -9,6 +9,7 @@ import type { SearchDocument } from "../search/documents.js";
 import { indexWorkflow, registerSearchSource, removeFromIndex } from "../search/service.js";
 import { queryAll } from "../store/table.js";
 import type { WorkflowDefinition } from "./definition.js";
+import { addWorkflowChangeHook } from "./hooks.js";
 import { versionKey, workflowKey } from "./keys.js";
 
 function searchDocument(definition: WorkflowDefinition): SearchDocument {
@@ -57,10 +58,11 @@ export function installWorkflowIntegrations(): void {
     },
     one: loadWorkflow,
   });
+  addWorkflowChangeHook({ saved: workflowSaved, deleted: workflowDeleted });
 }
 
 /** After a save: searchable at once, and listed under every server it pins. */
-export async function workflowSaved(platform: Platform, definition: WorkflowDefinition): Promise<void> {
+async function workflowSaved(platform: Platform, definition: WorkflowDefinition): Promise<void> {
   const doc = searchDocument(definition);
   await indexWorkflow(platform, {
     name: definition.name,
@@ -79,7 +81,7 @@ export async function workflowSaved(platform: Platform, definition: WorkflowDefi
   );
 }
 
-export async function workflowDeleted(platform: Platform, name: string): Promise<void> {
+async function workflowDeleted(platform: Platform, name: string): Promise<void> {
   await removeFromIndex(platform, "workflow", name);
   await removeReferences(platform, { type: "workflow", id: name });
 }

@@ -12,6 +12,8 @@ import { decodeCursor, encodeCursor, isConditionalCheckFailed, putIfAbsent } fro
 import { taskFamily } from "../tasks/family.js";
 import * as z from "../zod.js";
 import { WorkflowDefinition } from "./definition.js";
+import { notifyWorkflowDeleted, notifyWorkflowSaved } from "./hooks.js";
+import { inputSchemaIssues } from "./input-schema.js";
 import { versionKey, workflowKey } from "./keys.js";
 import { serverKey, type ToolCatalog, validateWorkflow } from "./validate.js";
 
@@ -96,9 +98,12 @@ export class Workflows {
     this.registry = new Registry(platform.table);
   }
 
-  /** Pins server versions, checks tools and arguments against probes, compiles. Throws 422 naming the step. */
+  /**
+   * Checks the input schema, pins server versions, checks tools and arguments against probes, compiles. Throws 422
+   * naming the field or step. Every save and `POST /v1/workflows/validate` go through here.
+   */
   async prepare(definition: WorkflowDefinition, version: number): Promise<PreparedWorkflow> {
-    const issues: FieldIssue[] = validateWorkflow(definition);
+    const issues: FieldIssue[] = [...inputSchemaIssues(definition.input), ...validateWorkflow(definition)];
     const pinned: WorkflowDefinition = {
       ...definition,
       steps: definition.steps.map((step) => ({ ...step })),
@@ -258,6 +263,7 @@ export class Workflows {
       .catch((error: unknown) => {
         if (!isConditionalCheckFailed(error)) throw error;
       });
+    await notifyWorkflowSaved(this.platform, prepared.definition);
     return toRecord(item, version);
   }
 
@@ -375,5 +381,6 @@ export class Workflows {
       if (isConditionalCheckFailed(error)) throw new NotFoundError(`No workflow named ${name}.`);
       throw error;
     }
+    await notifyWorkflowDeleted(this.platform, name);
   }
 }
