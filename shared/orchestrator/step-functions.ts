@@ -183,7 +183,9 @@ export function createStepFunctionsOrchestrator(options: StepFunctionsOrchestrat
 
     async start(run) {
       const name = machineName(run.workflow);
-      const input = JSON.stringify(run.input ?? {});
+      // The compiled ASL reads `$.input` and `$.runId` (statemachines/compile.ts); the embedded engine wraps the
+      // run input the same way (local/engine.ts).
+      const input = JSON.stringify({ input: run.input ?? {}, runId: run.runId });
       const startOn = async (stateMachineArn: string) =>
         (
           await client.send(
