@@ -1,9 +1,12 @@
 // Bearer tokens: verified with aws-jwt-verify on both paths. On AWS the issuer is a Cognito user pool; locally it
-// is the platform's own RSA key, whose JWKS is handed to the same verifier so no network fetch is needed.
+// is the platform's own RSA key, held in a key cache that has no way to fetch: an unknown `kid` is a 401, never a
+// request to whoever answers for the issuer's domain.
 
 import { JwtVerifier } from "aws-jwt-verify";
 import { CognitoJwtVerifier } from "aws-jwt-verify/cognito-verifier";
+import { KidNotFoundInJwksError } from "aws-jwt-verify/error";
 import { type Jwks, type JwksCache, SimpleJwksCache } from "aws-jwt-verify/jwk";
+import type { JwtPayload } from "aws-jwt-verify/jwt-model";
 import { UnauthorizedError } from "../errors.js";
 import { type Caller, roleFromGroups } from "./roles.js";
 
@@ -40,13 +43,37 @@ function unauthorized(cause: unknown): UnauthorizedError {
   return new UnauthorizedError(`The bearer token was rejected: ${reason}`, { cause });
 }
 
+/** aws-jwt-verify checks `exp` only when present; a token that never expires is one a leak makes permanent. */
+function requireExpiry({ payload }: { payload: JwtPayload }): void {
+  if (typeof payload.exp !== "number") throw new Error("the token has no expiry (exp claim)");
+}
+
+/** The keys the platform holds, and nothing else: no fetcher, so no outbound connection can ever be made. */
+function staticJwksCache(jwks: Jwks): JwksCache {
+  const find: JwksCache["getCachedJwk"] = (_uri, jwt) => {
+    const jwk = jwks.keys.find((key) => key.kid !== undefined && key.kid === jwt.header.kid);
+    if (!jwk) throw new KidNotFoundInJwksError("the token was signed with a key this platform does not hold");
+    return jwk as ReturnType<JwksCache["getCachedJwk"]>;
+  };
+  return {
+    getJwk: async (uri, jwt) => find(uri, jwt),
+    getCachedJwk: find,
+    addJwks: () => undefined,
+    getJwks: async () => jwks,
+  };
+}
+
 export function createLocalTokenVerifier(jwks: Jwks): TokenVerifier {
-  const verifier = JwtVerifier.create({
-    issuer: LOCAL_ISSUER,
-    audience: LOCAL_AUDIENCE,
-    jwksUri: `${LOCAL_ISSUER}/.well-known/jwks.json`,
-  });
-  verifier.cacheJwks(jwks);
+  const verifier = JwtVerifier.create(
+    {
+      issuer: LOCAL_ISSUER,
+      audience: LOCAL_AUDIENCE,
+      // Only a cache key: staticJwksCache never requests it.
+      jwksUri: `${LOCAL_ISSUER}/.well-known/jwks.json`,
+      customJwtCheck: requireExpiry,
+    },
+    { jwksCache: staticJwksCache(jwks) },
+  );
   return {
     async verify(token) {
       try {
@@ -91,6 +118,7 @@ export function createCognitoTokenVerifier(options: {
       userPoolId: options.userPoolId,
       tokenUse: null, // access tokens (API and machine clients) and id tokens (web sign-in) are both accepted
       clientId: options.clientIds,
+      customJwtCheck: requireExpiry,
     },
     options.jwksUri ? { jwksCache: redirectedJwksCache(options.jwksUri) } : undefined,
   );
