@@ -6,12 +6,13 @@ import { connectServer } from "../shared/mcp/connect.js";
 import { isMcpFailure } from "../shared/mcp/errors.js";
 import { RunConnectionPools } from "../shared/mcp/pool.js";
 import { normaliseToolResult } from "../shared/mcp/result.js";
+import { executionInputOf, type RunStart } from "../shared/orchestrator/execution-input.js";
 import type { ExecutionEvent, Orchestrator } from "../shared/orchestrator/port.js";
 import type { Platform } from "../shared/platform.js";
 import { materializeRuntime } from "../shared/registry/materialize.js";
+import { endRun, type RunEnd } from "../shared/runs/lifecycle.js";
 import { loadStepCall, parseTaskRefs } from "../shared/runs/step-call.js";
 import { Runs } from "../shared/runs/store.js";
-import { Workflows } from "../shared/workflows/service.js";
 
 /** An error whose name the state machine's Retry/Catch match on, as SendTaskFailure's `error` would be. */
 class TaskFailure extends Error {
@@ -75,7 +76,7 @@ export class LocalOrchestrator implements Orchestrator {
     };
   }
 
-  async start(run: { runId: string; workflow: string; version: number; aslJson: string; input: unknown }) {
+  async start(run: RunStart) {
     const platform = this.platform!;
     const asl = JSON.parse(run.aslJson) as { States: Record<string, Record<string, unknown>> };
     const inflight = new Set<Promise<unknown>>();
@@ -92,19 +93,20 @@ export class LocalOrchestrator implements Orchestrator {
       validationOptions: { noValidate: true },
     });
     const executionArn = `arn:aws:states:local:000000000000:execution:mcpflow-${run.workflow}:${run.runId}`;
-    const execution = machine.run({ input: run.input, runId: run.runId } as never, {
+    // The same `$` (and `$$.Execution.Input`) Step Functions gives an execution started by the AWS adapter.
+    const executionInput = executionInputOf(run);
+    const execution = machine.run(executionInput as never, {
       overrides: { taskResourceLocalHandlers: handlers },
       context: {
         Execution: {
           Id: executionArn,
           Name: run.runId,
           StartTime: new Date().toISOString(),
-          Input: run.input,
+          Input: executionInput,
         },
         Task: { Token: `local-${run.runId}` },
       } as never,
     });
-    const runs = new Runs(platform);
     const active: ActiveExecution = {
       abort: () => execution.abort(),
       done: Promise.resolve(),
@@ -116,7 +118,7 @@ export class LocalOrchestrator implements Orchestrator {
       execution.eventLogs as AsyncIterable<Record<string, unknown>>,
     );
     active.done = (async () => {
-      let end: Parameters<Runs["finish"]>[1];
+      let end: RunEnd;
       try {
         end = { status: "SUCCEEDED", output: await execution.result };
       } catch (error) {
@@ -143,17 +145,7 @@ export class LocalOrchestrator implements Orchestrator {
       await Promise.all(inflight);
       if (active.abandoned) return;
       await events.catch(() => undefined);
-      const { definition } = await new Workflows(platform).versionForRun(run.workflow, run.version);
-      await runs.settleSteps(
-        run.runId,
-        definition.steps.map((s) => ({
-          stepId: s.id,
-          tool: s.tool,
-          server: `${s.server.name}@${s.server.version}`,
-        })),
-        end.status,
-      );
-      await runs.finish(run.runId, end);
+      await endRun(platform, run.runId, end);
     })()
       .catch((error: unknown) => logger.error("run bookkeeping failed", { runId: run.runId, error }))
       .finally(() => this.executions.delete(run.runId));
@@ -276,25 +268,14 @@ export class LocalOrchestrator implements Orchestrator {
     let count = 0;
     for (const run of await runs.running()) {
       if (this.executions.has(run.id)) continue;
-      const ended = await runs.finish(run.id, {
+      const ended = await endRun(this.platform!, run.id, {
         status: "FAILED",
         error: {
           error: "Platform.Stopped",
           cause: "the embedded platform stopped while this run was in progress",
         },
       });
-      if (!ended) continue;
-      count++;
-      const { definition } = await new Workflows(this.platform!).versionForRun(run.workflow, run.version);
-      await runs.settleSteps(
-        run.id,
-        definition.steps.map((s) => ({
-          stepId: s.id,
-          tool: s.tool,
-          server: `${s.server.name}@${s.server.version}`,
-        })),
-        "FAILED",
-      );
+      if (ended) count++;
     }
     return count;
   }

@@ -3,9 +3,8 @@
 import { NotFoundError } from "../../shared/errors.js";
 import { logger } from "../../shared/http/logger.js";
 import { getPlatform } from "../../shared/platform.js";
-import type { RunError, RunStatus } from "../../shared/runs/schema.js";
-import { Runs } from "../../shared/runs/store.js";
-import { Workflows } from "../../shared/workflows/service.js";
+import { endRun, type RunEnd } from "../../shared/runs/lifecycle.js";
+import type { RunError } from "../../shared/runs/schema.js";
 import * as z from "../../shared/zod.js";
 
 export const ExecutionStatusChange = z.object({
@@ -20,8 +19,6 @@ export const ExecutionStatusChange = z.object({
   }),
 });
 export type ExecutionStatusChange = z.infer<typeof ExecutionStatusChange>;
-
-type RunEnd = { status: Exclude<RunStatus, "RUNNING">; output?: unknown; error?: RunError };
 
 const MAX_CAUSE_CHARS = 2000;
 
@@ -71,30 +68,16 @@ export async function handler(event: unknown): Promise<{ runId?: string; updated
   const end = runEndOf(detail);
   if (!end) return { runId, updated: false };
 
-  const platform = await getPlatform();
-  const runs = new Runs(platform);
-  let run: Awaited<ReturnType<Runs["get"]>>;
+  // EventBridge delivers at least once and may reorder: endRun keeps a run's first end, so a replay only settles
+  // again. It settles even when a cancel ended the run first, as a cancel cannot wait for the tasks to stop.
+  let updated: boolean;
   try {
-    run = await runs.get(runId);
+    updated = await endRun(await getPlatform(), runId, end);
   } catch (error) {
     if (!(error instanceof NotFoundError)) throw error;
     // An execution the API did not start (a test run from the console): nothing to record.
     logger.warn("no run for this execution", { runId, executionArn: detail.executionArn });
     return { runId, updated: false };
-  }
-  // EventBridge delivers at least once and may reorder: finish() only moves a RUNNING run, so a replay is a no-op.
-  const updated = await runs.finish(runId, end);
-  if (updated) {
-    const { definition } = await new Workflows(platform).versionForRun(run.workflow, run.version);
-    await runs.settleSteps(
-      runId,
-      definition.steps.map((s) => ({
-        stepId: s.id,
-        tool: s.tool,
-        server: `${s.server.name}@${s.server.version}`,
-      })),
-      end.status,
-    );
   }
   logger.info("run ended", { runId, status: end.status, updated });
   return { runId, updated };

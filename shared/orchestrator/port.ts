@@ -1,4 +1,6 @@
 // Where compiled workflows run: Step Functions on AWS, aws-local-stepfunctions in the embedded platform.
+import type { RunStart } from "./execution-input.js";
+
 export interface ExecutionEvent {
   id: number;
   timestamp: string;
@@ -10,8 +12,11 @@ export interface ExecutionEvent {
 export interface Orchestrator {
   /** Called when a workflow version is saved: creates or updates its state machine. */
   deploy(workflow: { name: string; version: number; aslJson: string }): Promise<{ stateMachineArn?: string }>;
-  /** Starts an execution named after the run id; resolves once it has started, not when it ends. */
-  start(run: { runId: string; workflow: string; version: number; aslJson: string; input: unknown }): Promise<{
+  /**
+   * Starts an execution named after the run id, with the input executionInputOf(run) builds; resolves once it has
+   * started, not when it ends.
+   */
+  start(run: RunStart): Promise<{
     executionArn: string;
     consoleUrl?: string;
   }>;

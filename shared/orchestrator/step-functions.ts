@@ -1,6 +1,7 @@
 // The AWS orchestrator: one Standard state machine per workflow, one published version per saved workflow version,
 // and an alias `live` on the newest; every run is an execution named after its run id.
 import type { HistoryEvent, LoggingConfiguration, SFNClient } from "@aws-sdk/client-sfn";
+import { executionInputOf } from "./execution-input.js";
 import type { ExecutionEvent, Orchestrator } from "./port.js";
 
 /** The SDK package, imported at the first call: see shared/aws/lazy-client.ts. */
@@ -183,9 +184,8 @@ export function createStepFunctionsOrchestrator(options: StepFunctionsOrchestrat
 
     async start(run) {
       const name = machineName(run.workflow);
-      // The compiled ASL reads `$.input` and `$.runId` (statemachines/compile.ts); the embedded engine wraps the
-      // run input the same way (local/engine.ts).
-      const input = JSON.stringify({ input: run.input ?? {}, runId: run.runId });
+      // The compiled ASL reads `$.input` and `$.runId`; executionInputOf is where both adapters build them.
+      const input = JSON.stringify(executionInputOf(run));
       const startOn = async (stateMachineArn: string) =>
         (
           await client.send(

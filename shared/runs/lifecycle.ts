@@ -1,11 +1,11 @@
-// Starting and cancelling runs: the rules (input schema, idempotency keys, the start-failure record) in one place,
-// whichever orchestrator executes the run.
-import { UnprocessableError } from "../errors.js";
+// Starting, ending and cancelling runs: the rules (input schema, idempotency keys, the start-failure record, the
+// order in which a run ends) in one place, whichever orchestrator executes the run.
+import { NotFoundError, UnprocessableError } from "../errors.js";
 import type { Caller } from "../identity/roles.js";
 import type { Platform } from "../platform.js";
 import { checkRunInput } from "../workflows/input-schema.js";
 import { Workflows } from "../workflows/service.js";
-import type { RunRecord } from "./schema.js";
+import type { RunError, RunRecord, RunStatus } from "./schema.js";
 import { newRunId, Runs } from "./store.js";
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,128}$/;
@@ -43,7 +43,7 @@ export async function startRun(
     });
     await runs.setExecution(runId, started.executionArn, started.consoleUrl);
   } catch (error) {
-    await runs.finish(runId, {
+    await endRun(platform, runId, {
       status: "FAILED",
       error: { error: "Run.StartFailed", cause: error instanceof Error ? error.message : String(error) },
     });
@@ -64,6 +64,41 @@ async function existingRun(runs: Runs, id: string): Promise<RunRecord> {
   return runs.get(id);
 }
 
+export type RunEnd = { status: Exclude<RunStatus, "RUNNING">; output?: unknown; error?: RunError };
+
+/**
+ * The one way a run ends, whoever saw it end (the embedded engine, the run-status function on AWS, a cancel, a failed
+ * start, recovery after a restart). Steps are settled first and the run is finished after, so whoever sees the run
+ * ended sees its steps final: a step still RUNNING is ended (FAILED, or CANCELLED for a cancelled run) and a step
+ * that never started gets a record (SKIPPED after a success, NOT_RUN otherwise). A run that has already ended keeps
+ * its first end and is settled again by that end's status: on AWS a cancel ends the run before its tasks have
+ * stopped, and the execution's status event then settles what they left RUNNING. EventBridge replays settle again
+ * and change nothing. Answers whether this call moved the run out of RUNNING.
+ */
+export async function endRun(platform: Platform, runId: string, end: RunEnd): Promise<boolean> {
+  const runs = new Runs(platform);
+  const run = await runs.get(runId);
+  const status = run.status === "RUNNING" ? end.status : run.status;
+  await runs.settleSteps(runId, await stepsOf(platform, run), status);
+  if (run.status !== "RUNNING") return false;
+  return runs.finish(runId, end);
+}
+
+/** The steps a run's workflow version declares; none when the version is gone, so that the run still ends. */
+async function stepsOf(platform: Platform, run: { workflow: string; version: number }) {
+  try {
+    const { definition } = await new Workflows(platform).versionForRun(run.workflow, run.version);
+    return definition.steps.map((s) => ({
+      stepId: s.id,
+      tool: s.tool,
+      server: `${s.server.name}@${s.server.version}`,
+    }));
+  } catch (error) {
+    if (error instanceof NotFoundError) return [];
+    throw error;
+  }
+}
+
 export async function cancelRun(platform: Platform, id: string): Promise<RunRecord> {
   const runs = new Runs(platform);
   const run = await runs.requireRunning(id);
@@ -74,7 +109,7 @@ export async function cancelRun(platform: Platform, id: string): Promise<RunReco
     );
   }
   // The orchestrator records the end once its execution stops; a run it no longer knows is ended here.
-  await runs.finish(run.id, {
+  await endRun(platform, run.id, {
     status: "CANCELLED",
     error: { error: "Run.Cancelled", cause: "cancelled by a caller" },
   });

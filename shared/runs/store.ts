@@ -374,7 +374,8 @@ export class Runs {
 
   /**
    * Records how a call ended. With `attempt` (what stepStarted answered), an attempt that a retry has already
-   * replaced writes nothing: a timed-out call that finishes late must not overwrite the attempt after it.
+   * replaced writes nothing: a timed-out call that finishes late must not overwrite the attempt after it. Nor does
+   * an attempt that the run's end has already settled (a task still reporting after a cancel).
    */
   async stepEnded(
     run: string,
@@ -399,14 +400,19 @@ export class Runs {
       sets.push(`#${field} = :${field}`);
       values[`:${field}`] = value;
     }
-    if (options.attempt !== undefined) values[":attempt"] = options.attempt;
+    if (options.attempt !== undefined) {
+      values[":attempt"] = options.attempt;
+      values[":running"] = "RUNNING";
+    }
     try {
       await this.table.doc.send(
         new UpdateCommand({
           TableName: this.table.name,
           Key: { pk: runKey(run), sk: stepSk(step.stepId, step.index) },
           UpdateExpression: `SET ${sets.join(", ")}`,
-          ...(options.attempt !== undefined ? { ConditionExpression: "attempts = :attempt" } : {}),
+          ...(options.attempt !== undefined
+            ? { ConditionExpression: "attempts = :attempt AND #status = :running" }
+            : {}),
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         }),

@@ -1,6 +1,7 @@
 // The Orchestrator contract: what the embedded engine and Step Functions do alike with a deployed workflow —
 // versioned ARNs, executions named after the run, a history that starts with ExecutionStarted, a stop that holds.
 import { describe, expect, it } from "vitest";
+import { ExecutionInput } from "../../shared/orchestrator/execution-input.js";
 import type { Orchestrator } from "../../shared/orchestrator/port.js";
 
 const PASS = JSON.stringify({
@@ -8,6 +9,18 @@ const PASS = JSON.stringify({
   StartAt: "Only",
   States: { Only: { Type: "Pass", Result: { ok: true }, End: true } },
 });
+
+/** A state machine whose output is its execution input: what the compiled ASL's first state reads as `$`. */
+const ECHO = JSON.stringify({
+  QueryLanguage: "JSONPath",
+  StartAt: "Echo",
+  States: { Echo: { Type: "Pass", End: true } },
+});
+
+export interface ExecutionOutputFixture extends OrchestratorFixture {
+  /** The output of an execution once it has ended (Step Functions' DescribeExecution, the embedded run record). */
+  outputOf(started: { runId: string; executionArn: string }): Promise<unknown>;
+}
 
 export interface OrchestratorFixture {
   orchestrator: Orchestrator;
@@ -71,6 +84,31 @@ export function orchestratorContract(name: string, fixture: () => OrchestratorFi
       });
       await orchestrator.stop({ runId, executionArn: started.executionArn }, "contract");
       await orchestrator.stop({ runId, executionArn: started.executionArn }, "contract again");
+    });
+  });
+}
+
+/**
+ * Whatever runs the state machine, it starts from the same `$`: `{ input, runId }`. Apart from the contract above
+ * because an interpreter that executes states (moto with execution on) can run only one execution per server.
+ */
+export function executionInputContract(name: string, fixture: () => ExecutionOutputFixture): void {
+  describe(`Orchestrator contract, execution input: ${name}`, () => {
+    it("hands the state machine the run's input and id as `$`, as the compiled ASL reads them", async () => {
+      const { orchestrator, prepareRun, outputOf } = fixture();
+      const runId = `contract-input-${Date.now().toString(36)}`;
+      const input = { name: "Ada", words: ["alpha", "beta"], nested: { n: 2 } };
+      await orchestrator.deploy({ name: "contract-input", version: 1, aslJson: ECHO });
+      await prepareRun?.(runId, "contract-input");
+      const started = await orchestrator.start({
+        runId,
+        workflow: "contract-input",
+        version: 1,
+        aslJson: ECHO,
+        input,
+      });
+      const dollar = ExecutionInput.parse(await outputOf({ runId, executionArn: started.executionArn }));
+      expect(dollar).toEqual({ input, runId });
     });
   });
 }

@@ -9,6 +9,7 @@ import { type LocalPlatform, startLocalPlatform } from "../../../local/platform.
 import type { Caller } from "../../../shared/identity/roles.js";
 import { getPlatform, type Platform } from "../../../shared/platform.js";
 import { Registry } from "../../../shared/registry/service.js";
+import { cancelRun } from "../../../shared/runs/lifecycle.js";
 import { newRunId, Runs } from "../../../shared/runs/store.js";
 import { WorkflowDefinition } from "../../../shared/workflows/definition.js";
 import { Workflows } from "../../../shared/workflows/service.js";
@@ -139,6 +140,36 @@ describe("run-status Lambda", () => {
       false,
     );
     expect((await new Runs(platform).get(runId)).status).toBe("CANCELLED");
+  });
+
+  it("settles what the tasks left RUNNING after a cancel ended the run, and no late report overwrites it", async () => {
+    // On AWS a cancel ends the run at StopExecution; a Fargate task may still start its step and report later.
+    const runId = await newRun();
+    const runs = new Runs(platform);
+    await cancelRun(platform, runId);
+    const attempt = await runs.stepStarted(runId, {
+      stepId: "first",
+      tool: "echo",
+      server: "io.github.test/remote@1.0.0",
+      arguments: {},
+    });
+    expect(await handler(statusChange(runId, "ABORTED", { error: "Run.Cancelled" }))).toEqual({
+      runId,
+      updated: false,
+    });
+    const late = await runs.stepEnded(
+      runId,
+      { stepId: "first" },
+      { status: "SUCCEEDED", output: { text: "too late" } },
+      { attempt },
+    );
+    expect(late.superseded).toBe(true);
+    const run = await runs.get(runId, { steps: true });
+    expect(run.status).toBe("CANCELLED");
+    expect(run.steps?.map((s) => [s.stepId, s.status, s.error?.error])).toEqual([
+      ["first", "CANCELLED", "Run.Cancelled"],
+      ["second", "NOT_RUN", undefined],
+    ]);
   });
 
   it("ignores RUNNING, executions with no run, and events of another kind", async () => {
