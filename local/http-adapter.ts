@@ -1,9 +1,10 @@
 // Turns a node:http request into an API Gateway REST proxy event, calls the area's Lambda handler, and writes
 // its result back. This is the only code between an HTTP client and the handlers that AWS runs.
 import { randomUUID } from "node:crypto";
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage, ServerOptions, ServerResponse } from "node:http";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { type ApiArea, areaForPath } from "../shared/api/areas.js";
+import { UnauthorizedError } from "../shared/errors.js";
 import { logger } from "../shared/http/logger.js";
 
 export type AreaHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
@@ -11,8 +12,43 @@ export type AreaHandler = (event: APIGatewayProxyEvent, context: Context) => Pro
 /** API Gateway refuses payloads over 10 MB before any Lambda runs; so do we. */
 const GATEWAY_MAX_BYTES = 10 * 1024 * 1024;
 
-function problem(res: ServerResponse, status: number, title: string, detail: string): void {
-  res.writeHead(status, { "content-type": "application/problem+json" });
+export interface RequestListenerOptions {
+  /**
+   * Checks the caller's credentials from the headers alone and throws UnauthorizedError when there are none or they
+   * are wrong. Called before a body is read, so an anonymous client cannot make the platform buffer 10 MB.
+   */
+  authenticate?: (headers: Record<string, string>) => Promise<unknown>;
+}
+
+export interface HttpServerLimits {
+  /** Whole header block; a client that trickles headers (slowloris) is cut off after this. */
+  headersTimeoutMs?: number;
+  /** Whole request, body included: a slow body is cut off after this. */
+  requestTimeoutMs?: number;
+  /** How often Node checks the two timeouts above. */
+  checkIntervalMs?: number;
+}
+
+/**
+ * node:http options for the API server. Node's defaults (60 s for headers, 300 s per request, checked every 30 s) let
+ * a few hundred slow clients hold the platform's sockets for minutes; API Gateway gives a request 29 s in all.
+ */
+export function apiServerOptions(limits: HttpServerLimits = {}): ServerOptions {
+  return {
+    headersTimeout: limits.headersTimeoutMs ?? 10_000,
+    requestTimeout: limits.requestTimeoutMs ?? 30_000,
+    connectionsCheckingInterval: limits.checkIntervalMs ?? 1_000,
+  };
+}
+
+function problem(
+  res: ServerResponse,
+  status: number,
+  title: string,
+  detail: string,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, { "content-type": "application/problem+json", ...headers });
   res.end(
     JSON.stringify({
       type: `https://mcpflow.dev/problems/${title.toLowerCase().replaceAll(" ", "-")}`,
@@ -21,6 +57,36 @@ function problem(res: ServerResponse, status: number, title: string, detail: str
       detail,
     }),
   );
+}
+
+/** True when the request announces a body (a length above 0, or a chunked or otherwise framed one). */
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers["content-length"];
+  if (length !== undefined) return Number(length) !== 0;
+  return req.headers["transfer-encoding"] !== undefined;
+}
+
+/**
+ * Answers without reading the body, and closes the connection once the answer is out: the unread body would
+ * otherwise be drained (read and thrown away) for keep-alive, which is the very work the early answer avoids.
+ */
+function refuseUnread(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  title: string,
+  detail: string,
+): void {
+  problem(res, status, title, detail, { connection: "close" });
+  res.on("finish", () => req.socket.destroySoon());
+}
+
+function flatHeaders(req: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers[key] = Array.isArray(value) ? value.join(",") : value;
+  }
+  return headers;
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer | "too-large"> {
@@ -51,7 +117,10 @@ function lambdaContext(requestId: string): Context {
   };
 }
 
-export function createRequestListener(handlers: Record<ApiArea, AreaHandler>) {
+export function createRequestListener(
+  handlers: Record<ApiArea, AreaHandler>,
+  options: RequestListenerOptions = {},
+) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     try {
       const url = new URL(req.url ?? "/", "http://local");
@@ -68,62 +137,36 @@ export function createRequestListener(handlers: Record<ApiArea, AreaHandler>) {
         });
         return;
       }
-      const body = await readBody(req);
-      if (body === "too-large") {
-        problem(res, 413, "Payload Too Large", `Bodies over ${GATEWAY_MAX_BYTES} bytes are refused.`);
-        req.resume();
+      const tooLarge = `Bodies over ${GATEWAY_MAX_BYTES} bytes are refused.`;
+      if (Number(req.headers["content-length"] ?? 0) > GATEWAY_MAX_BYTES) {
+        refuseUnread(req, res, 413, "Payload Too Large", tooLarge);
         return;
       }
-      const headers: Record<string, string> = {};
-      const multiHeaders: Record<string, string[]> = {};
-      for (const [key, value] of Object.entries(req.headers)) {
-        if (value === undefined) continue;
-        headers[key] = Array.isArray(value) ? value.join(",") : value;
-        multiHeaders[key] = Array.isArray(value) ? value : [value];
+      let body: Buffer | "too-large" | "unread" = Buffer.alloc(0);
+      if (hasBody(req) && options.authenticate) {
+        // Only "who are you?" is decided here; anything else (a caller in no group) is the handler's to answer.
+        const refused = await options.authenticate(flatHeaders(req)).then(
+          () => false,
+          (error: unknown) => error instanceof UnauthorizedError,
+        );
+        // The handler, shown the request without its body, answers the 401 itself, so the log line and the audit
+        // entry of a refused write are the same as for any other request. Every route that takes a body needs a caller.
+        if (refused) body = "unread";
       }
-      // Without a prototype: a query key such as `toString` or `__proto__` is just a key.
-      const query: Record<string, string> = Object.create(null);
-      const multiQuery: Record<string, string[]> = Object.create(null);
-      for (const [key, value] of url.searchParams) {
-        query[key] = value;
-        multiQuery[key] = [...(multiQuery[key] ?? []), value];
+      if (body !== "unread" && hasBody(req)) body = await readBody(req);
+      if (body === "too-large") {
+        refuseUnread(req, res, 413, "Payload Too Large", tooLarge);
+        return;
       }
       const requestId = randomUUID();
-      const binary = body.length > 0 && !isText(headers["content-type"]);
-      const event: APIGatewayProxyEvent = {
-        httpMethod: req.method ?? "GET",
-        path: url.pathname,
-        resource: "/{proxy+}",
-        headers,
-        multiValueHeaders: multiHeaders,
-        queryStringParameters: Object.keys(query).length > 0 ? query : null,
-        multiValueQueryStringParameters: Object.keys(multiQuery).length > 0 ? multiQuery : null,
-        pathParameters: { proxy: url.pathname.replace(/^\//, "") },
-        stageVariables: null,
-        body: body.length > 0 ? body.toString(binary ? "base64" : "utf8") : null,
-        isBase64Encoded: binary,
-        requestContext: {
-          accountId: "000000000000",
-          apiId: "local",
-          authorizer: null,
-          protocol: "HTTP/1.1",
-          httpMethod: req.method ?? "GET",
-          identity: {
-            sourceIp: req.socket.remoteAddress ?? "127.0.0.1",
-          } as APIGatewayProxyEvent["requestContext"]["identity"],
-          path: url.pathname,
-          stage: "local",
-          requestId,
-          requestTimeEpoch: Date.now(),
-          resourceId: "local",
-          resourcePath: "/{proxy+}",
-        },
-      };
+      const event = proxyEvent(req, url, body === "unread" ? Buffer.alloc(0) : body, requestId);
       const result = await handlers[area](event, lambdaContext(requestId));
       const outHeaders: Record<string, string | number | boolean> = {
         "x-request-id": requestId,
         ...(result.headers ?? {}),
+        ...(body === "unread" ? { connection: "close" } : {}),
       };
+      if (body === "unread") res.on("finish", () => req.socket.destroySoon());
       res.writeHead(result.statusCode, outHeaders as Record<string, string>);
       res.end(result.isBase64Encoded ? Buffer.from(result.body, "base64") : result.body);
     } catch {
@@ -132,6 +175,53 @@ export function createRequestListener(handlers: Record<ApiArea, AreaHandler>) {
         problem(res, 500, "Internal Server Error", "The local platform failed to answer.");
       else res.end();
     }
+  };
+}
+
+function proxyEvent(req: IncomingMessage, url: URL, body: Buffer, requestId: string): APIGatewayProxyEvent {
+  const headers: Record<string, string> = {};
+  const multiHeaders: Record<string, string[]> = {};
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    headers[key] = Array.isArray(value) ? value.join(",") : value;
+    multiHeaders[key] = Array.isArray(value) ? value : [value];
+  }
+  // Without a prototype: a query key such as `toString` or `__proto__` is just a key.
+  const query: Record<string, string> = Object.create(null);
+  const multiQuery: Record<string, string[]> = Object.create(null);
+  for (const [key, value] of url.searchParams) {
+    query[key] = value;
+    multiQuery[key] = [...(multiQuery[key] ?? []), value];
+  }
+  const binary = body.length > 0 && !isText(headers["content-type"]);
+  return {
+    httpMethod: req.method ?? "GET",
+    path: url.pathname,
+    resource: "/{proxy+}",
+    headers,
+    multiValueHeaders: multiHeaders,
+    queryStringParameters: Object.keys(query).length > 0 ? query : null,
+    multiValueQueryStringParameters: Object.keys(multiQuery).length > 0 ? multiQuery : null,
+    pathParameters: { proxy: url.pathname.replace(/^\//, "") },
+    stageVariables: null,
+    body: body.length > 0 ? body.toString(binary ? "base64" : "utf8") : null,
+    isBase64Encoded: binary,
+    requestContext: {
+      accountId: "000000000000",
+      apiId: "local",
+      authorizer: null,
+      protocol: "HTTP/1.1",
+      httpMethod: req.method ?? "GET",
+      identity: {
+        sourceIp: req.socket.remoteAddress ?? "127.0.0.1",
+      } as APIGatewayProxyEvent["requestContext"]["identity"],
+      path: url.pathname,
+      stage: "local",
+      requestId,
+      requestTimeEpoch: Date.now(),
+      resourceId: "local",
+      resourcePath: "/{proxy+}",
+    },
   };
 }
 

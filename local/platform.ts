@@ -8,6 +8,7 @@ import { join, resolve } from "node:path";
 import dynalite from "dynalite";
 import type { ApiArea } from "../shared/api/areas.js";
 import { createFileBlobStore } from "../shared/blobs/file-store.js";
+import { authenticate } from "../shared/http/handler.js";
 import { logger } from "../shared/http/logger.js";
 import { jwksOf, loadOrCreateSigningKey, mintLocalToken } from "../shared/identity/local-keys.js";
 import type { Role } from "../shared/identity/roles.js";
@@ -19,7 +20,7 @@ import { createFileSecretStore } from "../shared/secrets/file-store.js";
 import { createTable, ensureTable } from "../shared/store/table.js";
 import { createLocalTaskLauncher } from "../shared/tasks/local-launcher.js";
 import { LocalOrchestrator } from "./engine.js";
-import { type AreaHandler, createRequestListener } from "./http-adapter.js";
+import { type AreaHandler, apiServerOptions, createRequestListener } from "./http-adapter.js";
 
 export interface LocalPlatformOptions {
   home?: string;
@@ -123,7 +124,10 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   const handlers = await loadHandlers();
   // After the handlers are loaded, so every search source they register is read: the index starts complete.
   await rebuildSearchIndex(await getPlatform());
-  const server = createServer(createRequestListener(handlers));
+  const server = createServer(
+    apiServerOptions(),
+    createRequestListener(handlers, { authenticate: (headers) => authenticate(platform, headers) }),
+  );
   server.keepAliveTimeout = 5_000;
   const host = options.host ?? "127.0.0.1";
   const port = await listen(server, options.port ?? Number(process.env.PORT ?? 3000), host);

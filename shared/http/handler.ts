@@ -153,7 +153,8 @@ function protoKeyPath(value: unknown): string | undefined {
   return undefined;
 }
 
-async function authenticate(platform: Platform, headers: Record<string, string>): Promise<Caller> {
+/** The caller behind a request's headers; the local HTTP adapter also calls it before it reads a body. */
+export async function authenticate(platform: Platform, headers: Record<string, string>): Promise<Caller> {
   const authorization = headers.authorization;
   const apiKey = headers["x-api-key"];
   if (authorization) {
