@@ -1,6 +1,6 @@
 // Who the caller is, machine API keys, and the audit log.
 import { AuditEntry } from "../audit/log.js";
-import { route } from "../http/route.js";
+import { LOCATION, route } from "../http/route.js";
 import { ApiKeyCreate, ApiKeyMetadata } from "../identity/api-keys.js";
 import { Caller } from "../identity/roles.js";
 import * as z from "../zod.js";
@@ -30,6 +30,7 @@ export const identityRoutes = {
     tags: ["identity"],
     body: ApiKeyCreate,
     success: 201,
+    responseHeaders: [LOCATION("the key")],
     response: z.extend(ApiKeyMetadata, { key: z.string() }),
   }),
   listApiKeys: route({
@@ -52,6 +53,7 @@ export const identityRoutes = {
     tags: ["identity"],
     params: z.strictObject({ id: z.string().check(z.regex(/^[a-f0-9]{32}$/, "must be an API key id")) }),
     success: 204,
+    errors: [404],
   }),
   listAudit: route({
     method: "GET",

@@ -1,5 +1,5 @@
 // The MCD area's contract: /v1/mcds and everything under it.
-import { route } from "../http/route.js";
+import { ETAG, LOCATION, route } from "../http/route.js";
 import {
   McdDiff,
   McdDiffQuery,
@@ -37,6 +37,8 @@ export const mcdRoutes = {
     bodyTypes: ["json", "text"],
     maxBodyBytes: MAX_WRITE_BYTES,
     success: 201,
+    responseHeaders: [LOCATION("the new MCD"), ETAG],
+    errors: [409, 422],
     response: McdDocument,
   }),
   listMcds: route({
@@ -59,6 +61,8 @@ export const mcdRoutes = {
     tags: ["mcds"],
     params: SlugParams,
     success: 200,
+    responseHeaders: [ETAG],
+    errors: [404],
     response: McdDocument,
   }),
   updateMcd: route({
@@ -74,6 +78,8 @@ export const mcdRoutes = {
     maxBodyBytes: MAX_WRITE_BYTES,
     headers: IF_MATCH,
     success: 200,
+    responseHeaders: [ETAG],
+    errors: [404, 412, 422, 428],
     response: McdDocument,
   }),
   deleteMcd: route({
@@ -85,6 +91,7 @@ export const mcdRoutes = {
     tags: ["mcds"],
     params: SlugParams,
     success: 204,
+    errors: [404],
   }),
   listMcdVersions: route({
     method: "GET",
@@ -95,6 +102,7 @@ export const mcdRoutes = {
     tags: ["mcds"],
     params: SlugParams,
     success: 200,
+    errors: [404],
     response: z.object({ versions: z.array(McdVersionMeta) }),
   }),
   getMcdVersion: route({
@@ -106,6 +114,8 @@ export const mcdRoutes = {
     tags: ["mcds"],
     params: VersionParams,
     success: 200,
+    responseHeaders: [ETAG],
+    errors: [404],
     response: McdDocument,
   }),
   diffMcd: route({
@@ -118,6 +128,7 @@ export const mcdRoutes = {
     params: SlugParams,
     query: McdDiffQuery,
     success: 200,
+    errors: [404, 422],
     response: McdDiff,
   }),
   renderMcd: route({
@@ -129,6 +140,8 @@ export const mcdRoutes = {
     tags: ["mcds"],
     params: SlugParams,
     success: 200,
+    responseHeaders: [ETAG],
+    errors: [404],
     response: z.string(),
     responseType: "text/html",
   }),
@@ -141,6 +154,7 @@ export const mcdRoutes = {
     tags: ["mcds"],
     params: SlugParams,
     success: 200,
+    errors: [404],
     response: References,
   }),
 };

@@ -11,6 +11,7 @@ export const metaRoutes = {
     summary: "Liveness and the store's reachability",
     tags: ["meta"],
     success: 200,
+    alsoAnswers: [{ status: 503, description: "The store does not answer (status `degraded`)" }],
     response: z.object({
       status: z.enum(["ok", "degraded"]),
       mode: z.enum(["local", "aws"]),

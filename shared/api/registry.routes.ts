@@ -1,5 +1,5 @@
 // The registry area's contract: /v1/servers and everything under it.
-import { route } from "../http/route.js";
+import { LOCATION, route } from "../http/route.js";
 import { References } from "../mcds/schema.js";
 import { ProbedTool, ProbeResult } from "../mcp/probe-result.js";
 import {
@@ -49,6 +49,8 @@ export const registryRoutes = {
     tags: ["registry"],
     body: ServerDocument,
     success: 201,
+    responseHeaders: [LOCATION("the new version")],
+    errors: [409, 422],
     response: ServerVersionRecord,
   }),
   listServers: route({
@@ -84,6 +86,7 @@ export const registryRoutes = {
     params: NameParams,
     query: IncludeDeleted,
     success: 200,
+    errors: [404],
     response: ServerVersionRecord,
   }),
   listServerVersions: route({
@@ -96,6 +99,7 @@ export const registryRoutes = {
     params: NameParams,
     query: IncludeDeleted,
     success: 200,
+    errors: [404],
     response: z.object({ versions: z.array(ServerVersionRecord) }),
   }),
   getServerVersion: route({
@@ -107,6 +111,7 @@ export const registryRoutes = {
     tags: ["registry"],
     params: VersionParams,
     success: 200,
+    errors: [404],
     response: ServerVersionRecord,
   }),
   patchServerVersion: route({
@@ -120,6 +125,7 @@ export const registryRoutes = {
     params: VersionParams,
     body: StatusPatch,
     success: 200,
+    errors: [404, 409],
     response: ServerVersionRecord,
   }),
   listServerReferences: route({
@@ -131,6 +137,7 @@ export const registryRoutes = {
     tags: ["registry"],
     params: NameParams,
     success: 200,
+    errors: [404],
     response: References,
   }),
   exportServerVersion: route({
@@ -142,6 +149,7 @@ export const registryRoutes = {
     tags: ["registry"],
     params: VersionParams,
     success: 200,
+    errors: [404],
     response: z.record(z.string(), z.unknown()),
   }),
   putServerSecret: route({
@@ -156,6 +164,7 @@ export const registryRoutes = {
       value: z.string().check(z.minLength(1), z.maxLength(64 * 1024)),
     }),
     success: 200,
+    errors: [404],
     response: SecretMetadata,
   }),
   listServerSecrets: route({
@@ -167,6 +176,7 @@ export const registryRoutes = {
     tags: ["secrets"],
     params: NameParams,
     success: 200,
+    errors: [404],
     response: z.object({ secrets: z.array(SecretMetadata) }),
   }),
   deleteServerSecret: route({
@@ -178,6 +188,7 @@ export const registryRoutes = {
     tags: ["secrets"],
     params: z.strictObject({ name: ServerName, key: SecretKey }),
     success: 204,
+    errors: [404],
   }),
   probeServerVersion: route({
     method: "POST",
@@ -189,6 +200,7 @@ export const registryRoutes = {
     tags: ["registry"],
     params: VersionParams,
     success: 200,
+    errors: [404, 422, 502],
     response: ProbeResult,
   }),
   listServerTools: route({
@@ -200,6 +212,7 @@ export const registryRoutes = {
     tags: ["registry"],
     params: VersionParams,
     success: 200,
+    errors: [404],
     response: z.object({ tools: z.array(ProbedTool), probedAt: z.string() }),
   }),
 };

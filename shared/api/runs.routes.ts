@@ -33,6 +33,7 @@ export const runRoutes = {
     tags: ["runs"],
     params: RunParams,
     success: 200,
+    errors: [404],
     response: RunRecord,
   }),
   cancelRun: route({
@@ -44,6 +45,7 @@ export const runRoutes = {
     tags: ["runs"],
     params: RunParams,
     success: 200,
+    errors: [404, 409],
     response: RunRecord,
   }),
   getRunEvents: route({
@@ -55,6 +57,7 @@ export const runRoutes = {
     tags: ["runs"],
     params: RunParams,
     success: 200,
+    errors: [404],
     response: z.object({ events: z.array(z.record(z.string(), z.unknown())) }),
   }),
 };

@@ -1,6 +1,6 @@
 // The workflows area's contract: definitions, versions, compiled ASL, validation and starting runs.
 
-import { route } from "../http/route.js";
+import { LOCATION, route } from "../http/route.js";
 import { References } from "../mcds/schema.js";
 import { RunRecord } from "../runs/schema.js";
 import { WorkflowDefinition, WorkflowName } from "../workflows/definition.js";
@@ -30,6 +30,8 @@ export const workflowRoutes = {
     bodyDocs: WorkflowDefinition,
     bodyTypes: ["json", "yaml"],
     success: 201,
+    responseHeaders: [LOCATION("the new version")],
+    errors: [409, 422],
     response: WorkflowVersionRecord,
   }),
   validateWorkflow: route({
@@ -43,6 +45,7 @@ export const workflowRoutes = {
     bodyDocs: WorkflowDefinition,
     bodyTypes: ["json", "yaml"],
     success: 200,
+    errors: [422],
     response: z.object({
       valid: z.literal(true),
       definition: WorkflowDefinition,
@@ -72,6 +75,7 @@ export const workflowRoutes = {
     tags: ["workflows"],
     params: NameParams,
     success: 200,
+    errors: [404],
     response: WorkflowVersionRecord,
   }),
   updateWorkflow: route({
@@ -86,6 +90,8 @@ export const workflowRoutes = {
     bodyDocs: WorkflowDefinition,
     bodyTypes: ["json", "yaml"],
     success: 200,
+    responseHeaders: [LOCATION("the new version")],
+    errors: [404, 409, 422],
     response: WorkflowVersionRecord,
   }),
   deleteWorkflow: route({
@@ -97,6 +103,7 @@ export const workflowRoutes = {
     tags: ["workflows"],
     params: NameParams,
     success: 204,
+    errors: [404],
   }),
   listWorkflowReferences: route({
     method: "GET",
@@ -107,6 +114,7 @@ export const workflowRoutes = {
     tags: ["workflows"],
     params: NameParams,
     success: 200,
+    errors: [404],
     response: References,
   }),
   listWorkflowVersions: route({
@@ -118,6 +126,7 @@ export const workflowRoutes = {
     tags: ["workflows"],
     params: NameParams,
     success: 200,
+    errors: [404],
     response: z.object({ versions: z.array(WorkflowVersionRecord) }),
   }),
   getWorkflowVersion: route({
@@ -129,6 +138,7 @@ export const workflowRoutes = {
     tags: ["workflows"],
     params: VersionParams,
     success: 200,
+    errors: [404],
     response: WorkflowVersionRecord,
   }),
   getWorkflowAsl: route({
@@ -140,6 +150,7 @@ export const workflowRoutes = {
     tags: ["workflows"],
     params: VersionParams,
     success: 200,
+    errors: [404],
     response: z.record(z.string(), z.unknown()),
   }),
   startRun: route({
@@ -158,6 +169,9 @@ export const workflowRoutes = {
       { name: "idempotency-key", description: "returns the run this key started, instead of a new one" },
     ],
     success: 202,
+    responseHeaders: [LOCATION("the run")],
+    alsoAnswers: [{ status: 200, description: "The run this Idempotency-Key started before" }],
+    errors: [404, 422],
     response: RunRecord,
   }),
 };

@@ -3,13 +3,17 @@
 import { DomainError, type FieldIssue, ValidationError } from "../errors.js";
 import * as z from "../zod.js";
 
-export const Problem = z.object({
+/** RFC 9457 lets a problem type add members (extensions), so the schema is open: a 412 adds `currentVersion`. */
+export const Problem = z.looseObject({
   type: z.string(),
   title: z.string(),
   status: z.int(),
   detail: z.optional(z.string()),
   instance: z.optional(z.string()),
   errors: z.optional(z.array(z.object({ field: z.string(), rule: z.string() }))),
+  currentVersion: z.optional(
+    z.int().check(z.meta({ description: "412 on an MCD write: the version that is current now" })),
+  ),
 });
 export type Problem = z.infer<typeof Problem>;
 

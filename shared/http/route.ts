@@ -38,10 +38,34 @@ export interface RouteSpec<
   /** Header names the route reads (documented in OpenAPI), e.g. If-Match or Idempotency-Key. */
   headers?: { name: string; required?: boolean; description: string }[];
   success: number;
+  /**
+   * Problem statuses the implementation can answer beyond those the route's shape implies (400 for inputs, 401
+   * and 403 for a role, 413 and 415 for a body): 404, 409, 412, 422, 428, 502. OpenAPI lists exactly these.
+   */
+  errors?: readonly number[];
+  /** Headers every success answer carries (ETag, Location), documented in OpenAPI. */
+  responseHeaders?: ResponseHeader[];
+  /** Other statuses answered with the same body as `success` (a replayed Idempotency-Key, a degraded health). */
+  alsoAnswers?: { status: number; description: string }[];
   response?: z.core.$ZodType;
   /** Content type of the response when it is not JSON (text/html, text/x-diff...). */
   responseType?: string;
 }
+
+export interface ResponseHeader {
+  name: string;
+  description: string;
+}
+
+export const ETAG: ResponseHeader = {
+  name: "ETag",
+  description: 'The version, quoted (`"3"`): send it back as If-Match to save the next one',
+};
+
+export const LOCATION = (what: string): ResponseHeader => ({
+  name: "Location",
+  description: `The path of ${what}`,
+});
 
 export function route<P extends z.core.$ZodType, Q extends z.core.$ZodType, B extends z.core.$ZodType>(
   spec: RouteSpec<P, Q, B>,
