@@ -1,9 +1,14 @@
 // One moto_server per test file: started in beforeAll on a free loopback port, stopped in afterAll. When moto_server
-// is not installed the suites that need it are skipped, loudly, instead of failing on a missing binary.
+// is not installed the suites that need it are skipped, loudly, instead of failing on a missing binary. With
+// `execute`, it is moto with Step Functions execution on and the patches of moto_server_patched.py.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll } from "vitest";
 import { freePort } from "./ports.js";
+
+const PATCHED_SERVER = join(dirname(fileURLToPath(import.meta.url)), "moto_server_patched.py");
 
 process.env.POWERTOOLS_LOG_LEVEL ??= "SILENT";
 
@@ -16,6 +21,16 @@ if (!motoAvailable) {
   console.warn(
     "moto_server is not installed (pip install 'moto[server]'): the AWS integration suites are SKIPPED.",
   );
+}
+
+export interface MotoServerOptions {
+  /**
+   * Step Functions execution on (LocalStack's interpreter inside moto), with the workarounds for moto's own defects
+   * that moto_server_patched.py applies before the server starts.
+   */
+  execute?: boolean;
+  /** Where the patched server spools the payloads of the Lambda invocations it cannot run (needs `execute`). */
+  lambdaSpool?: () => string;
 }
 
 export interface MotoServer {
@@ -49,16 +64,23 @@ async function waitUntilReady(endpoint: string, child: ChildProcess, output: () 
  * Registers beforeAll/afterAll hooks for one moto_server and returns a handle whose fields are filled in once
  * beforeAll ran. Call it at the top of a `describe.skipIf(!motoAvailable)` block.
  */
-export function useMotoServer(): MotoServer {
+export function useMotoServer(options: MotoServerOptions = {}): MotoServer {
   const handle = {} as MotoServer;
   let child: ChildProcess | undefined;
   beforeAll(async () => {
     const port = await freePort();
     let output = "";
-    child = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], {
-      stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, MOTO_ALLOW_NONEXISTENT_REGION: "true" },
-    });
+    const listen = ["-H", "127.0.0.1", "-p", String(port)];
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      MOTO_ALLOW_NONEXISTENT_REGION: "true",
+      // The interpreter calls ECS (and the others) through this port: moto's Task states use boto3 against it.
+      MOTO_PORT: String(port),
+      ...(options.lambdaSpool ? { MCPFLOW_E2E_LAMBDA_SPOOL: options.lambdaSpool() } : {}),
+    };
+    child = options.execute
+      ? spawn("python3", [PATCHED_SERVER, ...listen], { stdio: ["ignore", "pipe", "pipe"], env })
+      : spawn("moto_server", listen, { stdio: ["ignore", "pipe", "pipe"], env });
     const keep = (chunk: Buffer) => {
       output = (output + chunk.toString()).slice(-4000);
     };
