@@ -1,5 +1,6 @@
 // `npm run seed`: loads the example servers and workflows into a running platform (MCPFLOW_URL, default
-// http://127.0.0.1:3000) with the local admin token, probes the servers, and says how to start a run.
+// http://127.0.0.1:3000) with the local admin token, approving their runtimes as it publishes them, probes the
+// servers, and says how to start a run.
 import { readdir, readFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -32,7 +33,8 @@ function localise(server: Record<string, unknown>): Record<string, unknown> {
 
 for (const file of (await readdir(join(root, "examples/servers"))).sort()) {
   const server = localise(JSON.parse(await readFile(join(root, "examples/servers", file), "utf8")));
-  const published = await call("POST", "/v1/servers", JSON.stringify(server));
+  // An admin's publish carries its approval: the example runtimes may then be probed and run (decision 0004).
+  const published = await call("POST", "/v1/servers?approve=true", JSON.stringify(server));
   const name = encodeURIComponent(String(server.name));
   const probe = await call("POST", `/v1/servers/${name}/versions/${server.version}/probe`);
   const tools = (probe.body.tools as unknown[] | undefined)?.length;

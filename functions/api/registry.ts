@@ -3,11 +3,19 @@ import { NotFoundError } from "../../shared/errors.js";
 import { createApiHandler } from "../../shared/http/handler.js";
 import { findReferences } from "../../shared/mcds/references.js";
 import {
+  approveRuntime,
+  revokeApproval,
+  runPermission,
+  withRunPermission,
+} from "../../shared/registry/approval.js";
+import {
   changeVersionStatus,
   importServers,
   probeVersion,
   publishVersion,
 } from "../../shared/registry/publishing.js";
+import { getRuntimePolicy, putRuntimePolicy } from "../../shared/registry/runtime-policy.js";
+import { grantSecret, listSecretGrants, revokeSecretGrant } from "../../shared/registry/secret-grants.js";
 import { exportServerJson, Registry } from "../../shared/registry/service.js";
 import { getProbe } from "../../shared/registry/tools.js";
 import { installBuiltInSearchSources, rankServers } from "../../shared/search/service.js";
@@ -17,12 +25,36 @@ installBuiltInSearchSources();
 const serverPath = (name: string) => `/v1/servers/${encodeURIComponent(name)}`;
 
 export const handler = createApiHandler(registryRoutes, {
-  async publishServer({ platform, body, caller }) {
-    const record = await publishVersion(platform, body, caller);
+  async publishServer({ platform, body, caller, query }) {
+    const approve = query.approve === "true";
+    const record = await publishVersion(platform, body, caller, { approve });
+    const digest = record.execution?.approval?.runtimeDigest;
     return {
       body: record,
       headers: { location: `${serverPath(body.name)}/versions/${encodeURIComponent(body.version)}` },
+      ...(approve && digest ? { audit: { approved: digest } } : {}),
     };
+  },
+  async approveServerVersion({ platform, params, body, caller }) {
+    const record = await new Registry(platform.table).getVersion(params.name, params.version);
+    await approveRuntime(platform.table, record, body.runtimeDigest, caller);
+    return { body: await withRunPermission(platform.table, record), audit: { approved: body.runtimeDigest } };
+  },
+  async revokeServerVersionApproval({ platform, params }) {
+    const record = await new Registry(platform.table).getVersion(params.name, params.version);
+    const before = await runPermission(platform.table, record);
+    await revokeApproval(platform.table, params.name, params.version);
+    return {
+      body: await withRunPermission(platform.table, record),
+      audit: { revoked: before.approval?.runtimeDigest ?? "" },
+    };
+  },
+  async getRuntimePolicy({ platform }) {
+    return { body: await getRuntimePolicy(platform.table) };
+  },
+  async putRuntimePolicy({ platform, body, caller }) {
+    const policy = await putRuntimePolicy(platform.table, body, caller);
+    return { body: policy, audit: { revision: String(policy.revision) } };
   },
   async listServers({ platform, query }) {
     const registry = new Registry(platform.table);
@@ -42,9 +74,11 @@ export const handler = createApiHandler(registryRoutes, {
     return { body: await findReferences(platform, { type: "server", id: params.name }) };
   },
   async getServer({ platform, params, query }) {
-    return {
-      body: await new Registry(platform.table).getLatest(params.name, query.include_deleted === "true"),
-    };
+    const record = await new Registry(platform.table).getLatest(
+      params.name,
+      query.include_deleted === "true",
+    );
+    return { body: await withRunPermission(platform.table, record) };
   },
   async listServerVersions({ platform, params, query }) {
     const versions = await new Registry(platform.table).listVersions(
@@ -54,7 +88,8 @@ export const handler = createApiHandler(registryRoutes, {
     return { body: { versions } };
   },
   async getServerVersion({ platform, params }) {
-    return { body: await new Registry(platform.table).getVersion(params.name, params.version) };
+    const record = await new Registry(platform.table).getVersion(params.name, params.version);
+    return { body: await withRunPermission(platform.table, record) };
   },
   async patchServerVersion({ platform, params, body, caller }) {
     return { body: await changeVersionStatus(platform, params.name, params.version, body, caller) };
@@ -63,18 +98,49 @@ export const handler = createApiHandler(registryRoutes, {
     const record = await new Registry(platform.table).getVersion(params.name, params.version);
     return { body: exportServerJson(record.server) };
   },
-  async putServerSecret({ platform, params, body }) {
+  async putServerSecret({ platform, params, body, caller }) {
     await new Registry(platform.table).getLatest(params.name, true);
-    return { body: await platform.secrets.put(params.name, params.key, body.value) };
+    const stored = await platform.secrets.put(params.name, params.key, body.value);
+    // Without `versions` the secret's grant stays as it was: a new secret reaches no version until granted.
+    if (body.versions !== undefined) {
+      await grantSecret(platform.table, params.name, params.key, body.versions, caller);
+    }
+    const grant = (await listSecretGrants(platform.table, params.name)).find((g) => g.key === params.key);
+    return {
+      body: { ...stored, ...(grant ? { versions: grant.versions } : {}) },
+      ...(body.versions !== undefined ? { audit: { granted: body.versions } } : {}),
+    };
+  },
+  async grantServerSecret({ platform, params, body, caller }) {
+    if (!(await platform.secrets.list(params.name)).some((secret) => secret.key === params.key)) {
+      throw new NotFoundError(`No secret ${params.key} for ${params.name}; PUT its value first.`);
+    }
+    const grant = await grantSecret(platform.table, params.name, params.key, body.versions, caller);
+    return { body: grant, audit: { granted: body.versions } };
+  },
+  async revokeServerSecretGrant({ platform, params }) {
+    if (!(await revokeSecretGrant(platform.table, params.name, params.key))) {
+      throw new NotFoundError(`Secret ${params.key} of ${params.name} is granted to no version.`);
+    }
+    return {};
   },
   async listServerSecrets({ platform, params }) {
     await new Registry(platform.table).getLatest(params.name, true);
-    return { body: { secrets: await platform.secrets.list(params.name) } };
+    const grants = new Map(
+      (await listSecretGrants(platform.table, params.name)).map((grant) => [grant.key, grant.versions]),
+    );
+    const secrets = (await platform.secrets.list(params.name)).map((secret) => {
+      const versions = grants.get(secret.key);
+      return { ...secret, ...(versions !== undefined ? { versions } : {}) };
+    });
+    return { body: { secrets } };
   },
   async deleteServerSecret({ platform, params }) {
     if (!(await platform.secrets.delete(params.name, params.key))) {
       throw new NotFoundError(`No secret ${params.key} for ${params.name}.`);
     }
+    // A secret set again later starts ungranted, not with a grant an admin made for the old value.
+    await revokeSecretGrant(platform.table, params.name, params.key);
     return {};
   },
   async probeServerVersion({ platform, params }) {

@@ -42,7 +42,7 @@ import type { ExecutionStack } from "./execution-stack.js";
 
 /** Top-level `/v1` path segments served by each area's function. */
 export const API_ROUTES: Readonly<Record<ApiArea, readonly string[]>> = {
-  registry: ["servers"],
+  registry: ["servers", "runtime-policy"],
   workflows: ["workflows"],
   runs: ["runs"],
   mcds: ["mcds"],
@@ -52,7 +52,7 @@ export const API_ROUTES: Readonly<Record<ApiArea, readonly string[]>> = {
 };
 
 /** Routes that are single documents and never have sub-paths. */
-const LEAF_ROUTES = new Set(["health", "openapi.json"]);
+const LEAF_ROUTES = new Set(["health", "openapi.json", "runtime-policy"]);
 
 export interface ApiStackProps extends StackProps {
   readonly config: McpflowConfig;

@@ -2,6 +2,7 @@
 import { LOCATION, route } from "../http/route.js";
 import { References } from "../mcds/schema.js";
 import { ProbedTool, ProbeResult } from "../mcp/probe-result.js";
+import { RuntimePolicy, RuntimePolicyRules } from "../registry/runtime-policy.js";
 import {
   ServerDocument,
   ServerListQuery,
@@ -10,12 +11,23 @@ import {
   ServerVersionString,
   StatusPatch,
 } from "../registry/schema.js";
+import { GrantedVersions, SecretGrant } from "../registry/secret-grants.js";
 import { SecretKey, SecretMetadata } from "../secrets/port.js";
 import * as z from "../zod.js";
 
 const NameParams = z.strictObject({ name: ServerName });
 const VersionParams = z.strictObject({ name: ServerName, version: ServerVersionString });
 const IncludeDeleted = z.strictObject({ include_deleted: z.optional(z.enum(["true", "false"])) });
+const SecretParams = z.strictObject({ name: ServerName, key: SecretKey });
+const Versions = GrantedVersions.check(
+  z.meta({
+    description:
+      "the versions that receive the secret: one version exactly, or a semver range that covers only versions an admin approved explicitly",
+  }),
+);
+
+/** A secret's metadata with the versions it is granted to (absent: granted to none). */
+export const SecretListing = z.object({ ...SecretMetadata.shape, versions: z.optional(z.string()) });
 
 export const ServerListResponse = z.object({
   servers: z.array(ServerVersionRecord),
@@ -45,8 +57,16 @@ export const registryRoutes = {
     path: "/v1/servers",
     role: "editor",
     action: "servers.publish",
-    summary: "Publish a server version (a new server or a new version of one)",
+    summary:
+      "Publish a server version (a new server or a new version of one); an admin may approve its runtime in the same request with ?approve=true",
     tags: ["registry"],
+    query: z.strictObject({
+      approve: z.optional(z.enum(["true", "false"])).check(
+        z.meta({
+          description: "admin only: approve this version's runtime as published (it may then run)",
+        }),
+      ),
+    }),
     body: ServerDocument,
     success: 201,
     responseHeaders: [LOCATION("the new version")],
@@ -159,25 +179,50 @@ export const registryRoutes = {
     action: "secrets.put",
     summary: "Write a secret the server needs (write-only: the value is never returned)",
     tags: ["secrets"],
-    params: z.strictObject({ name: ServerName, key: SecretKey }),
+    params: SecretParams,
     body: z.strictObject({
       value: z.string().check(z.minLength(1), z.maxLength(64 * 1024)),
+      versions: z.optional(Versions),
     }),
     success: 200,
     errors: [404],
-    response: SecretMetadata,
+    response: SecretListing,
+  }),
+  grantServerSecret: route({
+    method: "PUT",
+    path: "/v1/servers/{name*}/secrets/{key}/grant",
+    role: "admin",
+    action: "secrets.grant",
+    summary: "Grant a secret to a version or a semver range of versions (replaces the secret's grant)",
+    tags: ["secrets"],
+    params: SecretParams,
+    body: z.strictObject({ versions: Versions }),
+    success: 200,
+    errors: [404],
+    response: SecretGrant,
+  }),
+  revokeServerSecretGrant: route({
+    method: "DELETE",
+    path: "/v1/servers/{name*}/secrets/{key}/grant",
+    role: "admin",
+    action: "secrets.revoke-grant",
+    summary: "Revoke a secret's grant: no version receives it any more",
+    tags: ["secrets"],
+    params: SecretParams,
+    success: 204,
+    errors: [404],
   }),
   listServerSecrets: route({
     method: "GET",
     path: "/v1/servers/{name*}/secrets",
     role: "admin",
     action: "secrets.list",
-    summary: "Names and dates of a server's secrets (never values)",
+    summary: "Names, dates and granted versions of a server's secrets (never values)",
     tags: ["secrets"],
     params: NameParams,
     success: 200,
     errors: [404],
-    response: z.object({ secrets: z.array(SecretMetadata) }),
+    response: z.object({ secrets: z.array(SecretListing) }),
   }),
   deleteServerSecret: route({
     method: "DELETE",
@@ -186,7 +231,7 @@ export const registryRoutes = {
     action: "secrets.delete",
     summary: "Delete a secret",
     tags: ["secrets"],
-    params: z.strictObject({ name: ServerName, key: SecretKey }),
+    params: SecretParams,
     success: 204,
     errors: [404],
   }),
@@ -200,8 +245,65 @@ export const registryRoutes = {
     tags: ["registry"],
     params: VersionParams,
     success: 200,
-    errors: [404, 422, 502],
+    errors: [404, 409, 422, 502],
     response: ProbeResult,
+  }),
+  approveServerVersion: route({
+    method: "PUT",
+    path: "/v1/servers/{name*}/versions/{version}/approval",
+    role: "admin",
+    action: "servers.approve",
+    summary:
+      "Approve this version's exact runtime, so it may be probed and run; give the runtimeDigest read from the version",
+    tags: ["registry"],
+    params: VersionParams,
+    body: z.strictObject({
+      runtimeDigest: z
+        .string()
+        .check(
+          z.regex(/^sha256:[0-9a-f]{64}$/, "must be `sha256:` and 64 lowercase hex characters"),
+          z.meta({ description: "execution.runtimeDigest of the version, as the admin reviewed it" }),
+        ),
+    }),
+    success: 200,
+    errors: [404, 409, 422],
+    response: ServerVersionRecord,
+  }),
+  revokeServerVersionApproval: route({
+    method: "DELETE",
+    path: "/v1/servers/{name*}/versions/{version}/approval",
+    role: "admin",
+    action: "servers.revoke-approval",
+    summary: "Revoke a version's approval: probes, new runs and the next steps of running ones are refused",
+    tags: ["registry"],
+    params: VersionParams,
+    success: 200,
+    errors: [404],
+    response: ServerVersionRecord,
+  }),
+  getRuntimePolicy: route({
+    method: "GET",
+    path: "/v1/runtime-policy",
+    role: "editor",
+    action: "runtime-policy.get",
+    summary:
+      "The admin's allow-list of commands, packages, images and hosts that run without a per-version approval",
+    tags: ["registry"],
+    success: 200,
+    response: RuntimePolicy,
+  }),
+  putRuntimePolicy: route({
+    method: "PUT",
+    path: "/v1/runtime-policy",
+    role: "admin",
+    action: "runtime-policy.put",
+    summary:
+      "Replace the runtime allow-list (exact names, or whole-segment wildcards: `@scope/*`, `*.example.com`)",
+    tags: ["registry"],
+    body: RuntimePolicyRules,
+    success: 200,
+    errors: [409],
+    response: RuntimePolicy,
   }),
   listServerTools: route({
     method: "GET",

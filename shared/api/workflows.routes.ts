@@ -158,7 +158,8 @@ export const workflowRoutes = {
     path: "/v1/workflows/{name}/runs",
     role: "operator",
     action: "runs.start",
-    summary: "Start a run; repeat with the same Idempotency-Key to get the same run",
+    summary:
+      "Start a run; repeat with the same Idempotency-Key to get the same run. Every server version it pins must be approved to run (409 otherwise)",
     tags: ["runs"],
     params: NameParams,
     body: z.strictObject({
@@ -171,7 +172,7 @@ export const workflowRoutes = {
     success: 202,
     responseHeaders: [LOCATION("the run")],
     alsoAnswers: [{ status: 200, description: "The run this Idempotency-Key started before" }],
-    errors: [404, 422],
+    errors: [404, 409, 422],
     response: RunRecord,
   }),
 };

@@ -16,6 +16,9 @@ export const AuditEntry = z.object({
   outcome: z.enum(["success", "failure"]),
   status: z.number().check(z.int()),
   requestId: z.optional(z.string()),
+  detail: z
+    .optional(z.record(z.string(), z.string()))
+    .check(z.meta({ description: "what the write decided, e.g. the runtime digest an approval covers" })),
 });
 export type AuditEntry = z.infer<typeof AuditEntry>;
 

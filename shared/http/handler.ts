@@ -45,6 +45,7 @@ interface Internal {
   params?: Record<string, string>;
   caller?: Caller;
   operation?: string;
+  auditDetail?: Record<string, string>;
 }
 
 type ApiEvent = APIGatewayProxyEvent;
@@ -240,6 +241,7 @@ function auditTrail(): MiddlewareObj<ApiEvent, APIGatewayProxyResult, Error, Con
         outcome: status < 400 ? "success" : "failure",
         status,
         requestId: request.event.requestContext?.requestId,
+        ...(internal.auditDetail && status < 400 ? { detail: internal.auditDetail } : {}),
       });
     } catch (error) {
       logger.error("audit write failed", { error, path: request.event.path });
@@ -318,6 +320,7 @@ export function createApiHandler<R extends RouteTable>(
       r: ApiRequest,
     ) => Promise<ApiResult>;
     const result = await implementation(request);
+    if (result.audit) internal.auditDetail = result.audit;
     return json(result.status ?? spec.success, result.body, result.headers);
   };
 

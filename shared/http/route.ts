@@ -92,6 +92,8 @@ export interface ApiResult {
   status?: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** Facts the audit entry of this write keeps besides who/what/when (an approved runtime's digest...). */
+  audit?: Record<string, string>;
 }
 
 type Infer<T> = T extends z.core.$ZodType ? z.output<T> : undefined;

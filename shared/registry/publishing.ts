@@ -17,9 +17,12 @@ import { MissingSecretError } from "../secrets/port.js";
 import { fargateSize } from "../tasks/fargate-size.js";
 import { runsInContainer } from "../tasks/port.js";
 import { workflowsPinning } from "../workflows/keys.js";
+import { approveRuntime, assertMayRun, withRunPermission } from "./approval.js";
 import { notifyServerChanged } from "./hooks.js";
 import { deriveRuntime } from "./runtime.js";
+import { runtimeDigest, runtimeSubject } from "./runtime-digest.js";
 import type { ServerDocument, ServerVersionRecord, StatusPatch } from "./schema.js";
+import { SecretNotGrantedError } from "./secret-grants.js";
 import { importServerJson, Registry } from "./service.js";
 import { saveProbe } from "./tools.js";
 
@@ -34,12 +37,23 @@ export async function publishVersion(
   platform: Platform,
   doc: ServerDocument,
   caller: Caller,
+  options: { approve?: boolean } = {},
 ): Promise<ServerVersionRecord> {
+  // Checked before the version exists: an editor asking to approve would otherwise leave an unapproved version.
+  if (options.approve && !hasRole(caller.role, "admin")) {
+    throw new ForbiddenError(`Approving a runtime needs the admin role; ${caller.name} has ${caller.role}.`, {
+      issues: [{ field: "approve", rule: "only an admin's publish can carry its approval" }],
+    });
+  }
   const { runtime } = deriveRuntime(doc);
   if (runsInContainer(runtime)) fargateSize(runtime);
   const record = await new Registry(platform.table).publish(doc, caller);
   if (runsInContainer(record.runtime)) await platform.tasks.register(record);
-  return record;
+  if (options.approve) {
+    const subject = runtimeSubject(doc);
+    if (subject) await approveRuntime(platform.table, record, runtimeDigest(subject), caller);
+  }
+  return withRunPermission(platform.table, record);
 }
 
 export interface ImportResult {
@@ -96,19 +110,23 @@ export async function importServers(
 /** Starts the server as its runtime says, asks what it offers, keeps the answer and makes its tools searchable. */
 export async function probeVersion(platform: Platform, name: string, version: string): Promise<ProbeResult> {
   const record = await new Registry(platform.table).getVersion(name, version);
-  if (!record.runtime) {
-    throw new UnprocessableError(`${name}@${version} has no runtime mcpflow can start.`, {
-      issues: [
-        { field: "runtime", rule: "give `runtime`, an npm/pypi/oci package or a streamable-http remote" },
-      ],
-    });
+  try {
+    await assertMayRun(platform.table, record);
+  } catch (error) {
+    if (error instanceof SecretNotGrantedError) {
+      throw new UnprocessableError(error.message, {
+        issues: error.keys.map((key) => ({
+          field: `secrets.${key}`,
+          rule: "is not granted to this version",
+        })),
+      });
+    }
+    throw error;
   }
+  const runtime = record.runtime!;
   let probe: ProbeResult;
   try {
-    probe = await platform.prober.probe(
-      { name, version, runtime: record.runtime },
-      { timeoutMs: PROBE_TIMEOUT_MS },
-    );
+    probe = await platform.prober.probe({ name, version, runtime }, { timeoutMs: PROBE_TIMEOUT_MS });
   } catch (error) {
     if (error instanceof UnsupportedProbeError) {
       throw new UnprocessableError(error.message, {

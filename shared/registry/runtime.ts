@@ -2,7 +2,7 @@
 // knows how to start (npm via npx, PyPI via uvx, OCI images), else from the first Streamable HTTP remote.
 import type { EnvValue, Runtime, ServerDocument } from "./schema.js";
 
-type Package = NonNullable<ServerDocument["packages"]>[number];
+export type Package = NonNullable<ServerDocument["packages"]>[number];
 type KeyValue = NonNullable<Package["environmentVariables"]>[number];
 
 function envFrom(variables: KeyValue[] | undefined): Record<string, EnvValue> | undefined {
@@ -83,4 +83,10 @@ export function deriveRuntime(doc: ServerDocument): {
     return { runtime, source: "derived" };
   }
   return { source: "none" };
+}
+
+/** The package a derived runtime starts (undefined for a declared runtime or a remote): part of what is approved. */
+export function derivedPackage(doc: ServerDocument): Package | undefined {
+  if (doc.runtime) return undefined;
+  return doc.packages?.find((pkg) => fromPackage(pkg) !== undefined);
 }

@@ -257,6 +257,39 @@ export const OfficialServerJson = z.strictObject(officialFields);
 
 export const ServerStatus = z.enum(["active", "deprecated", "deleted"]);
 
+/** Whether a version may run, and why (docs/decisions/0004-running-code.md). */
+export const RunPermission = z.object({
+  mayRun: z.boolean(),
+  reason: z.enum(["approved", "allow-listed", "not-approved", "no-runtime"]),
+  runtimeDigest: z.optional(z.string()).check(
+    z.meta({
+      description: "sha256 of the canonical JSON of the runtime (and package) this version starts",
+    }),
+  ),
+  approval: z.optional(
+    z.object({
+      runtimeDigest: z.string(),
+      approvedBy: z.string(),
+      approvedAt: z.string(),
+      current: z
+        .boolean()
+        .check(z.meta({ description: "false when the approved digest is not this runtime's" })),
+    }),
+  ),
+  allowListRule: z
+    .optional(z.string())
+    .check(z.meta({ description: "the runtime-policy rule that covers it" })),
+  missing: z
+    .optional(z.string())
+    .check(z.meta({ description: "what keeps it from running, and who can fix it" })),
+  secrets: z.object({
+    granted: z.array(z.string()),
+    notGranted: z
+      .array(z.string())
+      .check(z.meta({ description: "referenced by the runtime, not granted to it" })),
+  }),
+});
+
 /** A stored, immutable version with the registry's bookkeeping around it. */
 export const ServerVersionRecord = z.object({
   server: ServerDocument,
@@ -272,6 +305,11 @@ export const ServerVersionRecord = z.object({
   publishedAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
   publishedBy: z.string(),
+  execution: z.optional(RunPermission).check(
+    z.meta({
+      description: "whether this version may run and why; on single-version answers, not in lists",
+    }),
+  ),
 });
 
 export const StatusPatch = z
@@ -302,5 +340,6 @@ export type Runtime = z.infer<typeof Runtime>;
 export type EnvValue = z.infer<typeof EnvValue>;
 export type ServerStatus = z.infer<typeof ServerStatus>;
 export type ServerVersionRecord = z.infer<typeof ServerVersionRecord>;
+export type RunPermission = z.infer<typeof RunPermission>;
 export type StatusPatch = z.infer<typeof StatusPatch>;
 export type ServerListQuery = z.infer<typeof ServerListQuery>;

@@ -3,6 +3,10 @@
 import { NotFoundError, UnprocessableError } from "../errors.js";
 import type { Caller } from "../identity/roles.js";
 import type { Platform } from "../platform.js";
+import { assertMayRun } from "../registry/approval.js";
+import { SecretNotGrantedError } from "../registry/secret-grants.js";
+import { Registry } from "../registry/service.js";
+import type { WorkflowDefinition } from "../workflows/definition.js";
 import { checkRunInput } from "../workflows/input-schema.js";
 import { Workflows } from "../workflows/service.js";
 import type { RunError, RunRecord, RunStatus } from "./schema.js";
@@ -21,6 +25,7 @@ export async function startRun(
   const { definition, aslJson } = await workflows.versionForRun(request.workflow, version);
   const input = request.input ?? {};
   checkRunInput(definition.input, input);
+  await assertServersMayRun(platform, definition);
 
   const runId = newRunId();
   if (request.idempotencyKey !== undefined) {
@@ -50,6 +55,38 @@ export async function startRun(
     throw error;
   }
   return { run: await runs.get(runId), created: true };
+}
+
+/**
+ * Every server version the workflow pins must be allowed to run, with its secrets granted, before a run starts:
+ * refused here with the reason instead of failing at the first step that reaches it.
+ */
+async function assertServersMayRun(platform: Platform, definition: WorkflowDefinition): Promise<void> {
+  const registry = new Registry(platform.table);
+  const pinned = new Map<string, { name: string; version: string }>();
+  for (const step of definition.steps) {
+    if (step.server.version === undefined) continue;
+    pinned.set(`${step.server.name}@${step.server.version}`, {
+      name: step.server.name,
+      version: step.server.version,
+    });
+  }
+  for (const server of pinned.values()) {
+    const record = await registry.getVersion(server.name, server.version);
+    try {
+      await assertMayRun(platform.table, record);
+    } catch (error) {
+      if (error instanceof SecretNotGrantedError) {
+        throw new UnprocessableError(error.message, {
+          issues: error.keys.map((key) => ({
+            field: `secrets.${key}`,
+            rule: `is not granted to ${server.name}@${server.version}`,
+          })),
+        });
+      }
+      throw error;
+    }
+  }
 }
 
 /** The request that claimed the key may still be writing its run; give it a few seconds. */

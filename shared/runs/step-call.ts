@@ -4,6 +4,7 @@
 
 import { NotFoundError } from "../errors.js";
 import type { Platform } from "../platform.js";
+import { assertMayRun } from "../registry/approval.js";
 import type { Runtime, ServerVersionRecord } from "../registry/schema.js";
 import { Registry } from "../registry/service.js";
 import type { WorkflowDefinition } from "../workflows/definition.js";
@@ -130,6 +131,8 @@ export async function loadStepCall(platform: Platform, refs: StepRefs): Promise<
     new Registry(platform.table).getVersion(step.server.name, version),
   );
   if (!record.runtime) throw new NotFoundError(`${step.server.name}@${version} has no runtime.`);
+  // Second line behind the run's start: an approval revoked (or a grant withdrawn) mid-run stops the next step.
+  await assertMayRun(platform.table, record);
   return {
     refs,
     tool: step.tool,

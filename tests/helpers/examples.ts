@@ -40,7 +40,8 @@ export async function publishServer(
   server: Record<string, unknown>,
   options: { probe?: boolean } = {},
 ) {
-  const published = await p.api("POST", "/v1/servers", { body: server });
+  // The admin publishes and approves in one request, as `npm run seed` does (docs/decisions/0004-running-code.md).
+  const published = await p.api("POST", "/v1/servers?approve=true", { body: server });
   expect(published.status, published.text).toBe(201);
   if (options.probe === false) return;
   const probe = await p.api(

@@ -315,6 +315,7 @@ describe("REST API", () => {
       expect.arrayContaining([
         "v1",
         "servers",
+        "runtime-policy",
         "workflows",
         "runs",
         "mcds",
@@ -327,7 +328,7 @@ describe("REST API", () => {
     expect(paths).toEqual(expect.arrayContaining(["health", "openapi.json", "{proxy+}"]));
     const methods = Object.values(api.findResources("AWS::ApiGateway::Method") as Resources);
     const any = methods.filter((m) => m.Properties.HttpMethod === "ANY");
-    expect(any.length).toBe(18);
+    expect(any.length).toBe(19);
     for (const method of any) {
       expect(method.Properties).toMatchObject({
         AuthorizationType: "NONE",

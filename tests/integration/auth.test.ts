@@ -81,11 +81,17 @@ function probe(spec: RouteSpec) {
 }
 
 describe("route x role matrix", () => {
-  it("covers at least the registry, identity and meta routes", () => {
+  it("covers at least the registry (approvals, runtime policy, secret grants), identity and meta routes", () => {
     const operations = ROUTES.map((r) => r.operation);
     for (const op of [
       "publishServer",
       "patchServerVersion",
+      "approveServerVersion",
+      "revokeServerVersionApproval",
+      "getRuntimePolicy",
+      "putRuntimePolicy",
+      "grantServerSecret",
+      "revokeServerSecretGrant",
       "createApiKey",
       "listAudit",
       "health",

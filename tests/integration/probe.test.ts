@@ -7,8 +7,8 @@ import { startTestPlatform, type TestPlatform } from "../helpers/platform.js";
 let p: TestPlatform;
 
 async function publish(name: string, runtime: Record<string, unknown>) {
-  const response = await p.api("POST", "/v1/servers", {
-    role: "editor",
+  // An admin's publish approves the runtime in the same request (docs/decisions/0004-running-code.md).
+  const response = await p.api("POST", "/v1/servers?approve=true", {
     body: { name, version: "1.0.0", description: `${name} for probe tests`, runtime },
   });
   expect(response.status, response.text).toBe(201);
@@ -77,7 +77,7 @@ describe("POST /v1/servers/{name}/versions/{version}/probe", () => {
     expect(absent.body.detail).toMatch(/command not found: mcpflow-no-such-command/);
   });
 
-  it("refuses with 422 when the secrets the runtime references are not set", async () => {
+  it("refuses with 422 when the secrets the runtime references are not granted to the version", async () => {
     const path = await publish("io.probe/needs-secret", {
       transport: "stdio",
       command: process.execPath,
@@ -86,6 +86,6 @@ describe("POST /v1/servers/{name}/versions/{version}/probe", () => {
     });
     const probe = await p.api("POST", `${path}/probe`, { role: "editor" });
     expect(probe.status).toBe(422);
-    expect(probe.body.errors).toEqual([{ field: "secrets.token", rule: "is not set" }]);
+    expect(probe.body.errors).toEqual([{ field: "secrets.token", rule: "is not granted to this version" }]);
   });
 });

@@ -71,10 +71,12 @@ describe("secrets", () => {
     );
     const unprobed = await p.api("POST", `/v1/servers/${enc(SERVER)}/versions/1.0.0/probe`);
     expect(unprobed.status, "probing needs the secret").toBe(422);
-    expect(unprobed.body.errors).toEqual([{ field: "secrets.token", rule: "is not set" }]);
+    expect(unprobed.body.errors).toEqual([
+      { field: "secrets.token", rule: "is not granted to this version" },
+    ]);
 
     const stored = await p.api("PUT", `/v1/servers/${enc(SERVER)}/secrets/token`, {
-      body: { value: SECRET },
+      body: { value: SECRET, versions: "1.0.0" },
     });
     expect(stored.status, stored.text).toBe(200);
     const editorPut = await p.api("PUT", `/v1/servers/${enc(SERVER)}/secrets/token`, {

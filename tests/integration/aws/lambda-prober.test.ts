@@ -22,8 +22,7 @@ let inProcess: Prober;
 let lambda: InvokerLambda | undefined;
 
 async function publish(name: string, runtime: Record<string, unknown>) {
-  const response = await p.api("POST", "/v1/servers", {
-    role: "editor",
+  const response = await p.api("POST", "/v1/servers?approve=true", {
     body: { name, version: "1.0.0", description: `${name} for prober tests`, runtime },
   });
   expect(response.status, response.text).toBe(201);
@@ -58,10 +57,12 @@ describe("POST .../probe with the Lambda prober", () => {
     });
     const missing = await p.api("POST", `${path}/probe`, { role: "editor" });
     expect(missing.status, missing.text).toBe(422);
-    expect(missing.body.errors).toEqual([{ field: "secrets.api_key", rule: "is not set" }]);
+    expect(missing.body.errors).toEqual([
+      { field: "secrets.api_key", rule: "is not granted to this version" },
+    ]);
 
     const secret = await p.api("PUT", "/v1/servers/io.lambda-probe%2Fremote/secrets/api_key", {
-      body: { value: "s3cret-value-42" },
+      body: { value: "s3cret-value-42", versions: "1.0.0" },
     });
     expect(secret.status, secret.text).toBeLessThan(300);
     const probe = await p.api("POST", `${path}/probe`, { role: "editor" });
@@ -70,11 +71,8 @@ describe("POST .../probe with the Lambda prober", () => {
     expect(probe.body.tools.map((t: { name: string }) => t.name)).toContain("echo");
 
     // The invoker got the version's coordinates, never the runtime or a secret value.
+    // (The refused probe never reached it: a secret not granted is refused before anything starts.)
     expect(lambda?.invocations).toEqual([
-      {
-        functionName: INVOKER_ARN,
-        event: { probe: { name: "io.lambda-probe/remote", version: "1.0.0", timeoutMs: expect.any(Number) } },
-      },
       {
         functionName: INVOKER_ARN,
         event: { probe: { name: "io.lambda-probe/remote", version: "1.0.0", timeoutMs: expect.any(Number) } },

@@ -10,6 +10,8 @@ import { handler } from "../../../functions/invoker/remote-mcp.js";
 import { type LocalPlatform, startLocalPlatform } from "../../../local/platform.js";
 import type { Caller } from "../../../shared/identity/roles.js";
 import { getPlatform, type Platform } from "../../../shared/platform.js";
+import { approveRuntime, runPermission } from "../../../shared/registry/approval.js";
+import { grantSecret } from "../../../shared/registry/secret-grants.js";
 import { Registry } from "../../../shared/registry/service.js";
 import { newRunId, Runs } from "../../../shared/runs/store.js";
 import { WorkflowDefinition } from "../../../shared/workflows/definition.js";
@@ -21,6 +23,7 @@ vi.hoisted(() => {
 });
 
 const editor: Caller = { id: "user:editor", kind: "user", name: "editor", role: "editor" };
+const admin: Caller = { id: "user:admin", kind: "user", name: "admin", role: "admin" };
 const API_KEY = "remote-api-key-0123456789";
 
 describe("remote MCP invoker", () => {
@@ -57,6 +60,13 @@ describe("remote MCP invoker", () => {
       },
       editor,
     );
+    // An admin approved both runtimes, and granted the keyed server its key (set later, in a test below).
+    for (const name of ["io.github.test/everything", "io.github.test/keyed"]) {
+      const record = await registry.getVersion(name, "1.0.0");
+      const digest = (await runPermission(platform.table, record)).runtimeDigest!;
+      await approveRuntime(platform.table, record, digest, admin);
+    }
+    await grantSecret(platform.table, "io.github.test/keyed", "api-key", "1.0.0", admin);
     const workflows = new Workflows(platform);
     await workflows.create(
       WorkflowDefinition.parse({

@@ -1,0 +1,188 @@
+// Running code is an admin decision (docs/decisions/0004-running-code.md). A version may run when an admin approved
+// its exact runtime (the approval holds the runtime's digest) or the admin's runtime policy covers it; assertMayRun is
+// the one check that probe, run start and step execution all call.
+import { DeleteCommand, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { ConflictError, NotFoundError, UnprocessableError } from "../errors.js";
+import type { Caller } from "../identity/roles.js";
+import type { Table } from "../store/table.js";
+import { serverKey } from "./heads.js";
+import { secretKeysOf } from "./materialize.js";
+import { runtimeDigest, runtimeSubject } from "./runtime-digest.js";
+import { getRuntimePolicy, matchRuntimePolicy } from "./runtime-policy.js";
+import type { RunPermission, ServerVersionRecord } from "./schema.js";
+import { SecretNotGrantedError, secretKeysGrantedTo } from "./secret-grants.js";
+
+const approvalKey = (name: string, version: string) => ({ pk: serverKey(name), sk: `APPROVAL#${version}` });
+
+interface ApprovalItem {
+  runtimeDigest: string;
+  approvedBy: string;
+  approvedAt: string;
+}
+
+const enc = encodeURIComponent;
+export const approvalPath = (name: string, version: string) =>
+  `/v1/servers/${enc(name)}/versions/${enc(version)}/approval`;
+
+/** Unapproved: a 409 that names the runtime's digest, what is missing and who can approve. */
+export class RuntimeNotApprovedError extends ConflictError {
+  constructor(name: string, version: string, permission: RunPermission) {
+    super(
+      `${name}@${version} may not run: ${permission.missing} An admin approves this exact runtime with ` +
+        `PUT ${approvalPath(name, version)} {"runtimeDigest": "${permission.runtimeDigest}"}, or covers it ` +
+        "in PUT /v1/runtime-policy.",
+      {
+        issues: [
+          {
+            field: "runtime",
+            rule: `must be approved by an admin (digest ${permission.runtimeDigest}) or covered by the runtime policy`,
+          },
+        ],
+        extra: {
+          server: name,
+          version,
+          runtimeDigest: permission.runtimeDigest,
+          approverRole: "admin",
+          approve: {
+            method: "PUT",
+            path: approvalPath(name, version),
+            body: { runtimeDigest: permission.runtimeDigest },
+          },
+        },
+      },
+    );
+  }
+}
+
+async function readApproval(table: Table, name: string, version: string): Promise<ApprovalItem | undefined> {
+  const result = await table.doc.send(
+    new GetCommand({ TableName: table.name, Key: approvalKey(name, version), ConsistentRead: true }),
+  );
+  return result.Item as ApprovalItem | undefined;
+}
+
+/** Whether a version may run and why, with the secrets it gets. Read fresh each time: a revocation acts at once. */
+export async function runPermission(table: Table, record: ServerVersionRecord): Promise<RunPermission> {
+  const { name, version } = record.server;
+  const subject = runtimeSubject(record.server);
+  if (!subject) {
+    return {
+      mayRun: false,
+      reason: "no-runtime",
+      missing: "it has no runtime mcpflow can start.",
+      secrets: { granted: [], notGranted: [] },
+    };
+  }
+  const digest = runtimeDigest(subject);
+  const [approval, policy] = await Promise.all([readApproval(table, name, version), getRuntimePolicy(table)]);
+  const approved = approval?.runtimeDigest === digest;
+  const referenced = secretKeysOf(subject.runtime);
+  const granted = referenced.length > 0 ? await secretKeysGrantedTo(table, { name, version }, approved) : [];
+  const secrets = { granted, notGranted: referenced.filter((key) => !granted.includes(key)) };
+  const approvalView = approval ? { approval: { ...pickApproval(approval), current: approved } } : {};
+  if (approved) return { mayRun: true, reason: "approved", runtimeDigest: digest, ...approvalView, secrets };
+  const match = matchRuntimePolicy(policy, subject);
+  if (match.matched) {
+    return {
+      mayRun: true,
+      reason: "allow-listed",
+      runtimeDigest: digest,
+      allowListRule: match.rule,
+      ...approvalView,
+      secrets,
+    };
+  }
+  const stale = approval ? ` (the approval on record is for ${approval.runtimeDigest})` : "";
+  return {
+    mayRun: false,
+    reason: "not-approved",
+    runtimeDigest: digest,
+    ...approvalView,
+    missing: `its runtime ${digest} has no admin approval${stale}, and the runtime policy does not cover it: ${match.reason}.`,
+    secrets,
+  };
+}
+
+function pickApproval(item: ApprovalItem) {
+  return { runtimeDigest: item.runtimeDigest, approvedBy: item.approvedBy, approvedAt: item.approvedAt };
+}
+
+export async function withRunPermission(
+  table: Table,
+  record: ServerVersionRecord,
+): Promise<ServerVersionRecord> {
+  return { ...record, execution: await runPermission(table, record) };
+}
+
+/**
+ * The one gate before anything of a version executes (probe, run start, each step): refuses an unapproved runtime
+ * (409) and a runtime whose secrets are not all granted to this version (SecretNotGrantedError, 422 at the API).
+ */
+export async function assertMayRun(table: Table, record: ServerVersionRecord): Promise<RunPermission> {
+  const { name, version } = record.server;
+  const permission = await runPermission(table, record);
+  if (permission.reason === "no-runtime") {
+    throw new UnprocessableError(`${name}@${version} has no runtime mcpflow can start.`, {
+      issues: [
+        { field: "runtime", rule: "give `runtime`, an npm/pypi/oci package or a streamable-http remote" },
+      ],
+    });
+  }
+  if (!permission.mayRun) throw new RuntimeNotApprovedError(name, version, permission);
+  if (permission.secrets.notGranted.length > 0) {
+    throw new SecretNotGrantedError(name, version, permission.secrets.notGranted);
+  }
+  return permission;
+}
+
+/**
+ * The secret keys one version receives (granted to it, and referenced by its runtime or not): what the code that
+ * builds a server's environment may resolve, and nothing else.
+ */
+export async function secretsForVersion(table: Table, record: ServerVersionRecord): Promise<string[]> {
+  const subject = runtimeSubject(record.server);
+  if (!subject) return [];
+  const approval = await readApproval(table, record.server.name, record.server.version);
+  return secretKeysGrantedTo(table, record.server, approval?.runtimeDigest === runtimeDigest(subject));
+}
+
+/** Approves the version's runtime as the admin read it: `runtimeDigest` must be the one the version has. */
+export async function approveRuntime(
+  table: Table,
+  record: ServerVersionRecord,
+  runtimeDigestSeen: string,
+  caller: Caller,
+  now: Date = new Date(),
+): Promise<ApprovalItem> {
+  const { name, version } = record.server;
+  const subject = runtimeSubject(record.server);
+  if (!subject) {
+    throw new UnprocessableError(`${name}@${version} has no runtime to approve.`, {
+      issues: [
+        { field: "runtime", rule: "give `runtime`, an npm/pypi/oci package or a streamable-http remote" },
+      ],
+    });
+  }
+  const digest = runtimeDigest(subject);
+  if (runtimeDigestSeen !== digest) {
+    throw new ConflictError(
+      `${name}@${version}'s runtime is ${digest}, not the ${runtimeDigestSeen} given.`,
+      {
+        issues: [{ field: "runtimeDigest", rule: `must be this version's runtime digest, ${digest}` }],
+        extra: { runtimeDigest: digest },
+      },
+    );
+  }
+  const item: ApprovalItem = { runtimeDigest: digest, approvedBy: caller.id, approvedAt: now.toISOString() };
+  await table.doc.send(
+    new PutCommand({ TableName: table.name, Item: { ...approvalKey(name, version), ...item } }),
+  );
+  return item;
+}
+
+export async function revokeApproval(table: Table, name: string, version: string): Promise<void> {
+  const result = await table.doc.send(
+    new DeleteCommand({ TableName: table.name, Key: approvalKey(name, version), ReturnValues: "ALL_OLD" }),
+  );
+  if (!result.Attributes) throw new NotFoundError(`${name}@${version} has no approval to revoke.`);
+}
