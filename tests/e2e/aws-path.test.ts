@@ -55,7 +55,8 @@ describe.skipIf(!motoAvailable)("the AWS path on moto_server", () => {
   });
 
   async function publish(server: Record<string, unknown>) {
-    const published = await aws.api("POST", "/v1/servers", server);
+    // An admin's publish carries its approval, so the versions may run (docs/decisions/0004-running-code.md).
+    const published = await aws.api("POST", "/v1/servers?approve=true", server);
     expect(published.status, published.text).toBe(201);
     return published.body;
   }
@@ -311,7 +312,10 @@ describe.skipIf(!motoAvailable)("the AWS path on moto_server", () => {
       runtime: everythingImage({ API_TOKEN: { secret: "api-token" } }),
     });
     const secret = "tok-e2e-4f1c9a7b2d";
-    const put = await aws.api("PUT", `/v1/servers/${name}/secrets/api-token`, { value: secret });
+    const put = await aws.api("PUT", `/v1/servers/${name}/secrets/api-token`, {
+      value: secret,
+      versions: "1.0.0",
+    });
     expect(put.status, put.text).toBe(200);
     await save({
       name: "e2e-secret",

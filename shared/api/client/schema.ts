@@ -133,7 +133,7 @@ export interface paths {
         get: operations["listServers"];
         put?: never;
         /**
-         * Publish a server version (a new server or a new version of one)
+         * Publish a server version (a new server or a new version of one); an admin may approve its runtime in the same request with ?approve=true
          * @description Needs the `editor` role or stronger.
          */
         post: operations["publishServer"];
@@ -291,6 +291,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/servers/{name}/secrets/{key}/grant": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Grant a secret to a version or a semver range of versions (replaces the secret's grant)
+         * @description Needs the `admin` role or stronger.
+         */
+        put: operations["grantServerSecret"];
+        post?: never;
+        /**
+         * Revoke a secret's grant: no version receives it any more
+         * @description Needs the `admin` role or stronger.
+         */
+        delete: operations["revokeServerSecretGrant"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/servers/{name}/secrets": {
         parameters: {
             query?: never;
@@ -299,7 +323,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Names and dates of a server's secrets (never values)
+         * Names, dates and granted versions of a server's secrets (never values)
          * @description Needs the `admin` role or stronger.
          */
         get: operations["listServerSecrets"];
@@ -325,6 +349,54 @@ export interface paths {
          * @description Needs the `editor` role or stronger.
          */
         post: operations["probeServerVersion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/servers/{name}/versions/{version}/approval": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Approve this version's exact runtime, so it may be probed and run; give the runtimeDigest read from the version
+         * @description Needs the `admin` role or stronger.
+         */
+        put: operations["approveServerVersion"];
+        post?: never;
+        /**
+         * Revoke a version's approval: probes, new runs and the next steps of running ones are refused
+         * @description Needs the `admin` role or stronger.
+         */
+        delete: operations["revokeServerVersionApproval"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/runtime-policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The admin's allow-list of commands, packages, images and hosts that run without a per-version approval
+         * @description Needs the `editor` role or stronger.
+         */
+        get: operations["getRuntimePolicy"];
+        /**
+         * Replace the runtime allow-list (exact names, or whole-segment wildcards: `@scope/*`, `*.example.com`)
+         * @description Needs the `admin` role or stronger.
+         */
+        put: operations["putRuntimePolicy"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -685,7 +757,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Start a run; repeat with the same Idempotency-Key to get the same run
+         * Start a run; repeat with the same Idempotency-Key to get the same run. Every server version it pins must be approved to run (409 otherwise)
          * @description Needs the `operator` role or stronger.
          */
         post: operations["startRun"];
@@ -1619,6 +1691,30 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
             publishedBy: string;
+            /** @description whether this version may run and why; on single-version answers, not in lists */
+            execution?: {
+                mayRun: boolean;
+                /** @enum {string} */
+                reason: "approved" | "allow-listed" | "not-approved" | "no-runtime";
+                /** @description sha256 of the canonical JSON of the runtime (and package) this version starts */
+                runtimeDigest?: string;
+                approval?: {
+                    runtimeDigest: string;
+                    approvedBy: string;
+                    approvedAt: string;
+                    /** @description false when the approved digest is not this runtime's */
+                    current: boolean;
+                };
+                /** @description the runtime-policy rule that covers it */
+                allowListRule?: string;
+                /** @description what keeps it from running, and who can fix it */
+                missing?: string;
+                secrets: {
+                    granted: string[];
+                    /** @description referenced by the runtime, not granted to it */
+                    notGranted: string[];
+                };
+            };
         };
         Step: {
             id: string;
@@ -2071,6 +2167,10 @@ export interface operations {
                             outcome: "success" | "failure";
                             status: number;
                             requestId?: string;
+                            /** @description what the write decided, e.g. the runtime digest an approval covers */
+                            detail?: {
+                                [key: string]: string;
+                            };
                         }[];
                         nextCursor?: string;
                     };
@@ -2174,7 +2274,10 @@ export interface operations {
     };
     publishServer: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description admin only: approve this version's runtime as published (it may then run) */
+                approve?: "true" | "false";
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2185,7 +2288,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Publish a server version (a new server or a new version of one) */
+            /** @description Publish a server version (a new server or a new version of one); an admin may approve its runtime in the same request with ?approve=true */
             201: {
                 headers: {
                     /** @description The path of the new version */
@@ -2753,6 +2856,8 @@ export interface operations {
             content: {
                 "application/json": {
                     value: string;
+                    /** @description the versions that receive the secret: one version exactly, or a semver range that covers only versions an admin approved explicitly */
+                    versions?: string;
                 };
             };
         };
@@ -2767,6 +2872,7 @@ export interface operations {
                         key: string;
                         createdAt: string;
                         updatedAt: string;
+                        versions?: string;
                     };
                 };
             };
@@ -2883,6 +2989,152 @@ export interface operations {
             };
         };
     };
+    grantServerSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the versions that receive the secret: one version exactly, or a semver range that covers only versions an admin approved explicitly */
+                    versions: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Grant a secret to a version or a semver range of versions (replaces the secret's grant) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        key: string;
+                        versions: string;
+                        grantedBy: string;
+                        grantedAt: string;
+                    };
+                };
+            };
+            /** @description The request is malformed or a field is invalid (`errors` names each one) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role is too weak */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's Content-Type is not accepted here */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revokeServerSecretGrant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoke a secret's grant: no version receives it any more */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is malformed or a field is invalid (`errors` names each one) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role is too weak */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listServerSecrets: {
         parameters: {
             query?: never;
@@ -2894,7 +3146,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Names and dates of a server's secrets (never values) */
+            /** @description Names, dates and granted versions of a server's secrets (never values) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2905,6 +3157,7 @@ export interface operations {
                             key: string;
                             createdAt: string;
                             updatedAt: string;
+                            versions?: string;
                         }[];
                     };
                 };
@@ -3004,6 +3257,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Conflicts with what exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Well-formed, but refers to things that do not fit together */
             422: {
                 headers: {
@@ -3015,6 +3277,361 @@ export interface operations {
             };
             /** @description A dependency (an MCP server, an AWS API) failed */
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    approveServerVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description execution.runtimeDigest of the version, as the admin reviewed it */
+                    runtimeDigest: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Approve this version's exact runtime, so it may be probed and run; give the runtimeDigest read from the version */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerVersionRecord"];
+                };
+            };
+            /** @description The request is malformed or a field is invalid (`errors` names each one) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role is too weak */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with what exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's Content-Type is not accepted here */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed, but refers to things that do not fit together */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revokeServerVersionApproval: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoke a version's approval: probes, new runs and the next steps of running ones are refused */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerVersionRecord"];
+                };
+            };
+            /** @description The request is malformed or a field is invalid (`errors` names each one) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role is too weak */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getRuntimePolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The admin's allow-list of commands, packages, images and hosts that run without a per-version approval */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @default [] */
+                        commands: {
+                            command: string;
+                            /** @description the arguments the runtime must start with, in order; left out, any arguments (the command then runs whatever it is told) */
+                            args?: string[];
+                        }[];
+                        /** @default [] */
+                        packages: {
+                            /** @enum {string} */
+                            registryType: "npm" | "pypi" | "oci";
+                            /**
+                             * @example @modelcontextprotocol/server-everything
+                             * @example @modelcontextprotocol/*
+                             * @example *
+                             */
+                            identifier: string;
+                            /** Format: uri */
+                            registryBaseUrl?: string;
+                        }[];
+                        /** @default [] */
+                        images: string[];
+                        /** @default [] */
+                        hosts: string[];
+                        revision: number;
+                        updatedAt?: string;
+                        updatedBy?: string;
+                    };
+                };
+            };
+            /** @description No valid token or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role is too weak */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putRuntimePolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @default [] */
+                    commands?: {
+                        command: string;
+                        /** @description the arguments the runtime must start with, in order; left out, any arguments (the command then runs whatever it is told) */
+                        args?: string[];
+                    }[];
+                    /** @default [] */
+                    packages?: {
+                        /** @enum {string} */
+                        registryType: "npm" | "pypi" | "oci";
+                        /**
+                         * @example @modelcontextprotocol/server-everything
+                         * @example @modelcontextprotocol/*
+                         * @example *
+                         */
+                        identifier: string;
+                        /** Format: uri */
+                        registryBaseUrl?: string;
+                    }[];
+                    /** @default [] */
+                    images?: string[];
+                    /** @default [] */
+                    hosts?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Replace the runtime allow-list (exact names, or whole-segment wildcards: `@scope/*`, `*.example.com`) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @default [] */
+                        commands: {
+                            command: string;
+                            /** @description the arguments the runtime must start with, in order; left out, any arguments (the command then runs whatever it is told) */
+                            args?: string[];
+                        }[];
+                        /** @default [] */
+                        packages: {
+                            /** @enum {string} */
+                            registryType: "npm" | "pypi" | "oci";
+                            /**
+                             * @example @modelcontextprotocol/server-everything
+                             * @example @modelcontextprotocol/*
+                             * @example *
+                             */
+                            identifier: string;
+                            /** Format: uri */
+                            registryBaseUrl?: string;
+                        }[];
+                        /** @default [] */
+                        images: string[];
+                        /** @default [] */
+                        hosts: string[];
+                        revision: number;
+                        updatedAt?: string;
+                        updatedBy?: string;
+                    };
+                };
+            };
+            /** @description The request is malformed or a field is invalid (`errors` names each one) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role is too weak */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with what exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's Content-Type is not accepted here */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4665,7 +5282,7 @@ export interface operations {
                     "application/json": components["schemas"]["RunRecord"];
                 };
             };
-            /** @description Start a run; repeat with the same Idempotency-Key to get the same run */
+            /** @description Start a run; repeat with the same Idempotency-Key to get the same run. Every server version it pins must be approved to run (409 otherwise) */
             202: {
                 headers: {
                     /** @description The path of the run */
@@ -4705,6 +5322,15 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with what exists */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
