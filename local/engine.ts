@@ -4,7 +4,8 @@ import { ExecutionAbortedError, ExecutionError, StateMachine } from "aws-local-s
 import { logger } from "../shared/http/logger.js";
 import { connectServer } from "../shared/mcp/connect.js";
 import { isMcpFailure } from "../shared/mcp/errors.js";
-import { RunConnectionPools } from "../shared/mcp/pool.js";
+import { ProcessSlots, RunConnectionPools } from "../shared/mcp/pool.js";
+import type { SpawnWatcher } from "../shared/mcp/process-tree.js";
 import { normaliseToolResult } from "../shared/mcp/result.js";
 import { executionInputOf, type RunStart } from "../shared/orchestrator/execution-input.js";
 import type { ExecutionEvent, Orchestrator } from "../shared/orchestrator/port.js";
@@ -13,6 +14,7 @@ import { materializeRuntime } from "../shared/registry/materialize.js";
 import { endRun, type RunEnd } from "../shared/runs/lifecycle.js";
 import { loadStepCall, parseTaskRefs } from "../shared/runs/step-call.js";
 import { Runs } from "../shared/runs/store.js";
+import { Workflows } from "../shared/workflows/service.js";
 
 /** An error whose name the state machine's Retry/Catch match on, as SendTaskFailure's `error` would be. */
 class TaskFailure extends Error {
@@ -61,10 +63,35 @@ export function historyEventType(local: string, stateType: string | undefined): 
   return local;
 }
 
+/** MCPFLOW_MAX_PROCESSES: server processes that runs may have at once; runs beyond it wait their turn. */
+export function maxProcessesFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const value = Number(env.MCPFLOW_MAX_PROCESSES ?? DEFAULT_MAX_PROCESSES);
+  return Number.isInteger(value) && value > 0 ? value : DEFAULT_MAX_PROCESSES;
+}
+
+/** Enough for several runs at once on a laptop; each server process costs tens of MB and a start of 0.2–2 s of CPU. */
+const DEFAULT_MAX_PROCESSES = 8;
+
+export interface LocalOrchestratorOptions {
+  /** Records every server process this platform starts (see ProcessRegistry). */
+  processes?: SpawnWatcher;
+  maxProcesses?: number;
+}
+
 export class LocalOrchestrator implements Orchestrator {
   private readonly executions = new Map<string, ActiveExecution>();
-  private readonly pools = new RunConnectionPools({ timeoutMs: START_TIMEOUT_MS, connect: connectServer });
+  private readonly pools: RunConnectionPools;
+  private readonly slots: ProcessSlots;
   private platform: Platform | undefined;
+
+  constructor(options: LocalOrchestratorOptions = {}) {
+    this.pools = new RunConnectionPools({
+      timeoutMs: START_TIMEOUT_MS,
+      connect: connectServer,
+      ...(options.processes ? { processes: options.processes } : {}),
+    });
+    this.slots = new ProcessSlots(options.maxProcesses ?? maxProcessesFromEnv());
+  }
 
   attach(platform: Platform): void {
     this.platform = platform;
@@ -77,6 +104,49 @@ export class LocalOrchestrator implements Orchestrator {
   }
 
   async start(run: RunStart) {
+    const executionArn = `arn:aws:states:local:000000000000:execution:mcpflow-${run.workflow}:${run.runId}`;
+    const admission = new AbortController();
+    const active: ActiveExecution = {
+      abort: () => admission.abort(new Error("the run was stopped before it began")),
+      done: Promise.resolve(),
+      cancelled: false,
+      abandoned: false,
+    };
+    // The answer does not wait for the run: it waits behind the process cap (its servers' slots), then executes.
+    active.done = (async () => {
+      let release: () => void;
+      try {
+        release = await this.slots.acquire(await this.serversOf(run), admission.signal);
+      } catch {
+        // Cancelled or stopped while waiting: cancelRun records its end, shutdown marks it.
+        return;
+      }
+      try {
+        if (active.cancelled || active.abandoned) return;
+        await this.execute(run, executionArn, active);
+      } finally {
+        release();
+      }
+    })()
+      .catch((error: unknown) => logger.error("run bookkeeping failed", { runId: run.runId, error }))
+      .finally(() => this.executions.delete(run.runId));
+    this.executions.set(run.runId, active);
+    return { executionArn };
+  }
+
+  /** Slots a run takes: one per distinct server its steps name (remote ones too: telling needs each runtime). */
+  private async serversOf(run: RunStart): Promise<number> {
+    try {
+      const { definition } = await new Workflows(this.platform!).versionForRun(run.workflow, run.version);
+      return new Set(definition.steps.map((s) => `${s.server.name}@${s.server.version}`)).size;
+    } catch {
+      // ASL started without a stored workflow (the orchestrator contract does so): one slot.
+      return 1;
+    }
+  }
+
+  /** Runs the ASL to its end and records it; called once the run has its process slots. */
+  private async execute(run: RunStart, executionArn: string, active: ActiveExecution): Promise<void> {
     const platform = this.platform!;
     const asl = JSON.parse(run.aslJson) as { States: Record<string, Record<string, unknown>> };
     const inflight = new Set<Promise<unknown>>();
@@ -92,7 +162,6 @@ export class LocalOrchestrator implements Orchestrator {
       // on every run costs about a second on a busy machine.
       validationOptions: { noValidate: true },
     });
-    const executionArn = `arn:aws:states:local:000000000000:execution:mcpflow-${run.workflow}:${run.runId}`;
     // The same `$` (and `$$.Execution.Input`) Step Functions gives an execution started by the AWS adapter.
     const executionInput = executionInputOf(run);
     const execution = machine.run(executionInput as never, {
@@ -107,17 +176,12 @@ export class LocalOrchestrator implements Orchestrator {
         Task: { Token: `local-${run.runId}` },
       } as never,
     });
-    const active: ActiveExecution = {
-      abort: () => execution.abort(),
-      done: Promise.resolve(),
-      cancelled: false,
-      abandoned: false,
-    };
+    active.abort = () => execution.abort();
     const events = this.collectEvents(
       run.runId,
       execution.eventLogs as AsyncIterable<Record<string, unknown>>,
     );
-    active.done = (async () => {
+    await (async () => {
       let end: RunEnd;
       try {
         end = { status: "SUCCEEDED", output: await execution.result };
@@ -143,27 +207,44 @@ export class LocalOrchestrator implements Orchestrator {
       // Calls cut short by the end (a state timeout, a failed branch) record their failure first, and every step is
       // settled before the run's end is written: whoever sees the run ended sees its steps final.
       await Promise.all(inflight);
-      if (active.abandoned) return;
       await events.catch(() => undefined);
+      if (active.abandoned) return;
       await endRun(platform, run.runId, end);
-    })()
-      .catch((error: unknown) => logger.error("run bookkeeping failed", { runId: run.runId, error }))
-      .finally(() => this.executions.delete(run.runId));
-    this.executions.set(run.runId, active);
-    return { executionArn };
+    })();
   }
 
+  /**
+   * Writes the run's history as it happens, so a run cut short (a crash, a kill -9) still has its events. One
+   * write at a time: events that arrive while a write is out go together in the next one (at most 25 per
+   * BatchWrite), which keeps store calls per step low without holding events in memory for a batch to fill.
+   */
   private async collectEvents(runId: string, logs: AsyncIterable<Record<string, unknown>>) {
     const runs = new Runs(this.platform!);
     let id = 0;
-    let batch: ExecutionEvent[] = [];
+    const pending: ExecutionEvent[] = [];
+    let writing: Promise<void> | undefined;
+    let failure: unknown;
+    const flush = () => {
+      writing ??= (async () => {
+        try {
+          while (pending.length > 0) await runs.appendEvents(runId, pending.splice(0, 25));
+        } catch (error) {
+          // The store refused (or closed): later events are dropped rather than retried for ever.
+          failure ??= error;
+          pending.length = 0;
+        } finally {
+          writing = undefined;
+        }
+      })();
+      return writing;
+    };
     for await (const log of logs) {
       const { type, timestamp, ...detail } = log as { type: string; timestamp: number } & Record<
         string,
         unknown
       >;
       const state = detail.state as { name?: string; type?: string } | undefined;
-      batch.push({
+      pending.push({
         id: ++id,
         timestamp: new Date(timestamp ?? Date.now()).toISOString(),
         type: historyEventType(type, state?.type),
@@ -174,12 +255,10 @@ export class LocalOrchestrator implements Orchestrator {
           ),
         ),
       });
-      if (batch.length >= 25) {
-        await runs.appendEvents(runId, batch);
-        batch = [];
-      }
+      if (!failure) void flush();
     }
-    if (batch.length > 0) await runs.appendEvents(runId, batch);
+    while (writing || pending.length > 0) await flush();
+    if (failure) throw failure;
   }
 
   /** The Task override: one MCP tool call, recorded before and after, with its failure named for Retry/Catch. */
@@ -264,10 +343,14 @@ export class LocalOrchestrator implements Orchestrator {
 
   /** Marks runs left RUNNING by a platform that stopped: nothing can still be executing them. */
   async recover(): Promise<number> {
+    return this.markStopped((run) => !this.executions.has(run));
+  }
+
+  private async markStopped(include: (run: string) => boolean): Promise<number> {
     const runs = new Runs(this.platform!);
     let count = 0;
     for (const run of await runs.running()) {
-      if (this.executions.has(run.id)) continue;
+      if (!include(run.id)) continue;
       const ended = await endRun(this.platform!, run.id, {
         status: "FAILED",
         error: {
@@ -280,14 +363,26 @@ export class LocalOrchestrator implements Orchestrator {
     return count;
   }
 
-  /** Abandons every execution (shutdown): their runs stay RUNNING until recover() on the next start. */
-  async shutdown(): Promise<void> {
+  /**
+   * Stops every execution (platform shutdown): their servers are ended, the events they produced are written, and
+   * their runs are marked FAILED (Platform.Stopped) now rather than by the next start. Bounded by `waitMs` for the
+   * executions to wind down; a run still RUNNING after that is marked all the same (recover() covers a crash).
+   */
+  async shutdown(waitMs = 1500): Promise<number> {
     const active = [...this.executions.values()];
     for (const execution of active) {
       execution.abandoned = true;
       execution.abort();
     }
     await this.pools.closeAll();
-    await Promise.all(active.map((execution) => execution.done));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(active.map((execution) => execution.done)),
+      new Promise((done) => {
+        timer = setTimeout(done, waitMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    return active.length > 0 ? this.markStopped(() => true) : 0;
   }
 }

@@ -1,8 +1,20 @@
-// `npm start`: the embedded platform in the foreground, until SIGINT or SIGTERM.
+// `npm start`: the embedded platform in the foreground, until SIGINT or SIGTERM. Run by node itself
+// (`node --import tsx`), not by a launcher that relays signals: tsx's kills its child 30 ms after relaying one.
 import { logger } from "../shared/http/logger.js";
-import { startLocalPlatform } from "./platform.js";
+import { StartupError } from "./home-lock.js";
+import { type LocalPlatform, startLocalPlatform } from "./platform.js";
 
-const platform = await startLocalPlatform();
+/** A stop that has not finished by then exits anyway: whoever sent SIGTERM will not wait much longer. */
+const STOP_DEADLINE_MS = 9_500;
+
+let platform: LocalPlatform;
+try {
+  platform = await startLocalPlatform();
+} catch (error) {
+  if (!(error instanceof StartupError)) throw error;
+  process.stderr.write(`mcpflow: ${error.message}\n`);
+  process.exit(1);
+}
 logger.info("mcpflow is running", { url: platform.url, home: platform.home });
 process.stdout.write(
   `\n  mcpflow local platform: ${platform.url}\n  data: ${platform.home}\n` +
@@ -16,6 +28,11 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     if (stopping) return;
     stopping = true;
     logger.info("stopping", { signal });
+    process.stdout.write(`  mcpflow stopping (${signal})\n`);
+    setTimeout(() => {
+      logger.error("stop did not finish in time; exiting", { ms: STOP_DEADLINE_MS });
+      process.exit(1);
+    }, STOP_DEADLINE_MS).unref();
     platform.stop().then(
       () => process.exit(0),
       (error: unknown) => {

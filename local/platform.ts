@@ -14,13 +14,16 @@ import { jwksOf, loadOrCreateSigningKey, mintLocalToken } from "../shared/identi
 import type { Role } from "../shared/identity/roles.js";
 import { createLocalTokenVerifier } from "../shared/identity/tokens.js";
 import { createInProcessProber } from "../shared/mcp/in-process-prober.js";
+import { ProcessRegistry } from "../shared/mcp/process-tree.js";
 import { getPlatform, type Platform, setPlatform } from "../shared/platform.js";
 import { rebuildSearchIndex } from "../shared/search/freshness.js";
 import { createFileSecretStore } from "../shared/secrets/file-store.js";
 import { createTable, ensureTable } from "../shared/store/table.js";
 import { createLocalTaskLauncher } from "../shared/tasks/local-launcher.js";
 import { LocalOrchestrator } from "./engine.js";
+import { anotherPlatform, cannotWrite, lockHome, StartupError } from "./home-lock.js";
 import { type AreaHandler, apiServerOptions, createRequestListener } from "./http-adapter.js";
+import { closeDynaliteIterators } from "./level-iterators.js";
 
 export interface LocalPlatformOptions {
   home?: string;
@@ -84,74 +87,181 @@ async function loadHandlers(): Promise<Record<ApiArea, AreaHandler>> {
   } as Record<ApiArea, AreaHandler>;
 }
 
+type RequestHandler = ReturnType<typeof createRequestListener>;
+
+/** How long stop() lets requests in flight finish before it closes their connections. */
+const DRAIN_MS = 2_500;
+const HANDLER_GRACE_MS = 1_000;
+
+async function settledWithin(promises: Promise<unknown>[], ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    Promise.allSettled(promises),
+    new Promise((done) => {
+      timer = setTimeout(done, ms);
+    }),
+  ]);
+  clearTimeout(timer);
+}
+
+/**
+ * Binds the port before anything is written under the home (a taken port leaves the home as it was), then takes the
+ * home (one platform per home), reaps server processes a previous instance left, and only then opens the store.
+ * Requests that arrive while it starts wait for it.
+ */
 export async function startLocalPlatform(options: LocalPlatformOptions = {}): Promise<LocalPlatform> {
   const home = resolve(options.home ?? process.env.MCPFLOW_HOME ?? ".mcpflow");
-  await mkdir(join(home, "data"), { recursive: true, mode: 0o700 });
-
-  const store = dynalite({ path: join(home, "data"), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  const storePort = await listen(store as unknown as Server, 0, "127.0.0.1");
-  const table = createTable({ name: TABLE_NAME, endpoint: `http://127.0.0.1:${storePort}` });
-  await ensureTable(table);
-
-  const key = await loadOrCreateSigningKey(home);
-  const orchestrator = new LocalOrchestrator();
-  const secrets = createFileSecretStore(join(home, "secrets.json"));
-  const platform: Platform = {
-    mode: "local",
-    orchestrator,
-    tasks: createLocalTaskLauncher(),
-    target: LOCAL_TARGET,
-    table,
-    verifier: createLocalTokenVerifier(jwksOf(key)),
-    blobs: createFileBlobStore(join(home, "blobs")),
-    secrets,
-    prober: createInProcessProber(secrets),
-  };
-  orchestrator.attach(platform);
-  setPlatform(platform);
-  const recovered = await orchestrator.recover();
-  if (recovered > 0) logger.warn("runs interrupted by the last stop were marked FAILED", { runs: recovered });
-
-  const adminToken = await mintLocalToken(key, {
-    sub: "local-admin",
-    username: "local-admin",
-    groups: ["admin"],
-  });
-  const tokenPath = join(home, "dev-token");
-  await writeFile(tokenPath, `${adminToken}\n`, { mode: 0o600 });
-  await chmod(tokenPath, 0o600);
-
-  const handlers = await loadHandlers();
-  // After the handlers are loaded, so every search source they register is read: the index starts complete.
-  await rebuildSearchIndex(await getPlatform());
-  const server = createServer(
-    apiServerOptions(),
-    createRequestListener(handlers, { authenticate: (headers) => authenticate(platform, headers) }),
-  );
-  server.keepAliveTimeout = 5_000;
   const host = options.host ?? "127.0.0.1";
-  const port = await listen(server, options.port ?? Number(process.env.PORT ?? 3000), host);
+  const wantedPort = options.port ?? Number(process.env.PORT ?? 3000);
+  let ready!: (listener: RequestHandler | undefined) => void;
+  const whenReady = new Promise<RequestHandler | undefined>((done) => {
+    ready = done;
+  });
+  // Handlers in flight (not connections): the store must outlive every handler that can still write to it.
+  const handling = new Set<Promise<void>>();
+  let stopping = false;
+  const server = createServer(apiServerOptions(), (req, res) => {
+    // A keep-alive client learns with this answer that the connection ends; it reconnects and finds the port closed.
+    if (stopping) res.setHeader("connection", "close");
+    const handled = (async () => {
+      const listener = await whenReady;
+      if (listener) await listener(req, res);
+      else {
+        res.writeHead(503, { "content-type": "application/problem+json", connection: "close" });
+        res.end(
+          JSON.stringify({ status: 503, title: "Service Unavailable", detail: "mcpflow did not start." }),
+        );
+      }
+    })()
+      .catch((error: unknown) => logger.error("request failed", { error }))
+      .finally(() => handling.delete(handled));
+    handling.add(handled);
+  });
+  server.keepAliveTimeout = 5_000;
+  let port: number;
+  try {
+    port = await listen(server, wantedPort, host);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EADDRINUSE") throw new StartupError(`port ${wantedPort} is taken — set PORT to a free one`);
+    if (code === "EACCES")
+      throw new StartupError(`port ${wantedPort} needs privileges — set PORT above 1023`);
+    throw error;
+  }
 
-  let stopped = false;
-  return {
-    url: `http://${host}:${port}`,
-    home,
-    adminToken,
-    mintToken: ({ role, groups, username, expiresInSeconds }) =>
-      mintLocalToken(key, {
-        sub: username ?? `local-${role ?? "user"}`,
-        username: username ?? `local-${role ?? "user"}`,
-        groups: groups ?? (role ? [role] : []),
-        ...(expiresInSeconds !== undefined ? { expiresInSeconds } : {}),
-      }),
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      await orchestrator.shutdown();
-      server.closeAllConnections();
-      await new Promise<void>((done) => server.close(() => done()));
-      await new Promise<void>((done) => (store as unknown as Server).close(() => done()));
-      setPlatform(undefined);
-    },
-  };
+  let unlock: (() => void) | undefined;
+  let store: Server | undefined;
+  try {
+    unlock = lockHome(home);
+    try {
+      await mkdir(join(home, "data"), { recursive: true, mode: 0o700 });
+    } catch (error) {
+      throw cannotWrite(home, error);
+    }
+    const processes = new ProcessRegistry(home);
+    const reaped = await processes.reap();
+    if (reaped > 0) logger.warn("ended server processes that the last instance left running", { reaped });
+
+    closeDynaliteIterators();
+    store = dynalite({
+      path: join(home, "data"),
+      createTableMs: 0,
+      deleteTableMs: 0,
+      updateTableMs: 0,
+    }) as Server;
+    const storePort = await listen(store, 0, "127.0.0.1");
+    const table = createTable({ name: TABLE_NAME, endpoint: `http://127.0.0.1:${storePort}` });
+    try {
+      await ensureTable(table);
+    } catch (error) {
+      // LevelDB's LOCK: another process opened the data between our pid check and now.
+      if (/lock|closed/i.test(String((error as Error).message))) throw anotherPlatform(home);
+      throw error;
+    }
+
+    const key = await loadOrCreateSigningKey(home);
+    const orchestrator = new LocalOrchestrator({ processes });
+    const secrets = createFileSecretStore(join(home, "secrets.json"));
+    const platform: Platform = {
+      mode: "local",
+      orchestrator,
+      tasks: createLocalTaskLauncher(),
+      target: LOCAL_TARGET,
+      table,
+      verifier: createLocalTokenVerifier(jwksOf(key)),
+      blobs: createFileBlobStore(join(home, "blobs")),
+      secrets,
+      prober: createInProcessProber(secrets, processes),
+    };
+    orchestrator.attach(platform);
+    setPlatform(platform);
+    const recovered = await orchestrator.recover();
+    if (recovered > 0)
+      logger.warn("runs interrupted by the last stop were marked FAILED", { runs: recovered });
+
+    const adminToken = await mintLocalToken(key, {
+      sub: "local-admin",
+      username: "local-admin",
+      groups: ["admin"],
+    });
+    const tokenPath = join(home, "dev-token");
+    await writeFile(tokenPath, `${adminToken}\n`, { mode: 0o600 });
+    await chmod(tokenPath, 0o600);
+
+    const handlers = await loadHandlers();
+    // After the handlers are loaded, so every search source they register is read: the index starts complete.
+    await rebuildSearchIndex(await getPlatform());
+    ready(createRequestListener(handlers, { authenticate: (headers) => authenticate(platform, headers) }));
+
+    const openStore = store;
+    const release = unlock;
+    let stopped: Promise<void> | undefined;
+    return {
+      url: `http://${host}:${port}`,
+      home,
+      adminToken,
+      mintToken: ({ role, groups, username, expiresInSeconds }) =>
+        mintLocalToken(key, {
+          sub: username ?? `local-${role ?? "user"}`,
+          username: username ?? `local-${role ?? "user"}`,
+          groups: groups ?? (role ? [role] : []),
+          ...(expiresInSeconds !== undefined ? { expiresInSeconds } : {}),
+        }),
+      /**
+       * Graceful and bounded (about 8 s at most): no new connections; requests in flight answered (up to DRAIN_MS,
+       * then their connections are closed); runs stopped, their servers ended and the runs marked; whatever
+       * process of this home is still alive killed; the store closed last, once nothing can write to it.
+       */
+      stop() {
+        stopped ??= (async () => {
+          stopping = true;
+          const closed = new Promise<void>((done) => server.close(() => done()));
+          server.closeIdleConnections();
+          await settledWithin([...handling], DRAIN_MS);
+          // Past the drain, slow requests lose their connection; their handlers still get a moment to finish.
+          server.closeAllConnections();
+          await settledWithin([...handling], HANDLER_GRACE_MS);
+          await closed;
+          const marked = await orchestrator.shutdown().catch((error: unknown) => {
+            logger.error("stopping runs failed", { error });
+            return 0;
+          });
+          if (marked > 0)
+            logger.warn("runs in progress were marked FAILED (Platform.Stopped)", { runs: marked });
+          await processes.reap(200);
+          await new Promise<void>((done) => openStore.close(() => done()));
+          setPlatform(undefined);
+          release();
+        })();
+        return stopped;
+      },
+    };
+  } catch (error) {
+    ready(undefined);
+    server.closeAllConnections();
+    await new Promise<void>((done) => server.close(() => done()));
+    if (store) await new Promise<void>((done) => store!.close(() => done()));
+    unlock?.();
+    throw error;
+  }
 }

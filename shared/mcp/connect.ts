@@ -25,7 +25,7 @@ import {
 import type { Runtime } from "../registry/schema.js";
 import { buildHeaders, buildServerEnv, type ResolveInput, redact, secretValues } from "./env.js";
 import { McpServerError, McpStartError, McpTimeoutError, McpToolError } from "./errors.js";
-import { isAlive, listDescendants, signalAll } from "./process-tree.js";
+import { isAlive, listDescendants, type SpawnWatcher, signalAll } from "./process-tree.js";
 
 export interface ConnectOptions extends ResolveInput {
   /** Bound on start + initialize; a server that has not answered by then is killed. */
@@ -36,6 +36,8 @@ export interface ConnectOptions extends ResolveInput {
   /** How long close() waits at each step (end stdin → SIGTERM → SIGKILL) before escalating. */
   closeGraceMs?: number;
   clientInfo?: { name: string; version: string };
+  /** Told of every stdio child the moment it is spawned, and marks its environment (see ProcessRegistry). */
+  processes?: SpawnWatcher;
 }
 
 export interface CallOptions {
@@ -111,10 +113,21 @@ class StderrTail {
 /** The SDK keeps the ChildProcess private; we need it for the exit code in messages and to kill the tree. */
 class TrackedStdioTransport extends StdioClientTransport {
   child: ChildProcess | undefined;
+  watcher: SpawnWatcher | undefined;
 
   override async start(): Promise<void> {
-    await super.start();
-    this.child = (this as unknown as { _process?: ChildProcess })._process;
+    try {
+      await super.start();
+    } finally {
+      this.child = (this as unknown as { _process?: ChildProcess })._process;
+      const pid = this.child?.pid;
+      if (pid !== undefined && this.watcher) {
+        const watcher = this.watcher;
+        watcher.spawned(pid);
+        if (this.child!.exitCode !== null || this.child!.signalCode !== null) watcher.ended(pid);
+        else this.child!.once("exit", () => watcher.ended(pid));
+      }
+    }
   }
 }
 
@@ -514,7 +527,7 @@ async function connectStdio(runtime: Runtime, options: ConnectOptions): Promise<
   if (!runtime.command) {
     throw new McpStartError(label, "the runtime has no command (an image-only runtime runs inside its task)");
   }
-  const env = buildServerEnv(runtime, options, label);
+  const env = { ...buildServerEnv(runtime, options, label), ...options.processes?.env };
   const tail = new StderrTail(secretValues(runtime, options));
   const transport = new TrackedStdioTransport({
     command: runtime.command,
@@ -523,6 +536,7 @@ async function connectStdio(runtime: Runtime, options: ConnectOptions): Promise<
     cwd: options.cwd,
     stderr: "pipe",
   });
+  transport.watcher = options.processes;
   // With stderr: "pipe" the SDK hands out a PassThrough before start, so no early output is lost.
   const stderr = transport.stderr as Readable | null;
   stderr?.on("data", (chunk: Buffer) => tail.push(chunk));

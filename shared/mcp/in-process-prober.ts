@@ -5,12 +5,13 @@ import { materializeRuntime } from "../registry/materialize.js";
 import type { SecretStore } from "../secrets/port.js";
 import { probeServer } from "./probe.js";
 import type { Prober } from "./prober.js";
+import type { SpawnWatcher } from "./process-tree.js";
 
-export function createInProcessProber(secrets: SecretStore): Prober {
+export function createInProcessProber(secrets: SecretStore, processes?: SpawnWatcher): Prober {
   return {
     async probe(target, { timeoutMs }) {
       const { runtime } = await materializeRuntime(target.runtime, target.name, secrets);
-      return probeServer(runtime, { timeoutMs });
+      return probeServer(runtime, { timeoutMs, ...(processes ? { processes } : {}) });
     },
   };
 }

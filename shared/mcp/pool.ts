@@ -2,6 +2,7 @@
 // server costs a process spawn and an initialize round trip (seconds for npx/uv launchers); a call costs ms.
 import type { Runtime } from "../registry/schema.js";
 import { type ConnectOptions, connectServer, type McpConnection } from "./connect.js";
+import type { SpawnWatcher } from "./process-tree.js";
 
 export type ConnectFn = (runtime: Runtime, options: ConnectOptions) => Promise<McpConnection>;
 
@@ -13,6 +14,8 @@ export interface PoolOptions {
   /** Secret values by name, for `{secret}` references in runtime env and headers. */
   secrets?: Record<string, string>;
   connect?: ConnectFn;
+  /** Where every server process started through the pool is recorded (see ProcessRegistry). */
+  processes?: SpawnWatcher;
 }
 
 export class McpConnectionPool {
@@ -43,6 +46,7 @@ export class McpConnectionPool {
       closeGraceMs: this.options.closeGraceMs,
       secrets: this.options.secrets,
       env,
+      ...(this.options.processes ? { processes: this.options.processes } : {}),
     });
     this.entries.set(key, pending);
     pending.then(
@@ -112,5 +116,64 @@ export class RunConnectionPools {
 
   get runs(): string[] {
     return [...this.pools.keys()];
+  }
+}
+
+/**
+ * A cap on the server processes that runs may have at once. A run takes, before it starts, a slot for each distinct
+ * server it can start, and gives them back when it ends: taking them up front (rather than at each connect) means two
+ * runs can never each hold one server and wait for the other's slot. Waiting runs are admitted in arrival order; a
+ * run that needs more slots than the cap waits until it can have them all and then runs alone.
+ */
+export class ProcessSlots {
+  private used = 0;
+  private readonly waiting: { want: number; admit: () => void }[] = [];
+
+  constructor(readonly capacity: number) {}
+
+  /** Resolves with a release function once `count` slots are free; an aborted wait rejects with the signal's reason. */
+  acquire(count: number, signal?: AbortSignal): Promise<() => void> {
+    const want = Math.max(0, Math.min(count, this.capacity));
+    return new Promise((resolve, reject) => {
+      let released = false;
+      const release = () => {
+        if (released) return;
+        released = true;
+        this.used -= want;
+        this.drain();
+      };
+      const entry = {
+        want,
+        admit: () => {
+          signal?.removeEventListener("abort", onAbort);
+          this.used += want;
+          resolve(release);
+        },
+      };
+      const onAbort = () => {
+        const at = this.waiting.indexOf(entry);
+        if (at >= 0) this.waiting.splice(at, 1);
+        reject(signal?.reason);
+        this.drain();
+      };
+      if (signal?.aborted) return reject(signal.reason);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.waiting.push(entry);
+      this.drain();
+    });
+  }
+
+  get inUse(): number {
+    return this.used;
+  }
+
+  get queued(): number {
+    return this.waiting.length;
+  }
+
+  private drain(): void {
+    while (this.waiting.length > 0 && this.used + this.waiting[0]!.want <= this.capacity) {
+      this.waiting.shift()!.admit();
+    }
   }
 }

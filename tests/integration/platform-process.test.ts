@@ -1,55 +1,14 @@
 // `npm start` as a real child process: it answers /v1/health, writes a 0600 dev token that works, logs one JSON
 // line per request, exits 0 on SIGTERM, and finds its data again on the next start.
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../helpers/ports.js";
+import { killPlatform, type PlatformProcess, spawnPlatform } from "../helpers/platform-process.js";
 
-const ROOT = resolve(import.meta.dirname, "../..");
-const TSX = join(ROOT, "node_modules/.bin/tsx");
+type Running = PlatformProcess;
 
-interface Running {
-  child: ChildProcess;
-  url: string;
-  stdout: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-async function start(home: string): Promise<Running> {
-  const port = await freePort();
-  const child = spawn(TSX, ["local/main.ts"], {
-    cwd: ROOT,
-    env: { ...process.env, MCPFLOW_HOME: home, PORT: String(port), POWERTOOLS_LOG_LEVEL: "INFO" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  let err = "";
-  child.stdout?.on("data", (chunk: Buffer) => {
-    out += chunk.toString();
-  });
-  child.stderr?.on("data", (chunk: Buffer) => {
-    err += chunk.toString();
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
-    child.once("exit", (code, signal) => done({ code, signal })),
-  );
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`platform exited ${child.exitCode}: ${err}${out}`);
-    try {
-      const response = await fetch(`${url}/v1/health`);
-      if (response.status === 200) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`platform did not answer /v1/health: ${err}${out}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return { child, url, stdout: () => out, exited };
-}
+const start = (home: string) => spawnPlatform(home);
 
 async function stop(running: Running): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   running.child.kill("SIGTERM");
@@ -73,10 +32,7 @@ describe("the embedded platform process", () => {
     home = await mkdtemp(join(tmpdir(), "mcpflow-process-"));
   });
   afterAll(async () => {
-    for (const running of [first, second]) {
-      if (running && running.child.exitCode === null && running.child.signalCode === null)
-        running.child.kill("SIGKILL");
-    }
+    for (const running of [first, second]) killPlatform(running);
     await rm(home, { recursive: true, force: true });
   });
 

@@ -1,0 +1,67 @@
+// Starting many runs at once on the embedded platform: each start answers at once, the runs queue behind the cap on
+// concurrent server processes (MCPFLOW_MAX_PROCESSES) and all of them finish.
+import { rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  childPids,
+  EVERYTHING,
+  EVERYTHING_SCRIPT,
+  publishExampleServers,
+  saveWorkflow,
+  startRun,
+  waitForRun,
+} from "../helpers/examples.js";
+import { startTestPlatform, type TestPlatform } from "../helpers/platform.js";
+
+const CAP = 2;
+let p: TestPlatform;
+const memoryFile = join(tmpdir(), `mcpflow-runs-cap-memory-${process.pid}.jsonl`);
+const previous = process.env.MCPFLOW_MAX_PROCESSES;
+
+beforeAll(async () => {
+  process.env.MCPFLOW_MAX_PROCESSES = String(CAP);
+  p = await startTestPlatform();
+  await publishExampleServers(p, memoryFile);
+  await saveWorkflow(p, {
+    name: "slow-echo",
+    steps: [
+      {
+        id: "wait",
+        server: EVERYTHING,
+        tool: "trigger-long-running-operation",
+        arguments: { duration: 1, steps: 1 },
+      },
+      { id: "echo", server: EVERYTHING, tool: "echo", arguments: { message: "done" }, depends_on: ["wait"] },
+    ],
+  });
+});
+afterAll(async () => {
+  if (previous === undefined) delete process.env.MCPFLOW_MAX_PROCESSES;
+  else process.env.MCPFLOW_MAX_PROCESSES = previous;
+  await p?.cleanup();
+  await rm(memoryFile, { force: true });
+});
+
+describe("the process cap", () => {
+  it(`6 concurrent starts: never more than ${CAP} server processes, every run SUCCEEDED`, async () => {
+    let peak = 0;
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        peak = Math.max(peak, (await childPids(EVERYTHING_SCRIPT)).length);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+
+    const ids = await Promise.all(Array.from({ length: 6 }, () => startRun(p, "slow-echo")));
+    const runs = await Promise.all(ids.map((id) => waitForRun(p, id, { timeoutMs: 90_000 })));
+    sampling = false;
+    await sampler;
+
+    expect(runs.map((r) => r.status)).toEqual(Array(6).fill("SUCCEEDED"));
+    expect(peak).toBeGreaterThan(0);
+    expect(peak).toBeLessThanOrEqual(CAP);
+  }, 120_000);
+});
