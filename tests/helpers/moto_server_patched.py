@@ -4,6 +4,7 @@
 # payloads of Lambda invocations the interpreter makes (see patch 6).
 import copy
 import datetime
+import functools
 import json
 import os
 import re
@@ -25,6 +26,7 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_ecs import (  # noqa: E402
     StateTaskServiceEcs,
 )
+from moto.stepfunctions.parser.asl.component.common.path import result_path  # noqa: E402
 from moto.stepfunctions.parser.asl.utils import json_path  # noqa: E402
 from moto.stepfunctions.parser.api import (  # noqa: E402
     ExecutionStatus,
@@ -116,6 +118,11 @@ def _extract_json(path, data):
 
 
 json_path.extract_json = _extract_json
+
+# Not a defect, a cost: jsonpath_ng's parse() builds a new PLY parser on every call (about 90 ms here), and the
+# interpreter parses every path of every state each time it evaluates it. Parsed paths are immutable; reuse them.
+json_path.parse = functools.lru_cache(maxsize=4096)(json_path.parse)
+result_path.parse = functools.lru_cache(maxsize=4096)(result_path.parse)
 # Modules that imported the function by name before this ran (none at the time of writing, but be sure).
 for _module in list(sys.modules.values()):
     if getattr(_module, "extract_json", None) is _original_extract_json:
