@@ -22,13 +22,10 @@ async function call(method: string, path: string, body?: string, contentType = "
 
 /** The examples run servers from this repository's node_modules; absolute paths work from any directory. */
 function localise(server: Record<string, unknown>): Record<string, unknown> {
-  const runtime = server.runtime as { args?: string[]; env?: Record<string, string> } | undefined;
+  const runtime = server.runtime as { args?: string[] } | undefined;
   if (!runtime) return server;
   const args = runtime.args?.map((arg) => (arg.startsWith("node_modules/") ? join(root, arg) : arg));
-  const env = runtime.env?.MEMORY_FILE_PATH
-    ? { ...runtime.env, MEMORY_FILE_PATH: join(home, "memory.jsonl") }
-    : runtime.env;
-  return { ...server, runtime: { ...runtime, ...(args ? { args } : {}), ...(env ? { env } : {}) } };
+  return { ...server, runtime: { ...runtime, ...(args ? { args } : {}) } };
 }
 
 for (const file of (await readdir(join(root, "examples/servers"))).sort()) {
