@@ -1,6 +1,7 @@
 // The embedded orchestrator: runs compiled ASL with aws-local-stepfunctions, each Task state overridden by the
 // local step invoker, which starts MCP servers as child processes (or calls them over HTTP) once per run.
 import { ExecutionAbortedError, ExecutionError, StateMachine } from "aws-local-stepfunctions";
+import { createWorkflows } from "../shared/compose.js";
 import { logger } from "../shared/http/logger.js";
 import { connectServer } from "../shared/mcp/connect.js";
 import { isMcpFailure } from "../shared/mcp/errors.js";
@@ -14,7 +15,6 @@ import { materializeRuntime } from "../shared/registry/materialize.js";
 import { endRun, type RunEnd } from "../shared/runs/lifecycle.js";
 import { loadStepCall, parseTaskRefs } from "../shared/runs/step-call.js";
 import { Runs } from "../shared/runs/store.js";
-import { Workflows } from "../shared/workflows/service.js";
 
 /** An error whose name the state machine's Retry/Catch match on, as SendTaskFailure's `error` would be. */
 class TaskFailure extends Error {
@@ -137,7 +137,7 @@ export class LocalOrchestrator implements Orchestrator {
   /** Slots a run takes: one per distinct server its steps name (remote ones too: telling needs each runtime). */
   private async serversOf(run: RunStart): Promise<number> {
     try {
-      const { definition } = await new Workflows(this.platform!).versionForRun(run.workflow, run.version);
+      const { definition } = await createWorkflows(this.platform!).versionForRun(run.workflow, run.version);
       return new Set(definition.steps.map((s) => `${s.server.name}@${s.server.version}`)).size;
     } catch {
       // ASL started without a stored workflow (the orchestrator contract does so): one slot.

@@ -8,6 +8,7 @@ import { join, resolve } from "node:path";
 import dynalite from "dynalite";
 import type { ApiArea } from "../shared/api/areas.js";
 import { createFileBlobStore } from "../shared/blobs/file-store.js";
+import { createSearch } from "../shared/compose.js";
 import { authenticate } from "../shared/http/handler.js";
 import { logger } from "../shared/http/logger.js";
 import { jwksOf, loadOrCreateSigningKey, mintLocalToken } from "../shared/identity/local-keys.js";
@@ -15,8 +16,7 @@ import type { Role } from "../shared/identity/roles.js";
 import { createLocalTokenVerifier } from "../shared/identity/tokens.js";
 import { createInProcessProber } from "../shared/mcp/in-process-prober.js";
 import { ProcessRegistry } from "../shared/mcp/process-tree.js";
-import { getPlatform, type Platform, setPlatform } from "../shared/platform.js";
-import { rebuildSearchIndex } from "../shared/search/freshness.js";
+import { type Platform, setPlatform } from "../shared/platform.js";
 import { createFileSecretStore } from "../shared/secrets/file-store.js";
 import { createTable, ensureTable } from "../shared/store/table.js";
 import { createLocalTaskLauncher } from "../shared/tasks/local-launcher.js";
@@ -209,8 +209,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     await chmod(tokenPath, 0o600);
 
     const handlers = await loadHandlers();
-    // After the handlers are loaded, so every search source they register is read: the index starts complete.
-    await rebuildSearchIndex(await getPlatform());
+    await createSearch(platform).rebuild();
     ready(createRequestListener(handlers, { authenticate: (headers) => authenticate(platform, headers) }));
 
     const openStore = store;

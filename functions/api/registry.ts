@@ -1,7 +1,8 @@
 import { registryRoutes } from "../../shared/api/registry.routes.js";
+import { createReferences, createRegistry, createSearch } from "../../shared/compose.js";
 import { NotFoundError } from "../../shared/errors.js";
 import { createApiHandler } from "../../shared/http/handler.js";
-import { findReferences } from "../../shared/mcds/references.js";
+import type { Platform } from "../../shared/platform.js";
 import {
   approveRuntime,
   revokeApproval,
@@ -13,21 +14,23 @@ import {
   importServers,
   probeVersion,
   publishVersion,
+  type RegistryContext,
 } from "../../shared/registry/publishing.js";
 import { getRuntimePolicy, putRuntimePolicy } from "../../shared/registry/runtime-policy.js";
 import { grantSecret, listSecretGrants, revokeSecretGrant } from "../../shared/registry/secret-grants.js";
-import { exportServerJson, Registry } from "../../shared/registry/service.js";
+import { exportServerJson } from "../../shared/registry/service.js";
 import { getProbe } from "../../shared/registry/tools.js";
-import { installBuiltInSearchSources, rankServers } from "../../shared/search/service.js";
 
-installBuiltInSearchSources();
-
+const registryContext = (platform: Platform): RegistryContext => ({
+  platform,
+  registry: createRegistry(platform),
+});
 const serverPath = (name: string) => `/v1/servers/${encodeURIComponent(name)}`;
 
 export const handler = createApiHandler(registryRoutes, {
   async publishServer({ platform, body, caller, query }) {
     const approve = query.approve === "true";
-    const record = await publishVersion(platform, body, caller, { approve });
+    const record = await publishVersion(registryContext(platform), body, caller, { approve });
     const digest = record.execution?.approval?.runtimeDigest;
     return {
       body: record,
@@ -36,12 +39,12 @@ export const handler = createApiHandler(registryRoutes, {
     };
   },
   async approveServerVersion({ platform, params, body, caller }) {
-    const record = await new Registry(platform.table).getVersion(params.name, params.version);
+    const record = await createRegistry(platform).getVersion(params.name, params.version);
     await approveRuntime(platform.table, record, body.runtimeDigest, caller);
     return { body: await withRunPermission(platform.table, record), audit: { approved: body.runtimeDigest } };
   },
   async revokeServerVersionApproval({ platform, params }) {
-    const record = await new Registry(platform.table).getVersion(params.name, params.version);
+    const record = await createRegistry(platform).getVersion(params.name, params.version);
     const before = await runPermission(platform.table, record);
     await revokeApproval(platform.table, params.name, params.version);
     return {
@@ -57,10 +60,10 @@ export const handler = createApiHandler(registryRoutes, {
     return { body: policy, audit: { revision: String(policy.revision) } };
   },
   async listServers({ platform, query }) {
-    const registry = new Registry(platform.table);
+    const registry = createRegistry(platform);
     if (!query.search?.trim()) return { body: await registry.list(query) };
     // Matching and ranking come from the search engine (prefix, typo tolerance, field weights).
-    const ranked = await rankServers(platform, query.search);
+    const ranked = await createSearch(platform).rankServers(query.search);
     return {
       body: await registry.list(
         query,
@@ -70,36 +73,35 @@ export const handler = createApiHandler(registryRoutes, {
     };
   },
   async listServerReferences({ platform, params }) {
-    await new Registry(platform.table).getLatest(params.name, true);
-    return { body: await findReferences(platform, { type: "server", id: params.name }) };
+    await createRegistry(platform).getLatest(params.name, true);
+    return { body: await createReferences(platform).find({ type: "server", id: params.name }) };
   },
   async getServer({ platform, params, query }) {
-    const record = await new Registry(platform.table).getLatest(
-      params.name,
-      query.include_deleted === "true",
-    );
+    const record = await createRegistry(platform).getLatest(params.name, query.include_deleted === "true");
     return { body: await withRunPermission(platform.table, record) };
   },
   async listServerVersions({ platform, params, query }) {
-    const versions = await new Registry(platform.table).listVersions(
+    const versions = await createRegistry(platform).listVersions(
       params.name,
       query.include_deleted === "true",
     );
     return { body: { versions } };
   },
   async getServerVersion({ platform, params }) {
-    const record = await new Registry(platform.table).getVersion(params.name, params.version);
+    const record = await createRegistry(platform).getVersion(params.name, params.version);
     return { body: await withRunPermission(platform.table, record) };
   },
   async patchServerVersion({ platform, params, body, caller }) {
-    return { body: await changeVersionStatus(platform, params.name, params.version, body, caller) };
+    return {
+      body: await changeVersionStatus(registryContext(platform), params.name, params.version, body, caller),
+    };
   },
   async exportServerVersion({ platform, params }) {
-    const record = await new Registry(platform.table).getVersion(params.name, params.version);
+    const record = await createRegistry(platform).getVersion(params.name, params.version);
     return { body: exportServerJson(record.server) };
   },
   async putServerSecret({ platform, params, body, caller }) {
-    await new Registry(platform.table).getLatest(params.name, true);
+    await createRegistry(platform).getLatest(params.name, true);
     const stored = await platform.secrets.put(params.name, params.key, body.value);
     // Without `versions` the secret's grant stays as it was: a new secret reaches no version until granted.
     if (body.versions !== undefined) {
@@ -125,7 +127,7 @@ export const handler = createApiHandler(registryRoutes, {
     return {};
   },
   async listServerSecrets({ platform, params }) {
-    await new Registry(platform.table).getLatest(params.name, true);
+    await createRegistry(platform).getLatest(params.name, true);
     const grants = new Map(
       (await listSecretGrants(platform.table, params.name)).map((grant) => [grant.key, grant.versions]),
     );
@@ -144,17 +146,17 @@ export const handler = createApiHandler(registryRoutes, {
     return {};
   },
   async probeServerVersion({ platform, params }) {
-    return { body: await probeVersion(platform, params.name, params.version) };
+    return { body: await probeVersion(registryContext(platform), params.name, params.version) };
   },
   async listServerTools({ platform, params }) {
-    await new Registry(platform.table).getVersion(params.name, params.version);
+    await createRegistry(platform).getVersion(params.name, params.version);
     const probe = await getProbe(platform.table, params.name, params.version);
     if (!probe)
       throw new NotFoundError(`${params.name}@${params.version} has not been probed; POST .../probe first.`);
     return { body: { tools: probe.tools, probedAt: probe.probedAt } };
   },
   async importServers({ platform, body, caller }) {
-    const results = await importServers(platform, body, caller);
+    const results = await importServers(registryContext(platform), body, caller);
     const count = (outcome: string) => results.filter((r) => r.outcome === outcome).length;
     return {
       body: { results, created: count("created"), exists: count("exists"), invalid: count("invalid") },

@@ -1,60 +1,59 @@
 // Lambda for /v1/workflows: save, read, validate and compile workflows, and start runs.
 import { workflowRoutes } from "../../shared/api/workflows.routes.js";
+import { createReferences, createWorkflows } from "../../shared/compose.js";
 import { createApiHandler } from "../../shared/http/handler.js";
-import { findReferences } from "../../shared/mcds/references.js";
+import type { Platform } from "../../shared/platform.js";
 import { startRun } from "../../shared/runs/lifecycle.js";
-import { installBuiltInSearchSources } from "../../shared/search/service.js";
 import { parseWorkflow } from "../../shared/workflows/definition.js";
-import { installWorkflowIntegrations } from "../../shared/workflows/integrations.js";
-import { Workflows } from "../../shared/workflows/service.js";
+import { prepareWorkflow } from "../../shared/workflows/prepare.js";
 import { parseYaml } from "../../shared/yaml.js";
 
-installBuiltInSearchSources();
-installWorkflowIntegrations();
+/** This area saves and validates workflows, so its workflows service carries the compiler. */
+const workflowsOf = (platform: Platform) => createWorkflows(platform, { prepareWorkflow });
 
 export const handler = createApiHandler(
   workflowRoutes,
   {
     async createWorkflow({ platform, body, caller }) {
-      const record = await new Workflows(platform).create(parseWorkflow(body), caller);
+      const record = await workflowsOf(platform).create(parseWorkflow(body), caller);
       return {
         body: record,
         headers: { location: `/v1/workflows/${record.name}/versions/${record.version}` },
       };
     },
     async validateWorkflow({ platform, body }) {
-      const prepared = await new Workflows(platform).prepare(parseWorkflow(body), 0);
+      const prepared = await workflowsOf(platform).prepare(parseWorkflow(body), 0);
       return { body: { valid: true, definition: prepared.definition, asl: JSON.parse(prepared.aslJson) } };
     },
     async listWorkflows({ platform, query }) {
-      return { body: await new Workflows(platform).list(query) };
+      return { body: await workflowsOf(platform).list(query) };
     },
     async getWorkflow({ platform, params }) {
-      return { body: await new Workflows(platform).get(params.name) };
+      return { body: await workflowsOf(platform).get(params.name) };
     },
     async updateWorkflow({ platform, params, body, caller }) {
-      const record = await new Workflows(platform).update(params.name, parseWorkflow(body), caller);
+      const record = await workflowsOf(platform).update(params.name, parseWorkflow(body), caller);
       return {
         body: record,
         headers: { location: `/v1/workflows/${record.name}/versions/${record.version}` },
       };
     },
     async deleteWorkflow({ platform, params }) {
-      await new Workflows(platform).remove(params.name);
+      await workflowsOf(platform).remove(params.name);
       return {};
     },
     async listWorkflowReferences({ platform, params }) {
-      await new Workflows(platform).get(params.name);
-      return { body: await findReferences(platform, { type: "workflow", id: params.name }) };
+      await workflowsOf(platform).get(params.name);
+      return { body: await createReferences(platform).find({ type: "workflow", id: params.name }) };
     },
     async listWorkflowVersions({ platform, params }) {
-      return { body: { versions: await new Workflows(platform).versions(params.name) } };
+      return { body: { versions: await workflowsOf(platform).versions(params.name) } };
     },
     async getWorkflowVersion({ platform, params }) {
-      return { body: await new Workflows(platform).get(params.name, params.n) };
+      return { body: await workflowsOf(platform).get(params.name, params.n) };
     },
     async getWorkflowAsl({ platform, params }) {
-      return { body: JSON.parse(await new Workflows(platform).asl(params.name, params.n)) };
+      return { body: JSON.parse(await workflowsOf(platform).asl(params.name, params.n)) };
     },
     async startRun({ platform, params, body, headers, caller }) {
       const { run, created } = await startRun(platform, {

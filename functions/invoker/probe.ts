@@ -1,6 +1,8 @@
 // The invoker's second job: probing a server version for the registry function (see shared/mcp/prober.ts). It
 // reads the runtime from the registry itself, so the request carries references only, and resolves the server's
 // secrets in memory as it does for a tool call.
+
+import { createRegistry } from "../../shared/compose.js";
 import { logger } from "../../shared/http/logger.js";
 import { createInProcessProber } from "../../shared/mcp/in-process-prober.js";
 import {
@@ -11,7 +13,6 @@ import {
 } from "../../shared/mcp/prober.js";
 import { getPlatform, type Platform } from "../../shared/platform.js";
 import type { Runtime } from "../../shared/registry/schema.js";
-import { Registry } from "../../shared/registry/service.js";
 
 /** The registry function's own wait is bounded by API Gateway (29 s); a probe never needs longer than this. */
 const MAX_PROBE_MS = 25_000;
@@ -28,7 +29,7 @@ export function createProbeHandler(deps: { platform?: () => Promise<Platform> } 
     const timeoutMs = Math.min(Math.max(1000, Number(event.probe.timeoutMs) || MAX_PROBE_MS), MAX_PROBE_MS);
     const platform = await platformOf();
     try {
-      const record = await new Registry(platform.table).getVersion(name, version);
+      const record = await createRegistry(platform).getVersion(name, version);
       if (!record.runtime || !probeableInLambda(record.runtime)) {
         throw new UnsupportedProbeError(
           `${name}@${version} is not a remote server; on AWS only a streamable-http runtime with a url can be ` +

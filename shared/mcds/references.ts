@@ -1,6 +1,7 @@
 // Reverse links, stored as items so "who points at X" is one Query: `pk=REF#<type>#<id>, sk=<type>#<id>` of
 // the source. A forward item per source (`pk=REFFROM#<type>#<id>`) remembers what it pointed at last, so a save
-// can remove the links it dropped. MCDs write these on save; the workflows area calls replaceReferences too.
+// can remove the links it dropped. The composition root (shared/compose.ts) writes them after every MCD and
+// workflow save or delete.
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import type { Platform } from "../platform.js";
 import type { Reference, References } from "./schema.js";
@@ -36,7 +37,7 @@ interface ReverseItem {
 }
 
 /** Makes `source` point at exactly `targets`. New links are written before stale ones are removed. */
-export async function replaceReferences(
+async function replaceReferences(
   platform: Platform,
   source: RefSource,
   targets: readonly RefTarget[],
@@ -81,13 +82,8 @@ export async function replaceReferences(
   }
 }
 
-/** Removes every link `source` has (on delete). */
-export function removeReferences(platform: Platform, source: RefTarget): Promise<void> {
-  return replaceReferences(platform, source, []);
-}
-
 /** The MCDs and workflows that point at `target`: one Query on its reverse-link partition. */
-export async function findReferences(platform: Platform, target: RefTarget): Promise<References> {
+async function findReferences(platform: Platform, target: RefTarget): Promise<References> {
   const { table } = platform;
   const found: References = { mcds: [], workflows: [] };
   let start: Record<string, unknown> | undefined;
@@ -112,4 +108,23 @@ export async function findReferences(platform: Platform, target: RefTarget): Pro
     start = page.LastEvaluatedKey;
   } while (start);
   return found;
+}
+
+export class ReferenceIndex {
+  constructor(private readonly platform: Platform) {}
+
+  /** Makes `source` point at exactly `targets`. */
+  replace(source: RefSource, targets: readonly RefTarget[]): Promise<void> {
+    return replaceReferences(this.platform, source, targets);
+  }
+
+  /** Removes every link `source` has (on delete). */
+  remove(source: RefTarget): Promise<void> {
+    return replaceReferences(this.platform, source, []);
+  }
+
+  /** The MCDs and workflows that point at `target`. */
+  find(target: RefTarget): Promise<References> {
+    return findReferences(this.platform, target);
+  }
 }

@@ -13,7 +13,6 @@ import {
 } from "../errors.js";
 import type { Caller } from "../identity/roles.js";
 import type { Platform } from "../platform.js";
-import { recordSearchChange } from "../search/freshness.js";
 import {
   decodeCursor,
   encodeCursor,
@@ -23,7 +22,6 @@ import {
 } from "../store/table.js";
 import { checkLinks } from "./links.js";
 import { mcdKey, mcdVersionKey as versionKey } from "./read.js";
-import { removeReferences, replaceReferences } from "./references.js";
 import {
   MAX_BODY_BYTES,
   type McdDocument,
@@ -88,9 +86,22 @@ export function parseIfMatch(header: string | undefined): number {
 
 export const etagOf = (version: number) => `"${version}"`;
 
+/** Told after an MCD's store write succeeded; shared/compose.ts keeps search and reverse links in step with it. */
+export interface McdListener {
+  saved(mcd: McdVersionMeta): Promise<void>;
+  deleted(slug: string): Promise<void>;
+}
+
+export interface McdServiceDeps {
+  listener: McdListener;
+  /** Link checks: workflows belong to another area, read without importing its service. */
+  workflowExists(name: string): Promise<boolean>;
+}
+
 export class McdService {
   constructor(
     private readonly platform: Platform,
+    private readonly deps: McdServiceDeps,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -246,8 +257,7 @@ export class McdService {
       if (isConditionalCheckFailed(error)) throw new NotFoundError(`No MCD with slug ${slug}.`);
       throw error;
     }
-    await recordSearchChange(this.platform, { type: "mcd", id: slug, op: "remove" });
-    await removeReferences(this.platform, { type: "mcd", id: slug });
+    await this.deps.listener.deleted(slug);
     for (const item of await this.versionItems(slug)) await this.discardVersion(item, false);
   }
 
@@ -264,9 +274,10 @@ export class McdService {
   }
 
   private async checkLinks(fields: McdFields): Promise<void> {
-    await checkLinks(this.platform, fields.links, (slug) =>
-      slug === fields.slug ? Promise.resolve(true) : this.exists(slug),
-    );
+    await checkLinks(this.platform, fields.links, {
+      mcdExists: (slug) => (slug === fields.slug ? Promise.resolve(true) : this.exists(slug)),
+      workflowExists: this.deps.workflowExists,
+    });
   }
 
   private async prepareVersion(fields: McdFields, version: number, caller: Caller): Promise<VersionItem> {
@@ -340,12 +351,7 @@ export class McdService {
   }
 
   private async afterSave(item: VersionItem): Promise<void> {
-    await replaceReferences(this.platform, { type: "mcd", id: item.slug, title: item.title }, [
-      ...item.links.servers.map((id) => ({ type: "server" as const, id })),
-      ...item.links.workflows.map((id) => ({ type: "workflow" as const, id })),
-      ...item.links.mcds.map((id) => ({ type: "mcd" as const, id })),
-    ]);
-    await recordSearchChange(this.platform, { type: "mcd", id: item.slug, op: "upsert" });
+    await this.deps.listener.saved(meta(item));
   }
 
   /** Consistent by default: a GET right after a save must see it (on AWS a plain GetItem may not). */

@@ -18,13 +18,17 @@ import { fargateSize } from "../tasks/fargate-size.js";
 import { runsInContainer } from "../tasks/port.js";
 import { workflowsPinning } from "../workflows/keys.js";
 import { approveRuntime, assertMayRun, withRunPermission } from "./approval.js";
-import { notifyServerChanged } from "./hooks.js";
 import { deriveRuntime } from "./runtime.js";
 import { runtimeDigest, runtimeSubject } from "./runtime-digest.js";
 import type { ServerDocument, ServerVersionRecord, StatusPatch } from "./schema.js";
 import { SecretNotGrantedError } from "./secret-grants.js";
-import { importServerJson, Registry } from "./service.js";
-import { saveProbe } from "./tools.js";
+import { importServerJson, type Registry } from "./service.js";
+
+/** What the registry's rules work with: the platform's adapters and the registry as the composition root built it. */
+export interface RegistryContext {
+  platform: Platform;
+  registry: Registry;
+}
 
 /** A probe that has not finished by then reports why; API Gateway would cut it at 29 s anyway. */
 const PROBE_TIMEOUT_MS = 20_000;
@@ -34,7 +38,7 @@ const PROBE_TIMEOUT_MS = 20_000;
  * because versions are immutable; stdio servers and images then get the task definition compiled workflows name.
  */
 export async function publishVersion(
-  platform: Platform,
+  { platform, registry }: RegistryContext,
   doc: ServerDocument,
   caller: Caller,
   options: { approve?: boolean } = {},
@@ -47,7 +51,7 @@ export async function publishVersion(
   }
   const { runtime } = deriveRuntime(doc);
   if (runsInContainer(runtime)) fargateSize(runtime);
-  const record = await new Registry(platform.table).publish(doc, caller);
+  const record = await registry.publish(doc, caller);
   if (runsInContainer(record.runtime)) await platform.tasks.register(record);
   if (options.approve) {
     const subject = runtimeSubject(doc);
@@ -77,7 +81,7 @@ function importItems(body: unknown): unknown[] {
 
 /** Publishes each document it can; answers per item: created, exists, or invalid with the reasons. */
 export async function importServers(
-  platform: Platform,
+  context: RegistryContext,
   body: unknown,
   caller: Caller,
 ): Promise<ImportResult[]> {
@@ -95,7 +99,7 @@ export async function importServers(
       continue;
     }
     try {
-      await publishVersion(platform, parsed.doc, caller);
+      await publishVersion(context, parsed.doc, caller);
       results.push({ ...id, outcome: "created" });
     } catch (error) {
       if (error instanceof ConflictError) results.push({ ...id, outcome: "exists" });
@@ -108,8 +112,12 @@ export async function importServers(
 }
 
 /** Starts the server as its runtime says, asks what it offers, keeps the answer and makes its tools searchable. */
-export async function probeVersion(platform: Platform, name: string, version: string): Promise<ProbeResult> {
-  const record = await new Registry(platform.table).getVersion(name, version);
+export async function probeVersion(
+  { platform, registry }: RegistryContext,
+  name: string,
+  version: string,
+): Promise<ProbeResult> {
+  const record = await registry.getVersion(name, version);
   try {
     await assertMayRun(platform.table, record);
   } catch (error) {
@@ -148,8 +156,7 @@ export async function probeVersion(platform: Platform, name: string, version: st
     }
     throw error;
   }
-  await saveProbe(platform.table, name, version, probe);
-  await notifyServerChanged(name);
+  await registry.saveProbe(name, version, probe);
   return probe;
 }
 
@@ -158,7 +165,7 @@ export async function probeVersion(platform: Platform, name: string, version: st
  * version: its runs would start a server version that is gone.
  */
 export async function changeVersionStatus(
-  platform: Platform,
+  { platform, registry }: RegistryContext,
   name: string,
   version: string,
   patch: StatusPatch,
@@ -178,5 +185,5 @@ export async function changeVersionStatus(
       });
     }
   }
-  return new Registry(platform.table).setStatus(name, version, patch);
+  return registry.setStatus(name, version, patch);
 }

@@ -10,10 +10,10 @@ import {
 } from "../errors.js";
 import { issuesFromZod } from "../http/problem.js";
 import type { Caller } from "../identity/roles.js";
+import type { ProbeResult } from "../mcp/probe-result.js";
 import { isConditionalCheckFailed, putIfAbsent, queryAll, type Table } from "../store/table.js";
 import type * as z from "../zod.js";
 import { listServerHeads } from "./heads.js";
-import { notifyServerChanged } from "./hooks.js";
 import { deriveRuntime } from "./runtime.js";
 import {
   MCPFLOW_META_KEY,
@@ -24,14 +24,13 @@ import {
   type ServerVersionRecord,
   type StatusPatch,
 } from "./schema.js";
+import { saveProbe } from "./tools.js";
 import { pickLatest, sortNewestFirst } from "./versions.js";
 
 /** DynamoDB items hold 400 KB; a version item and the head item each carry the whole document, plus bookkeeping. */
 export const MAX_DOCUMENT_BYTES = 350 * 1024;
 
 const serverKey = (name: string) => `SERVER#${name}`;
-
-export { addRegistryChangeHook, type RegistryChangeHook } from "./hooks.js";
 
 const versionKey = (version: string) => `V#${version}`;
 
@@ -75,9 +74,18 @@ function toRecord(item: VersionItem, latestVersion: string | undefined): ServerV
   };
 }
 
+/**
+ * Told after a server's versions or probed tools changed, once the write succeeded. shared/compose.ts passes the
+ * one that keeps search in step; a Registry built without one (readers, store tests) changes nothing else.
+ */
+export interface RegistryListener {
+  serverChanged(name: string): Promise<void>;
+}
+
 export class Registry {
   constructor(
     private readonly table: Table,
+    private readonly listener?: RegistryListener,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -107,8 +115,14 @@ export class Registry {
       });
     }
     const head = await this.refreshHead(doc.name);
-    await notifyServerChanged(doc.name);
+    await this.listener?.serverChanged(doc.name);
     return toRecord(item, head?.latestVersion);
+  }
+
+  /** Keeps what a probe found next to the version; its tools become searchable. */
+  async saveProbe(name: string, version: string, probe: ProbeResult): Promise<void> {
+    await saveProbe(this.table, name, version, probe);
+    await this.listener?.serverChanged(name);
   }
 
   /** Recomputes the head item from a consistent read of all versions; optimistic locking on `revision`. */
@@ -225,7 +239,7 @@ export class Registry {
       throw error;
     }
     const head = await this.refreshHead(name);
-    await notifyServerChanged(name);
+    await this.listener?.serverChanged(name);
     return toRecord(updated, head?.latestVersion);
   }
 

@@ -1,14 +1,14 @@
 // Starting, ending and cancelling runs: the rules (input schema, idempotency keys, the start-failure record, the
 // order in which a run ends) in one place, whichever orchestrator executes the run.
+
+import { createRegistry, createWorkflows } from "../compose.js";
 import { NotFoundError, UnprocessableError } from "../errors.js";
 import type { Caller } from "../identity/roles.js";
 import type { Platform } from "../platform.js";
 import { assertMayRun } from "../registry/approval.js";
 import { SecretNotGrantedError } from "../registry/secret-grants.js";
-import { Registry } from "../registry/service.js";
 import type { WorkflowDefinition } from "../workflows/definition.js";
 import { checkRunInput } from "../workflows/input-schema.js";
-import { Workflows } from "../workflows/service.js";
 import type { RunError, RunRecord, RunStatus } from "./schema.js";
 import { newRunId, Runs } from "./store.js";
 
@@ -19,7 +19,7 @@ export async function startRun(
   platform: Platform,
   request: { workflow: string; version?: number; input?: unknown; idempotencyKey?: string; caller: Caller },
 ): Promise<{ run: RunRecord; created: boolean }> {
-  const workflows = new Workflows(platform);
+  const workflows = createWorkflows(platform);
   const runs = new Runs(platform);
   const version = request.version ?? (await workflows.latestVersion(request.workflow));
   const { definition, aslJson } = await workflows.versionForRun(request.workflow, version);
@@ -62,7 +62,7 @@ export async function startRun(
  * refused here with the reason instead of failing at the first step that reaches it.
  */
 async function assertServersMayRun(platform: Platform, definition: WorkflowDefinition): Promise<void> {
-  const registry = new Registry(platform.table);
+  const registry = createRegistry(platform);
   const pinned = new Map<string, { name: string; version: string }>();
   for (const step of definition.steps) {
     if (step.server.version === undefined) continue;
@@ -124,7 +124,7 @@ export async function endRun(platform: Platform, runId: string, end: RunEnd): Pr
 /** The steps a run's workflow version declares; none when the version is gone, so that the run still ends. */
 async function stepsOf(platform: Platform, run: { workflow: string; version: number }) {
   try {
-    const { definition } = await new Workflows(platform).versionForRun(run.workflow, run.version);
+    const { definition } = await createWorkflows(platform).versionForRun(run.workflow, run.version);
     return definition.steps.map((s) => ({
       stepId: s.id,
       tool: s.tool,

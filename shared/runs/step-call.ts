@@ -2,15 +2,14 @@
 // (run id, step id, item index); the argument template and the data it reads are loaded here, from the store, by
 // the local invoker and by the Fargate runner alike.
 
+import { createRegistry, createWorkflows } from "../compose.js";
 import { NotFoundError } from "../errors.js";
 import type { Platform } from "../platform.js";
 import { assertMayRun } from "../registry/approval.js";
 import type { Runtime, ServerVersionRecord } from "../registry/schema.js";
-import { Registry } from "../registry/service.js";
 import type { WorkflowDefinition } from "../workflows/definition.js";
 import { ancestry, stepGraph } from "../workflows/graph.js";
 import { listReferences, resolveTemplate, type TemplateContext } from "../workflows/references.js";
-import { Workflows } from "../workflows/service.js";
 import { Runs } from "./store.js";
 
 export interface StepRefs {
@@ -106,7 +105,8 @@ export async function loadStepCall(platform: Platform, refs: StepRefs): Promise<
   const definition = await cached(
     definitions,
     `${refs.workflow}@${refs.workflowVersion}`,
-    async () => (await new Workflows(platform).versionForRun(refs.workflow, refs.workflowVersion)).definition,
+    async () =>
+      (await createWorkflows(platform).versionForRun(refs.workflow, refs.workflowVersion)).definition,
   );
   const step = definition.steps.find((s) => s.id === refs.stepId);
   if (!step)
@@ -128,7 +128,7 @@ export async function loadStepCall(platform: Platform, refs: StepRefs): Promise<
   const args = resolveTemplate(step.arguments, context) as Record<string, unknown>;
   const version = step.server.version!;
   const record = await cached(servers, `${step.server.name}@${version}`, () =>
-    new Registry(platform.table).getVersion(step.server.name, version),
+    createRegistry(platform).getVersion(step.server.name, version),
   );
   if (!record.runtime) throw new NotFoundError(`${step.server.name}@${version} has no runtime.`);
   // Second line behind the run's start: an approval revoked (or a grant withdrawn) mid-run stops the next step.

@@ -37,18 +37,8 @@ const GAP_GRACE_MS = 5_000;
 const MAX_INDEX_AGE_MS = 15 * 60_000;
 const MAX_INLINE_DOC_CHARS = 100_000;
 
-const sources = new Map<SearchType, SearchSource>();
-
-/**
- * Registers how documents of `type` are read from the store. A bare function is the rebuild loader only; then
- * changes recorded for that type must carry their document.
- */
-export function registerSearchSource(
-  type: SearchType,
-  source: SearchSource | ((platform: Platform) => Promise<SearchDocument[]>),
-): void {
-  sources.set(type, typeof source === "function" ? { all: source } : source);
-}
+/** How each type of document is read from the store; the composition root (shared/compose.ts) names them. */
+export type SearchSources = Readonly<Partial<Record<SearchType, SearchSource>>>;
 
 interface IndexState {
   engine: SearchEngine;
@@ -72,10 +62,10 @@ async function readGeneration(table: Table): Promise<number> {
 }
 
 /** Reads every source into a new engine and swaps it in whole, so a query never sees a half-built index. */
-export async function rebuildSearchIndex(platform: Platform): Promise<SearchEngine> {
+export async function rebuildSearchIndex(platform: Platform, sources: SearchSources): Promise<SearchEngine> {
   const generation = await readGeneration(platform.table);
   const engine = new SearchEngine();
-  for (const source of sources.values()) {
+  for (const source of Object.values(sources)) {
     for (const doc of await source.all(platform)) engine.upsert(doc);
   }
   const previous = states.get(platform.table);
@@ -89,24 +79,29 @@ export async function rebuildSearchIndex(platform: Platform): Promise<SearchEngi
   return engine;
 }
 
-async function stateFor(platform: Platform): Promise<IndexState> {
+async function stateFor(platform: Platform, sources: SearchSources): Promise<IndexState> {
   const existing = states.get(platform.table);
   if (existing) return existing;
   let pending = building.get(platform.table);
   if (!pending) {
-    pending = rebuildSearchIndex(platform).then(() => states.get(platform.table)!);
+    pending = rebuildSearchIndex(platform, sources).then(() => states.get(platform.table)!);
     building.set(platform.table, pending);
     pending.finally(() => building.delete(platform.table)).catch(() => undefined);
   }
   return pending;
 }
 
-async function applyChange(platform: Platform, engine: SearchEngine, change: SearchChange): Promise<void> {
+async function applyChange(
+  platform: Platform,
+  sources: SearchSources,
+  engine: SearchEngine,
+  change: SearchChange,
+): Promise<void> {
   if (change.op === "remove") {
     engine.remove(change.type, change.id);
     return;
   }
-  const source = sources.get(change.type);
+  const source = sources[change.type];
   if (source?.one) {
     const doc = await source.one(platform, change.id);
     if (doc) engine.upsert(doc);
@@ -116,7 +111,7 @@ async function applyChange(platform: Platform, engine: SearchEngine, change: Sea
   }
 }
 
-async function catchUp(platform: Platform, state: IndexState): Promise<void> {
+async function catchUp(platform: Platform, sources: SearchSources, state: IndexState): Promise<void> {
   const generation = await readGeneration(platform.table);
   if (generation === state.applied && Date.now() - state.builtAt < MAX_INDEX_AGE_MS) return;
   if (
@@ -124,7 +119,7 @@ async function catchUp(platform: Platform, state: IndexState): Promise<void> {
     generation - state.applied > MAX_REPLAY ||
     Date.now() - state.builtAt >= MAX_INDEX_AGE_MS
   ) {
-    await rebuildSearchIndex(platform);
+    await rebuildSearchIndex(platform, sources);
     return;
   }
   const page = await platform.table.doc.send(
@@ -143,7 +138,7 @@ async function catchUp(platform: Platform, state: IndexState): Promise<void> {
   for (const item of page.Items ?? []) {
     const at = Number(item.generation);
     if (at !== next) break;
-    await applyChange(platform, state.engine, item.change as SearchChange);
+    await applyChange(platform, sources, state.engine, item.change as SearchChange);
     next += 1;
   }
   state.applied = Math.max(state.applied, next - 1);
@@ -153,14 +148,14 @@ async function catchUp(platform: Platform, state: IndexState): Promise<void> {
   }
   // A generation was taken but its log item is not there (yet): wait briefly, then stop trusting the log.
   state.gapSince ??= Date.now();
-  if (Date.now() - state.gapSince > GAP_GRACE_MS) await rebuildSearchIndex(platform);
+  if (Date.now() - state.gapSince > GAP_GRACE_MS) await rebuildSearchIndex(platform, sources);
 }
 
 /** Serialises catch-ups per container; queries that arrive while one runs share the next one. */
-function sync(platform: Platform, state: IndexState): Promise<void> {
+function sync(platform: Platform, sources: SearchSources, state: IndexState): Promise<void> {
   if (state.queued) return state.queued;
   const start = (): Promise<void> => {
-    const run = catchUp(platform, state).finally(() => {
+    const run = catchUp(platform, sources, state).finally(() => {
       if (state.running === run) state.running = undefined;
     });
     state.running = run;
@@ -178,9 +173,9 @@ function sync(platform: Platform, state: IndexState): Promise<void> {
 }
 
 /** The index, brought up to date with every write that finished before this call. */
-export async function freshSearchEngine(platform: Platform): Promise<SearchEngine> {
-  const state = await stateFor(platform);
-  await sync(platform, state);
+export async function freshSearchEngine(platform: Platform, sources: SearchSources): Promise<SearchEngine> {
+  const state = await stateFor(platform, sources);
+  await sync(platform, sources, state);
   return state.engine;
 }
 
@@ -189,7 +184,11 @@ export async function freshSearchEngine(platform: Platform): Promise<SearchEngin
  * container's index at once. Called after the store write succeeded; a failure here is logged, not thrown,
  * because the write itself stands (the index age limit heals it).
  */
-export async function recordSearchChange(platform: Platform, change: SearchChange): Promise<void> {
+export async function recordSearchChange(
+  platform: Platform,
+  sources: SearchSources,
+  change: SearchChange,
+): Promise<void> {
   const { table } = platform;
   const logged: SearchChange =
     change.doc && JSON.stringify(change.doc).length > MAX_INLINE_DOC_CHARS
@@ -221,7 +220,7 @@ export async function recordSearchChange(platform: Platform, change: SearchChang
     );
     const state = states.get(table);
     if (state) {
-      await applyChange(platform, state.engine, change);
+      await applyChange(platform, sources, state.engine, change);
       if (state.applied === generation - 1) state.applied = generation;
     }
   } catch (error) {

@@ -1,12 +1,18 @@
 // Search across servers, MCDs and workflows: the query API behind GET /v1/search and the registry's `?search=`,
-// and the calls other areas make to keep the index current (indexWorkflow, removeFromIndex, registerSearchSource).
+// and the change records that keep every container's index current. The composition root (shared/compose.ts)
+// builds it with its sources and calls `changed` after each save; no other module registers anything.
 import { BadRequestError } from "../errors.js";
 import type { Platform } from "../platform.js";
-import type { SearchQuery, SearchResponse, SearchType } from "./documents.js";
-import { freshSearchEngine, recordSearchChange } from "./freshness.js";
+import type { SearchQuery, SearchResponse } from "./documents.js";
+import {
+  freshSearchEngine,
+  rebuildSearchIndex,
+  recordSearchChange,
+  type SearchChange,
+  type SearchSources,
+} from "./freshness.js";
 
-export { rebuildSearchIndex, registerSearchSource, type SearchSource } from "./freshness.js";
-export { installBuiltInSearchSources } from "./sources.js";
+export type { SearchChange, SearchSource, SearchSources } from "./freshness.js";
 
 function encodeOffset(offset: number): string {
   return Buffer.from(JSON.stringify({ o: offset })).toString("base64url");
@@ -25,51 +31,36 @@ function decodeOffset(cursor: string | undefined): number {
   });
 }
 
-/** Ranked hits with snippets and facets; reflects every write that finished before the call. */
-export async function search(platform: Platform, query: SearchQuery): Promise<SearchResponse> {
-  const engine = await freshSearchEngine(platform);
-  const offset = decodeOffset(query.cursor);
-  const result = engine.search({ ...query, offset });
-  const next = offset + result.hits.length;
-  return { ...result, ...(next < result.total ? { nextCursor: encodeOffset(next) } : {}) };
-}
+export class SearchIndex {
+  constructor(
+    private readonly platform: Platform,
+    private readonly sources: SearchSources,
+  ) {}
 
-/** Relevance scores of the servers matching `q`, keyed by server name (for GET /v1/servers?search=). */
-export async function rankServers(platform: Platform, q: string): Promise<Map<string, number>> {
-  return (await freshSearchEngine(platform)).rank("server", q);
-}
+  /** Ranked hits with snippets and facets; reflects every write that finished before the call. */
+  async search(query: SearchQuery): Promise<SearchResponse> {
+    const engine = await freshSearchEngine(this.platform, this.sources);
+    const offset = decodeOffset(query.cursor);
+    const result = engine.search({ ...query, offset });
+    const next = offset + result.hits.length;
+    return { ...result, ...(next < result.total ? { nextCursor: encodeOffset(next) } : {}) };
+  }
 
-export interface WorkflowSearchInput {
-  name: string;
-  title?: string;
-  description?: string;
-  /** The tools its steps call, e.g. `get_forecast` or `io.x/weather:get_forecast`. */
-  tools: string[];
-  tags?: string[];
-}
+  /** Relevance scores of the servers matching `q`, keyed by server name (for GET /v1/servers?search=). */
+  async rankServers(q: string): Promise<Map<string, number>> {
+    return (await freshSearchEngine(this.platform, this.sources)).rank("server", q);
+  }
 
-/**
- * Called by the workflows area after a workflow is saved. Register a source with `one` as well
- * (registerSearchSource("workflow", {all, one})) so other containers reload the stored workflow instead of
- * trusting the copy in the change log.
- */
-export async function indexWorkflow(platform: Platform, workflow: WorkflowSearchInput): Promise<void> {
-  await recordSearchChange(platform, {
-    type: "workflow",
-    id: workflow.name,
-    op: "upsert",
-    doc: {
-      type: "workflow",
-      id: workflow.name,
-      title: workflow.title ?? workflow.name,
-      description: workflow.description ?? "",
-      tools: workflow.tools.map((name) => ({ name })),
-      tags: workflow.tags ?? [],
-    },
-  });
-}
+  /**
+   * Records that something searchable changed, after its store write succeeded: this container's index at
+   * once, every other container's on its next query. Never throws (the write stands; see recordSearchChange).
+   */
+  changed(change: SearchChange): Promise<void> {
+    return recordSearchChange(this.platform, this.sources, change);
+  }
 
-/** Takes something out of every container's index (a deleted workflow, for instance). */
-export async function removeFromIndex(platform: Platform, type: SearchType, id: string): Promise<void> {
-  await recordSearchChange(platform, { type, id, op: "remove" });
+  /** Reads every source into a fresh index (the embedded platform does this once at start). */
+  async rebuild(): Promise<void> {
+    await rebuildSearchIndex(this.platform, this.sources);
+  }
 }

@@ -1,15 +1,14 @@
-// The search sources mcpflow itself owns: servers (from the registry) and MCDs. Workflows register theirs from
-// the workflows area through registerSearchSource / indexWorkflow.
+// How servers (from the registry) and MCDs are read into the search index. The workflows' source is in
+// shared/workflows/search-source.ts; shared/compose.ts hands all three to the index.
 import { stripFrontMatter } from "../mcds/front-matter-text.js";
 import { listMcdSlugs, readLatestMcd } from "../mcds/read.js";
-import { getPlatform, type Platform } from "../platform.js";
+import type { Platform } from "../platform.js";
 import { listServerHeads, readServerHead, type ServerHead } from "../registry/heads.js";
-import { addRegistryChangeHook } from "../registry/hooks.js";
 import type { ServerDocument } from "../registry/schema.js";
 import { getProbe } from "../registry/tools.js";
 import * as z from "../zod.js";
 import type { SearchDocument } from "./documents.js";
-import { recordSearchChange, registerSearchSource } from "./freshness.js";
+import type { SearchSource } from "./freshness.js";
 
 /** Tools come from probing, which stores them next to the version; accepted in either shape when present. */
 const ProbedTools = z.array(
@@ -60,31 +59,20 @@ async function loadMcd(platform: Platform, slug: string): Promise<SearchDocument
   return mcd && { type: "mcd", id: mcd.slug, title: mcd.title, tags: mcd.tags, body: mcdBodyText(mcd.body) };
 }
 
-let installed = false;
+export const serverSearchSource: SearchSource = {
+  async all(platform) {
+    const docs = await Promise.all(
+      (await listServerHeads(platform.table)).map((head) => serverDocument(platform, head)),
+    );
+    return docs.filter((doc): doc is SearchDocument => doc !== undefined);
+  },
+  one: loadServer,
+};
 
-/** Registers the server and MCD sources and the registry hook; safe to call from every handler module. */
-export function installBuiltInSearchSources(): void {
-  if (installed) return;
-  installed = true;
-  registerSearchSource("server", {
-    async all(platform) {
-      const docs = await Promise.all(
-        (await listServerHeads(platform.table)).map((head) => serverDocument(platform, head)),
-      );
-      return docs.filter((doc): doc is SearchDocument => doc !== undefined);
-    },
-    one: loadServer,
-  });
-  registerSearchSource("mcd", {
-    async all(platform) {
-      const docs = await Promise.all((await listMcdSlugs(platform)).map((slug) => loadMcd(platform, slug)));
-      return docs.filter((doc): doc is SearchDocument => doc !== undefined);
-    },
-    one: loadMcd,
-  });
-  addRegistryChangeHook({
-    async serverChanged(name) {
-      await recordSearchChange(await getPlatform(), { type: "server", id: name, op: "upsert" });
-    },
-  });
-}
+export const mcdSearchSource: SearchSource = {
+  async all(platform) {
+    const docs = await Promise.all((await listMcdSlugs(platform)).map((slug) => loadMcd(platform, slug)));
+    return docs.filter((doc): doc is SearchDocument => doc !== undefined);
+  },
+  one: loadMcd,
+};

@@ -1,21 +1,16 @@
 // Saved workflows: numbered, immutable versions with server versions pinned and the compiled ASL kept beside
 // them; a head item per workflow names the latest. Concurrent saves race on a conditional put of the next number.
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { type CompileOptions, compileWorkflow } from "../../statemachines/compile.js";
-import { ConflictError, type FieldIssue, NotFoundError, UnprocessableError } from "../errors.js";
+import { ConflictError, NotFoundError, UnprocessableError } from "../errors.js";
 import type { Caller } from "../identity/roles.js";
 import type { Platform } from "../platform.js";
-import type { ServerVersionRecord } from "../registry/schema.js";
-import { Registry } from "../registry/service.js";
-import { getProbe } from "../registry/tools.js";
+import type { Registry } from "../registry/service.js";
 import { decodeCursor, encodeCursor, isConditionalCheckFailed, putIfAbsent } from "../store/table.js";
 import { taskFamily } from "../tasks/family.js";
 import * as z from "../zod.js";
 import { WorkflowDefinition } from "./definition.js";
-import { notifyWorkflowDeleted, notifyWorkflowSaved } from "./hooks.js";
-import { inputSchemaIssues } from "./input-schema.js";
 import { versionKey, workflowKey } from "./keys.js";
-import { serverKey, type ToolCatalog, validateWorkflow } from "./validate.js";
+import type { PreparedWorkflow, PrepareWorkflow } from "./prepare.js";
 
 /** ASL larger than this goes to the blob store: a DynamoDB item holds at most 400 KB. */
 const INLINE_ASL_BYTES = 300 * 1024;
@@ -85,86 +80,41 @@ function toRecord(item: VersionItem, latest: number): WorkflowVersionRecord {
   };
 }
 
-export interface PreparedWorkflow {
-  definition: WorkflowDefinition;
-  aslJson: string;
-  servers: ServerVersionRecord[];
+export type { PreparedWorkflow, PrepareWorkflow } from "./prepare.js";
+
+/** Told after a workflow's store write succeeded; shared/compose.ts keeps search and reverse links in step with it. */
+export interface WorkflowListener {
+  saved(definition: WorkflowDefinition): Promise<void>;
+  deleted(name: string): Promise<void>;
+}
+
+export interface WorkflowsDeps {
+  registry: Registry;
+  listener: WorkflowListener;
+  /**
+   * Checks and compiles a definition (shared/workflows/prepare.ts). Only hosts that save or validate workflows
+   * pass it, so the compiler stays out of the bundles of those that only read them (runs, run status).
+   */
+  prepare?: PrepareWorkflow;
 }
 
 export class Workflows {
-  private readonly registry: Registry;
-
-  constructor(private readonly platform: Platform) {
-    this.registry = new Registry(platform.table);
-  }
+  constructor(
+    private readonly platform: Platform,
+    private readonly deps: WorkflowsDeps,
+  ) {}
 
   /**
    * Checks the input schema, pins server versions, checks tools and arguments against probes, compiles. Throws 422
    * naming the field or step. Every save and `POST /v1/workflows/validate` go through here.
    */
   async prepare(definition: WorkflowDefinition, version: number): Promise<PreparedWorkflow> {
-    const issues: FieldIssue[] = [...inputSchemaIssues(definition.input), ...validateWorkflow(definition)];
-    const pinned: WorkflowDefinition = {
-      ...definition,
-      steps: definition.steps.map((step) => ({ ...step })),
-    };
-    const servers = new Map<string, ServerVersionRecord>();
-    for (const [index, step] of pinned.steps.entries()) {
-      const field = `steps[${index}].server`;
-      try {
-        const record = step.server.version
-          ? await this.registry.getVersion(step.server.name, step.server.version)
-          : await this.registry.getLatest(step.server.name);
-        if (record.status === "deleted") {
-          issues.push({ field, rule: `${step.server.name}@${record.server.version} is deleted` });
-          continue;
-        }
-        if (!record.runtime) {
-          issues.push({
-            field,
-            rule: `${step.server.name}@${record.server.version} has no runtime mcpflow can start`,
-          });
-          continue;
-        }
-        step.server = { name: step.server.name, version: record.server.version };
-        servers.set(serverKey(step.server), record);
-      } catch (error) {
-        if (!(error instanceof NotFoundError)) throw error;
-        issues.push({
-          field,
-          rule: step.server.version
-            ? `no version ${step.server.version} of server ${step.server.name}`
-            : `no server named ${step.server.name}`,
-        });
-      }
+    if (!this.deps.prepare) {
+      throw new Error(
+        "This host was composed without the workflow compiler: createWorkflows(platform, { prepareWorkflow }).",
+      );
     }
-    if (issues.length > 0) throw new UnprocessableError("The workflow does not fit together.", { issues });
-
-    const tools: ToolCatalog = {};
-    for (const [key, record] of servers) {
-      const probe = await getProbe(this.platform.table, record.server.name, record.server.version);
-      tools[key] = probe
-        ? Object.fromEntries(probe.tools.map((tool) => [tool.name, tool.inputSchema]))
-        : null;
-    }
-    const toolIssues = validateWorkflow(pinned, { tools });
-    if (toolIssues.length > 0)
-      throw new UnprocessableError("The workflow does not fit its servers.", { issues: toolIssues });
-
-    const options: CompileOptions = {
-      servers: Object.fromEntries(
-        [...servers].map(([key, record]) => [
-          key,
-          record.runtime?.transport === "streamable-http" && record.runtime.url && !record.runtime.image
-            ? { mode: "remote" as const }
-            : { mode: "ecs" as const, taskDefinition: taskFamily(record.server.name, record.server.version) },
-        ]),
-      ),
-      target: this.platform.target,
-      workflowVersion: version,
-    };
-    const { json } = compileWorkflow(pinned, options);
-    return { definition: pinned, aslJson: json, servers: [...servers.values()] };
+    return this.deps.prepare(this.platform, this.deps.registry, definition, version);
   }
 
   async create(definition: WorkflowDefinition, caller: Caller): Promise<WorkflowVersionRecord> {
@@ -263,7 +213,7 @@ export class Workflows {
       .catch((error: unknown) => {
         if (!isConditionalCheckFailed(error)) throw error;
       });
-    await notifyWorkflowSaved(this.platform, prepared.definition);
+    await this.deps.listener.saved(prepared.definition);
     return toRecord(item, version);
   }
 
@@ -381,6 +331,6 @@ export class Workflows {
       if (isConditionalCheckFailed(error)) throw new NotFoundError(`No workflow named ${name}.`);
       throw error;
     }
-    await notifyWorkflowDeleted(this.platform, name);
+    await this.deps.listener.deleted(name);
   }
 }

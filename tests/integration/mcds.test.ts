@@ -4,7 +4,6 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { setWorkflowLookup } from "../../shared/mcds/links.js";
 import { startTestPlatform, type TestPlatform } from "../helpers/platform.js";
 
 let p: TestPlatform;
@@ -20,7 +19,6 @@ beforeAll(async () => {
   }
 });
 afterAll(async () => {
-  setWorkflowLookup(undefined);
   await p?.cleanup();
 });
 
@@ -231,8 +229,25 @@ describe("links and references", () => {
     expect((await p.api("GET", "/v1/mcds/bad-links")).status).toBe(404);
   });
 
-  it("checks workflow links through the registered lookup", async () => {
-    setWorkflowLookup(async (_platform, name) => name === "nightly");
+  it("accepts a link to a saved workflow and refuses one to a deleted workflow", async () => {
+    const server = await p.api("POST", "/v1/servers", {
+      body: {
+        name: "io.mcd/runner",
+        version: "1.0.0",
+        description: "A server workflows can pin",
+        runtime: { transport: "stdio", command: "node", args: ["server.js"] },
+      },
+      role: "editor",
+    });
+    expect(server.status, server.text).toBe(201);
+    for (const name of ["nightly", "weekly"]) {
+      const saved = await p.api("POST", "/v1/workflows", {
+        body: { name, steps: [{ id: "one", server: "io.mcd/runner", tool: "tick" }] },
+        role: "editor",
+      });
+      expect(saved.status, saved.text).toBe(201);
+    }
+    expect((await p.api("DELETE", "/v1/workflows/weekly")).status).toBe(204);
     const bad = await p.api("POST", "/v1/mcds", {
       body: mcd("wf-links", { links: { workflows: ["weekly"] } }),
       role: "editor",
@@ -240,7 +255,8 @@ describe("links and references", () => {
     expect(bad.status).toBe(422);
     expect(bad.body.errors).toEqual([{ field: "links.workflows[0]", rule: "no workflow named weekly" }]);
     await create(mcd("wf-links", { links: { workflows: ["nightly"] } }));
-    setWorkflowLookup(undefined);
+    const refs = await p.api("GET", "/v1/workflows/nightly/references");
+    expect(refs.body.mcds).toEqual([{ type: "mcd", id: "wf-links", title: "About wf-links" }]);
   });
 
   it("lists the MCDs that point at a server or an MCD, and follows edits and deletion", async () => {

@@ -2,8 +2,8 @@
 // facets, deletions that disappear at once, the registry's `?search=`, a second container catching up through
 // the generation counter, workflows indexed through the exported API, and a rebuild from the store on restart.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createServices } from "../../shared/compose.js";
 import { getPlatform } from "../../shared/platform.js";
-import { search } from "../../shared/search/service.js";
 import { startTestPlatform, type TestPlatform } from "../helpers/platform.js";
 
 let p: TestPlatform;
@@ -165,11 +165,12 @@ describe("freshness", () => {
     const platform = await getPlatform();
     // A second table object has its own in-memory index, as another Lambda container would.
     const other = { ...platform, table: { name: platform.table.name, doc: platform.table.doc } };
-    expect((await search(other, { q: "bora", limit: 10 })).hits).toEqual([]);
+    const { search } = createServices(other);
+    expect((await search.search({ q: "bora", limit: 10 })).hits).toEqual([]);
     await createMcd("bora-doc", "Bora notes", "Cold wind.");
-    expect((await search(other, { q: "bora", limit: 10 })).hits.map((h) => h.id)).toEqual(["bora-doc"]);
+    expect((await search.search({ q: "bora", limit: 10 })).hits.map((h) => h.id)).toEqual(["bora-doc"]);
     expect((await p.api("DELETE", "/v1/mcds/bora-doc")).status).toBe(204);
-    expect((await search(other, { q: "bora", limit: 10 })).hits).toEqual([]);
+    expect((await search.search({ q: "bora", limit: 10 })).hits).toEqual([]);
   });
 
   it("indexes a saved workflow by its description and step tools, and drops it once deleted", async () => {

@@ -8,6 +8,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { handler } from "../../../functions/invoker/remote-mcp.js";
 import { type LocalPlatform, startLocalPlatform } from "../../../local/platform.js";
+import { createServices } from "../../../shared/compose.js";
 import type { Caller } from "../../../shared/identity/roles.js";
 import { getPlatform, type Platform } from "../../../shared/platform.js";
 import { approveRuntime, runPermission } from "../../../shared/registry/approval.js";
@@ -15,7 +16,7 @@ import { grantSecret } from "../../../shared/registry/secret-grants.js";
 import { Registry } from "../../../shared/registry/service.js";
 import { newRunId, Runs } from "../../../shared/runs/store.js";
 import { WorkflowDefinition } from "../../../shared/workflows/definition.js";
-import { Workflows } from "../../../shared/workflows/service.js";
+import { prepareWorkflow } from "../../../shared/workflows/prepare.js";
 import { startEverythingHttp } from "../mcp/npm-servers.js";
 
 vi.hoisted(() => {
@@ -67,7 +68,7 @@ describe("remote MCP invoker", () => {
       await approveRuntime(platform.table, record, digest, admin);
     }
     await grantSecret(platform.table, "io.github.test/keyed", "api-key", "1.0.0", admin);
-    const workflows = new Workflows(platform);
+    const { workflows } = createServices(platform, { prepareWorkflow });
     await workflows.create(
       WorkflowDefinition.parse({
         name: "remote-echo",

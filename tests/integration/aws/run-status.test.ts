@@ -6,13 +6,14 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { handler, runEndOf } from "../../../functions/events/run-status.js";
 import { type LocalPlatform, startLocalPlatform } from "../../../local/platform.js";
+import { createServices } from "../../../shared/compose.js";
 import type { Caller } from "../../../shared/identity/roles.js";
 import { getPlatform, type Platform } from "../../../shared/platform.js";
 import { Registry } from "../../../shared/registry/service.js";
 import { cancelRun } from "../../../shared/runs/lifecycle.js";
 import { newRunId, Runs } from "../../../shared/runs/store.js";
 import { WorkflowDefinition } from "../../../shared/workflows/definition.js";
-import { Workflows } from "../../../shared/workflows/service.js";
+import { prepareWorkflow } from "../../../shared/workflows/prepare.js";
 
 vi.hoisted(() => {
   process.env.POWERTOOLS_LOG_LEVEL ??= "SILENT";
@@ -62,7 +63,7 @@ describe("run-status Lambda", () => {
       },
       editor,
     );
-    await new Workflows(platform).create(
+    await createServices(platform, { prepareWorkflow }).workflows.create(
       WorkflowDefinition.parse({
         name: "status",
         steps: [
