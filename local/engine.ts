@@ -10,8 +10,10 @@ import type { SpawnWatcher } from "../shared/mcp/process-tree.js";
 import { normaliseToolResult } from "../shared/mcp/result.js";
 import { executionInputOf, type RunStart } from "../shared/orchestrator/execution-input.js";
 import type { ExecutionEvent, Orchestrator } from "../shared/orchestrator/port.js";
+import { outboundPolicyFromEnv } from "../shared/outbound/guard.js";
 import type { Platform } from "../shared/platform.js";
 import { materializeRuntime } from "../shared/registry/materialize.js";
+import { runtimeAllowedHosts } from "../shared/registry/runtime-policy.js";
 import { endRun, type RunEnd } from "../shared/runs/lifecycle.js";
 import { loadStepCall, parseTaskRefs } from "../shared/runs/step-call.js";
 import { Runs } from "../shared/runs/store.js";
@@ -87,7 +89,12 @@ export class LocalOrchestrator implements Orchestrator {
   constructor(options: LocalOrchestratorOptions = {}) {
     this.pools = new RunConnectionPools({
       timeoutMs: START_TIMEOUT_MS,
-      connect: connectServer,
+      // The admin's allow-listed hosts are read at each connect, so a change to the runtime policy acts at once.
+      connect: async (runtime, connectOptions) =>
+        connectServer(runtime, {
+          ...connectOptions,
+          outbound: outboundPolicyFromEnv(process.env, await runtimeAllowedHosts(this.platform!.table)),
+        }),
       ...(options.processes ? { processes: options.processes } : {}),
     });
     this.slots = new ProcessSlots(options.maxProcesses ?? maxProcessesFromEnv());

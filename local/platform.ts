@@ -17,6 +17,7 @@ import { createLocalTokenVerifier } from "../shared/identity/tokens.js";
 import { createInProcessProber } from "../shared/mcp/in-process-prober.js";
 import { ProcessRegistry } from "../shared/mcp/process-tree.js";
 import { type Platform, setPlatform } from "../shared/platform.js";
+import { runtimeAllowedHosts } from "../shared/registry/runtime-policy.js";
 import { createFileSecretStore } from "../shared/secrets/file-store.js";
 import { createTable, ensureTable } from "../shared/store/table.js";
 import { createLocalTaskLauncher } from "../shared/tasks/local-launcher.js";
@@ -191,7 +192,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       verifier: createLocalTokenVerifier(jwksOf(key)),
       blobs: createFileBlobStore(join(home, "blobs")),
       secrets,
-      prober: createInProcessProber(secrets, processes),
+      prober: createInProcessProber(secrets, { processes, allowedHosts: () => runtimeAllowedHosts(table) }),
     };
     orchestrator.attach(platform);
     setPlatform(platform);

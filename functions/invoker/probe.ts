@@ -12,6 +12,7 @@ import {
   UnsupportedProbeError,
 } from "../../shared/mcp/prober.js";
 import { getPlatform, type Platform } from "../../shared/platform.js";
+import { runtimeAllowedHosts } from "../../shared/registry/runtime-policy.js";
 import type { Runtime } from "../../shared/registry/schema.js";
 
 /** The registry function's own wait is bounded by API Gateway (29 s); a probe never needs longer than this. */
@@ -36,7 +37,9 @@ export function createProbeHandler(deps: { platform?: () => Promise<Platform> } 
             "probed (a stdio or container server starts only inside its Fargate task).",
         );
       }
-      const prober = createInProcessProber(platform.secrets);
+      const prober = createInProcessProber(platform.secrets, {
+        allowedHosts: () => runtimeAllowedHosts(platform.table),
+      });
       const result = await prober.probe({ name, version, runtime: record.runtime }, { timeoutMs });
       logger.info("probed", { server: name, version, tools: result.tools.length });
       return { ok: true, result };

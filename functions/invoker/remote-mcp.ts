@@ -9,8 +9,10 @@ import { redact } from "../../shared/mcp/env.js";
 import { isMcpFailure, MCP_RUNNER_ERROR, MCP_SERVER_ERROR } from "../../shared/mcp/errors.js";
 import { isProbeRequest } from "../../shared/mcp/prober.js";
 import { normaliseToolResult } from "../../shared/mcp/result.js";
+import { outboundPolicyFromEnv } from "../../shared/outbound/guard.js";
 import { getPlatform, type Platform } from "../../shared/platform.js";
 import { materializeRuntime } from "../../shared/registry/materialize.js";
+import { runtimeAllowedHosts } from "../../shared/registry/runtime-policy.js";
 import { loadStepCall, type StepCall, type StepRefs } from "../../shared/runs/step-call.js";
 import { Runs } from "../../shared/runs/store.js";
 import * as z from "../../shared/zod.js";
@@ -125,7 +127,10 @@ export function createRemoteMcpHandler(deps: RemoteInvokerDeps) {
         1000,
         Math.min(deps.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS, remaining),
       );
-      connection = await connect(materialized.runtime, { timeoutMs: startTimeoutMs });
+      connection = await connect(materialized.runtime, {
+        timeoutMs: startTimeoutMs,
+        outbound: outboundPolicyFromEnv(process.env, await runtimeAllowedHosts(platform.table)),
+      });
       // The state's TimeoutSeconds bounds the step; Lambda's own deadline (15 min) may come first.
       const timeoutMs = Math.max(1000, Math.min(call.timeoutSeconds * 1000, remaining - startTimeoutMs));
       const result = await connection.callTool(call.tool, call.arguments, { timeoutMs });

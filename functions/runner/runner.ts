@@ -8,7 +8,7 @@ import {
   SendTaskSuccessCommand,
   type SFNClient,
 } from "@aws-sdk/client-sfn";
-import { connectServer, type McpConnection } from "../../shared/mcp/connect.js";
+import { connectServer, isConnectionRefused, type McpConnection } from "../../shared/mcp/connect.js";
 import { redact } from "../../shared/mcp/env.js";
 import {
   isMcpFailure,
@@ -315,8 +315,7 @@ async function connectWithRetry(
         closeGraceMs: opts.closeGraceMs,
       });
     } catch (error) {
-      const refused =
-        config.runtime.transport === "streamable-http" && /connection refused/.test(describe(error));
+      const refused = config.runtime.transport === "streamable-http" && isConnectionRefused(error);
       if (!refused || signal.aborted || Date.now() + HTTP_START_RETRY_MS >= deadline) throw error;
       await new Promise((resolve) => setTimeout(resolve, HTTP_START_RETRY_MS));
     }

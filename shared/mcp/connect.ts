@@ -6,10 +6,7 @@ import { basename } from "node:path";
 import type { Readable } from "node:stream";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import {
-  StreamableHTTPClientTransport,
-  StreamableHTTPError,
-} from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import {
   type CallToolResult,
@@ -22,6 +19,8 @@ import {
   type ServerCapabilities,
   type Tool,
 } from "@modelcontextprotocol/sdk/types.js";
+import type { AddressPolicy } from "../outbound/address.js";
+import { checkRequestTarget, createGuardedFetch, outboundPolicyFromEnv } from "../outbound/guard.js";
 import type { Runtime } from "../registry/schema.js";
 import { buildHeaders, buildServerEnv, type ResolveInput, redact, secretValues } from "./env.js";
 import { McpServerError, McpStartError, McpTimeoutError, McpToolError } from "./errors.js";
@@ -38,6 +37,11 @@ export interface ConnectOptions extends ResolveInput {
   clientInfo?: { name: string; version: string };
   /** Told of every stdio child the moment it is spawned, and marks its environment (see ProcessRegistry). */
   processes?: SpawnWatcher;
+  /**
+   * Where a Streamable HTTP server may be reached (shared/outbound): https to public addresses, plus the hosts an admin
+   * allow-listed. Defaults to the platform's environment (MCPFLOW_ALLOW_LOOPBACK_HTTP).
+   */
+  outbound?: AddressPolicy;
 }
 
 export interface CallOptions {
@@ -199,6 +203,23 @@ function exitReason(child: ChildProcess | undefined): string | undefined {
   return undefined;
 }
 
+/**
+ * Whether a failed start of a Streamable HTTP server was a refused connection (nothing listens yet), read from the
+ * error's causes: the message says the same for every failure on purpose (HTTP_UNREACHABLE). The runner waits for a
+ * sidecar that opens its port late with it.
+ */
+export function isConnectionRefused(error: unknown): boolean {
+  for (let current = error, depth = 0; current && depth < 6; depth++) {
+    if ((current as { code?: unknown }).code === "ECONNREFUSED") return true;
+    const errors = (current as { errors?: unknown }).errors;
+    if (Array.isArray(errors) && errors.some((e) => (e as { code?: unknown })?.code === "ECONNREFUSED")) {
+      return true;
+    }
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 function errnoCode(error: unknown): string | undefined {
   const direct = (error as { code?: unknown } | undefined)?.code;
   if (typeof direct === "string") return direct;
@@ -208,29 +229,14 @@ function errnoCode(error: unknown): string | undefined {
   return typeof nested === "string" ? nested : undefined;
 }
 
-function httpReason(error: unknown, url: URL): string | undefined {
-  if (error instanceof StreamableHTTPError) {
-    if (error.code === -1)
-      return `answered with something other than MCP (${error.message.replace(/^.*?: /, "")})`;
-    const body = error.message
-      .replace(/^Streamable HTTP error: (Error POSTing to endpoint: )?/, "")
-      .replace(/<[^>]*>/g, " ")
-      .replace(/\s+/g, " ")
-      .trim()
-      .slice(0, 160);
-    return `HTTP ${error.code} from ${httpLabel(url)}${body ? `: ${body}` : ""}`;
-  }
-  const code = errnoCode(error);
-  if (code === "ECONNREFUSED") return `connection refused at ${url.host}`;
-  if (code === "ENOTFOUND" || code === "EAI_AGAIN") return `host not found: ${url.hostname}`;
-  if (code === "ECONNRESET") return `connection reset by ${url.host}`;
-  if (error instanceof TypeError && error.message === "fetch failed") {
-    const cause = (error as { cause?: { message?: string } }).cause?.message;
-    return `request to ${url.host} failed${cause ? `: ${cause}` : ""}`;
-  }
-  if (error instanceof SyntaxError) return `answered with something other than JSON-RPC (${error.message})`;
-  return undefined;
-}
+/**
+ * Every way a Streamable HTTP server can fail to become usable gets this one message: refused, unreachable, reset,
+ * timed out, redirected, a TLS failure, a DNS name that leads somewhere not allowed, or an answer that is not MCP.
+ * Telling them apart would make the probe a port scanner of whatever the platform can reach; the cause stays on the
+ * error (`cause`) for the platform's own logs, and no byte the remote end sent is repeated.
+ */
+export const HTTP_UNREACHABLE =
+  "could not be reached as an MCP server (no MCP answer: refused, unreachable, timed out, redirected or not MCP)";
 
 interface StartContext {
   runtime: Runtime;
@@ -242,6 +248,7 @@ interface StartContext {
 }
 
 function startReason(error: unknown, ctx: StartContext): string {
+  if (ctx.url && !ctx.signal?.aborted) return HTTP_UNREACHABLE;
   if (error instanceof EarlyStop) return error.message;
   const code = errnoCode(error);
   if (ctx.runtime.transport === "stdio") {
@@ -252,10 +259,6 @@ function startReason(error: unknown, ctx: StartContext): string {
     const junk =
       ctx.watch.junk.length > 0 ? `; it wrote non-JSON-RPC output to stdout (${junkSample(ctx.watch)})` : "";
     return `did not answer initialize within ${seconds(ctx.timeoutMs)}${junk}`;
-  }
-  if (ctx.url) {
-    const http = httpReason(error, ctx.url);
-    if (http) return http;
   }
   if (error instanceof McpError && error.code === ErrorCode.ConnectionClosed) {
     const exit = exitReason(ctx.child?.());
@@ -281,6 +284,8 @@ class SdkConnection implements McpConnection {
     private readonly endSession: () => Promise<void>,
     private readonly child: () => ChildProcess | undefined,
     protocolVersion: string,
+    /** A Streamable HTTP server: what its HTTP layer said (an error page, a body) is never repeated. */
+    private readonly remote = false,
   ) {
     this.serverInfo = client.getServerVersion() ?? { name: "unknown", version: "unknown" };
     this.capabilities = client.getServerCapabilities() ?? {};
@@ -418,7 +423,12 @@ class SdkConnection implements McpConnection {
         },
       );
     }
-    const detail = error instanceof Error ? error.message : String(error);
+    const detail =
+      this.remote && !(error instanceof McpError)
+        ? "it stopped answering as an MCP server"
+        : error instanceof Error
+          ? error.message
+          : String(error);
     return new McpServerError(`MCP server ${this.label} failed during ${what}: ${detail}`, {
       cause: error,
       stderrTail: this.stderrTail(),
@@ -576,7 +586,17 @@ async function connectHttp(runtime: Runtime, options: ConnectOptions): Promise<M
   }
   const label = httpLabel(url);
   const headers = buildHeaders(runtime, options, label);
-  const transport = new StreamableHTTPClientTransport(url, { requestInit: { headers } });
+  try {
+    checkRequestTarget(url, headers, options.outbound ?? outboundPolicyFromEnv());
+  } catch (error) {
+    // Decided from the definition alone, before anything is sent: saying which rule it breaks reveals nothing.
+    throw new McpStartError(label, (error as Error).message, { cause: error });
+  }
+  const guard = createGuardedFetch(options.outbound ?? outboundPolicyFromEnv());
+  const transport = new StreamableHTTPClientTransport(url, {
+    requestInit: { headers },
+    fetch: guard.fetch,
+  });
   const watch = watchTransport(transport);
   const client = new Client(options.clientInfo ?? CLIENT_INFO, { capabilities: {} });
   const grace = options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS;
@@ -584,6 +604,7 @@ async function connectHttp(runtime: Runtime, options: ConnectOptions): Promise<M
     // Tell the server the session is over so it can free it; a hung server must not hold us up.
     if (transport.sessionId) await within(transport.terminateSession(), grace);
     await within(client.close(), grace);
+    await within(guard.close(), grace);
   };
   await startWithin(
     client,
@@ -600,5 +621,6 @@ async function connectHttp(runtime: Runtime, options: ConnectOptions): Promise<M
     end,
     () => undefined,
     watch.protocolVersion ?? "unknown",
+    true,
   );
 }

@@ -18,6 +18,7 @@ import { fargateSize } from "../tasks/fargate-size.js";
 import { runsInContainer } from "../tasks/port.js";
 import { workflowsPinning } from "../workflows/keys.js";
 import { approveRuntime, assertMayRun, withRunPermission } from "./approval.js";
+import { outboundTargetIssues } from "./outbound-targets.js";
 import { deriveRuntime } from "./runtime.js";
 import { runtimeDigest, runtimeSubject } from "./runtime-digest.js";
 import type { ServerDocument, ServerVersionRecord, StatusPatch } from "./schema.js";
@@ -47,6 +48,12 @@ export async function publishVersion(
   if (options.approve && !hasRole(caller.role, "admin")) {
     throw new ForbiddenError(`Approving a runtime needs the admin role; ${caller.name} has ${caller.role}.`, {
       issues: [{ field: "approve", rule: "only an admin's publish can carry its approval" }],
+    });
+  }
+  const targets = outboundTargetIssues(doc);
+  if (targets.length > 0) {
+    throw new UnprocessableError("The server definition names a target the platform does not call.", {
+      issues: targets,
     });
   }
   const { runtime } = deriveRuntime(doc);

@@ -96,6 +96,8 @@ export function taskDefinitionFor(
       environment: [
         ...runnerBase,
         { name: "MCPFLOW_SERVER_URL", value: `http://localhost:${runtime.port}/mcp` },
+        // The server container is the task's own loopback (awsvpc); the outbound guard refuses loopback otherwise.
+        { name: "MCPFLOW_ALLOW_LOOPBACK_HTTP", value: "1" },
       ],
       logConfiguration,
     });

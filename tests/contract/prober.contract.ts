@@ -2,6 +2,7 @@
 // Called once per adapter with a registry that already holds the versions probed (the Lambda adapter's invoker
 // reads the runtime from it). A stdio server is the one difference: only an in-process prober can start it.
 import { describe, expect, it } from "vitest";
+import { HTTP_UNREACHABLE } from "../../shared/mcp/connect.js";
 import { isMcpFailure } from "../../shared/mcp/errors.js";
 import { ProbeResult } from "../../shared/mcp/probe-result.js";
 import { type Prober, type ProbeTarget, UnsupportedProbeError } from "../../shared/mcp/prober.js";
@@ -50,7 +51,7 @@ export function proberContract(name: string, fixture: () => ProberFixture): void
       const { prober, unreachable } = fixture();
       const error = await prober.probe(unreachable, OPTIONS).catch((e: unknown) => e);
       expect(isMcpFailure(error)).toBe(true);
-      expect((error as Error).message).toContain("connection refused");
+      expect((error as Error).message).toContain(HTTP_UNREACHABLE);
     });
 
     it("starts a stdio server where it can, and otherwise says it cannot", async () => {

@@ -4,6 +4,7 @@
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { UpstreamError } from "../../../shared/errors.js";
+import { HTTP_UNREACHABLE } from "../../../shared/mcp/connect.js";
 import { createLambdaProber } from "../../../shared/mcp/lambda-prober.js";
 import { type Prober, UnsupportedProbeError } from "../../../shared/mcp/prober.js";
 import { getPlatform } from "../../../shared/platform.js";
@@ -108,7 +109,7 @@ describe("POST .../probe with the Lambda prober", () => {
     });
     const probe = await p.api("POST", `${path}/probe`, { role: "editor" });
     expect(probe.status, probe.text).toBe(502);
-    expect(probe.body.detail).toContain("connection refused");
+    expect(probe.body.detail).toContain(HTTP_UNREACHABLE);
   });
 });
 

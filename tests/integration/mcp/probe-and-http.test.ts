@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectServer } from "../../../shared/mcp/connect.js";
+import { connectServer, HTTP_UNREACHABLE, isConnectionRefused } from "../../../shared/mcp/connect.js";
 import { McpStartError } from "../../../shared/mcp/errors.js";
 import { probeServer } from "../../../shared/mcp/probe.js";
 import { ProbeResult } from "../../../shared/mcp/probe-result.js";
@@ -77,7 +77,7 @@ describe("Streamable HTTP", () => {
     }
   });
 
-  it("explains a URL that answers 404 HTML, after sending the resolved headers", async () => {
+  it("gives a URL that answers 404 HTML the one unreachable reason, after sending the resolved headers", async () => {
     const notFound = await startNotFoundServer();
     try {
       const error = await connectServer(
@@ -89,20 +89,22 @@ describe("Streamable HTTP", () => {
         { ...START, secrets: { key: "k-123" } },
       ).catch((e) => e);
       expect(error).toBeInstanceOf(McpStartError);
-      expect((error as McpStartError).reason).toBe(`HTTP 404 from ${notFound.url}: Not Found`);
+      // No status and no body: telling them apart would make the probe a scanner (issue 10, finding 3).
+      expect((error as McpStartError).reason).toBe(HTTP_UNREACHABLE);
       expect(notFound.headers[0]).toMatchObject({ "x-api-key": "k-123", "x-team": "a" });
     } finally {
       await notFound.close();
     }
   });
 
-  it("explains a port where nothing listens", async () => {
+  it("gives a port where nothing listens the same reason, and keeps the refusal in the cause", async () => {
     const port = await freePort();
     const error = await connectServer(
       { transport: "streamable-http", url: `http://127.0.0.1:${port}/mcp` },
       START,
     ).catch((e) => e);
     expect(error).toBeInstanceOf(McpStartError);
-    expect((error as McpStartError).reason).toBe(`connection refused at 127.0.0.1:${port}`);
+    expect((error as McpStartError).reason).toBe(HTTP_UNREACHABLE);
+    expect(isConnectionRefused(error)).toBe(true);
   });
 });
