@@ -1,11 +1,10 @@
 // Reading the latest version of an MCD straight from its items: what the search index needs, without the write
 // path (links, references, conditional saves) the MCD service carries.
-import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import type { Platform } from "../platform.js";
 import { queryAll } from "../store/table.js";
+import { highestSlot } from "../store/version-log.js";
 
 export const mcdKey = (slug: string) => `MCD#${slug}`;
-export const mcdVersionKey = (version: number) => `V#${String(version).padStart(6, "0")}`;
 
 export interface McdText {
   slug: string;
@@ -14,19 +13,10 @@ export interface McdText {
   body: string;
 }
 
+/** Reads the highest version slot, not the head: a save's follow-ups (this index) run before its head moves. */
 export async function readLatestMcd(platform: Platform, slug: string): Promise<McdText | undefined> {
-  const { table } = platform;
-  const head = await table.doc.send(
-    new GetCommand({ TableName: table.name, Key: { pk: mcdKey(slug), sk: "HEAD" } }),
-  );
-  if (!head.Item) return undefined;
-  const version = Number(head.Item.version);
-  const item = (
-    await table.doc.send(
-      new GetCommand({ TableName: table.name, Key: { pk: mcdKey(slug), sk: mcdVersionKey(version) } }),
-    )
-  ).Item;
-  if (!item) return undefined;
+  const item = await highestSlot<Record<string, unknown>>(platform.table, mcdKey(slug));
+  if (!item || item.deleted === true || item.purged === true) return undefined;
   let body = typeof item.body === "string" ? item.body : "";
   if (typeof item.bodyKey === "string") {
     const bytes = await platform.blobs.get(item.bodyKey);

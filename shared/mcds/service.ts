@@ -1,8 +1,8 @@
-// MCD storage: immutable version items (`pk=MCD#slug, sk=V#000001`) and a head item naming the latest version.
-// Saves are optimistic: the next version item is put only if absent, then the head moves only if it still names
-// the version the caller read (If-Match). dynalite has no transactions, so a loser cleans up what it wrote.
+// MCD storage on a version log (shared/store/version-log.ts): each save or delete claims the next slot
+// (`pk=MCD#slug, sk=V#000001`) with a conditional put; the head item names the latest version for listing and is
+// rolled forward by whoever finds it behind. An update names the version it edited (If-Match).
 import { createHash, randomUUID } from "node:crypto";
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import {
   BadRequestError,
   ConflictError,
@@ -13,15 +13,10 @@ import {
 } from "../errors.js";
 import type { Caller } from "../identity/roles.js";
 import type { Platform } from "../platform.js";
-import {
-  decodeCursor,
-  encodeCursor,
-  isConditionalCheckFailed,
-  putIfAbsent,
-  queryAll,
-} from "../store/table.js";
+import { decodeCursor, encodeCursor, putIfAbsent, queryAll } from "../store/table.js";
+import { backoff, highestSlot, moveHeadForward, SLOT_ATTEMPTS, slotKey } from "../store/version-log.js";
 import { checkLinks } from "./links.js";
-import { mcdKey, mcdVersionKey as versionKey } from "./read.js";
+import { mcdKey } from "./read.js";
 import {
   MAX_BODY_BYTES,
   type McdDocument,
@@ -39,16 +34,57 @@ interface VersionItem extends McdVersionMeta {
   sk: string;
   body?: string;
   bodyKey?: string;
-  /** Unique per write attempt, so a loser deletes only its own item. */
+  /** Unique per write attempt: names the blob, so two racing saves never overwrite each other's body. */
   writeId: string;
+  /** The version slot (sk); `version` counts from 1 again after a delete. Missing on items written before. */
+  slot?: number;
+  /** The slot of this MCD's version 1: slots below it belong to an MCD of the same slug that was deleted. */
+  since?: number;
+  firstCreatedAt?: string;
 }
+
+/** A delete claims a slot too: the MCD is gone from that slot on; the versions below it are purged. */
+interface Tombstone {
+  pk: string;
+  sk: string;
+  slug: string;
+  slot: number;
+  version: number;
+  deleted: true;
+}
+
+/** What a slot below a tombstone becomes: the slot stays taken, so no late writer can reuse it. */
+interface PurgedSlot {
+  pk: string;
+  sk: string;
+  slot: number;
+  version: number;
+  purged: true;
+}
+
+type SlotItem = VersionItem | Tombstone | PurgedSlot;
 
 interface HeadItem extends McdSummary {
   pk: string;
   sk: "HEAD";
   gsi1pk: "MCDS";
   gsi1sk: string;
+  slot?: number;
+  since?: number;
 }
+
+/** The head of a deleted MCD: out of the listing index, it only remembers how far the slots went. */
+interface TombstoneHead {
+  pk: string;
+  sk: "HEAD";
+  slug: string;
+  slot: number;
+  deleted: true;
+}
+
+const slotOf = (item: { slot?: number; version?: number }) => item.slot ?? item.version ?? 0;
+const isLive = (item: SlotItem | undefined): item is VersionItem =>
+  item !== undefined && !("deleted" in item) && !("purged" in item);
 
 function meta(item: McdVersionMeta): McdVersionMeta {
   return {
@@ -111,96 +147,86 @@ export class McdService {
 
   async create(fields: McdFields, caller: Caller): Promise<McdDocument> {
     await this.checkLinks(fields);
-    const item = await this.prepareVersion(fields, 1, caller);
-    if (!(await this.putVersion(item))) {
-      throw new ConflictError(`An MCD with slug ${fields.slug} already exists.`, {
-        issues: [{ field: "slug", rule: "must not be taken by another MCD" }],
-      });
-    }
-    const head = this.headOf(item, item.createdAt);
-    try {
-      await this.table.doc.send(
-        new PutCommand({
-          TableName: this.table.name,
-          Item: head,
-          ConditionExpression: "attribute_not_exists(pk)",
-        }),
+    for (let attempt = 0; attempt < SLOT_ATTEMPTS; attempt++) {
+      // A retry after losing a slot does not repair: the head it finds behind is the winner's, still completing.
+      const latest = await this.current(fields.slug, attempt === 0);
+      if (isLive(latest)) throw this.taken(fields.slug);
+      const slot = (latest ? slotOf(latest) : 0) + 1;
+      const at = this.now().toISOString();
+      const item = await this.prepareVersion(
+        fields,
+        { slot, version: 1, since: slot, firstCreatedAt: at },
+        caller,
       );
-    } catch (error) {
-      await this.discardVersion(item);
-      if (isConditionalCheckFailed(error)) {
-        throw new ConflictError(`An MCD with slug ${fields.slug} already exists.`, {
-          issues: [{ field: "slug", rule: "must not be taken by another MCD" }],
-          cause: error,
-        });
+      if (await this.claim(item)) {
+        await this.complete(item);
+        return { ...meta(item), body: fields.body };
       }
-      throw error;
+      await backoff(attempt);
     }
-    await this.afterSave(item);
-    return { ...meta(item), body: fields.body };
+    throw this.taken(fields.slug);
   }
 
   async update(fields: McdFields, expected: number, caller: Caller): Promise<McdDocument> {
-    const current = await this.getHead(fields.slug, true);
-    if (!current) throw new NotFoundError(`No MCD with slug ${fields.slug}.`);
+    const current = await this.current(fields.slug);
+    if (!isLive(current)) throw new NotFoundError(`No MCD with slug ${fields.slug}.`);
     if (current.version !== expected) throw this.stale(fields.slug, expected, current.version);
     await this.checkLinks(fields);
-    const item = await this.prepareVersion(fields, expected + 1, caller);
-    if (!(await this.putVersion(item))) {
-      throw this.stale(fields.slug, expected, (await this.getHead(fields.slug, true))?.version);
+    const item = await this.prepareVersion(
+      fields,
+      {
+        slot: slotOf(current) + 1,
+        version: expected + 1,
+        since: current.since ?? 1,
+        firstCreatedAt: current.firstCreatedAt ?? (await this.legacyFirstCreatedAt(current)),
+      },
+      caller,
+    );
+    if (!(await this.claim(item))) {
+      const now = await this.current(fields.slug, false);
+      throw this.stale(fields.slug, expected, isLive(now) ? now.version : undefined);
     }
-    try {
-      await this.table.doc.send(
-        new PutCommand({
-          TableName: this.table.name,
-          Item: this.headOf(item, current.firstCreatedAt),
-          ConditionExpression: "#version = :expected",
-          ExpressionAttributeNames: { "#version": "version" },
-          ExpressionAttributeValues: { ":expected": expected },
-        }),
-      );
-    } catch (error) {
-      await this.discardVersion(item);
-      if (isConditionalCheckFailed(error)) {
-        throw this.stale(fields.slug, expected, (await this.getHead(fields.slug, true))?.version);
-      }
-      throw error;
-    }
-    await this.afterSave(item);
+    await this.complete(item);
     return { ...meta(item), body: fields.body };
   }
 
   async get(slug: string): Promise<McdDocument> {
-    const head = await this.requireHead(slug);
-    return this.getVersion(slug, head.version);
+    const latest = await this.requireLive(slug);
+    return { ...meta(latest), body: await this.bodyOf(latest) };
   }
 
   async exists(slug: string): Promise<boolean> {
-    return (await this.getHead(slug)) !== undefined;
+    return isLive(await this.current(slug));
   }
 
   async getVersion(slug: string, version: number): Promise<McdDocument> {
-    const [result, head] = await Promise.all([
-      this.table.doc.send(
-        new GetCommand({ TableName: this.table.name, Key: { pk: mcdKey(slug), sk: versionKey(version) } }),
-      ),
-      this.getHead(slug),
-    ]);
-    const item = result.Item as VersionItem | undefined;
-    // A version past the head is a save still in flight (or a loser being cleaned up); without a head, deleted.
-    if (!item || !head || version > head.version) {
-      throw new NotFoundError(`No version ${version} of MCD ${slug}.`);
-    }
+    const latest = await this.requireLive(slug);
+    if (version > latest.version) throw new NotFoundError(`No version ${version} of MCD ${slug}.`);
+    const result = await this.table.doc.send(
+      new GetCommand({
+        TableName: this.table.name,
+        Key: { pk: mcdKey(slug), sk: slotKey((latest.since ?? 1) + version - 1) },
+        ConsistentRead: true,
+      }),
+    );
+    const item = result.Item as SlotItem | undefined;
+    if (!isLive(item)) throw new NotFoundError(`No version ${version} of MCD ${slug}.`);
     return { ...meta(item), body: await this.bodyOf(item) };
   }
 
   async listVersions(slug: string): Promise<McdVersionMeta[]> {
-    const head = await this.requireHead(slug);
-    const items = await this.versionItems(slug);
-    return items
-      .filter((item) => item.version <= head.version)
-      .sort((a, b) => b.version - a.version)
-      .map(meta);
+    const latest = await this.requireLive(slug);
+    const items = await queryAll<SlotItem>(this.table, {
+      KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
+      ExpressionAttributeValues: {
+        ":pk": mcdKey(slug),
+        ":from": slotKey(latest.since ?? 1),
+        ":to": slotKey(slotOf(latest)),
+      },
+      ConsistentRead: true,
+      ScanIndexForward: false,
+    });
+    return items.filter(isLive).map(meta);
   }
 
   async list(query: McdListQuery): Promise<{ items: McdSummary[]; nextCursor?: string }> {
@@ -243,22 +269,107 @@ export class McdService {
     };
   }
 
+  /** Claims the next slot with a tombstone; from that moment the MCD is not found and saves based on it fail. */
   async delete(slug: string): Promise<void> {
-    try {
-      // The head goes first: from this moment the MCD is not found, and concurrent saves fail their condition.
-      await this.table.doc.send(
-        new DeleteCommand({
-          TableName: this.table.name,
-          Key: { pk: mcdKey(slug), sk: "HEAD" },
-          ConditionExpression: "attribute_exists(pk)",
-        }),
-      );
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) throw new NotFoundError(`No MCD with slug ${slug}.`);
-      throw error;
+    for (let attempt = 0; attempt < SLOT_ATTEMPTS; attempt++) {
+      const latest = await this.current(slug, attempt === 0);
+      if (!isLive(latest)) throw new NotFoundError(`No MCD with slug ${slug}.`);
+      const slot = slotOf(latest) + 1;
+      const tombstone: Tombstone = {
+        pk: mcdKey(slug),
+        sk: slotKey(slot),
+        slug,
+        slot,
+        version: latest.version + 1,
+        deleted: true,
+      };
+      if (await putIfAbsent(this.table, { ...tombstone })) {
+        await this.complete(tombstone);
+        return;
+      }
+      await backoff(attempt);
     }
-    await this.deps.listener.deleted(slug);
-    for (const item of await this.versionItems(slug)) await this.discardVersion(item, false);
+    throw new ConflictError(`Too many concurrent changes to MCD ${slug}; nothing was deleted. Try again.`);
+  }
+
+  /**
+   * The MCD's highest slot, with its head rolled forward to it first if a save or delete stopped between its two
+   * writes (a crash, a timeout): the state every read and write starts from.
+   */
+  private async current(slug: string, repair = true): Promise<SlotItem | undefined> {
+    const [latest, head] = await Promise.all([
+      highestSlot<SlotItem>(this.table, mcdKey(slug)),
+      this.getHead(slug),
+    ]);
+    if (repair && latest && (!head || slotOf(head) < slotOf(latest))) await this.complete(latest);
+    return latest;
+  }
+
+  /**
+   * Everything after the slot is claimed: follow-ups first (references, search; each idempotent), then the head.
+   * A head that is behind therefore means "follow-ups may be missing", and whoever rolls it forward runs them.
+   */
+  private async complete(item: SlotItem): Promise<void> {
+    if ("purged" in item) return;
+    if ("deleted" in item) {
+      await this.deps.listener.deleted(item.slug);
+      await this.purgeBelow(item);
+      const head: TombstoneHead = {
+        pk: item.pk,
+        sk: "HEAD",
+        slug: item.slug,
+        slot: item.slot,
+        deleted: true,
+      };
+      await moveHeadForward(this.table, { ...head }, item.slot, "slot", "version");
+      return;
+    }
+    await this.afterSave(item);
+    await moveHeadForward(
+      this.table,
+      { ...this.headOf(item, item.firstCreatedAt ?? (await this.legacyFirstCreatedAt(item))) },
+      slotOf(item),
+      "slot",
+      "version",
+    );
+  }
+
+  /** Overwrites every slot below a tombstone with a marker and deletes its blob: the history goes, the slot stays. */
+  private async purgeBelow(tombstone: Tombstone): Promise<void> {
+    const items = await queryAll<SlotItem>(this.table, {
+      KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
+      FilterExpression: "attribute_not_exists(purged)",
+      ExpressionAttributeValues: {
+        ":pk": tombstone.pk,
+        ":from": slotKey(0),
+        ":to": slotKey(tombstone.slot - 1),
+      },
+      ConsistentRead: true,
+    });
+    for (const item of items) {
+      // The blob goes first: a crash in between leaves a slot that the next purge still finds.
+      if ("bodyKey" in item && item.bodyKey) await this.platform.blobs.delete(item.bodyKey);
+      const marker: PurgedSlot = {
+        pk: item.pk,
+        sk: item.sk,
+        slot: slotOf(item),
+        version: item.version,
+        purged: true,
+      };
+      await this.table.doc.send(new PutCommand({ TableName: this.table.name, Item: marker }));
+    }
+  }
+
+  /** Heads written before slots existed carried `firstCreatedAt`; version 1 has it too. */
+  private async legacyFirstCreatedAt(item: VersionItem): Promise<string> {
+    const head = await this.getHead(item.slug);
+    return head && "firstCreatedAt" in head ? head.firstCreatedAt : item.createdAt;
+  }
+
+  private taken(slug: string): ConflictError {
+    return new ConflictError(`An MCD with slug ${slug} already exists.`, {
+      issues: [{ field: "slug", rule: "must not be taken by another MCD" }],
+    });
   }
 
   private stale(slug: string, expected: number, actual: number | undefined): PreconditionFailedError {
@@ -280,7 +391,11 @@ export class McdService {
     });
   }
 
-  private async prepareVersion(fields: McdFields, version: number, caller: Caller): Promise<VersionItem> {
+  private async prepareVersion(
+    fields: McdFields,
+    position: { slot: number; version: number; since: number; firstCreatedAt: string },
+    caller: Caller,
+  ): Promise<VersionItem> {
     const bytes = Buffer.from(fields.body, "utf8");
     if (bytes.length > MAX_BODY_BYTES) {
       throw new PayloadTooLargeError(
@@ -293,9 +408,12 @@ export class McdService {
     const writeId = randomUUID();
     const item: VersionItem = {
       pk: mcdKey(fields.slug),
-      sk: versionKey(version),
+      sk: slotKey(position.slot),
       slug: fields.slug,
-      version,
+      version: position.version,
+      slot: position.slot,
+      since: position.since,
+      firstCreatedAt: position.firstCreatedAt,
       title: fields.title,
       tags: fields.tags,
       links: fields.links,
@@ -308,41 +426,26 @@ export class McdService {
     if (bytes.length <= INLINE_BODY_BYTES) {
       item.body = fields.body;
     } else {
-      // A key per write attempt: two racing saves of the same version never overwrite each other's blob.
+      // The blob is written before the slot is claimed, so a claimed slot is always complete.
       item.bodyKey = `mcds/${fields.slug}/${writeId}.md`;
       await this.platform.blobs.put(item.bodyKey, bytes, "text/markdown; charset=utf-8");
     }
     return item;
   }
 
-  /** False when the version is taken (another save won, or the slug exists). */
-  private async putVersion(item: VersionItem): Promise<boolean> {
+  /** False when the slot is taken (another save or a delete won it); the loser's blob goes. */
+  private async claim(item: VersionItem): Promise<boolean> {
     if (await putIfAbsent(this.table, { ...item })) return true;
     if (item.bodyKey) await this.platform.blobs.delete(item.bodyKey);
     return false;
-  }
-
-  private async discardVersion(item: VersionItem, onlyOurs = true): Promise<void> {
-    try {
-      await this.table.doc.send(
-        new DeleteCommand({
-          TableName: this.table.name,
-          Key: { pk: item.pk, sk: item.sk },
-          ...(onlyOurs
-            ? { ConditionExpression: "writeId = :id", ExpressionAttributeValues: { ":id": item.writeId } }
-            : {}),
-        }),
-      );
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw error;
-    }
-    if (item.bodyKey) await this.platform.blobs.delete(item.bodyKey);
   }
 
   private headOf(item: VersionItem, firstCreatedAt: string): HeadItem {
     return {
       ...meta(item),
       firstCreatedAt,
+      slot: slotOf(item),
+      since: item.since ?? 1,
       pk: mcdKey(item.slug),
       sk: "HEAD",
       gsi1pk: "MCDS",
@@ -354,30 +457,21 @@ export class McdService {
     await this.deps.listener.saved(meta(item));
   }
 
-  /** Consistent by default: a GET right after a save must see it (on AWS a plain GetItem may not). */
-  private async getHead(slug: string, consistent = true): Promise<HeadItem | undefined> {
+  private async getHead(slug: string): Promise<HeadItem | TombstoneHead | undefined> {
     const result = await this.table.doc.send(
       new GetCommand({
         TableName: this.table.name,
         Key: { pk: mcdKey(slug), sk: "HEAD" },
-        ConsistentRead: consistent,
+        ConsistentRead: true,
       }),
     );
-    return result.Item as HeadItem | undefined;
+    return result.Item as HeadItem | TombstoneHead | undefined;
   }
 
-  private async requireHead(slug: string): Promise<HeadItem> {
-    const head = await this.getHead(slug);
-    if (!head) throw new NotFoundError(`No MCD with slug ${slug}.`);
-    return head;
-  }
-
-  private async versionItems(slug: string): Promise<VersionItem[]> {
-    return queryAll<VersionItem>(this.table, {
-      KeyConditionExpression: "pk = :pk AND begins_with(sk, :v)",
-      ExpressionAttributeValues: { ":pk": mcdKey(slug), ":v": "V#" },
-      ConsistentRead: true,
-    });
+  private async requireLive(slug: string): Promise<VersionItem> {
+    const latest = await this.current(slug);
+    if (!isLive(latest)) throw new NotFoundError(`No MCD with slug ${slug}.`);
+    return latest;
   }
 
   private async bodyOf(item: VersionItem): Promise<string> {

@@ -182,15 +182,12 @@ export async function changeVersionStatus(
     if (!hasRole(caller.role, "admin")) {
       throw new ForbiddenError(`Deleting a version needs the admin role; ${caller.name} has ${caller.role}.`);
     }
-    const pinning = await workflowsPinning(platform.table, name, version);
-    if (pinning.length > 0) {
-      throw new ConflictError(`${name}@${version} is pinned by workflow(s) ${pinning.join(", ")}.`, {
-        issues: [
-          { field: "status", rule: `cannot delete a version that workflows pin: ${pinning.join(", ")}` },
-        ],
-        extra: { workflows: pinning },
-      });
-    }
+    return registry.deleteVersion(
+      name,
+      version,
+      (pinners) => workflowsPinning(platform.table, name, version, pinners),
+      patch.statusMessage,
+    );
   }
   return registry.setStatus(name, version, patch);
 }

@@ -1,5 +1,6 @@
 // The registry: immutable server versions, a head item per server that names its latest version, listing with
 // facets, status changes, and server.json import/export. Writes that could race use conditional puts.
+import { randomUUID } from "node:crypto";
 import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import {
   BadRequestError,
@@ -12,6 +13,7 @@ import { issuesFromZod } from "../http/problem.js";
 import type { Caller } from "../identity/roles.js";
 import type { ProbeResult } from "../mcp/probe-result.js";
 import { isConditionalCheckFailed, putIfAbsent, queryAll, type Table } from "../store/table.js";
+import { backoff } from "../store/version-log.js";
 import type * as z from "../zod.js";
 import { listServerHeads } from "./heads.js";
 import { deriveRuntime } from "./runtime.js";
@@ -45,6 +47,11 @@ interface VersionItem {
   publishedAt: string;
   updatedAt: string;
   publishedBy: string;
+  /** Delete-versus-pin bookkeeping (deleteVersion, pinVersions); never part of a record. */
+  retiringAt?: string;
+  retiringMark?: string;
+  lastPinAt?: string;
+  pinnedBy?: Set<string>;
 }
 
 interface HeadItem {
@@ -57,6 +64,50 @@ interface HeadItem {
   latest: VersionItem;
   allDeleted: boolean;
   revision: number;
+}
+
+/** How long a pin keeps a delete away, and a delete's mark keeps pins away: longer than any save or delete runs
+ * (API Gateway cuts a request at 29 s), short enough that a crash in between blocks nothing for long. */
+const PIN_WINDOW_MS = 30_000;
+const HEAD_ATTEMPTS = 50;
+
+function headFrom(
+  name: string,
+  versions: VersionItem[],
+  current: HeadItem | undefined,
+): HeadItem | undefined {
+  const live = versions.filter((v) => v.status !== "deleted");
+  const latest = pickLatest(live.length > 0 ? live : versions);
+  if (!latest) return undefined;
+  const { retiringAt: _r, retiringMark: _m, lastPinAt: _l, pinnedBy: _p, ...document } = latest;
+  return {
+    pk: serverKey(name),
+    sk: "HEAD",
+    gsi1pk: "SERVERS",
+    gsi1sk: name,
+    name,
+    latestVersion: latest.version,
+    latest: document,
+    allDeleted: live.length === 0,
+    revision: (current?.revision ?? 0) + 1,
+  };
+}
+
+function pinnedError(name: string, version: string, pinning: string[]): ConflictError {
+  return new ConflictError(`${name}@${version} is pinned by workflow(s) ${pinning.join(", ")}.`, {
+    issues: [{ field: "status", rule: `cannot delete a version that workflows pin: ${pinning.join(", ")}` }],
+    extra: { workflows: pinning },
+  });
+}
+
+function sameHead(a: HeadItem, b: HeadItem): boolean {
+  return (
+    a.latestVersion === b.latestVersion &&
+    a.allDeleted === b.allDeleted &&
+    a.latest?.status === b.latest.status &&
+    a.latest?.statusMessage === b.latest.statusMessage &&
+    a.latest?.updatedAt === b.latest.updatedAt
+  );
 }
 
 function toRecord(item: VersionItem, latestVersion: string | undefined): ServerVersionRecord {
@@ -114,7 +165,8 @@ export class Registry {
         issues: [{ field: "version", rule: "must be a version not yet published for this server" }],
       });
     }
-    const head = await this.refreshHead(doc.name);
+    // The version item is the commit: from here on the answer is 201, whatever the head's contention.
+    const head = await this.refreshHead(doc.name, item);
     await this.listener?.serverChanged(doc.name);
     return toRecord(item, head?.latestVersion);
   }
@@ -125,40 +177,173 @@ export class Registry {
     await this.listener?.serverChanged(name);
   }
 
-  /** Recomputes the head item from a consistent read of all versions; optimistic locking on `revision`. */
-  private async refreshHead(name: string): Promise<HeadItem | undefined> {
-    for (let attempt = 0; attempt < 10; attempt++) {
+  /**
+   * Recomputes the head item from a consistent read of all versions; optimistic locking on `revision`. A write that
+   * loses the race reads again: a head already equal to what the versions say is left alone, so only writers that
+   * change the answer contend. The head is a projection of the version items, which are the commit, so this never
+   * fails a write that stored its item: after the last attempt the next reader repairs the head (currentHead).
+   */
+  private async refreshHead(name: string, published?: VersionItem): Promise<HeadItem | undefined> {
+    let computed: HeadItem | undefined;
+    for (let attempt = 0; attempt < HEAD_ATTEMPTS; attempt++) {
       const current = await this.getHead(name, true);
-      const versions = await this.listVersionItems(name);
-      const live = versions.filter((v) => v.status !== "deleted");
-      const latest = pickLatest(live.length > 0 ? live : versions);
-      if (!latest) return undefined;
-      const head: HeadItem = {
-        pk: serverKey(name),
-        sk: "HEAD",
-        gsi1pk: "SERVERS",
-        gsi1sk: name,
-        name,
-        latestVersion: latest.version,
-        latest,
-        allDeleted: live.length === 0,
-        revision: (current?.revision ?? 0) + 1,
-      };
+      // A new active version that is not the latest leaves the head as it is: only the publishes that change the
+      // answer contend for it.
+      if (
+        published &&
+        current &&
+        !current.allDeleted &&
+        pickLatest([current.latest, published]) === current.latest
+      )
+        return current;
+      computed = headFrom(name, await this.listVersionItems(name), current);
+      if (!computed) return undefined;
+      if (current && sameHead(current, computed)) return current;
       try {
         await this.table.doc.send(
           new PutCommand({
             TableName: this.table.name,
-            Item: head,
+            Item: computed,
             ConditionExpression: current ? "revision = :revision" : "attribute_not_exists(pk)",
             ...(current ? { ExpressionAttributeValues: { ":revision": current.revision } } : {}),
           }),
         );
-        return head;
+        return computed;
       } catch (error) {
         if (!isConditionalCheckFailed(error)) throw error;
       }
+      await backoff(attempt);
     }
-    throw new ConflictError(`Too many concurrent changes to ${name}; try again.`);
+    return computed;
+  }
+
+  /**
+   * The head as the version items say it is, repaired first when a write stopped between storing its version and
+   * refreshing the head (a crash, a timeout, contention it gave up on).
+   */
+  private async currentHead(name: string): Promise<HeadItem | undefined> {
+    const [current, versions] = await Promise.all([this.getHead(name, true), this.listVersionItems(name)]);
+    const computed = headFrom(name, versions, current);
+    if (!computed) return undefined;
+    if (current && sameHead(current, computed)) return current;
+    return (await this.refreshHead(name)) ?? computed;
+  }
+
+  /**
+   * Deleting a version that a workflow save may be pinning at the same moment: the delete first marks the version
+   * retiring, which fails while a pin is recent and makes later pins fail; only then does it look for workflows
+   * that pin it, and only a delete still holding its mark may set the status. Saves pin (pinVersions) before they
+   * claim their slot, so of a save and a delete that overlap, at most one succeeds.
+   */
+  async deleteVersion(
+    name: string,
+    version: string,
+    pinnedBy: (pinners: string[]) => Promise<string[]>,
+    statusMessage?: string,
+  ): Promise<ServerVersionRecord> {
+    const mark = randomUUID();
+    const now = this.now();
+    try {
+      await this.table.doc.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: { pk: serverKey(name), sk: versionKey(version) },
+          UpdateExpression: "SET retiringAt = :now, retiringMark = :mark",
+          ConditionExpression:
+            "attribute_exists(pk) AND (attribute_not_exists(lastPinAt) OR lastPinAt < :recent) AND " +
+            "(attribute_not_exists(retiringAt) OR retiringAt < :recent)",
+          ExpressionAttributeValues: {
+            ":now": now.toISOString(),
+            ":mark": mark,
+            ":recent": new Date(now.getTime() - PIN_WINDOW_MS).toISOString(),
+          },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      const item = await this.getVersionItem(name, version);
+      if (!item) throw new NotFoundError(`No version ${version} of ${name}.`);
+      const pinning = await pinnedBy([...(item.pinnedBy ?? [])]);
+      if (pinning.length > 0) throw pinnedError(name, version, pinning);
+      throw new ConflictError(
+        item.retiringAt && item.retiringAt >= new Date(now.getTime() - PIN_WINDOW_MS).toISOString()
+          ? `${name}@${version} is being deleted by another request.`
+          : `A workflow that pins ${name}@${version} is being saved; try again in a few seconds.`,
+        { issues: [{ field: "status", rule: "cannot delete a version while a workflow save pins it" }] },
+      );
+    }
+    const item = await this.getVersionItem(name, version);
+    const pinning = await pinnedBy([...(item?.pinnedBy ?? [])]);
+    if (pinning.length > 0) {
+      await this.table.doc
+        .send(
+          new UpdateCommand({
+            TableName: this.table.name,
+            Key: { pk: serverKey(name), sk: versionKey(version) },
+            UpdateExpression: "REMOVE retiringAt, retiringMark",
+            ConditionExpression: "retiringMark = :mark",
+            ExpressionAttributeValues: { ":mark": mark },
+          }),
+        )
+        .catch((error: unknown) => {
+          if (!isConditionalCheckFailed(error)) throw error;
+        });
+      throw pinnedError(name, version, pinning);
+    }
+    return this.setStatus(
+      name,
+      version,
+      { status: "deleted", ...(statusMessage !== undefined ? { statusMessage } : {}) },
+      mark,
+    );
+  }
+
+  /**
+   * Marks `workflow` as pinning each version, refused when a version is deleted or being deleted. Answers the
+   * issues (field `steps[i].server`) of the versions that could not be pinned; none means all are pinned.
+   */
+  async pinVersions(
+    workflow: string,
+    pins: { name: string; version: string; field: string }[],
+  ): Promise<FieldIssue[]> {
+    const issues: FieldIssue[] = [];
+    const now = this.now();
+    for (const pin of pins) {
+      try {
+        await this.table.doc.send(
+          new UpdateCommand({
+            TableName: this.table.name,
+            Key: { pk: serverKey(pin.name), sk: versionKey(pin.version) },
+            UpdateExpression: "SET lastPinAt = :now ADD pinnedBy :workflow",
+            ConditionExpression:
+              "attribute_exists(pk) AND #status <> :deleted AND " +
+              "(attribute_not_exists(retiringAt) OR retiringAt < :recent)",
+            ExpressionAttributeNames: { "#status": "status" },
+            ExpressionAttributeValues: {
+              ":now": now.toISOString(),
+              ":workflow": new Set([workflow]),
+              ":deleted": "deleted",
+              ":recent": new Date(now.getTime() - PIN_WINDOW_MS).toISOString(),
+            },
+          }),
+        );
+      } catch (error) {
+        if (!isConditionalCheckFailed(error)) throw error;
+        issues.push({ field: pin.field, rule: `${pin.name}@${pin.version} is deleted or being deleted` });
+      }
+    }
+    return issues;
+  }
+
+  private async getVersionItem(name: string, version: string): Promise<VersionItem | undefined> {
+    const result = await this.table.doc.send(
+      new GetCommand({
+        TableName: this.table.name,
+        Key: { pk: serverKey(name), sk: versionKey(version) },
+        ConsistentRead: true,
+      }),
+    );
+    return result.Item as VersionItem | undefined;
   }
 
   private async getHead(name: string, consistent = false): Promise<HeadItem | undefined> {
@@ -181,7 +366,7 @@ export class Registry {
   }
 
   private async requireHead(name: string): Promise<HeadItem> {
-    const head = await this.getHead(name);
+    const head = await this.currentHead(name);
     if (!head) throw new NotFoundError(`No server named ${name}.`);
     return head;
   }
@@ -193,12 +378,9 @@ export class Registry {
   }
 
   async getVersion(name: string, version: string): Promise<ServerVersionRecord> {
-    const result = await this.table.doc.send(
-      new GetCommand({ TableName: this.table.name, Key: { pk: serverKey(name), sk: versionKey(version) } }),
-    );
-    if (!result.Item) throw new NotFoundError(`No version ${version} of ${name}.`);
-    const head = await this.getHead(name);
-    return toRecord(result.Item as VersionItem, head?.latestVersion);
+    const [item, head] = await Promise.all([this.getVersionItem(name, version), this.currentHead(name)]);
+    if (!item) throw new NotFoundError(`No version ${version} of ${name}.`);
+    return toRecord(item, head?.latestVersion);
   }
 
   async listVersions(name: string, includeDeleted: boolean): Promise<ServerVersionRecord[]> {
@@ -209,7 +391,16 @@ export class Registry {
       .map((item) => toRecord(item, head.latestVersion));
   }
 
-  async setStatus(name: string, version: string, patch: StatusPatch): Promise<ServerVersionRecord> {
+  /** `mark`: the retiring mark a delete holds (deleteVersion); the status changes only while it still holds it. */
+  async setStatus(
+    name: string,
+    version: string,
+    patch: StatusPatch,
+    mark?: string,
+  ): Promise<ServerVersionRecord> {
+    if (patch.status === "deleted" && mark === undefined) {
+      return this.deleteVersion(name, version, async () => [], patch.statusMessage);
+    }
     const sets = ["updatedAt = :at"];
     const values: Record<string, unknown> = { ":at": this.now().toISOString() };
     if (patch.status) {
@@ -220,14 +411,15 @@ export class Registry {
       sets.push("statusMessage = :message");
       values[":message"] = patch.statusMessage;
     }
+    if (mark !== undefined) values[":mark"] = mark;
     let updated: VersionItem;
     try {
       const result = await this.table.doc.send(
         new UpdateCommand({
           TableName: this.table.name,
           Key: { pk: serverKey(name), sk: versionKey(version) },
-          UpdateExpression: `SET ${sets.join(", ")}`,
-          ConditionExpression: "attribute_exists(pk)",
+          UpdateExpression: `SET ${sets.join(", ")}${mark !== undefined ? " REMOVE retiringAt, retiringMark" : ""}`,
+          ConditionExpression: mark !== undefined ? "retiringMark = :mark" : "attribute_exists(pk)",
           ExpressionAttributeNames: patch.status ? { "#status": "status" } : undefined,
           ExpressionAttributeValues: values,
           ReturnValues: "ALL_NEW",
@@ -235,7 +427,12 @@ export class Registry {
       );
       updated = result.Attributes as VersionItem;
     } catch (error) {
-      if (isConditionalCheckFailed(error)) throw new NotFoundError(`No version ${version} of ${name}.`);
+      if (isConditionalCheckFailed(error)) {
+        if (mark === undefined) throw new NotFoundError(`No version ${version} of ${name}.`);
+        throw new ConflictError(`${name}@${version} was pinned while it was being deleted; it stays.`, {
+          issues: [{ field: "status", rule: "cannot delete a version while a workflow save pins it" }],
+        });
+      }
       throw error;
     }
     const head = await this.refreshHead(name);

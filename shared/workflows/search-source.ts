@@ -1,12 +1,11 @@
 // What other areas read of workflows without the workflows service (and its compiler): the search index's
 // source and the "does it exist" check behind MCD links. Both read the latest saved definition from its items.
-import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import type { Platform } from "../platform.js";
 import type { SearchDocument } from "../search/documents.js";
 import type { SearchSource } from "../search/freshness.js";
 import { queryAll } from "../store/table.js";
 import type { WorkflowDefinition } from "./definition.js";
-import { versionKey, workflowKey } from "./keys.js";
+import { readLatestDefinition } from "./keys.js";
 
 export function workflowSearchDocument(definition: WorkflowDefinition): SearchDocument {
   return {
@@ -19,25 +18,9 @@ export function workflowSearchDocument(definition: WorkflowDefinition): SearchDo
   };
 }
 
-/** Consistent reads: the index reloads a workflow right after its save, which a plain GetItem may not see yet. */
+/** From the highest version slot, not the head: a save's follow-ups (this index) run before its head moves. */
 async function loadWorkflow(platform: Platform, name: string): Promise<SearchDocument | undefined> {
-  const { table } = platform;
-  const head = await table.doc.send(
-    new GetCommand({
-      TableName: table.name,
-      Key: { pk: workflowKey(name), sk: "HEAD" },
-      ConsistentRead: true,
-    }),
-  );
-  if (!head.Item || head.Item.deleted === true) return undefined;
-  const version = await table.doc.send(
-    new GetCommand({
-      TableName: table.name,
-      Key: { pk: workflowKey(name), sk: versionKey(Number(head.Item.latestVersion)) },
-      ConsistentRead: true,
-    }),
-  );
-  const definition = version.Item?.definition as WorkflowDefinition | undefined;
+  const definition = await readLatestDefinition(platform.table, name);
   return definition ? workflowSearchDocument(definition) : undefined;
 }
 

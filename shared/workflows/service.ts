@@ -1,11 +1,14 @@
 // Saved workflows: numbered, immutable versions with server versions pinned and the compiled ASL kept beside
-// them; a head item per workflow names the latest. Concurrent saves race on a conditional put of the next number.
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+// them, on a version log (shared/store/version-log.ts): a save or a delete claims the next version slot with a
+// conditional put, and the head item that names the latest for listing is rolled forward by whoever finds it behind.
+import { randomUUID } from "node:crypto";
+import { GetCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { ConflictError, NotFoundError, UnprocessableError } from "../errors.js";
 import type { Caller } from "../identity/roles.js";
 import type { Platform } from "../platform.js";
 import type { Registry } from "../registry/service.js";
-import { decodeCursor, encodeCursor, isConditionalCheckFailed, putIfAbsent } from "../store/table.js";
+import { decodeCursor, encodeCursor, putIfAbsent, queryAll } from "../store/table.js";
+import { backoff, highestSlot, moveHeadForward, SLOT_ATTEMPTS } from "../store/version-log.js";
 import { taskFamily } from "../tasks/family.js";
 import * as z from "../zod.js";
 import { WorkflowDefinition } from "./definition.js";
@@ -48,7 +51,21 @@ interface VersionItem {
   savedAt: string;
   savedBy: string;
   stateMachineArn?: string;
+  /** The version this workflow was (re)created at; versions below belong to a deleted workflow of that name. */
+  since?: number;
 }
+
+/** A delete's slot: the workflow is gone from this version on; the versions below stay for the runs that used them. */
+interface Tombstone {
+  pk: string;
+  sk: string;
+  name: string;
+  version: number;
+  savedAt: string;
+  deleted: true;
+}
+
+type SlotItem = VersionItem | Tombstone;
 
 interface HeadItem {
   pk: string;
@@ -61,6 +78,7 @@ interface HeadItem {
   steps: number;
   updatedAt: string;
   deleted?: boolean;
+  since?: number;
   /** Server names this workflow's latest version pins, for reference lookups. */
   servers: string[];
 }
@@ -78,6 +96,22 @@ function toRecord(item: VersionItem, latest: number): WorkflowVersionRecord {
     ...(item.stateMachineArn ? { stateMachineArn: item.stateMachineArn } : {}),
     isLatest: item.version === latest,
   };
+}
+
+/** Each server version the definition pins, once, with the field of the first step that names it. */
+function pinsOf(definition: WorkflowDefinition): { name: string; version: string; field: string }[] {
+  const pins = new Map<string, { name: string; version: string; field: string }>();
+  for (const [index, step] of definition.steps.entries()) {
+    const key = `${step.server.name}@${step.server.version}`;
+    if (!pins.has(key) && step.server.version) {
+      pins.set(key, {
+        name: step.server.name,
+        version: step.server.version,
+        field: `steps[${index}].server`,
+      });
+    }
+  }
+  return [...pins.values()];
 }
 
 export type { PreparedWorkflow, PrepareWorkflow } from "./prepare.js";
@@ -118,16 +152,7 @@ export class Workflows {
   }
 
   async create(definition: WorkflowDefinition, caller: Caller): Promise<WorkflowVersionRecord> {
-    const head = await this.getHead(definition.name);
-    if (head && !head.deleted) {
-      throw new ConflictError(
-        `A workflow named ${definition.name} exists; PUT /v1/workflows/${definition.name} saves a new version.`,
-        {
-          issues: [{ field: "name", rule: "must not be the name of an existing workflow" }],
-        },
-      );
-    }
-    return this.save(definition, caller, head?.latestVersion ?? 0);
+    return this.save(definition, caller, "create");
   }
 
   async update(name: string, definition: WorkflowDefinition, caller: Caller): Promise<WorkflowVersionRecord> {
@@ -136,85 +161,159 @@ export class Workflows {
         issues: [{ field: "name", rule: `must be ${name}, the workflow in the path` }],
       });
     }
-    const head = await this.getHead(name);
-    if (!head || head.deleted)
-      throw new NotFoundError(`No workflow named ${name}; POST /v1/workflows creates it.`);
-    return this.save(definition, caller, head.latestVersion);
+    return this.save(definition, caller, "update");
   }
 
+  /**
+   * Claims the next version slot; a save that lost the slot to a concurrent save prepares again for the next one
+   * (the version number is compiled into the ASL), so concurrent saves all land, one version each.
+   */
   private async save(
     definition: WorkflowDefinition,
     caller: Caller,
-    previous: number,
+    mode: "create" | "update",
   ): Promise<WorkflowVersionRecord> {
-    const version = previous + 1;
-    const prepared = await this.prepare(definition, version);
-    const at = new Date().toISOString();
+    const name = definition.name;
+    let prepared: { version: number; result: PreparedWorkflow } | undefined;
+    for (let attempt = 0; attempt < SLOT_ATTEMPTS; attempt++) {
+      // A retry after losing a slot does not repair: the head it finds behind is the winner's, still completing.
+      const { latest, live } = await this.current(name, attempt === 0);
+      if (mode === "create" && live) {
+        throw new ConflictError(
+          `A workflow named ${name} exists; PUT /v1/workflows/${name} saves a new version.`,
+          { issues: [{ field: "name", rule: "must not be the name of an existing workflow" }] },
+        );
+      }
+      if (mode === "update" && !live) {
+        throw new NotFoundError(`No workflow named ${name}; POST /v1/workflows creates it.`);
+      }
+      const version = (latest?.version ?? 0) + 1;
+      if (prepared?.version !== version)
+        prepared = { version, result: await this.prepare(definition, version) };
+      // Pinned before the slot is claimed: a delete of a pinned version that overlaps this save then fails, or
+      // this save does (Registry.deleteVersion).
+      const refused = await this.deps.registry.pinVersions(name, pinsOf(prepared.result.definition));
+      if (refused.length > 0)
+        throw new UnprocessableError("The workflow does not fit together.", { issues: refused });
+      const item = await this.versionItem(
+        prepared.result,
+        version,
+        live && latest && !("deleted" in latest) ? (latest.since ?? 1) : version,
+        caller,
+      );
+      if (await putIfAbsent(this.platform.table, { ...item })) {
+        await this.complete(item);
+        return toRecord(item, version);
+      }
+      if (item.aslBlob) await this.platform.blobs.delete(item.aslBlob);
+      await backoff(attempt);
+    }
+    throw new ConflictError(`Too many concurrent saves of ${name}; nothing was saved. Try again.`);
+  }
+
+  private async versionItem(
+    prepared: PreparedWorkflow,
+    version: number,
+    since: number,
+    caller: Caller,
+  ): Promise<VersionItem> {
     const aslBytes = Buffer.byteLength(prepared.aslJson);
     const item: VersionItem = {
-      pk: workflowKey(definition.name),
+      pk: workflowKey(prepared.definition.name),
       sk: versionKey(version),
-      name: definition.name,
+      name: prepared.definition.name,
       version,
+      since,
       definition: prepared.definition,
       aslBytes,
-      savedAt: at,
+      savedAt: new Date().toISOString(),
       savedBy: caller.id,
     };
     if (aslBytes > INLINE_ASL_BYTES) {
-      item.aslBlob = `workflows/${definition.name}/${version}.asl.json`;
+      // A key per attempt: a save that loses the slot deletes only its own blob.
+      item.aslBlob = `workflows/${item.name}/${version}-${randomUUID()}.asl.json`;
       await this.platform.blobs.put(item.aslBlob, prepared.aslJson, "application/json");
     } else {
       item.asl = prepared.aslJson;
     }
-    if (!(await putIfAbsent(this.platform.table, { ...item }))) {
-      throw new ConflictError(
-        `Version ${version} of ${definition.name} was saved by someone else meanwhile; fetch it and retry.`,
-      );
+    return item;
+  }
+
+  /**
+   * The workflow's highest slot, with its head rolled forward first if a save or delete stopped between claiming
+   * the slot and moving the head. A head marked deleted at or past the highest slot is a delete from before
+   * tombstone slots existed.
+   */
+  private async current(
+    name: string,
+    repair = true,
+  ): Promise<{ latest: SlotItem | undefined; live: boolean }> {
+    const [latest, head] = await Promise.all([
+      highestSlot<SlotItem>(this.platform.table, workflowKey(name)),
+      this.getHead(name),
+    ]);
+    if (repair && latest && (!head || head.latestVersion < latest.version)) await this.complete(latest);
+    const legacyDeleted =
+      head?.deleted === true && latest !== undefined && head.latestVersion >= latest.version;
+    return { latest, live: latest !== undefined && !("deleted" in latest) && !legacyDeleted };
+  }
+
+  /**
+   * Everything after the slot is claimed, each step idempotent: deploy the state machine if the item has none yet,
+   * tell the follow-ups (search, references), then move the head. Whoever finds the head behind runs this.
+   */
+  private async complete(item: SlotItem): Promise<void> {
+    if ("deleted" in item) {
+      await this.deps.listener.deleted(item.name);
+      const head: HeadItem = {
+        pk: item.pk,
+        sk: "HEAD",
+        gsi1pk: "WORKFLOWS",
+        gsi1sk: item.name,
+        name: item.name,
+        latestVersion: item.version,
+        steps: 0,
+        updatedAt: item.savedAt,
+        deleted: true,
+        servers: [],
+      };
+      await moveHeadForward(this.platform.table, { ...head }, item.version, "latestVersion", "latestVersion");
+      return;
     }
-    const deployed = await this.platform.orchestrator.deploy({
-      name: definition.name,
-      version,
-      aslJson: prepared.aslJson,
-    });
-    if (deployed.stateMachineArn) {
-      item.stateMachineArn = deployed.stateMachineArn;
-      await this.platform.table.doc.send(
-        new UpdateCommand({
-          TableName: this.platform.table.name,
-          Key: { pk: item.pk, sk: item.sk },
-          UpdateExpression: "SET stateMachineArn = :arn",
-          ExpressionAttributeValues: { ":arn": deployed.stateMachineArn },
-        }),
-      );
+    if (!item.stateMachineArn) {
+      const aslJson = item.asl ?? (await this.aslOf(item));
+      const deployed = await this.platform.orchestrator.deploy({
+        name: item.name,
+        version: item.version,
+        aslJson,
+      });
+      if (deployed.stateMachineArn) {
+        item.stateMachineArn = deployed.stateMachineArn;
+        await this.platform.table.doc.send(
+          new UpdateCommand({
+            TableName: this.platform.table.name,
+            Key: { pk: item.pk, sk: item.sk },
+            UpdateExpression: "SET stateMachineArn = :arn",
+            ExpressionAttributeValues: { ":arn": deployed.stateMachineArn },
+          }),
+        );
+      }
     }
+    await this.deps.listener.saved(item.definition);
     const head: HeadItem = {
-      pk: workflowKey(definition.name),
+      pk: item.pk,
       sk: "HEAD",
       gsi1pk: "WORKFLOWS",
-      gsi1sk: definition.name,
-      name: definition.name,
-      ...(definition.description ? { description: definition.description } : {}),
-      latestVersion: version,
-      steps: definition.steps.length,
-      updatedAt: at,
-      servers: [...new Set(prepared.servers.map((s) => s.server.name))].sort(),
+      gsi1sk: item.name,
+      name: item.name,
+      ...(item.definition.description ? { description: item.definition.description } : {}),
+      latestVersion: item.version,
+      since: item.since ?? 1,
+      steps: item.definition.steps.length,
+      updatedAt: item.savedAt,
+      servers: [...new Set(item.definition.steps.map((step) => step.server.name))].sort(),
     };
-    // The version number was won by the conditional put above, so the head only ever moves forward.
-    await this.platform.table.doc
-      .send(
-        new PutCommand({
-          TableName: this.platform.table.name,
-          Item: head,
-          ConditionExpression: "attribute_not_exists(pk) OR latestVersion < :v",
-          ExpressionAttributeValues: { ":v": version },
-        }),
-      )
-      .catch((error: unknown) => {
-        if (!isConditionalCheckFailed(error)) throw error;
-      });
-    await this.deps.listener.saved(prepared.definition);
-    return toRecord(item, version);
+    await moveHeadForward(this.platform.table, { ...head }, item.version, "latestVersion", "latestVersion");
   }
 
   private async getHead(name: string): Promise<HeadItem | undefined> {
@@ -228,16 +327,16 @@ export class Workflows {
     return result.Item as HeadItem | undefined;
   }
 
-  private async requireHead(name: string): Promise<HeadItem> {
-    const head = await this.getHead(name);
-    if (!head || head.deleted) throw new NotFoundError(`No workflow named ${name}.`);
-    return head;
+  private async requireLive(name: string): Promise<VersionItem> {
+    const { latest, live } = await this.current(name);
+    if (!live || !latest || "deleted" in latest) throw new NotFoundError(`No workflow named ${name}.`);
+    return latest;
   }
 
   async get(name: string, version?: number): Promise<WorkflowVersionRecord> {
-    const head = await this.requireHead(name);
-    const item = await this.getVersionItem(name, version ?? head.latestVersion);
-    return toRecord(item, head.latestVersion);
+    const latest = await this.requireLive(name);
+    const item = version === undefined ? latest : await this.getVersionItem(name, version);
+    return toRecord(item, latest.version);
   }
 
   private async getVersionItem(name: string, version: number): Promise<VersionItem> {
@@ -247,20 +346,24 @@ export class Workflows {
         Key: { pk: workflowKey(name), sk: versionKey(version) },
       }),
     );
-    if (!result.Item) throw new NotFoundError(`No version ${version} of workflow ${name}.`);
-    return result.Item as VersionItem;
+    const item = result.Item as SlotItem | undefined;
+    if (!item || "deleted" in item) throw new NotFoundError(`No version ${version} of workflow ${name}.`);
+    return item;
   }
 
-  async asl(name: string, version: number): Promise<string> {
-    await this.requireHead(name);
-    const item = await this.getVersionItem(name, version);
+  private async aslOf(item: VersionItem): Promise<string> {
     if (item.asl) return item.asl;
     const blob = item.aslBlob ? await this.platform.blobs.get(item.aslBlob) : undefined;
     if (!blob)
       throw new NotFoundError(
-        `The state machine of ${name} version ${version} is missing from the blob store.`,
+        `The state machine of ${item.name} version ${item.version} is missing from the blob store.`,
       );
     return Buffer.from(blob).toString("utf8");
+  }
+
+  async asl(name: string, version: number): Promise<string> {
+    await this.requireLive(name);
+    return this.aslOf(await this.getVersionItem(name, version));
   }
 
   /** The version a run uses, even if the workflow was deleted since the run started. */
@@ -269,26 +372,28 @@ export class Workflows {
     version: number,
   ): Promise<{ definition: WorkflowDefinition; aslJson: string }> {
     const item = await this.getVersionItem(name, version);
-    const aslJson =
-      item.asl ?? Buffer.from((await this.platform.blobs.get(item.aslBlob ?? "")) ?? []).toString("utf8");
-    return { definition: item.definition, aslJson };
+    return { definition: item.definition, aslJson: await this.aslOf(item) };
   }
 
   async latestVersion(name: string): Promise<number> {
-    return (await this.requireHead(name)).latestVersion;
+    return (await this.requireLive(name)).version;
   }
 
+  /** The versions since the workflow was (re)created, newest first. */
   async versions(name: string): Promise<WorkflowVersionRecord[]> {
-    const head = await this.requireHead(name);
-    const result = await this.platform.table.doc.send(
-      new QueryCommand({
-        TableName: this.platform.table.name,
-        KeyConditionExpression: "pk = :pk AND begins_with(sk, :v)",
-        ExpressionAttributeValues: { ":pk": workflowKey(name), ":v": "V#" },
-        ScanIndexForward: false,
-      }),
-    );
-    return ((result.Items ?? []) as VersionItem[]).map((item) => toRecord(item, head.latestVersion));
+    const latest = await this.requireLive(name);
+    const items = await queryAll<SlotItem>(this.platform.table, {
+      KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
+      ExpressionAttributeValues: {
+        ":pk": workflowKey(name),
+        ":from": versionKey(latest.since ?? 1),
+        ":to": versionKey(latest.version),
+      },
+      ScanIndexForward: false,
+    });
+    return items
+      .filter((item): item is VersionItem => !("deleted" in item))
+      .map((item) => toRecord(item, latest.version));
   }
 
   async list(page: {
@@ -316,21 +421,26 @@ export class Workflows {
     return { workflows, nextCursor: encodeCursor(result.LastEvaluatedKey) };
   }
 
+  /** Claims the next slot with a tombstone: saves based on the last version fail from then on; runs stay readable. */
   async remove(name: string): Promise<void> {
-    try {
-      await this.platform.table.doc.send(
-        new UpdateCommand({
-          TableName: this.platform.table.name,
-          Key: { pk: workflowKey(name), sk: "HEAD" },
-          UpdateExpression: "SET deleted = :true",
-          ConditionExpression: "attribute_exists(pk) AND (attribute_not_exists(deleted) OR deleted = :false)",
-          ExpressionAttributeValues: { ":true": true, ":false": false },
-        }),
-      );
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) throw new NotFoundError(`No workflow named ${name}.`);
-      throw error;
+    for (let attempt = 0; attempt < SLOT_ATTEMPTS; attempt++) {
+      const { latest, live } = await this.current(name, attempt === 0);
+      if (!live || !latest) throw new NotFoundError(`No workflow named ${name}.`);
+      const version = latest.version + 1;
+      const tombstone: Tombstone = {
+        pk: workflowKey(name),
+        sk: versionKey(version),
+        name,
+        version,
+        savedAt: new Date().toISOString(),
+        deleted: true,
+      };
+      if (await putIfAbsent(this.platform.table, { ...tombstone })) {
+        await this.complete(tombstone);
+        return;
+      }
+      await backoff(attempt);
     }
-    await this.deps.listener.deleted(name);
+    throw new ConflictError(`Too many concurrent changes to ${name}; nothing was deleted. Try again.`);
   }
 }
