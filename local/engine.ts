@@ -2,7 +2,7 @@
 // local step invoker, which starts MCP servers as child processes (or calls them over HTTP) once per run.
 import { ExecutionAbortedError, ExecutionError, StateMachine } from "aws-local-stepfunctions";
 import { createWorkflows } from "../shared/compose.js";
-import { logger } from "../shared/http/logger.js";
+import { logger } from "../shared/log.js";
 import { connectServer } from "../shared/mcp/connect.js";
 import { isMcpFailure } from "../shared/mcp/errors.js";
 import { ProcessSlots, RunConnectionPools } from "../shared/mcp/pool.js";

@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerOptions, ServerResponse } from "node:http";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { type ApiArea, areaForPath } from "../shared/api/areas.js";
 import { UnauthorizedError } from "../shared/errors.js";
-import { logger } from "../shared/http/logger.js";
+import { logger } from "../shared/log.js";
 
 export type AreaHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 

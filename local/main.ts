@@ -1,6 +1,6 @@
 // `npm start`: the embedded platform in the foreground, until SIGINT or SIGTERM. Run by node itself
 // (`node --import tsx`), not by a launcher that relays signals: tsx's kills its child 30 ms after relaying one.
-import { logger } from "../shared/http/logger.js";
+import { logger } from "../shared/log.js";
 import { StartupError } from "./home-lock.js";
 import { type LocalPlatform, startLocalPlatform } from "./platform.js";
 

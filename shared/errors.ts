@@ -1,4 +1,5 @@
-// Domain errors. Services throw these; shared/http/problem.ts maps them, in one place, to RFC 9457 responses.
+// Domain errors, named for what went wrong and carrying no HTTP: services throw these, and the HTTP edge
+// (shared/http/problem.ts) holds the one table that turns each into a status and an RFC 9457 response.
 
 export interface FieldIssue {
   /** Dotted path of the failing field, e.g. `packages.0.identifier`, or `body` for the whole document. */
@@ -8,8 +9,6 @@ export interface FieldIssue {
 }
 
 export abstract class DomainError extends Error {
-  abstract readonly status: number;
-  abstract readonly title: string;
   readonly issues: FieldIssue[];
   readonly extra: Record<string, unknown>;
 
@@ -24,69 +23,34 @@ export abstract class DomainError extends Error {
   }
 }
 
-export class BadRequestError extends DomainError {
-  readonly status = 400;
-  readonly title = "Bad Request";
-}
+/** The request itself is malformed: a broken cursor, path or header value. */
+export class BadRequestError extends DomainError {}
 
-export class ValidationError extends DomainError {
-  readonly status = 400;
-  readonly title = "Validation failed";
-}
+export class ValidationError extends DomainError {}
 
 /** The request is well-formed but refers to things that do not fit together (unknown step, cycle, unknown tool...). */
-export class UnprocessableError extends DomainError {
-  readonly status = 422;
-  readonly title = "Unprocessable content";
-}
+export class UnprocessableError extends DomainError {}
 
-export class UnauthorizedError extends DomainError {
-  readonly status = 401;
-  readonly title = "Unauthorized";
-}
+export class UnauthorizedError extends DomainError {}
 
-export class ForbiddenError extends DomainError {
-  readonly status = 403;
-  readonly title = "Forbidden";
-}
+export class ForbiddenError extends DomainError {}
 
-export class NotFoundError extends DomainError {
-  readonly status = 404;
-  readonly title = "Not Found";
-}
+export class NotFoundError extends DomainError {}
 
-export class MethodNotAllowedError extends DomainError {
-  readonly status = 405;
-  readonly title = "Method Not Allowed";
-}
+export class MethodNotAllowedError extends DomainError {}
 
-export class ConflictError extends DomainError {
-  readonly status = 409;
-  readonly title = "Conflict";
-}
+export class ConflictError extends DomainError {}
 
-export class PreconditionFailedError extends DomainError {
-  readonly status = 412;
-  readonly title = "Precondition Failed";
-}
+export class PreconditionFailedError extends DomainError {}
 
-export class PayloadTooLargeError extends DomainError {
-  readonly status = 413;
-  readonly title = "Payload Too Large";
-}
+export class PayloadTooLargeError extends DomainError {}
 
-export class UnsupportedMediaTypeError extends DomainError {
-  readonly status = 415;
-  readonly title = "Unsupported Media Type";
-}
+export class UnsupportedMediaTypeError extends DomainError {}
 
-export class PreconditionRequiredError extends DomainError {
-  readonly status = 428;
-  readonly title = "Precondition Required";
-}
+export class PreconditionRequiredError extends DomainError {}
 
 /** A dependency (an MCP server, an AWS API) failed in a way the caller cannot fix by changing the request. */
-export class UpstreamError extends DomainError {
-  readonly status = 502;
-  readonly title = "Bad Gateway";
-}
+export class UpstreamError extends DomainError {}
+
+/** A dependency did not answer in time. */
+export class UpstreamTimeoutError extends DomainError {}

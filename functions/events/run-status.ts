@@ -1,7 +1,7 @@
 // Lambda for EventBridge "Step Functions Execution Status Change" events: the execution's end becomes the run's
 // end in the store (the execution is named after the run id), and steps that never reported are settled.
 import { NotFoundError } from "../../shared/errors.js";
-import { logger } from "../../shared/http/logger.js";
+import { logger } from "../../shared/log.js";
 import { getPlatform } from "../../shared/platform.js";
 import { endRun, type RunEnd } from "../../shared/runs/lifecycle.js";
 import type { RunError } from "../../shared/runs/schema.js";

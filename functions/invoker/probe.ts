@@ -3,7 +3,7 @@
 // secrets in memory as it does for a tool call.
 
 import { createRegistry } from "../../shared/compose.js";
-import { logger } from "../../shared/http/logger.js";
+import { logger } from "../../shared/log.js";
 import { createInProcessProber } from "../../shared/mcp/in-process-prober.js";
 import {
   type ProbeAnswer,

@@ -3,7 +3,7 @@
 // The registry function also invokes it to probe a remote server version (functions/invoker/probe.ts).
 import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from "@aws-sdk/client-sfn";
 import type { Context } from "aws-lambda";
-import { logger } from "../../shared/http/logger.js";
+import { logger } from "../../shared/log.js";
 import { connectServer, type McpConnection } from "../../shared/mcp/connect.js";
 import { redact } from "../../shared/mcp/env.js";
 import { isMcpFailure, MCP_RUNNER_ERROR, MCP_SERVER_ERROR } from "../../shared/mcp/errors.js";

@@ -14,11 +14,12 @@ import {
 } from "../errors.js";
 import { authenticateApiKey } from "../identity/api-keys.js";
 import { type Caller, hasRole } from "../identity/roles.js";
+import { logger } from "../log.js";
 import { getPlatform, type Platform } from "../platform.js";
+import { validationError } from "../validation.js";
 import * as z from "../zod.js";
 import { corsFor } from "./cors.js";
-import { logger } from "./logger.js";
-import { problemFor, validationError } from "./problem.js";
+import { problemFor } from "./problem.js";
 import type { ApiRequest, ApiResult, HttpMethod, Implementations, RouteSpec, RouteTable } from "./route.js";
 import { createRouter } from "./router.js";
 

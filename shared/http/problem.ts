@@ -1,6 +1,22 @@
 // The one place where errors become HTTP answers: RFC 9457 problem+json, failing fields named, no stack traces.
 
-import { DomainError, type FieldIssue, ValidationError } from "../errors.js";
+import {
+  BadRequestError,
+  ConflictError,
+  type DomainError,
+  ForbiddenError,
+  MethodNotAllowedError,
+  NotFoundError,
+  PayloadTooLargeError,
+  PreconditionFailedError,
+  PreconditionRequiredError,
+  UnauthorizedError,
+  UnprocessableError,
+  UnsupportedMediaTypeError,
+  UpstreamError,
+  UpstreamTimeoutError,
+  ValidationError,
+} from "../errors.js";
 import * as z from "../zod.js";
 
 /** RFC 9457 lets a problem type add members (extensions), so the schema is open: a 412 adds `currentVersion`. */
@@ -19,45 +35,58 @@ export type Problem = z.infer<typeof Problem>;
 
 const PROBLEM_BASE = "https://mcpflow.dev/problems/";
 
-export function issuesFromZod(error: z.core.$ZodError, prefix: string): FieldIssue[] {
-  return error.issues.map((issue) => {
-    const path = [prefix, ...issue.path.map(String)].filter(Boolean).join(".");
-    if (issue.code === "unrecognized_keys") {
-      return { field: path || prefix, rule: `unknown field(s): ${issue.keys.join(", ")}` };
-    }
-    if (issue.code === "invalid_union" && issue.errors.length > 0) {
-      const first = issue.errors.flat()[0];
-      if (first)
-        return { field: [path, ...first.path.map(String)].filter(Boolean).join("."), rule: first.message };
-    }
-    return { field: path || prefix, rule: issue.message };
-  });
-}
+type ErrorClass = abstract new (...args: never[]) => DomainError;
 
-export function validationError(error: z.core.$ZodError, prefix: string): ValidationError {
-  const issues = issuesFromZod(error, prefix);
-  const names = [...new Set(issues.map((issue) => issue.field))].slice(0, 5).join(", ");
-  return new ValidationError(`Invalid ${prefix}: ${names}.`, { issues });
+/**
+ * The HTTP answer to each domain error: the only place a status is chosen. Looked up with instanceof in this
+ * order, so a subclass (RuntimeNotApprovedError is a ConflictError, McpToolError an UpstreamError) answers as its
+ * parent unless it is listed before it.
+ */
+const STATUS_TABLE: ReadonlyArray<readonly [ErrorClass, number, string]> = [
+  [ValidationError, 400, "Validation failed"],
+  [BadRequestError, 400, "Bad Request"],
+  [UnauthorizedError, 401, "Unauthorized"],
+  [ForbiddenError, 403, "Forbidden"],
+  [NotFoundError, 404, "Not Found"],
+  [MethodNotAllowedError, 405, "Method Not Allowed"],
+  [ConflictError, 409, "Conflict"],
+  [PreconditionFailedError, 412, "Precondition Failed"],
+  [PayloadTooLargeError, 413, "Payload Too Large"],
+  [UnsupportedMediaTypeError, 415, "Unsupported Media Type"],
+  [UnprocessableError, 422, "Unprocessable content"],
+  [PreconditionRequiredError, 428, "Precondition Required"],
+  [UpstreamError, 502, "Bad Gateway"],
+  [UpstreamTimeoutError, 504, "Gateway Timeout"],
+];
+
+/** Status and title of a domain error; undefined for anything else (a bug: answered 500). */
+export function statusOf(error: unknown): { status: number; title: string } | undefined {
+  for (const [type, status, title] of STATUS_TABLE) {
+    if (error instanceof type) return { status, title };
+  }
+  return undefined;
 }
 
 export function problemFor(
   error: unknown,
   instance: string,
 ): { problem: Problem; headers: Record<string, string> } {
-  if (error instanceof DomainError) {
-    const slug = error.title.toLowerCase().replaceAll(" ", "-");
+  const answer = statusOf(error);
+  if (answer) {
+    const domain = error as DomainError;
+    const slug = answer.title.toLowerCase().replaceAll(" ", "-");
     const headers: Record<string, string> = {};
-    const allow = error.extra.allow;
+    const allow = domain.extra.allow;
     if (Array.isArray(allow)) headers.allow = allow.join(", ");
-    const extra = Object.fromEntries(Object.entries(error.extra).filter(([key]) => key !== "allow"));
+    const extra = Object.fromEntries(Object.entries(domain.extra).filter(([key]) => key !== "allow"));
     return {
       problem: {
         type: `${PROBLEM_BASE}${slug}`,
-        title: error.title,
-        status: error.status,
-        detail: error.message,
+        title: answer.title,
+        status: answer.status,
+        detail: domain.message,
         instance,
-        ...(error.issues.length > 0 ? { errors: error.issues } : {}),
+        ...(domain.issues.length > 0 ? { errors: domain.issues } : {}),
         ...extra,
       },
       headers,

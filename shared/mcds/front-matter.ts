@@ -1,7 +1,7 @@
 // YAML front matter in an MCD body, and the merge of front matter with the request's explicit fields:
 // explicit fields win, field by field; front matter keys other than slug/title/tags/links are left in the body.
 import { ValidationError } from "../errors.js";
-import { validationError } from "../http/problem.js";
+import { validationError } from "../validation.js";
 import { parseYaml } from "../yaml.js";
 import { FRONT_MATTER } from "./front-matter-text.js";
 import { McdFields, type McdWriteBody } from "./schema.js";

@@ -1,6 +1,6 @@
 // Errors for calling MCP servers. Each carries the Step Functions error name (`errorName`) the runner reports
 // with SendTaskFailure, so that the compiled state machine can Retry/Catch on it.
-import { DomainError, UpstreamError } from "../errors.js";
+import { UpstreamError, UpstreamTimeoutError } from "../errors.js";
 
 /** The error names a step reports to Step Functions; the workflow compiler matches Retry/Catch on these. */
 export const MCP_ERROR_NAMES = {
@@ -63,9 +63,7 @@ export class McpStartError extends McpServerError {
   }
 }
 
-export class McpTimeoutError extends DomainError {
-  readonly status = 504;
-  readonly title = "Gateway Timeout";
+export class McpTimeoutError extends UpstreamTimeoutError {
   readonly errorName = MCP_TIMEOUT;
   readonly timeoutMs: number;
 

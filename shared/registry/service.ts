@@ -9,11 +9,11 @@ import {
   NotFoundError,
   PayloadTooLargeError,
 } from "../errors.js";
-import { issuesFromZod } from "../http/problem.js";
 import type { Caller } from "../identity/roles.js";
 import type { ProbeResult } from "../mcp/probe-result.js";
 import { isConditionalCheckFailed, putIfAbsent, queryAll, type Table } from "../store/table.js";
 import { backoff } from "../store/version-log.js";
+import { issuesFromZod } from "../validation.js";
 import type * as z from "../zod.js";
 import { listServerHeads } from "./heads.js";
 import { deriveRuntime } from "./runtime.js";

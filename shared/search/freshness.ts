@@ -3,7 +3,7 @@
 // GetItem) and, if it moved, replays the missed changes by reloading each changed thing from the store.
 // Replaying reloads instead of trusting the log's order, so two racing writers cannot leave an older state behind.
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { logger } from "../http/logger.js";
+import { logger } from "../log.js";
 import type { Platform } from "../platform.js";
 import type { Table } from "../store/table.js";
 import type { SearchDocument, SearchType } from "./documents.js";
