@@ -35,8 +35,9 @@ export interface RegistryContext {
 const PROBE_TIMEOUT_MS = 20_000;
 
 /**
- * Publishes a version and registers what runs it. A size Fargate cannot run is refused before the version exists,
- * because versions are immutable; stdio servers and images then get the task definition compiled workflows name.
+ * Publishes a version and registers what runs it. A size Fargate cannot run, or a runtime the platform's task
+ * launcher cannot start, is refused before the version exists, because versions are immutable; stdio servers and
+ * images then get the task definition compiled workflows name.
  */
 export async function publishVersion(
   { platform, registry }: RegistryContext,
@@ -57,7 +58,10 @@ export async function publishVersion(
     });
   }
   const { runtime } = deriveRuntime(doc);
-  if (runsInContainer(runtime)) fargateSize(runtime);
+  if (runsInContainer(runtime)) {
+    fargateSize(runtime);
+    platform.tasks.refuseUnrunnable?.(runtime);
+  }
   const record = await registry.publish(doc, caller);
   if (runsInContainer(record.runtime)) await platform.tasks.register(record);
   if (options.approve) {

@@ -44,6 +44,34 @@ export function containerEnv(
   return { environment, secrets };
 }
 
+/** A path into a node_modules folder, relative (`node_modules/x`) or absolute (`/home/me/repo/node_modules/x`). */
+const NODE_MODULES_PATH = /(^|[/\\])node_modules([/\\]|$)/;
+
+/**
+ * A stdio server without an image of its own runs in the runner image, which holds Node.js and the runner and
+ * nothing of the repository it was published from: a command or argument that points into a node_modules folder
+ * (as the examples do for the embedded platform) would fail in every task, so it is refused at publish.
+ */
+export function refuseRunnerImagePaths(runtime: Runtime): void {
+  if (runtime.transport !== "stdio" || runtime.image) return;
+  const values: [string, string | undefined][] = [
+    ["runtime.command", runtime.command],
+    ...(runtime.args ?? []).map((arg, i): [string, string] => [`runtime.args.${i}`, arg]),
+  ];
+  const issues = values
+    .filter(([, value]) => value !== undefined && NODE_MODULES_PATH.test(value))
+    .map(([field]) => ({
+      field,
+      rule: "points into node_modules, which the runner image does not have; give `runtime.image`, an image built FROM the runner base with the server installed (docs/container-contract.md)",
+    }));
+  if (issues.length > 0) {
+    throw new UnprocessableError(
+      "This runtime cannot run on AWS: a stdio server without `image` runs in the runner image, which has no node_modules of yours.",
+      { issues },
+    );
+  }
+}
+
 /** The task definition for one version, as RegisterTaskDefinition takes it; pure, so it is tested without AWS. */
 export function taskDefinitionFor(
   record: ServerVersionRecord,
@@ -54,6 +82,7 @@ export function taskDefinitionFor(
   if (!runsInContainer(runtime)) {
     throw new UnprocessableError(`${name}@${version} is called over HTTP and runs in no container.`);
   }
+  refuseRunnerImagePaths(runtime);
   const family = taskFamily(name, version);
   const { cpu, memory } = fargateSize(runtime);
   const runnerName = options.runnerContainerName ?? "runner";
@@ -142,6 +171,7 @@ export function taskDefinitionFor(
 export function createEcsTaskLauncher(options: EcsTaskLauncherOptions): TaskLauncher {
   const { client, ...rest } = options;
   return {
+    refuseUnrunnable: refuseRunnerImagePaths,
     async register(record) {
       if (!runsInContainer(record.runtime)) return {};
       // Imported here, not at the top: the Lambda bundle loads only the SDK packages it calls (aws/lazy-client.ts).

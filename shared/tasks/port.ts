@@ -5,6 +5,11 @@ import type { Runtime, ServerVersionRecord } from "../registry/schema.js";
 export interface TaskLauncher {
   /** Registers what runs `record` (idempotent per version); `{}` when nothing needs registering. */
   register(record: ServerVersionRecord): Promise<{ taskDefinitionArn?: string }>;
+  /**
+   * Refuses, before the version exists (versions are immutable), a runtime that this launcher cannot run: an
+   * UnprocessableError naming the field. Absent when every runtime that passes the schema can run.
+   */
+  refuseUnrunnable?(runtime: Runtime): void;
 }
 
 /**

@@ -105,6 +105,22 @@ describe.skipIf(!motoAvailable)("the AWS path on moto_server", () => {
     }
   }
 
+  it("refuses the examples' servers on AWS (their runtime points into node_modules), and stores no version", async () => {
+    for (const file of ["server-everything.json", "server-memory.json"]) {
+      const server = JSON.parse(await readFile(join(REPO_ROOT, "examples/servers", file), "utf8"));
+      const refused = await aws.api("POST", "/v1/servers?approve=true", {
+        ...server,
+        version: "0.0.1-example",
+      });
+      expect(refused.status, refused.text).toBe(422);
+      expect(refused.body.errors, refused.text).toEqual([
+        expect.objectContaining({ field: "runtime.args.0" }),
+      ]);
+      const stored = await aws.api("GET", `/v1/servers/${server.name}/versions/0.0.1-example`);
+      expect(stored.status).toBe(404);
+    }
+  });
+
   it("everything-diamond: Parallel, Map and Choice on moto's interpreter, each call a Fargate task", async () => {
     const saved = await saveExample("everything-diamond.yaml");
     // Saving deployed the state machine, published version 1 and pointed the alias `live` at it.

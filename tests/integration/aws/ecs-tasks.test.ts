@@ -10,7 +10,7 @@ import {
 import { beforeAll, describe, expect, it } from "vitest";
 import { UnprocessableError } from "../../../shared/errors.js";
 import type { Runtime, ServerVersionRecord } from "../../../shared/registry/schema.js";
-import { createEcsTaskLauncher } from "../../../shared/tasks/ecs-launcher.js";
+import { createEcsTaskLauncher, refuseRunnerImagePaths } from "../../../shared/tasks/ecs-launcher.js";
 import { fargateSize } from "../../../shared/tasks/fargate-size.js";
 import { taskFamily } from "../../../shared/workflows/service.js";
 import { MOTO_ACCOUNT_ID, MOTO_REGION, motoAvailable, useMotoServer } from "../../helpers/moto.js";
@@ -41,6 +41,43 @@ describe("Fargate sizes", () => {
     expect(fargateSize({ cpu: 1024 })).toEqual({ cpu: 1024, memory: 2048 });
     expect(() => fargateSize({ cpu: 256, memory: 4096 })).toThrow(UnprocessableError);
     expect(() => fargateSize({ cpu: 300 })).toThrow(/not a size Fargate runs/);
+  });
+});
+
+describe("runtimes the runner image cannot run", () => {
+  const refusal = (runtime: Runtime) => {
+    try {
+      refuseRunnerImagePaths(runtime);
+      return undefined;
+    } catch (error) {
+      return error as UnprocessableError;
+    }
+  };
+  it("Noncompliance: a stdio command or argument in node_modules, relative or absolute, naming the field", () => {
+    const example = refusal({
+      transport: "stdio",
+      command: "node",
+      args: ["node_modules/@modelcontextprotocol/server-everything/dist/index.js", "stdio"],
+    });
+    expect(example).toBeInstanceOf(UnprocessableError);
+    expect(example?.issues.map((issue) => issue.field)).toEqual(["runtime.args.0"]);
+    expect(example?.issues[0]?.rule).toMatch(/runner image does not have; give `runtime.image`/);
+    expect(
+      refusal({ transport: "stdio", command: "/home/me/repo/node_modules/.bin/mcp-server-memory" })?.issues,
+    ).toEqual([expect.objectContaining({ field: "runtime.command" })]);
+  });
+  it("Compliance: an image of its own, npx, a command on the image's PATH, a remote URL", () => {
+    expect(
+      refusal({
+        transport: "stdio",
+        image: "ghcr.io/acme/x:1",
+        command: "node",
+        args: ["node_modules/x.js"],
+      }),
+    ).toBeUndefined();
+    expect(refusal({ transport: "stdio", command: "npx", args: ["-y", "@acme/mcp@1.0.0"] })).toBeUndefined();
+    expect(refusal({ transport: "stdio", command: "mcp-server-memory" })).toBeUndefined();
+    expect(refusal({ transport: "streamable-http", url: "https://mcp.example.com/mcp" })).toBeUndefined();
   });
 });
 
