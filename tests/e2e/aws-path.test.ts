@@ -114,7 +114,7 @@ describe.skipIf(!motoAvailable)("the AWS path on moto_server", () => {
       });
       expect(refused.status, refused.text).toBe(422);
       expect(refused.body.errors, refused.text).toEqual([
-        expect.objectContaining({ field: "runtime.args.0" }),
+        expect.objectContaining({ field: expect.stringMatching(/^runtime\.args\.\d+$/) }),
       ]);
       const stored = await aws.api("GET", `/v1/servers/${server.name}/versions/0.0.1-example`);
       expect(stored.status).toBe(404);
@@ -165,7 +165,8 @@ describe.skipIf(!motoAvailable)("the AWS path on moto_server", () => {
   });
 
   // Each step is its own Fargate task with its own filesystem, so a server that keeps state in a file starts empty
-  // at every step; DESIGN.md ("AWS execution") wants the servers of a run started once per run, which is not built.
+  // at every step: `observe` fails with "Entity with name Ada not found". DESIGN.md ("AWS execution") wants the
+  // servers of a run started once per run, which is not built.
   it.fails("memory-sequence keeps its knowledge graph from step to step (fails until servers start once per run)", async () => {
     await saveExample("memory-sequence.json");
     const runId = await start("memory-sequence", { person: "Ada", company: "ACME", fact: "writes programs" });

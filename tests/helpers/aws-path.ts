@@ -34,6 +34,8 @@ export const RUNNER_IMAGE = `${MOTO_ACCOUNT_ID}.dkr.ecr.${MOTO_REGION}.amazonaws
 /** Images built FROM the runner base with a server installed globally (docs/container-contract.md). */
 export const serverImage = (bin: string) =>
   `${MOTO_ACCOUNT_ID}.dkr.ecr.${MOTO_REGION}.amazonaws.com/${bin}:e2e`;
+/** The runner base image's HOME and working directory (functions/runner/Dockerfile). */
+const IMAGE_HOME = "/home/node";
 const INVOKER_ARN = `arn:aws:lambda:${MOTO_REGION}:${MOTO_ACCOUNT_ID}:function:mcpflow-${STAGE}-remote-invoker`;
 const role = (name: string) => `arn:aws:iam::${MOTO_ACCOUNT_ID}:role/mcpflow-${STAGE}-${name}`;
 
@@ -265,10 +267,15 @@ export function useAwsPath(): AwsPath {
         env[secret.name!] = value.SecretString!;
         secretNames.push(secret.name!);
       }
-      // Each task its own filesystem, as each Fargate task has; the image's global bins on PATH (a stdio server
-      // image built FROM the runner base installs its server globally); AWS credentials and endpoint as the task
-      // role and the VPC endpoints would give them.
+      // Each task its own filesystem, as each Fargate task has: the image's home (/home/node, the runner base's
+      // WORKDIR) is a folder of the task's own, in paths the environment names too; the image's global bins on
+      // PATH (a stdio server image built FROM the runner base installs its server globally); AWS credentials and
+      // endpoint as the task role and the VPC endpoints would give them.
       const home = scratchDir("mcpflow-e2e-task-");
+      for (const [name, value] of Object.entries(env)) {
+        if (value === IMAGE_HOME || value.startsWith(`${IMAGE_HOME}/`))
+          env[name] = home + value.slice(IMAGE_HOME.length);
+      }
       const child = spawn(process.execPath, [runnerBundle], {
         cwd: home,
         env: {
