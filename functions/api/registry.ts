@@ -3,12 +3,7 @@ import { createReferences, createRegistry, createSearch } from "../../shared/com
 import { NotFoundError } from "../../shared/errors.js";
 import { createApiHandler } from "../../shared/http/handler.js";
 import type { Platform } from "../../shared/platform.js";
-import {
-  approveRuntime,
-  revokeApproval,
-  runPermission,
-  withRunPermission,
-} from "../../shared/registry/approval.js";
+import { withRunPermission } from "../../shared/registry/approval.js";
 import {
   changeVersionStatus,
   importServers,
@@ -16,8 +11,16 @@ import {
   publishVersion,
   type RegistryContext,
 } from "../../shared/registry/publishing.js";
+import {
+  approveVersion,
+  deleteSecret,
+  grantExistingSecret,
+  listSecrets,
+  putSecret,
+  revokeGrant,
+  revokeVersionApproval,
+} from "../../shared/registry/run-decisions.js";
 import { getRuntimePolicy, putRuntimePolicy } from "../../shared/registry/runtime-policy.js";
-import { grantSecret, listSecretGrants, revokeSecretGrant } from "../../shared/registry/secret-grants.js";
 import { exportServerJson } from "../../shared/registry/service.js";
 import { getProbe } from "../../shared/registry/tools.js";
 
@@ -39,18 +42,12 @@ export const handler = createApiHandler(registryRoutes, {
     };
   },
   async approveServerVersion({ platform, params, body, caller }) {
-    const record = await createRegistry(platform).getVersion(params.name, params.version);
-    await approveRuntime(platform.table, record, body.runtimeDigest, caller);
-    return { body: await withRunPermission(platform.table, record), audit: { approved: body.runtimeDigest } };
+    const record = await approveVersion(platform, params.name, params.version, body.runtimeDigest, caller);
+    return { body: record, audit: { approved: body.runtimeDigest } };
   },
   async revokeServerVersionApproval({ platform, params }) {
-    const record = await createRegistry(platform).getVersion(params.name, params.version);
-    const before = await runPermission(platform.table, record);
-    await revokeApproval(platform.table, params.name, params.version);
-    return {
-      body: await withRunPermission(platform.table, record),
-      audit: { revoked: before.approval?.runtimeDigest ?? "" },
-    };
+    const { record, revoked } = await revokeVersionApproval(platform, params.name, params.version);
+    return { body: record, audit: { revoked } };
   },
   async getRuntimePolicy({ platform }) {
     return { body: await getRuntimePolicy(platform.table) };
@@ -101,48 +98,22 @@ export const handler = createApiHandler(registryRoutes, {
     return { body: exportServerJson(record.server) };
   },
   async putServerSecret({ platform, params, body, caller }) {
-    await createRegistry(platform).getLatest(params.name, true);
-    const stored = await platform.secrets.put(params.name, params.key, body.value);
-    // Without `versions` the secret's grant stays as it was: a new secret reaches no version until granted.
-    if (body.versions !== undefined) {
-      await grantSecret(platform.table, params.name, params.key, body.versions, caller);
-    }
-    const grant = (await listSecretGrants(platform.table, params.name)).find((g) => g.key === params.key);
-    return {
-      body: { ...stored, ...(grant ? { versions: grant.versions } : {}) },
-      ...(body.versions !== undefined ? { audit: { granted: body.versions } } : {}),
-    };
+    const stored = await putSecret(platform, { ...params, ...body, caller });
+    return { body: stored, ...(body.versions !== undefined ? { audit: { granted: body.versions } } : {}) };
   },
   async grantServerSecret({ platform, params, body, caller }) {
-    if (!(await platform.secrets.list(params.name)).some((secret) => secret.key === params.key)) {
-      throw new NotFoundError(`No secret ${params.key} for ${params.name}; PUT its value first.`);
-    }
-    const grant = await grantSecret(platform.table, params.name, params.key, body.versions, caller);
+    const grant = await grantExistingSecret(platform, { ...params, versions: body.versions, caller });
     return { body: grant, audit: { granted: body.versions } };
   },
   async revokeServerSecretGrant({ platform, params }) {
-    if (!(await revokeSecretGrant(platform.table, params.name, params.key))) {
-      throw new NotFoundError(`Secret ${params.key} of ${params.name} is granted to no version.`);
-    }
+    await revokeGrant(platform, params.name, params.key);
     return {};
   },
   async listServerSecrets({ platform, params }) {
-    await createRegistry(platform).getLatest(params.name, true);
-    const grants = new Map(
-      (await listSecretGrants(platform.table, params.name)).map((grant) => [grant.key, grant.versions]),
-    );
-    const secrets = (await platform.secrets.list(params.name)).map((secret) => {
-      const versions = grants.get(secret.key);
-      return { ...secret, ...(versions !== undefined ? { versions } : {}) };
-    });
-    return { body: { secrets } };
+    return { body: { secrets: await listSecrets(platform, params.name) } };
   },
   async deleteServerSecret({ platform, params }) {
-    if (!(await platform.secrets.delete(params.name, params.key))) {
-      throw new NotFoundError(`No secret ${params.key} for ${params.name}.`);
-    }
-    // A secret set again later starts ungranted, not with a grant an admin made for the old value.
-    await revokeSecretGrant(platform.table, params.name, params.key);
+    await deleteSecret(platform, params.name, params.key);
     return {};
   },
   async probeServerVersion({ platform, params }) {

@@ -180,9 +180,11 @@ export async function approveRuntime(
   return item;
 }
 
-export async function revokeApproval(table: Table, name: string, version: string): Promise<void> {
+/** Answers the digest that was approved. */
+export async function revokeApproval(table: Table, name: string, version: string): Promise<string> {
   const result = await table.doc.send(
     new DeleteCommand({ TableName: table.name, Key: approvalKey(name, version), ReturnValues: "ALL_OLD" }),
   );
   if (!result.Attributes) throw new NotFoundError(`${name}@${version} has no approval to revoke.`);
+  return (result.Attributes as ApprovalItem).runtimeDigest;
 }

@@ -19,6 +19,7 @@ import { runsInContainer } from "../tasks/port.js";
 import { workflowsPinning } from "../workflows/keys.js";
 import { approveRuntime, assertMayRun, withRunPermission } from "./approval.js";
 import { outboundTargetIssues } from "./outbound-targets.js";
+import { registerTask } from "./run-decisions.js";
 import { deriveRuntime } from "./runtime.js";
 import { runtimeDigest, runtimeSubject } from "./runtime-digest.js";
 import type { ServerDocument, ServerVersionRecord, StatusPatch } from "./schema.js";
@@ -63,11 +64,12 @@ export async function publishVersion(
     platform.tasks.refuseUnrunnable?.(runtime);
   }
   const record = await registry.publish(doc, caller);
-  if (runsInContainer(record.runtime)) await platform.tasks.register(record);
   if (options.approve) {
     const subject = runtimeSubject(doc);
     if (subject) await approveRuntime(platform.table, record, runtimeDigest(subject), caller);
   }
+  // After the approval: a range grant reaches only approved versions, and the task names only granted secrets.
+  await registerTask(platform, record);
   return withRunPermission(platform.table, record);
 }
 

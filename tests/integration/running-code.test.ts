@@ -4,10 +4,22 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getPlatform } from "../../shared/platform.js";
+import { withGrantedSecretsOnly } from "../../shared/registry/run-decisions.js";
+import { Registry } from "../../shared/registry/service.js";
+import { taskDefinitionFor } from "../../shared/tasks/ecs-launcher.js";
 import { EVERYTHING_SCRIPT, saveWorkflow, stepOf, waitForRun } from "../helpers/examples.js";
 import { startTestPlatform, type TestPlatform } from "../helpers/platform.js";
 
 const enc = encodeURIComponent;
+const ECS_OPTIONS = {
+  runnerImage: "runner:test",
+  taskRoleArn: "arn:aws:iam::123456789012:role/task",
+  executionRoleArn: "arn:aws:iam::123456789012:role/execution",
+  logGroup: "mcpflow-test",
+  region: "us-east-1",
+  secretsPrefix: "mcpflow/test/",
+};
 let p: TestPlatform;
 
 beforeAll(async () => {
@@ -295,6 +307,17 @@ describe("secrets are granted, not inherited", () => {
     expect(stolen.status, stolen.text).toBe(422);
     expect(stolen.text).not.toContain("the-admins-value");
 
+    // On AWS the version's task definition names only granted secrets: the execution role pulls nothing for 1.0.1.
+    const platform = await getPlatform();
+    const registry = new Registry(platform.table);
+    const ecs = (version: string) =>
+      withGrantedSecretsOnly(platform, version === "1.0.0" ? admins : editors.body).then(
+        (record) => taskDefinitionFor(record, ECS_OPTIONS).containerDefinitions[0]!.secrets,
+      );
+    const admins = await registry.getVersion(name, "1.0.0");
+    expect(await ecs("1.0.0")).toEqual([{ name: "SECRET_TOKEN", valueFrom: `mcpflow/test/${name}/token` }]);
+    expect(await ecs("1.0.1")).toEqual([]);
+
     // Once an admin approves 1.0.1 itself, the range grant covers it.
     const approve = await p.api("PUT", `${versionPath(name, "1.0.1")}/approval`, {
       body: { runtimeDigest: editors.body.execution.runtimeDigest },
@@ -304,6 +327,49 @@ describe("secrets are granted, not inherited", () => {
     // Revoking the grant takes it from every version.
     expect((await p.api("DELETE", `${secretPath}/grant`)).status).toBe(204);
     expect((await p.api("POST", `${versionPath(name, "1.0.0")}/probe`)).status).toBe(422);
+    await p.api("PUT", "/v1/runtime-policy", { body: {} });
+  });
+});
+
+describe("the README tour", () => {
+  it("publishes, approves by digest, allow-lists and grants as the README shows", async () => {
+    const name = "io.github.acme/weather";
+    const published = await p.api("POST", "/v1/servers", {
+      body: {
+        name,
+        description: "Forecasts for any city",
+        version: "1.2.0",
+        packages: [
+          {
+            registryType: "npm",
+            identifier: "@acme/weather-mcp",
+            version: "1.2.0",
+            runtimeHint: "npx",
+            transport: { type: "stdio" },
+            environmentVariables: [{ name: "WEATHER_KEY", isSecret: true }],
+          },
+        ],
+        tags: ["weather"],
+        category: "data",
+      },
+    });
+    expect(published.status, published.text).toBe(201);
+    expect(published.body.execution).toMatchObject({ mayRun: false, reason: "not-approved" });
+    const digest = (await p.api("GET", versionPath(name, "1.2.0"))).body.execution.runtimeDigest;
+    const approved = await p.api("PUT", `${versionPath(name, "1.2.0")}/approval`, {
+      body: { runtimeDigest: digest },
+    });
+    expect(approved.body.execution).toMatchObject({ mayRun: true, reason: "approved" });
+    const policy = await p.api("PUT", "/v1/runtime-policy", {
+      body: { packages: [{ registryType: "npm", identifier: "@acme/*" }], hosts: ["mcp.acme.com"] },
+    });
+    expect(policy.status, policy.text).toBe(200);
+    const secret = await p.api("PUT", `/v1/servers/${enc(name)}/secrets/WEATHER_KEY`, {
+      body: { value: "…", versions: "1.2.0" },
+    });
+    expect(secret.body).toMatchObject({ key: "WEATHER_KEY", versions: "1.2.0" });
+    const version = await p.api("GET", versionPath(name, "1.2.0"), { role: "viewer" });
+    expect(version.body.execution.secrets).toEqual({ granted: ["WEATHER_KEY"], notGranted: [] });
     await p.api("PUT", "/v1/runtime-policy", { body: {} });
   });
 });
