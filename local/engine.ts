@@ -319,7 +319,12 @@ export class LocalOrchestrator implements Orchestrator {
       // server may be closed under the call): the step's failure is that timeout, as Step Functions would name it.
       const timedOut = Date.now() - begun >= call.timeoutSeconds * 1000;
       const name = timedOut ? "States.Timeout" : isMcpFailure(error) ? error.errorName : "Mcp.ServerError";
-      const cause = error instanceof Error ? error.message : String(error);
+      // The server was closed under the call, which would otherwise read as "exited with code 0".
+      const cause = timedOut
+        ? `tool "${call.tool}" did not answer within ${call.timeoutSeconds}s (the step's timeout_seconds)`
+        : error instanceof Error
+          ? error.message
+          : String(error);
       const cancelled = active?.cancelled === true;
       if (active?.abandoned) throw new TaskFailure(name, cause.slice(0, 2000));
       await runs.stepEnded(

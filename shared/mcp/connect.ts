@@ -79,6 +79,12 @@ const DEFAULT_CLOSE_GRACE_MS = 1000;
 const DEFAULT_LIST_TIMEOUT_MS = 30_000;
 const MAX_LIST_PAGES = 1000;
 const CLIENT_INFO = { name: "mcpflow", version: "0.1.0" };
+/**
+ * The largest message a stdio server may send (the SDK's own default, made explicit so errors can name it). The SDK
+ * closes the transport when a message outgrows it; without naming that, a 50 MB result read as "closed the
+ * connection (exited with code 0)". Outputs past the inline limit are offloaded to blobs long before this.
+ */
+export const MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
 
 export async function connectServer(runtime: Runtime, options: ConnectOptions): Promise<McpConnection> {
   return runtime.transport === "stdio" ? connectStdio(runtime, options) : connectHttp(runtime, options);
@@ -157,6 +163,8 @@ class EarlyStop extends Error {}
 
 interface Watch {
   protocolVersion: string | undefined;
+  /** Set when a message outgrew MAX_MESSAGE_BYTES and the SDK closed the transport. */
+  overflowed: boolean;
   junk: string[];
   early: Promise<never>;
   stop(reason: string): void;
@@ -168,7 +176,7 @@ function watchTransport(transport: Transport): Watch {
     stop = (reason) => reject(new EarlyStop(reason));
   });
   early.catch(() => {});
-  const watch: Watch = { protocolVersion: undefined, junk: [], early, stop };
+  const watch: Watch = { protocolVersion: undefined, overflowed: false, junk: [], early, stop };
   // Protocol.connect() chains handlers that are already set, so these observe without replacing the SDK's.
   transport.onmessage = (message) => {
     const result = (message as { result?: { protocolVersion?: unknown; serverInfo?: unknown } }).result;
@@ -181,6 +189,7 @@ function watchTransport(transport: Transport): Watch {
     }
   };
   transport.onerror = (error) => {
+    if (error.message.startsWith("ReadBuffer exceeded maximum size")) watch.overflowed = true;
     // ReadBuffer reports each stdout line that is not JSON-RPC as a SyntaxError or a ZodError.
     if (watch.protocolVersion === undefined && (error instanceof SyntaxError || error.name === "ZodError")) {
       watch.junk.push(error.message.replace(/\s+/g, " ").slice(0, 160));
@@ -286,6 +295,7 @@ class SdkConnection implements McpConnection {
     protocolVersion: string,
     /** A Streamable HTTP server: what its HTTP layer said (an error page, a body) is never repeated. */
     private readonly remote = false,
+    private readonly overflowed: () => boolean = () => false,
   ) {
     this.serverInfo = client.getServerVersion() ?? { name: "unknown", version: "unknown" };
     this.capabilities = client.getServerCapabilities() ?? {};
@@ -394,6 +404,13 @@ class SdkConnection implements McpConnection {
       if (options.signal?.aborted && error === options.signal.reason && error instanceof Error) throw error;
       if (error instanceof McpError && TOOL_FAULT_CODES.has(error.code)) {
         throw new McpToolError(name, error.message.replace(/^MCP error -?\d+: /, ""), { cause: error });
+      }
+      if (this.overflowed()) {
+        throw new McpToolError(
+          name,
+          `its result is larger than ${MAX_MESSAGE_BYTES / 1024 / 1024} MiB, the most one MCP message may carry (MCP server ${this.label} was closed)`,
+          { cause: error },
+        );
       }
       throw this.requestFailure(`tools/call "${name}"`, error, options.timeoutMs);
     }
@@ -545,6 +562,7 @@ async function connectStdio(runtime: Runtime, options: ConnectOptions): Promise<
     env,
     cwd: options.cwd,
     stderr: "pipe",
+    maxBufferSize: MAX_MESSAGE_BYTES,
   });
   transport.watcher = options.processes;
   // With stderr: "pipe" the SDK hands out a PassThrough before start, so no early output is lost.
@@ -568,7 +586,16 @@ async function connectStdio(runtime: Runtime, options: ConnectOptions): Promise<
     tail,
     drainStderr,
   );
-  return new SdkConnection(label, client, tail, end, child, watch.protocolVersion ?? "unknown");
+  return new SdkConnection(
+    label,
+    client,
+    tail,
+    end,
+    child,
+    watch.protocolVersion ?? "unknown",
+    false,
+    () => watch.overflowed,
+  );
 }
 
 async function connectHttp(runtime: Runtime, options: ConnectOptions): Promise<McpConnection> {

@@ -37,6 +37,28 @@ function parseJson(text: string): unknown {
   }
 }
 
+/**
+ * How deep a tool's JSON may nest. DynamoDB refuses items nested more than 32 levels, and a step record keeps the
+ * JSON two levels down (`output.json`); dynalite has no such limit, so without this check an output that AWS
+ * would refuse was stored locally, and one a few thousand levels deep overflowed the stack (JSON.stringify, the
+ * DynamoDB marshaller) with "Maximum call stack size exceeded".
+ */
+export const MAX_OUTPUT_DEPTH = 30;
+
+/** Nesting depth of a JSON value (a scalar is 0, `[]` and `{}` are 1), counted without recursion up to `limit + 1`. */
+export function jsonDepth(value: unknown, limit = Number.POSITIVE_INFINITY): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (node === null || typeof node !== "object") continue;
+    deepest = Math.max(deepest, depth + 1);
+    if (deepest > limit) return deepest;
+    for (const child of Array.isArray(node) ? node : Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
 /** Turns a tools/call result into ToolOutput; a result with `isError: true` throws McpToolError. */
 export function normaliseToolResult(result: ToolResultLike, toolName = "tool"): ToolOutput {
   const content = Array.isArray(result.content) ? [...result.content] : [];
@@ -45,5 +67,17 @@ export function normaliseToolResult(result: ToolResultLike, toolName = "tool"): 
     throw new McpToolError(toolName, text, { content });
   }
   const json = result.structuredContent !== undefined ? result.structuredContent : parseJson(text);
+  for (const [what, value] of [
+    ["JSON", json],
+    ["content", content],
+  ] as const) {
+    const depth = jsonDepth(value, MAX_OUTPUT_DEPTH);
+    if (depth > MAX_OUTPUT_DEPTH) {
+      throw new McpToolError(
+        toolName,
+        `its result's ${what} is nested more than ${MAX_OUTPUT_DEPTH} levels deep; a step output may nest at most ${MAX_OUTPUT_DEPTH} levels (DynamoDB stores 32, the step record uses 2)`,
+      );
+    }
+  }
   return { text, json, content };
 }

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectServer, type McpConnection } from "../../../shared/mcp/connect.js";
+import { connectServer, MAX_MESSAGE_BYTES, type McpConnection } from "../../../shared/mcp/connect.js";
 import {
   MCP_SERVER_ERROR,
   MCP_TIMEOUT,
@@ -13,7 +13,7 @@ import {
   McpToolError,
 } from "../../../shared/mcp/errors.js";
 import { isAlive } from "../../../shared/mcp/process-tree.js";
-import { normaliseToolResult } from "../../../shared/mcp/result.js";
+import { MAX_OUTPUT_DEPTH, normaliseToolResult } from "../../../shared/mcp/result.js";
 import { everythingStdio, fixtureStdio, memoryStdio } from "./npm-servers.js";
 
 const START = { timeoutMs: 15_000, closeGraceMs: 300 };
@@ -148,6 +148,8 @@ describe("fixture server over stdio", () => {
         "crash",
         "hang",
         "spawn-grandchild",
+        "big",
+        "deep",
       ]);
     } finally {
       await connection.close();
@@ -189,5 +191,31 @@ describe("fixture server over stdio", () => {
     await connection.close();
     await expect(call).rejects.toBeInstanceOf(McpServerError);
     expect(Date.now() - started).toBeLessThan(3000);
+  });
+
+  it("a 50 MB result fails as a tool error naming the message size limit, not as a server that exited", async () => {
+    const connection = await connectServer(fixtureStdio(), START);
+    try {
+      const call = connection.callTool("big", { megabytes: 50 }, { timeoutMs: 30_000 });
+      await expect(call).rejects.toBeInstanceOf(McpToolError);
+      await expect(call).rejects.toThrow(
+        `tool "big" failed: its result is larger than ${MAX_MESSAGE_BYTES / 1024 / 1024} MiB, the most one MCP message may carry`,
+      );
+      await expect(call).rejects.not.toThrow(/exited with code/);
+    } finally {
+      await connection.close();
+    }
+  });
+
+  it("a 5,000-deep JSON result fails with the depth limit, not a stack overflow", async () => {
+    const connection = await connectServer(fixtureStdio(), START);
+    try {
+      const result = await connection.callTool("deep", { depth: 5000 }, { timeoutMs: 10_000 });
+      expect(() => normaliseToolResult(result, "deep")).toThrow(
+        `tool "deep" failed: its result's JSON is nested more than ${MAX_OUTPUT_DEPTH} levels deep`,
+      );
+    } finally {
+      await connection.close();
+    }
   });
 });

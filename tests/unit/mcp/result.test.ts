@@ -2,7 +2,40 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { MCP_TOOL_ERROR, McpToolError } from "../../../shared/mcp/errors.js";
-import { normaliseToolResult, ToolOutput } from "../../../shared/mcp/result.js";
+import { jsonDepth, MAX_OUTPUT_DEPTH, normaliseToolResult, ToolOutput } from "../../../shared/mcp/result.js";
+
+function nested(depth: number): string {
+  let text = "1";
+  for (let i = 0; i < depth; i++) text = i % 2 === 0 ? `[${text}]` : `{"a":${text}}`;
+  return text;
+}
+
+describe("output depth", () => {
+  it("counts nesting without recursion, a scalar 0 and an empty array 1", () => {
+    expect(jsonDepth(1)).toBe(0);
+    expect(jsonDepth([])).toBe(1);
+    expect(jsonDepth({ a: [1, { b: 2 }] })).toBe(3);
+    expect(jsonDepth(JSON.parse(nested(100_000)))).toBe(100_000);
+  });
+
+  it(`keeps JSON nested ${MAX_OUTPUT_DEPTH} levels, the most a stored step record allows`, () => {
+    const text = nested(MAX_OUTPUT_DEPTH);
+    expect(jsonDepth(normaliseToolResult({ content: [{ type: "text", text }] }).json)).toBe(MAX_OUTPUT_DEPTH);
+  });
+
+  it("fails deeper JSON as a tool error that names the limit, as DynamoDB would refuse it on AWS", () => {
+    for (const depth of [MAX_OUTPUT_DEPTH + 1, 40, 5_000]) {
+      const call = () => normaliseToolResult({ content: [{ type: "text", text: nested(depth) }] }, "deep");
+      expect(call).toThrow(McpToolError);
+      expect(call).toThrow(
+        `tool "deep" failed: its result's JSON is nested more than ${MAX_OUTPUT_DEPTH} levels deep; a step output may nest at most ${MAX_OUTPUT_DEPTH} levels`,
+      );
+    }
+    const structured = () =>
+      normaliseToolResult({ content: [], structuredContent: JSON.parse(`{"x":${nested(40)}}`) }, "deep");
+    expect(structured).toThrow("nested more than 30 levels deep");
+  });
+});
 
 describe("normaliseToolResult", () => {
   it("joins text blocks with newlines and ignores non-text blocks in text", () => {
