@@ -302,9 +302,18 @@ export class LocalOrchestrator implements Orchestrator {
     });
     const active = this.executions.get(refs.runId);
     try {
-      const { runtime } = await materializeRuntime(call.runtime, call.server.name, platform.secrets);
+      const { runtime, secretValues } = await materializeRuntime(
+        call.runtime,
+        call.server.name,
+        platform.secrets,
+      );
       const pool = this.pools.forRun(refs.runId);
-      const connection = await pool.get(`${call.server.name}@${call.server.version}`, runtime);
+      const connection = await pool.get(
+        `${call.server.name}@${call.server.version}`,
+        runtime,
+        {},
+        secretValues,
+      );
       const result = await connection.callTool(call.tool, call.arguments, {
         timeoutMs: call.timeoutSeconds * 1000,
       });

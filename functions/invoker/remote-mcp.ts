@@ -129,6 +129,7 @@ export function createRemoteMcpHandler(deps: RemoteInvokerDeps) {
       );
       connection = await connect(materialized.runtime, {
         timeoutMs: startTimeoutMs,
+        redact: secretValues,
         outbound: outboundPolicyFromEnv(process.env, await runtimeAllowedHosts(platform.table)),
       });
       // The state's TimeoutSeconds bounds the step; Lambda's own deadline (15 min) may come first.

@@ -24,6 +24,7 @@ import { checkRequestTarget, createGuardedFetch, outboundPolicyFromEnv } from ".
 import type { Runtime } from "../registry/schema.js";
 import { buildHeaders, buildServerEnv, type ResolveInput, redact, secretValues } from "./env.js";
 import { McpServerError, McpStartError, McpTimeoutError, McpToolError } from "./errors.js";
+import { MaskedConnection, maskError } from "./mask.js";
 import { isAlive, listDescendants, type SpawnWatcher, signalAll } from "./process-tree.js";
 
 export interface ConnectOptions extends ResolveInput {
@@ -42,6 +43,11 @@ export interface ConnectOptions extends ResolveInput {
    * allow-listed. Defaults to the platform's environment (MCPFLOW_ALLOW_LOOPBACK_HTTP).
    */
   outbound?: AddressPolicy;
+  /**
+   * Secret values already resolved into the runtime (materializeRuntime's `secretValues`): masked, with those the
+   * connection resolves itself, in everything the server sends back and in every error, before a host sees it.
+   */
+  redact?: readonly string[];
 }
 
 export interface CallOptions {
@@ -86,8 +92,22 @@ const CLIENT_INFO = { name: "mcpflow", version: "0.1.0" };
  */
 export const MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
 
+/**
+ * Connects to a server. Whatever it sends back — results, listings, its name and instructions, errors, stderr — has
+ * every secret value it was given masked before the caller sees it (mask.ts).
+ */
 export async function connectServer(runtime: Runtime, options: ConnectOptions): Promise<McpConnection> {
-  return runtime.transport === "stdio" ? connectStdio(runtime, options) : connectHttp(runtime, options);
+  const secrets = secretValues(runtime, options, options.redact);
+  let connection: McpConnection;
+  try {
+    connection =
+      runtime.transport === "stdio"
+        ? await connectStdio(runtime, options, secrets)
+        : await connectHttp(runtime, options);
+  } catch (error) {
+    throw maskError(error, secrets);
+  }
+  return secrets.length === 0 ? connection : new MaskedConnection(connection, secrets);
 }
 
 /** Keeps the last lines a server wrote to stderr, with secret values masked. */
@@ -549,13 +569,17 @@ async function startWithin(
   }
 }
 
-async function connectStdio(runtime: Runtime, options: ConnectOptions): Promise<McpConnection> {
+async function connectStdio(
+  runtime: Runtime,
+  options: ConnectOptions,
+  secrets: readonly string[],
+): Promise<McpConnection> {
   const label = stdioLabel(runtime);
   if (!runtime.command) {
     throw new McpStartError(label, "the runtime has no command (an image-only runtime runs inside its task)");
   }
   const env = { ...buildServerEnv(runtime, options, label), ...options.processes?.env };
-  const tail = new StderrTail(secretValues(runtime, options));
+  const tail = new StderrTail(secrets);
   const transport = new TrackedStdioTransport({
     command: runtime.command,
     args: runtime.args ?? [],

@@ -90,8 +90,8 @@ export function buildHeaders(runtime: Runtime, input: ResolveInput, server: stri
 }
 
 /** Values that must never appear in an error, a log or a Step Functions payload. Short values would mangle text. */
-export function secretValues(runtime: Runtime, input: ResolveInput): string[] {
-  const values = new Set<string>();
+export function secretValues(runtime: Runtime, input: ResolveInput, extra: readonly string[] = []): string[] {
+  const values = new Set<string>(extra);
   for (const v of Object.values(input.secrets ?? {})) values.add(v);
   for (const [key, value] of Object.entries(runtime.env ?? {})) {
     if (typeof value !== "string" && input.env?.[key] !== undefined) values.add(input.env[key]);

@@ -18,9 +18,14 @@ export function createInProcessProber(secrets: SecretStore, options: InProcessPr
   const { processes, allowedHosts } = options;
   return {
     async probe(target, { timeoutMs }) {
-      const { runtime } = await materializeRuntime(target.runtime, target.name, secrets);
+      const { runtime, secretValues } = await materializeRuntime(target.runtime, target.name, secrets);
       const outbound = outboundPolicyFromEnv(process.env, allowedHosts ? await allowedHosts() : []);
-      return probeServer(runtime, { timeoutMs, outbound, ...(processes ? { processes } : {}) });
+      return probeServer(runtime, {
+        timeoutMs,
+        outbound,
+        redact: secretValues,
+        ...(processes ? { processes } : {}),
+      });
     },
   };
 }

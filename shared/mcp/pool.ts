@@ -27,8 +27,14 @@ export class McpConnectionPool {
   /**
    * The open connection for `key` (a server version key), connecting on first use. Concurrent callers share
    * one in-flight connect; a connection that has closed or a connect that failed is replaced on the next get.
+   * `redact`: secret values already resolved into `runtime`, masked in all the connection returns.
    */
-  async get(key: string, runtime: Runtime, env: Record<string, string> = {}): Promise<McpConnection> {
+  async get(
+    key: string,
+    runtime: Runtime,
+    env: Record<string, string> = {},
+    redact: readonly string[] = [],
+  ): Promise<McpConnection> {
     if (this.closing) throw new Error("the connection pool is closed");
     const existing = this.entries.get(key);
     if (existing) {
@@ -36,13 +42,14 @@ export class McpConnectionPool {
       if (connection && !connection.closed) return connection;
       // Another caller may already have replaced the dead entry while we awaited.
       const current = this.entries.get(key);
-      if (current && current !== existing) return this.get(key, runtime, env);
+      if (current && current !== existing) return this.get(key, runtime, env, redact);
       this.entries.delete(key);
     }
     const connect = this.options.connect ?? connectServer;
     const pending = connect(runtime, {
       timeoutMs: this.options.timeoutMs,
       cwd: this.options.cwd,
+      redact,
       closeGraceMs: this.options.closeGraceMs,
       secrets: this.options.secrets,
       env,
