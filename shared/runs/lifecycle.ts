@@ -7,10 +7,11 @@ import type { Caller } from "../identity/roles.js";
 import type { Platform } from "../platform.js";
 import { assertMayRun } from "../registry/approval.js";
 import { SecretNotGrantedError } from "../registry/secret-grants.js";
+import { isConditionalCheckFailed } from "../store/table.js";
 import type { WorkflowDefinition } from "../workflows/definition.js";
 import { checkRunInput } from "../workflows/input-schema.js";
 import type { RunError, RunRecord, RunStatus } from "./schema.js";
-import { newRunId, Runs } from "./store.js";
+import { type IdempotentRun, newRunId, Runs } from "./store.js";
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,128}$/;
 
@@ -34,27 +35,115 @@ export async function startRun(
         issues: [{ field: "idempotency-key", rule: "must be 1-128 letters, digits, `_`, `.`, `:` or `-`" }],
       });
     }
-    const claimed = await runs.claimIdempotencyKey(request.workflow, request.idempotencyKey, runId);
-    if (claimed !== runId) return { run: await existingRun(runs, claimed), created: false };
+    const claimed = await runs.claimIdempotencyKey(request.workflow, request.idempotencyKey, {
+      runId,
+      version,
+      input,
+      startedBy: request.caller.id,
+    });
+    if (claimed.runId !== runId) return claimedRun(platform, runs, request.workflow, claimed);
   }
-  await runs.create({ id: runId, workflow: request.workflow, version, input, startedBy: request.caller.id });
-  try {
-    const started = await platform.orchestrator.start({
+  if (
+    !(await createAndStart(platform, runs, {
       runId,
       workflow: request.workflow,
       version,
-      aslJson,
       input,
+      aslJson,
+      startedBy: request.caller.id,
+    }))
+  ) {
+    // A later request with the same key found no run and created it from the key: that one is the run.
+    return { run: await runs.get(runId), created: false };
+  }
+  return { run: await runs.get(runId), created: true };
+}
+
+/** Creates the run record, then starts its execution; false when the record exists (someone else created it). */
+async function createAndStart(
+  platform: Platform,
+  runs: Runs,
+  run: {
+    runId: string;
+    workflow: string;
+    version: number;
+    input: unknown;
+    aslJson: string;
+    startedBy: string;
+  },
+): Promise<boolean> {
+  try {
+    await runs.create({
+      id: run.runId,
+      workflow: run.workflow,
+      version: run.version,
+      input: run.input,
+      startedBy: run.startedBy,
     });
-    await runs.setExecution(runId, started.executionArn, started.consoleUrl);
   } catch (error) {
-    await endRun(platform, runId, {
+    if (isConditionalCheckFailed(error)) return false;
+    throw error;
+  }
+  try {
+    const started = await platform.orchestrator.start({
+      runId: run.runId,
+      workflow: run.workflow,
+      version: run.version,
+      aslJson: run.aslJson,
+      input: run.input,
+    });
+    await runs.setExecution(run.runId, started.executionArn, started.consoleUrl);
+  } catch (error) {
+    await endRun(platform, run.runId, {
       status: "FAILED",
       error: { error: "Run.StartFailed", cause: error instanceof Error ? error.message : String(error) },
     });
     throw error;
   }
-  return { run: await runs.get(runId), created: true };
+  return true;
+}
+
+/**
+ * The run an earlier request with the same Idempotency-Key claimed. If it is not there, that request stopped
+ * between claiming the key and creating the run (a crash), or is about to create it: create it from what the key
+ * carries — the record's conditional put lets exactly one of them create and start it.
+ */
+async function claimedRun(
+  platform: Platform,
+  runs: Runs,
+  workflow: string,
+  claimed: IdempotentRun,
+): Promise<{ run: RunRecord; created: boolean }> {
+  const existing = await runs.get(claimed.runId).catch((error: unknown) => {
+    if (error instanceof NotFoundError) return undefined;
+    throw error;
+  });
+  if (existing) return { run: existing, created: false };
+  if (claimed.version === undefined || claimed.startedBy === undefined) {
+    return { run: await existingRun(runs, claimed.runId), created: false };
+  }
+  const { aslJson } = await createWorkflows(platform).versionForRun(workflow, claimed.version);
+  const created = await createAndStart(platform, runs, {
+    runId: claimed.runId,
+    workflow,
+    version: claimed.version,
+    input: claimed.input ?? {},
+    aslJson,
+    startedBy: claimed.startedBy,
+  });
+  return { run: await runs.get(claimed.runId), created };
+}
+
+/** Keys claimed before they carried their run: the request that claimed one may still be writing its run. */
+async function existingRun(runs: Runs, id: string): Promise<RunRecord> {
+  for (let i = 0; i < 50; i++) {
+    try {
+      return await runs.get(id);
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  return runs.get(id);
 }
 
 /**
@@ -87,18 +176,6 @@ async function assertServersMayRun(platform: Platform, definition: WorkflowDefin
       throw error;
     }
   }
-}
-
-/** The request that claimed the key may still be writing its run; give it a few seconds. */
-async function existingRun(runs: Runs, id: string): Promise<RunRecord> {
-  for (let i = 0; i < 50; i++) {
-    try {
-      return await runs.get(id);
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-  return runs.get(id);
 }
 
 export type RunEnd = { status: Exclude<RunStatus, "RUNNING">; output?: unknown; error?: RunError };

@@ -64,6 +64,14 @@ interface StepItem {
   error?: RunError;
 }
 
+/** What an idempotency key remembers: enough to create its run if the request that claimed it did not. */
+export interface IdempotentRun {
+  runId: string;
+  version?: number;
+  input?: unknown;
+  startedBy?: string;
+}
+
 export function newRunId(): string {
   // Step Functions execution names allow 80 characters of [A-Za-z0-9-_]; a time prefix keeps them sortable.
   return `${Date.now().toString(36)}-${randomUUID()}`;
@@ -116,15 +124,43 @@ export class Runs {
     );
   }
 
-  /** Remembers which run an idempotency key started; the first caller wins, later callers get its run id. */
-  async claimIdempotencyKey(workflow: string, key: string, runId: string): Promise<string> {
+  /**
+   * Remembers which run an idempotency key starts; the first caller wins, later callers get what the winner
+   * claimed. The key carries everything needed to create that run (workflow version, input, caller), so a winner
+   * that stopped before creating it (a crash) leaves a key the next caller can finish, not one that answers 404.
+   */
+  async claimIdempotencyKey(workflow: string, key: string, claim: IdempotentRun): Promise<IdempotentRun> {
     const pk = `IDEMPOTENCY#${workflow}#${key}`;
-    if (await putIfAbsent(this.table, { pk, sk: "KEY", runId, createdAt: new Date().toISOString() }))
-      return runId;
+    const json = JSON.stringify(claim.input ?? {});
+    let input: Record<string, unknown> = { input: claim.input };
+    if (Buffer.byteLength(json) > INLINE_VALUE_BYTES) {
+      const blobKey = `runs/${claim.runId}/claimed-input.json`;
+      await this.platform.blobs.put(blobKey, json, "application/json");
+      input = { inputBlob: blobKey };
+    }
+    const item = {
+      pk,
+      sk: "KEY",
+      runId: claim.runId,
+      version: claim.version,
+      startedBy: claim.startedBy,
+      ...input,
+      createdAt: new Date().toISOString(),
+    };
+    if (await putIfAbsent(this.table, item)) return claim;
     const existing = await this.table.doc.send(
       new GetCommand({ TableName: this.table.name, Key: { pk, sk: "KEY" }, ConsistentRead: true }),
     );
-    return String(existing.Item?.runId);
+    const found = existing.Item ?? {};
+    const blob =
+      typeof found.inputBlob === "string" ? await this.platform.blobs.get(found.inputBlob) : undefined;
+    return {
+      runId: String(found.runId),
+      // Keys claimed before they carried the run: the version and input are unknown, the run may still appear.
+      version: typeof found.version === "number" ? found.version : undefined,
+      input: blob ? JSON.parse(Buffer.from(blob).toString("utf8")) : found.input,
+      startedBy: typeof found.startedBy === "string" ? found.startedBy : undefined,
+    };
   }
 
   async setExecution(id: string, executionArn: string, consoleUrl?: string): Promise<void> {

@@ -109,8 +109,12 @@ export function storeContract(name: string, table: () => Table): void {
       expect(await runs.stepResults(id, ["a"])).toEqual({
         a: { status: "SUCCEEDED", output: { text: "hi", json: null, content: [] } },
       });
-      expect(await runs.claimIdempotencyKey("contract", "k1", id)).toBe(id);
-      expect(await runs.claimIdempotencyKey("contract", "k1", "other")).toBe(id);
+      const claim = { runId: id, version: 1, input: { big: "x".repeat(70_000) }, startedBy: caller.id };
+      expect(await runs.claimIdempotencyKey("contract", "k1", claim)).toEqual(claim);
+      // A later claim gets the first one back, with what it needs to create the run if it is missing.
+      expect(
+        await runs.claimIdempotencyKey("contract", "k1", { ...claim, runId: "other", input: {} }),
+      ).toEqual(claim);
     });
 
     it("lets only the latest attempt end a step: a replaced attempt that finishes late writes nothing", async () => {

@@ -2,6 +2,8 @@
 // same server version never both win. Before these protocols, 30 concurrent publishes of distinct versions gave
 // 10 × 201 and 20 × 409 with all 30 stored, and a version delete racing a workflow save won both in 7-8 of 8 tries.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getPlatform } from "../../shared/platform.js";
+import { putIfAbsent } from "../../shared/store/table.js";
 import { startTestPlatform, type TestPlatform } from "../helpers/platform.js";
 
 let p: TestPlatform;
@@ -111,5 +113,49 @@ describe("concurrent writes", () => {
     expect(updated.status).toBe(200);
     expect((await p.api("GET", "/v1/mcds/reborn/versions/1")).body.title).toBe("again");
     expect((await p.api("GET", "/v1/mcds/reborn/versions/2")).body.title).toBe("again 2");
+  });
+
+  it("an Idempotency-Key whose request stopped before creating its run: the next request creates that run", async () => {
+    const name = "io.github.races/keyed";
+    const published = await p.api("POST", "/v1/servers?approve=true", { body: server(name, "1.0.0") });
+    expect(published.status, published.text).toBe(201);
+    const saved = await p.api("POST", "/v1/workflows", {
+      body: {
+        name: "keyed-flow",
+        steps: [{ id: "say", server: `${name}@1.0.0`, tool: "echo", arguments: { message: "x" } }],
+      },
+    });
+    expect(saved.status, saved.text).toBe(201);
+    // What a request that crashed between claiming the key and creating its run leaves behind.
+    const platform = await getPlatform();
+    const runId = `${Date.now().toString(36)}-00000000-0000-4000-8000-000000000001`;
+    await putIfAbsent(platform.table, {
+      pk: "IDEMPOTENCY#keyed-flow#crashed-key",
+      sk: "KEY",
+      runId,
+      version: 1,
+      input: { from: "the crashed request" },
+      startedBy: "user:local-operator",
+      createdAt: new Date().toISOString(),
+    });
+    const started = Date.now();
+    const again = await p.api("POST", "/v1/workflows/keyed-flow/runs", {
+      body: { input: { from: "the retry" } },
+      role: "operator",
+      headers: { "idempotency-key": "crashed-key" },
+    });
+    expect(again.status, again.text).toBe(202);
+    expect(again.body.id).toBe(runId);
+    expect(Date.now() - started).toBeLessThan(3_000);
+    const run = await p.api("GET", `/v1/runs/${runId}`);
+    expect(run.status).toBe(200);
+    expect(run.body.input).toEqual({ from: "the crashed request" });
+    const third = await p.api("POST", "/v1/workflows/keyed-flow/runs", {
+      body: { input: {} },
+      role: "operator",
+      headers: { "idempotency-key": "crashed-key" },
+    });
+    expect(third.status).toBe(200);
+    expect(third.body.id).toBe(runId);
   });
 });
