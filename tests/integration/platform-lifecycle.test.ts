@@ -22,6 +22,8 @@ const SERVER = "io.github.mcpflow-tests/daemonizing";
 
 let scratch: string;
 const started: PlatformProcess[] = [];
+/** Daemons the fixture left, killed after each test even when it failed before the platform could reap them. */
+const daemons: number[] = [];
 
 async function platform(home: string, options: Parameters<typeof spawnPlatform>[1] = {}) {
   const running = await spawnPlatform(home, options);
@@ -34,6 +36,13 @@ beforeAll(async () => {
 });
 afterEach(() => {
   for (const running of started.splice(0)) killPlatform(running);
+  for (const pid of daemons.splice(0)) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // Reaped, as it should be.
+    }
+  }
 });
 afterAll(async () => {
   await rm(scratch, { recursive: true, force: true });
@@ -122,8 +131,13 @@ async function hangingRun(p: PlatformProcess): Promise<{ id: string; daemon: num
     const run = await p.api("GET", `/v1/runs/${id}`);
     const steps = (run.body?.steps ?? []) as { stepId: string; status: string; output?: { text: string } }[];
     const daemonize = steps.find((s) => s.stepId === "daemonize");
-    if (daemonize?.status === "SUCCEEDED" && steps.some((s) => s.stepId === "hang" && s.status === "RUNNING"))
+    if (
+      daemonize?.status === "SUCCEEDED" &&
+      steps.some((s) => s.stepId === "hang" && s.status === "RUNNING")
+    ) {
+      daemons.push(Number(daemonize.output?.text));
       return { id, daemon: Number(daemonize.output?.text) };
+    }
     if (run.body?.status !== "RUNNING" || Date.now() > deadline)
       throw new Error(`run did not hang: ${run.text}`);
     await new Promise((r) => setTimeout(r, 100));
@@ -142,9 +156,9 @@ describe("nothing outlives the platform", () => {
     first.child.kill("SIGKILL");
     await first.exited;
     // The crash leaves the daemons running in sessions of their own, and the servers hung in a call re-parented.
-    const daemons = runs.map((r) => r.daemon);
-    for (const pid of daemons) expect(isAlive(pid), `daemon ${pid}`).toBe(true);
-    const leftovers = [...servers, ...daemons].filter(isAlive);
+    const detached = runs.map((r) => r.daemon);
+    for (const pid of detached) expect(isAlive(pid), `daemon ${pid}`).toBe(true);
+    const leftovers = [...servers, ...detached].filter(isAlive);
 
     const second = await platform(home);
 
