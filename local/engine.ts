@@ -1,13 +1,12 @@
-// The embedded orchestrator: runs compiled ASL with aws-local-stepfunctions, each Task state overridden by the
-// local step invoker, which starts MCP servers as child processes (or calls them over HTTP) once per run.
+// The embedded orchestrator: runs compiled ASL with aws-local-stepfunctions, each Task state overridden by the step
+// protocol (shared/runs/step-execution.ts), which reaches MCP servers through a per-run pool: child processes (or
+// HTTP sessions) started once per run.
 import { ExecutionAbortedError, ExecutionError, StateMachine } from "aws-local-stepfunctions";
 import { createWorkflows } from "../shared/compose.js";
 import { logger } from "../shared/log.js";
 import { connectServer } from "../shared/mcp/connect.js";
-import { isMcpFailure } from "../shared/mcp/errors.js";
 import { ProcessSlots, RunConnectionPools } from "../shared/mcp/pool.js";
 import type { SpawnWatcher } from "../shared/mcp/process-tree.js";
-import { normaliseToolResult } from "../shared/mcp/result.js";
 import { executionInputOf, type RunStart } from "../shared/orchestrator/execution-input.js";
 import type { ExecutionEvent, Orchestrator } from "../shared/orchestrator/port.js";
 import { outboundPolicyFromEnv } from "../shared/outbound/guard.js";
@@ -15,7 +14,9 @@ import type { Platform } from "../shared/platform.js";
 import { materializeRuntime } from "../shared/registry/materialize.js";
 import { runtimeAllowedHosts } from "../shared/registry/runtime-policy.js";
 import { endRun, type RunEnd } from "../shared/runs/lifecycle.js";
-import { loadStepCall, parseTaskRefs } from "../shared/runs/step-call.js";
+import { MAX_CAUSE_CHARS } from "../shared/runs/limits.js";
+import { parseTaskRefs } from "../shared/runs/step-call.js";
+import { executeStep, StepInterrupted } from "../shared/runs/step-execution.js";
 import { Runs } from "../shared/runs/store.js";
 
 /** An error whose name the state machine's Retry/Catch match on, as SendTaskFailure's `error` would be. */
@@ -30,6 +31,8 @@ const START_TIMEOUT_MS = 30_000;
 
 interface ActiveExecution {
   abort: () => void;
+  /** Aborted with a StepInterrupted when the run is cancelled or the platform shuts down. */
+  steps: AbortController;
   done: Promise<void>;
   cancelled: boolean;
   /** Set on platform shutdown: the run is left RUNNING, and the next start marks it FAILED. */
@@ -115,6 +118,7 @@ export class LocalOrchestrator implements Orchestrator {
     const admission = new AbortController();
     const active: ActiveExecution = {
       abort: () => admission.abort(new Error("the run was stopped before it began")),
+      steps: new AbortController(),
       done: Promise.resolve(),
       cancelled: false,
       abandoned: false,
@@ -158,7 +162,7 @@ export class LocalOrchestrator implements Orchestrator {
     const asl = JSON.parse(run.aslJson) as { States: Record<string, Record<string, unknown>> };
     const inflight = new Set<Promise<unknown>>();
     const invoke = (input: unknown) => {
-      const call = this.invokeStep(input);
+      const call = this.invokeTask(input);
       const settled = call.catch(() => undefined).finally(() => inflight.delete(settled));
       inflight.add(settled);
       return call as Promise<never>;
@@ -206,7 +210,7 @@ export class LocalOrchestrator implements Orchestrator {
             failure.name === "ExecutionTimeoutError" ? "States.Timeout" : (failure.name ?? "Error");
           end = {
             status: failure.name === "ExecutionTimeoutError" ? "TIMED_OUT" : "FAILED",
-            error: { error: name, cause: (failure.message ?? String(error)).slice(0, 2000) },
+            error: { error: name, cause: (failure.message ?? String(error)).slice(0, MAX_CAUSE_CHARS) },
           };
         }
       }
@@ -268,91 +272,47 @@ export class LocalOrchestrator implements Orchestrator {
     if (failure) throw failure;
   }
 
-  /** The Task override: one MCP tool call, recorded before and after, with its failure named for Retry/Catch. */
-  private async invokeStep(input: unknown): Promise<unknown> {
+  /**
+   * The Task override: the step protocol (executeStep), its outcome returned or thrown under its Retry/Catch name.
+   * Public for the step-host contract (tests/contract/step-host.contract.ts), which runs it beside the AWS hosts.
+   */
+  async invokeTask(input: unknown): Promise<unknown> {
     const platform = this.platform!;
-    const runs = new Runs(platform);
-    const begun = Date.now();
     const refs = parseTaskRefs(input);
-    const step = { stepId: refs.stepId, ...(refs.itemIndex !== undefined ? { index: refs.itemIndex } : {}) };
-    let call: Awaited<ReturnType<typeof loadStepCall>>;
-    try {
-      call = await loadStepCall(platform, refs);
-    } catch (error) {
-      // A step whose arguments cannot be built (a reference to nothing, a missing server) still gets a record,
-      // named as the Fargate runner names it, so the run says which step failed and why.
-      const cause = (error instanceof Error ? error.message : String(error)).slice(0, 2000);
-      await runs.stepStarted(refs.runId, {
-        ...step,
-        tool: "(not loaded)",
-        server: "(not loaded)",
-        arguments: null,
-      });
-      await runs.stepEnded(refs.runId, step, {
-        status: "FAILED",
-        error: { error: "Mcp.RunnerError", cause },
-      });
-      throw new TaskFailure("Mcp.RunnerError", cause);
-    }
-    const attempt = await runs.stepStarted(refs.runId, {
-      ...step,
-      tool: call.tool,
-      server: `${call.server.name}@${call.server.version}`,
-      arguments: call.arguments,
-    });
-    const active = this.executions.get(refs.runId);
-    try {
-      const { runtime, secretValues } = await materializeRuntime(
-        call.runtime,
-        call.server.name,
-        platform.secrets,
-      );
-      const pool = this.pools.forRun(refs.runId);
-      const connection = await pool.get(
-        `${call.server.name}@${call.server.version}`,
-        runtime,
-        {},
-        secretValues,
-      );
-      const result = await connection.callTool(call.tool, call.arguments, {
-        timeoutMs: call.timeoutSeconds * 1000,
-      });
-      const output = normaliseToolResult(result, call.tool);
-      const kept = await runs.stepEnded(refs.runId, step, { status: "SUCCEEDED", output }, { attempt });
-      return {
-        status: "SUCCEEDED",
-        output: kept.outputBlob ? { blob: kept.outputBlob, text: output.text.slice(0, 1024) } : output,
-      };
-    } catch (error) {
-      // Past the state's TimeoutSeconds the interpreter has already failed the state with States.Timeout (and the
-      // server may be closed under the call): the step's failure is that timeout, as Step Functions would name it.
-      const timedOut = Date.now() - begun >= call.timeoutSeconds * 1000;
-      const name = timedOut ? "States.Timeout" : isMcpFailure(error) ? error.errorName : "Mcp.ServerError";
-      // The server was closed under the call, which would otherwise read as "exited with code 0".
-      const cause = timedOut
-        ? `tool "${call.tool}" did not answer within ${call.timeoutSeconds}s (the step's timeout_seconds)`
-        : error instanceof Error
-          ? error.message
-          : String(error);
-      const cancelled = active?.cancelled === true;
-      if (active?.abandoned) throw new TaskFailure(name, cause.slice(0, 2000));
-      await runs.stepEnded(
-        refs.runId,
-        step,
-        {
-          status: cancelled ? "CANCELLED" : "FAILED",
-          error: { error: cancelled ? "Run.Cancelled" : name, cause: cause.slice(0, 2000) },
+    const outcome = await executeStep(refs, {
+      store: platform,
+      connector: {
+        connect: async (call) => {
+          const { runtime, secretValues } = await materializeRuntime(
+            call.runtime,
+            call.server.name,
+            platform.secrets,
+          );
+          const pool = this.pools.forRun(refs.runId);
+          const connection = await pool.get(
+            `${call.server.name}@${call.server.version}`,
+            runtime,
+            {},
+            secretValues,
+          );
+          // The run's pool keeps the server for its next step; the run's end closes it.
+          return { connection, secretValues, release: async () => {} };
         },
-        { attempt },
-      );
-      throw new TaskFailure(name, cause.slice(0, 2000));
-    }
+      },
+      signal: this.executions.get(refs.runId)?.steps.signal,
+      log: { warn: (message, fields) => logger.warn(message, fields ?? {}) },
+    });
+    if (outcome.status === "SUCCEEDED") return outcome.result;
+    if (outcome.status === "FAILED") throw new TaskFailure(outcome.failure.error, outcome.failure.cause);
+    // The execution is being aborted: what is thrown here is never seen.
+    throw new TaskFailure("Run.Cancelled", outcome.how);
   }
 
   async stop(run: { runId: string }, _cause: string): Promise<void> {
     const active = this.executions.get(run.runId);
     if (!active) return;
     active.cancelled = true;
+    active.steps.abort(new StepInterrupted("cancelled"));
     active.abort();
     await this.pools.closeRun(run.runId);
     await active.done;
@@ -393,6 +353,7 @@ export class LocalOrchestrator implements Orchestrator {
     const active = [...this.executions.values()];
     for (const execution of active) {
       execution.abandoned = true;
+      execution.steps.abort(new StepInterrupted("abandoned"));
       execution.abort();
     }
     await this.pools.closeAll();

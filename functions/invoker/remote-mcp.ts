@@ -1,20 +1,19 @@
-// Lambda behind `lambda:invoke.waitForTaskToken` for servers reachable over Streamable HTTP: loads the step's call,
-// calls the tool, records the step, and answers Step Functions with the task token. Remote servers need no task.
-// The registry function also invokes it to probe a remote server version (functions/invoker/probe.ts).
-import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from "@aws-sdk/client-sfn";
+// Lambda behind `lambda:invoke.waitForTaskToken` for servers reachable over Streamable HTTP: executes the step
+// (shared/runs/step-execution.ts) against the remote server and carries the outcome to Step Functions with the task
+// token. Remote servers need no task. The registry function also invokes it to probe a remote server version
+// (functions/invoker/probe.ts).
+import { SFNClient } from "@aws-sdk/client-sfn";
 import type { Context } from "aws-lambda";
 import { logger } from "../../shared/log.js";
-import { connectServer, type McpConnection } from "../../shared/mcp/connect.js";
-import { redact } from "../../shared/mcp/env.js";
-import { isMcpFailure, MCP_RUNNER_ERROR, MCP_SERVER_ERROR } from "../../shared/mcp/errors.js";
+import { connectServer } from "../../shared/mcp/connect.js";
 import { isProbeRequest } from "../../shared/mcp/prober.js";
-import { normaliseToolResult } from "../../shared/mcp/result.js";
+import { errorNameOf, reportToTask } from "../../shared/orchestrator/task-token.js";
 import { outboundPolicyFromEnv } from "../../shared/outbound/guard.js";
 import { getPlatform, type Platform } from "../../shared/platform.js";
 import { materializeRuntime } from "../../shared/registry/materialize.js";
 import { runtimeAllowedHosts } from "../../shared/registry/runtime-policy.js";
-import { loadStepCall, type StepCall, type StepRefs } from "../../shared/runs/step-call.js";
-import { Runs } from "../../shared/runs/store.js";
+import type { StepRefs } from "../../shared/runs/step-call.js";
+import { executeStep } from "../../shared/runs/step-execution.js";
 import * as z from "../../shared/zod.js";
 import { createProbeHandler } from "./probe.js";
 
@@ -47,42 +46,16 @@ export type RemoteInvokeOutcome =
 const DEFAULT_START_TIMEOUT_MS = 30_000;
 /** Time kept back from Lambda's own deadline to record the outcome and report it. */
 const REPORT_MARGIN_MS = 10_000;
-const PREVIEW_CHARS = 1024;
-const MAX_CAUSE_CHARS = 2000;
-/** Step Functions answers these when the token is no longer usable; retrying cannot help. */
-const TASK_GONE = new Set(["TaskTimedOut", "TaskDoesNotExist", "InvalidToken"]);
-
-const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 export function createRemoteMcpHandler(deps: RemoteInvokerDeps) {
   const connect = deps.connect ?? connectServer;
   const platformOf = deps.platform ?? getPlatform;
-
-  /** Sends the report; a token Step Functions no longer knows is logged, not thrown (nothing can take it). */
-  async function report(
-    command: SendTaskSuccessCommand | SendTaskFailureCommand,
-    refs: StepRefs,
-  ): Promise<boolean> {
-    try {
-      await deps.sfn.send(command as SendTaskSuccessCommand);
-      return true;
-    } catch (error) {
-      const name = (error as { name?: string }).name ?? "";
-      if (!TASK_GONE.has(name)) throw error;
-      logger.error("Step Functions no longer knows this task; the outcome was not reported", {
-        ...refs,
-        error: name,
-      });
-      return false;
-    }
-  }
 
   return async function handler(
     event: unknown,
     context?: Pick<Context, "getRemainingTimeInMillis">,
   ): Promise<RemoteInvokeOutcome> {
     const payload = RemoteInvokePayload.parse(event);
-    const { taskToken } = payload;
     const refs: StepRefs = {
       runId: payload.runId,
       stepId: payload.stepId,
@@ -90,82 +63,52 @@ export function createRemoteMcpHandler(deps: RemoteInvokerDeps) {
       workflow: payload.workflow,
       workflowVersion: payload.workflowVersion,
     };
-    const fail = async (error: string, cause: string): Promise<RemoteInvokeOutcome> => {
-      const sent = await report(
-        new SendTaskFailureCommand({ taskToken, error, cause: cause.slice(0, MAX_CAUSE_CHARS) }),
-        refs,
-      );
-      return sent ? { status: "FAILED", error } : { status: "NOT_REPORTED" };
-    };
-
     const platform = await platformOf();
-    const runs = new Runs(platform);
-    let call: StepCall;
-    try {
-      call = await loadStepCall(platform, refs);
-    } catch (error) {
-      logger.error("could not load the step call", { ...refs, error: describe(error) });
-      return fail(MCP_RUNNER_ERROR, `could not load the step call: ${describe(error)}`);
-    }
-    const step = { stepId: refs.stepId, ...(refs.itemIndex !== undefined ? { index: refs.itemIndex } : {}) };
-    const attempt = await runs.stepStarted(refs.runId, {
-      ...step,
-      tool: call.tool,
-      server: `${call.server.name}@${call.server.version}`,
-      arguments: call.arguments,
+    // The state's TimeoutSeconds bounds the step; Lambda's own deadline (15 min) may come first.
+    const remaining = context
+      ? context.getRemainingTimeInMillis() - REPORT_MARGIN_MS
+      : Number.POSITIVE_INFINITY;
+    const startTimeoutMs = Math.max(
+      1000,
+      Math.min(deps.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS, remaining),
+    );
+    const outcome = await executeStep(refs, {
+      store: platform,
+      connector: {
+        connect: async (call, { signal }) => {
+          const { runtime, secretValues } = await materializeRuntime(
+            call.runtime,
+            call.server.name,
+            platform.secrets,
+          );
+          const connection = await connect(runtime, {
+            timeoutMs: startTimeoutMs,
+            signal,
+            redact: secretValues,
+            outbound: outboundPolicyFromEnv(process.env, await runtimeAllowedHosts(platform.table)),
+          });
+          return { connection, secretValues, release: () => connection.close() };
+        },
+      },
+      ...(Number.isFinite(remaining) ? { maxCallMs: Math.max(1000, remaining - startTimeoutMs) } : {}),
+      log: { warn: (message, fields) => logger.warn(message, { ...refs, ...fields }) },
     });
-
-    let secretValues: string[] = [];
-    let connection: McpConnection | undefined;
-    try {
-      const materialized = await materializeRuntime(call.runtime, call.server.name, platform.secrets);
-      secretValues = materialized.secretValues;
-      const remaining = context
-        ? context.getRemainingTimeInMillis() - REPORT_MARGIN_MS
-        : Number.POSITIVE_INFINITY;
-      const startTimeoutMs = Math.max(
-        1000,
-        Math.min(deps.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS, remaining),
-      );
-      connection = await connect(materialized.runtime, {
-        timeoutMs: startTimeoutMs,
-        redact: secretValues,
-        outbound: outboundPolicyFromEnv(process.env, await runtimeAllowedHosts(platform.table)),
+    // Nothing interrupts an invocation but Lambda's own deadline, which ends the process instead.
+    if (outcome.status === "INTERRUPTED") return { status: "NOT_REPORTED" };
+    if (outcome.status === "FAILED") logger.warn("step failed", { ...refs, error: outcome.failure.error });
+    const report = await reportToTask(deps.sfn, payload.taskToken, outcome);
+    if (!report.sent) {
+      // Another error (throttling, the API down) is thrown, so that Lambda's retry reports again.
+      if (!report.gone) throw report.error;
+      logger.error("Step Functions no longer knows this task; the outcome was not reported", {
+        ...refs,
+        error: errorNameOf(report.error),
       });
-      // The state's TimeoutSeconds bounds the step; Lambda's own deadline (15 min) may come first.
-      const timeoutMs = Math.max(1000, Math.min(call.timeoutSeconds * 1000, remaining - startTimeoutMs));
-      const result = await connection.callTool(call.tool, call.arguments, { timeoutMs });
-      const output = normaliseToolResult(result, call.tool);
-      const kept = await runs.stepEnded(refs.runId, step, { status: "SUCCEEDED", output }, { attempt });
-      // Large outputs stay in the blob store; Step Functions carries the reference (256 KiB payload limit).
-      const sent = await report(
-        new SendTaskSuccessCommand({
-          taskToken,
-          output: JSON.stringify({
-            status: "SUCCEEDED",
-            output: kept.outputBlob
-              ? { blob: kept.outputBlob, text: output.text.slice(0, PREVIEW_CHARS) }
-              : output,
-          }),
-        }),
-        refs,
-      );
-      return sent ? { status: "SUCCEEDED" } : { status: "NOT_REPORTED" };
-    } catch (error) {
-      // The same names the Fargate runner and the local engine report, so Retry/Catch behave alike everywhere.
-      const name = isMcpFailure(error) ? error.errorName : MCP_SERVER_ERROR;
-      const cause = redact(describe(error), secretValues).slice(0, MAX_CAUSE_CHARS);
-      logger.warn("step failed", { ...refs, error: name });
-      await runs.stepEnded(
-        refs.runId,
-        step,
-        { status: "FAILED", error: { error: name, cause } },
-        { attempt },
-      );
-      return fail(name, cause);
-    } finally {
-      await connection?.close().catch(() => undefined);
+      return { status: "NOT_REPORTED" };
     }
+    return outcome.status === "SUCCEEDED"
+      ? { status: "SUCCEEDED" }
+      : { status: "FAILED", error: outcome.failure.error };
   };
 }
 

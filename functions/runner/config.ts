@@ -1,5 +1,6 @@
 // The runner's task environment, as the task launcher sets it (see docs/container-contract.md), parsed in one place.
 import type { Runtime } from "../../shared/registry/schema.js";
+import type { StepRefs } from "../../shared/runs/step-call.js";
 import * as z from "../../shared/zod.js";
 
 const JsonStringArray = (what: string) =>
@@ -31,7 +32,7 @@ export const RunnerEnv = z.object({
   MCPFLOW_STEP_ID: z.string().check(z.minLength(1)),
   MCPFLOW_ITEM_INDEX: optionalNonEmpty(z.coerce.number().check(z.int(), z.gte(0))),
   MCPFLOW_WORKFLOW: z.string().check(z.minLength(1)),
-  MCPFLOW_WORKFLOW_VERSION: z.string().check(z.minLength(1)),
+  MCPFLOW_WORKFLOW_VERSION: z.coerce.number().check(z.int(), z.positive()),
   MCPFLOW_SERVER_URL: optionalNonEmpty(z.url({ protocol: /^https?$/ })),
   MCPFLOW_SERVER_COMMAND: optionalNonEmpty(z.string().check(z.minLength(1))),
   MCPFLOW_SERVER_ARGS: optionalNonEmpty(JsonStringArray('e.g. ["server.js","--stdio"]')),
@@ -41,15 +42,6 @@ export const RunnerEnv = z.object({
   MCPFLOW_HEARTBEAT_SECONDS: optionalNonEmpty(PositiveSeconds),
   MCPFLOW_START_TIMEOUT_SECONDS: optionalNonEmpty(PositiveSeconds),
 });
-
-export const StepRefs = z.object({
-  runId: z.string(),
-  stepId: z.string(),
-  itemIndex: z.optional(z.int().check(z.gte(0))),
-  workflow: z.string(),
-  workflowVersion: z.string(),
-});
-export type StepRefs = z.infer<typeof StepRefs>;
 
 export interface RunnerConfig {
   taskToken: string;
@@ -98,7 +90,7 @@ export function parseRunnerEnv(env: NodeJS.ProcessEnv): ParsedRunnerEnv {
       refs: {
         runId: e.MCPFLOW_RUN_ID,
         stepId: e.MCPFLOW_STEP_ID,
-        itemIndex: e.MCPFLOW_ITEM_INDEX,
+        ...(e.MCPFLOW_ITEM_INDEX !== undefined ? { itemIndex: e.MCPFLOW_ITEM_INDEX } : {}),
         workflow: e.MCPFLOW_WORKFLOW,
         workflowVersion: e.MCPFLOW_WORKFLOW_VERSION,
       },

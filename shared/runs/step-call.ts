@@ -1,6 +1,5 @@
-// What one Task of a compiled workflow asks for, and how its answer is recorded. The Task carries references only
-// (run id, step id, item index); the argument template and the data it reads are loaded here, from the store, by
-// the local invoker and by the Fargate runner alike.
+// What one Task of a compiled workflow asks for. The Task carries references only (run id, step id, item index);
+// the argument template and the data it reads are loaded here, from the store, by every host (executeStep).
 
 import { createRegistry, createWorkflows } from "../compose.js";
 import { NotFoundError } from "../errors.js";
@@ -10,15 +9,21 @@ import type { Runtime, ServerVersionRecord } from "../registry/schema.js";
 import type { WorkflowDefinition } from "../workflows/definition.js";
 import { ancestry, stepGraph } from "../workflows/graph.js";
 import { listReferences, resolveTemplate, type TemplateContext } from "../workflows/references.js";
+import * as z from "../zod.js";
 import { Runs } from "./store.js";
 
-export interface StepRefs {
-  runId: string;
-  stepId: string;
-  itemIndex?: number;
-  workflow: string;
-  workflowVersion: number;
-}
+/** What a step call is loaded from: the run store (the table and the blob store), nothing else of a platform. */
+export type RunStore = Pick<Platform, "table" | "blobs">;
+
+/** Which call a Task asks for, whichever host receives it (ECS overrides, a Lambda payload, the local override). */
+export const StepRefs = z.object({
+  runId: z.string().check(z.minLength(1)),
+  stepId: z.string().check(z.minLength(1)),
+  itemIndex: z.optional(z.int().check(z.gte(0))),
+  workflow: z.string().check(z.minLength(1)),
+  workflowVersion: z.int().check(z.positive()),
+});
+export type StepRefs = z.infer<typeof StepRefs>;
 
 export interface StepCall {
   refs: StepRefs;
@@ -100,13 +105,15 @@ function referencedSteps(step: WorkflowDefinition["steps"][number]): string[] {
   return [...ids];
 }
 
-export async function loadStepCall(platform: Platform, refs: StepRefs): Promise<StepCall> {
-  const runs = new Runs(platform);
+export async function loadStepCall(store: RunStore, refs: StepRefs): Promise<StepCall> {
+  const runs = new Runs(store);
   const definition = await cached(
     definitions,
     `${refs.workflow}@${refs.workflowVersion}`,
+    // Reading a version needs the table and the blob store only, which is all a runner in a Fargate task has.
     async () =>
-      (await createWorkflows(platform).versionForRun(refs.workflow, refs.workflowVersion)).definition,
+      (await createWorkflows(store as Platform).versionForRun(refs.workflow, refs.workflowVersion))
+        .definition,
   );
   const step = definition.steps.find((s) => s.id === refs.stepId);
   if (!step)
@@ -128,11 +135,11 @@ export async function loadStepCall(platform: Platform, refs: StepRefs): Promise<
   const args = resolveTemplate(step.arguments, context) as Record<string, unknown>;
   const version = step.server.version!;
   const record = await cached(servers, `${step.server.name}@${version}`, () =>
-    createRegistry(platform).getVersion(step.server.name, version),
+    createRegistry(store as Platform).getVersion(step.server.name, version),
   );
   if (!record.runtime) throw new NotFoundError(`${step.server.name}@${version} has no runtime.`);
   // Second line behind the run's start: an approval revoked (or a grant withdrawn) mid-run stops the next step.
-  await assertMayRun(platform.table, record);
+  await assertMayRun(store.table, record);
   return {
     refs,
     tool: step.tool,

@@ -17,10 +17,8 @@ import {
   putIfAbsent,
   queryAll,
 } from "../store/table.js";
+import { OFFLOAD_BYTES } from "./limits.js";
 import type { RunError, RunRecord, RunStatus, StepItemRecord, StepRecord, StepStatus } from "./schema.js";
-
-/** Values larger than this are kept in the blob store; the table item keeps a reference. */
-export const INLINE_VALUE_BYTES = 64 * 1024;
 
 const runKey = (id: string) => `RUN#${id}`;
 const stepSk = (stepId: string, index?: number) =>
@@ -78,7 +76,8 @@ export function newRunId(): string {
 }
 
 export class Runs {
-  constructor(private readonly platform: Platform) {}
+  /** Only the table and the blob store: the Fargate runner has no more of a platform. */
+  constructor(private readonly platform: Pick<Platform, "table" | "blobs">) {}
 
   private get table() {
     return this.platform.table;
@@ -89,7 +88,7 @@ export class Runs {
     if (value === undefined) return {};
     const json = JSON.stringify(value);
     const bytes = Buffer.byteLength(json);
-    if (bytes <= INLINE_VALUE_BYTES) return { [field]: value };
+    if (bytes <= OFFLOAD_BYTES) return { [field]: value };
     await this.platform.blobs.put(key, json, "application/json");
     return { [`${field}Blob`]: { key, bytes } };
   }

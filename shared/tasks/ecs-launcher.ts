@@ -94,11 +94,8 @@ export function taskDefinitionFor(
       "awslogs-stream-prefix": family,
     },
   };
-  // MCPFLOW_SERVER_KEY names the server on the step records the runner writes.
-  const runnerBase = [
-    ...Object.entries(options.runnerEnvironment ?? {}).map(([k, v]) => ({ name: k, value: v })),
-    { name: "MCPFLOW_SERVER_KEY", value: `${name}@${version}` },
-  ];
+  // The runner records the server from the step call it loads; the task only needs to know the store.
+  const runnerBase = Object.entries(options.runnerEnvironment ?? {}).map(([k, v]) => ({ name: k, value: v }));
   const { environment, secrets } = containerEnv(runtime, name, options.secretsPrefix);
   const containers: ContainerDefinition[] = [];
 

@@ -131,7 +131,6 @@ describe.skipIf(!motoAvailable)("ECS task launcher on moto_server", () => {
     expect(env).toEqual({
       MCPFLOW_TABLE: "mcpflow-test",
       MCPFLOW_BLOB_BUCKET: "mcpflow-test-payloads",
-      MCPFLOW_SERVER_KEY: "io.github.acme/weather@1.2.0",
       LOG_LEVEL: "debug",
       MCPFLOW_SERVER_COMMAND: "node",
       MCPFLOW_SERVER_ARGS: JSON.stringify(["server.js", "--stdio"]),
