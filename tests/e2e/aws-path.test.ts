@@ -289,10 +289,9 @@ describe.skipIf(!motoAvailable)("the AWS path on moto_server", () => {
     expect(task.output).toMatch(/no longer knows this task/);
   });
 
-  // A defect of the step protocol (issue 9, "one step protocol"): the runner records the offloaded shape
-  // `{blob, text: <4,096-character preview>}` as the step's output, so the next step's arguments resolve
-  // `steps.big.output.text` to the preview. Passes once the offload has one shape that readers resolve.
-  it.fails("hands a later step an output over 256 KB whole, through S3 and not through the state", async () => {
+  // The step protocol has one offload shape (shared/runs/step-execution.ts): the step record keeps `outputBlob`
+  // and the next step's arguments resolve `steps.big.output.text` to the whole text read back from S3.
+  it("hands a later step an output over 256 KB whole, through S3 and not through the state", async () => {
     const big = "x".repeat(150_000);
     await save({
       name: "e2e-big",
@@ -316,8 +315,9 @@ describe.skipIf(!motoAvailable)("the AWS path on moto_server", () => {
     expect(later.exitCode).toBe(0);
     const steps = (await aws.api("GET", `/v1/runs/${runId}`)).body.steps;
     const laterRecord = steps.find((s: { stepId: string }) => s.stepId === "later");
-    // The later call received the whole text, not the preview the state carried.
-    expect(JSON.stringify(laterRecord.arguments ?? {}).length).toBeGreaterThan(150_000);
+    // The later call received the whole text, not the preview the state carried: it echoed all of it, so its
+    // own output went to S3 as well (arguments that large are kept there too, and not shown inline).
+    expect(laterRecord.outputBlob?.bytes).toBeGreaterThan(150_000);
   });
 
   it("delivers a secret through the task definition's secrets, never as a value in it", async () => {

@@ -192,11 +192,18 @@ const GRANTEES: Record<string, Grantee> = {
   },
   // functions/api/meta.ts: /v1/health asks DescribeTable.
   meta: { stack: "api", role: "MetaApiRole", calls: [["dynamodb:DescribeTable", "table"]] },
-  // functions/events/run-status.ts: Runs.get/finish/settleSteps, Workflows.versionForRun; no Step Functions call.
+  // functions/events/run-status.ts: endRun (Runs.get/settleSteps/finish, a large run output to S3),
+  // Workflows.versionForRun (a large ASL from S3); no Step Functions call.
   "run-status": {
     stack: "execution",
     role: "RunStatusRole",
-    calls: [...itemReads, ["dynamodb:UpdateItem", "table"], ["dynamodb:BatchWriteItem", "table"]],
+    calls: [
+      ...itemReads,
+      ["dynamodb:UpdateItem", "table"],
+      ["dynamodb:BatchWriteItem", "table"],
+      ["s3:GetObject", "object"],
+      ["s3:PutObject", "object"],
+    ],
   },
   // functions/invoker/remote-mcp.ts: loadStepCall, Runs.stepStarted/stepEnded, materializeRuntime, SendTask*;
   // functions/invoker/probe.ts: Registry.getVersion, materializeRuntime.
