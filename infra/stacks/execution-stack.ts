@@ -382,7 +382,11 @@ export class ExecutionStack extends Stack {
     // It reads the run and the workflow version, ends the run and settles its steps; no Step Functions call (the
     // event carries the execution's status, output and error). A run output over 64 KiB goes to the payload bucket
     // (shared/runs/limits.ts), and a workflow version's ASL over 300 KB is read from it.
-    runStatus.grant("Payloads", bucketObjects(names, "readwrite", false), bucketObjectsAcknowledgement(names));
+    runStatus.grant(
+      "Payloads",
+      bucketObjects(names, "readwrite", false),
+      bucketObjectsAcknowledgement(names),
+    );
 
     const deadLetters = new Queue(this, "RunStatusDeadLetters", {
       encryption: QueueEncryption.SQS_MANAGED,
