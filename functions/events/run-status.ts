@@ -4,6 +4,7 @@ import { NotFoundError } from "../../shared/errors.js";
 import { logger } from "../../shared/log.js";
 import { getPlatform } from "../../shared/platform.js";
 import { endRun, type RunEnd } from "../../shared/runs/lifecycle.js";
+import { MAX_CAUSE_CHARS } from "../../shared/runs/limits.js";
 import type { RunError } from "../../shared/runs/schema.js";
 import * as z from "../../shared/zod.js";
 
@@ -19,8 +20,6 @@ export const ExecutionStatusChange = z.object({
   }),
 });
 export type ExecutionStatusChange = z.infer<typeof ExecutionStatusChange>;
-
-const MAX_CAUSE_CHARS = 2000;
 
 function parseOutput(raw: string | null | undefined): unknown {
   if (raw === undefined || raw === null || raw === "") return undefined;
