@@ -132,7 +132,7 @@ export class Runs {
     const pk = `IDEMPOTENCY#${workflow}#${key}`;
     const json = JSON.stringify(claim.input ?? {});
     let input: Record<string, unknown> = { input: claim.input };
-    if (Buffer.byteLength(json) > INLINE_VALUE_BYTES) {
+    if (Buffer.byteLength(json) > OFFLOAD_BYTES) {
       const blobKey = `runs/${claim.runId}/claimed-input.json`;
       await this.platform.blobs.put(blobKey, json, "application/json");
       input = { inputBlob: blobKey };
