@@ -19,7 +19,7 @@ import { ProcessRegistry } from "../shared/mcp/process-tree.js";
 import { type Platform, setPlatform } from "../shared/platform.js";
 import { runtimeAllowedHosts } from "../shared/registry/runtime-policy.js";
 import { createFileSecretStore } from "../shared/secrets/file-store.js";
-import { createTable, ensureTable } from "../shared/store/table.js";
+import { createTable, ensureTable, tableAnswers } from "../shared/store/table.js";
 import { createLocalTaskLauncher } from "../shared/tasks/local-launcher.js";
 import { LocalOrchestrator } from "./engine.js";
 import { anotherPlatform, cannotWrite, lockHome, StartupError } from "./home-lock.js";
@@ -189,6 +189,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       tasks: createLocalTaskLauncher(),
       target: LOCAL_TARGET,
       table,
+      health: () => tableAnswers(table),
       verifier: createLocalTokenVerifier(jwksOf(key)),
       blobs: createFileBlobStore(join(home, "blobs")),
       secrets,

@@ -7,7 +7,7 @@ import { createLambdaProber } from "./mcp/lambda-prober.js";
 import { createStepFunctionsOrchestrator } from "./orchestrator/step-functions.js";
 import type { ExecutionTarget, Platform } from "./platform.js";
 import { createSecretsManagerStore } from "./secrets/secrets-manager-store.js";
-import { createTable } from "./store/table.js";
+import { createTable, tableAnswers } from "./store/table.js";
 import { createEcsTaskLauncher } from "./tasks/ecs-launcher.js";
 import { publishedStateMachineArn } from "./workflows/keys.js";
 
@@ -64,6 +64,7 @@ export function createAwsPlatform(env: NodeJS.ProcessEnv): Platform {
   return {
     mode: "aws",
     table,
+    health: () => tableAnswers(table),
     blobs: createS3BlobStore(required(env, "MCPFLOW_BUCKET")),
     secrets: createSecretsManagerStore(secretsPrefix),
     verifier: onFirstUse(() =>

@@ -21,6 +21,8 @@ export interface Platform {
   prober: Prober;
   /** Where compiled Task states point: the ECS cluster, subnets and the remote invoker (placeholders locally). */
   target: ExecutionTarget;
+  /** Whether the platform can serve requests (its store answers); GET /v1/health reports it. Never throws. */
+  health(): Promise<boolean>;
 }
 
 export interface ExecutionTarget {

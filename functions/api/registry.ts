@@ -22,7 +22,6 @@ import {
 } from "../../shared/registry/run-decisions.js";
 import { getRuntimePolicy, putRuntimePolicy } from "../../shared/registry/runtime-policy.js";
 import { exportServerJson } from "../../shared/registry/service.js";
-import { getProbe } from "../../shared/registry/tools.js";
 
 const registryContext = (platform: Platform): RegistryContext => ({
   platform,
@@ -57,17 +56,7 @@ export const handler = createApiHandler(registryRoutes, {
     return { body: policy, audit: { revision: String(policy.revision) } };
   },
   async listServers({ platform, query }) {
-    const registry = createRegistry(platform);
-    if (!query.search?.trim()) return { body: await registry.list(query) };
-    // Matching and ranking come from the search engine (prefix, typo tolerance, field weights).
-    const ranked = await createSearch(platform).rankServers(query.search);
-    return {
-      body: await registry.list(
-        query,
-        (record) => ranked.has(record.server.name),
-        (record) => ranked.get(record.server.name) ?? 0,
-      ),
-    };
+    return { body: await createRegistry(platform).list(query, createSearch(platform)) };
   },
   async listServerReferences({ platform, params }) {
     await createRegistry(platform).getLatest(params.name, true);
@@ -120,10 +109,7 @@ export const handler = createApiHandler(registryRoutes, {
     return { body: await probeVersion(registryContext(platform), params.name, params.version) };
   },
   async listServerTools({ platform, params }) {
-    await createRegistry(platform).getVersion(params.name, params.version);
-    const probe = await getProbe(platform.table, params.name, params.version);
-    if (!probe)
-      throw new NotFoundError(`${params.name}@${params.version} has not been probed; POST .../probe first.`);
+    const probe = await createRegistry(platform).probed(params.name, params.version);
     return { body: { tools: probe.tools, probedAt: probe.probedAt } };
   },
   async importServers({ platform, body, caller }) {

@@ -26,7 +26,7 @@ import {
   type ServerVersionRecord,
   type StatusPatch,
 } from "./schema.js";
-import { saveProbe } from "./tools.js";
+import { getProbe, saveProbe } from "./tools.js";
 import { pickLatest, sortNewestFirst } from "./versions.js";
 
 /** DynamoDB items hold 400 KB; a version item and the head item each carry the whole document, plus bookkeeping. */
@@ -169,6 +169,14 @@ export class Registry {
     const head = await this.refreshHead(doc.name, item);
     await this.listener?.serverChanged(doc.name);
     return toRecord(item, head?.latestVersion);
+  }
+
+  /** What the last probe of a version found; a version never probed is a 404 that says how to probe it. */
+  async probed(name: string, version: string): Promise<ProbeResult> {
+    await this.getVersion(name, version);
+    const probe = await getProbe(this.table, name, version);
+    if (!probe) throw new NotFoundError(`${name}@${version} has not been probed; POST .../probe first.`);
+    return probe;
   }
 
   /** Keeps what a probe found next to the version; its tools become searchable. */
@@ -446,11 +454,14 @@ export class Registry {
   }
 
   /** `score`, when given, orders by relevance (highest first) instead of by name; pages then follow that order. */
-  async list(
-    query: ServerListQuery,
-    matches?: (record: ServerVersionRecord) => boolean,
-    score?: (record: ServerVersionRecord) => number,
-  ): Promise<ServerList> {
+  /**
+   * A page of servers with facets. With `search` and a ranker (the search index), matching and order come from
+   * the search engine (prefix, typo tolerance, field weights); without a ranker, a substring match by name.
+   */
+  async list(query: ServerListQuery, ranker?: ServerRanker): Promise<ServerList> {
+    const ranked = ranker && query.search?.trim() ? await ranker.rankServers(query.search) : undefined;
+    const matches = ranked && ((record: ServerVersionRecord) => ranked.has(record.server.name));
+    const score = ranked && ((record: ServerVersionRecord) => ranked.get(record.server.name) ?? 0);
     const includeDeleted = query.include_deleted === "true" || query.status === "deleted";
     const after = query.cursor ? decodeListCursor(query.cursor) : undefined;
     const needle = query.search?.toLowerCase();
@@ -489,6 +500,11 @@ export class Registry {
       ...(rest.length > page.length && last ? { nextCursor: encodeListCursor(last.server.name) } : {}),
     };
   }
+}
+
+/** Relevance of the servers matching `q`, keyed by name (SearchIndex.rankServers). */
+export interface ServerRanker {
+  rankServers(q: string): Promise<Map<string, number>>;
 }
 
 export interface ServerList {

@@ -35,6 +35,16 @@ export function createTable(options: { name: string; endpoint?: string; region?:
   return { name: options.name, doc };
 }
 
+/** Whether the table answers (DescribeTable): the store's part of GET /v1/health. Never throws. */
+export async function tableAnswers(table: Table): Promise<boolean> {
+  try {
+    await table.doc.send(new DescribeTableCommand({ TableName: table.name }));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Creates the table with the same key schema the CDK data stack declares (pk/sk + gsi1), if it is missing. */
 export async function ensureTable(table: Table): Promise<void> {
   try {
