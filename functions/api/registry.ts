@@ -1,6 +1,5 @@
 import { registryRoutes } from "../../shared/api/registry.routes.js";
 import { createReferences, createRegistry, createSearch } from "../../shared/compose.js";
-import { NotFoundError } from "../../shared/errors.js";
 import { createApiHandler } from "../../shared/http/handler.js";
 import type { Platform } from "../../shared/platform.js";
 import { withRunPermission } from "../../shared/registry/approval.js";
