@@ -26,6 +26,11 @@ export interface McpflowConfig {
   readonly throttleBurstLimit: number;
   /** Cognito hosted-domain prefix, globally unique per region. */
   readonly authDomainPrefix: string | undefined;
+  /**
+   * Anonymous reads of the MCP registry API (/v0.1/servers), for IDEs pointed at this registry without credentials.
+   * Off by default: the listed versions are then readable with a token or an API key only.
+   */
+  readonly registryPublicRead: boolean;
 }
 
 type Source = Readonly<Record<string, string | undefined>>;
@@ -43,6 +48,7 @@ const ENV_NAMES: Record<keyof McpflowConfig, string> = {
   throttleRateLimit: "MCPFLOW_THROTTLE_RATE",
   throttleBurstLimit: "MCPFLOW_THROTTLE_BURST",
   authDomainPrefix: "MCPFLOW_AUTH_DOMAIN_PREFIX",
+  registryPublicRead: "MCPFLOW_REGISTRY_PUBLIC_READ",
 };
 
 const CONTEXT_KEYS: Record<keyof McpflowConfig, string> = {
@@ -58,6 +64,7 @@ const CONTEXT_KEYS: Record<keyof McpflowConfig, string> = {
   throttleRateLimit: "throttleRateLimit",
   throttleBurstLimit: "throttleBurstLimit",
   authDomainPrefix: "authDomainPrefix",
+  registryPublicRead: "registryPublicRead",
 };
 
 /** Reads the configuration from the construct tree's context, falling back to `env`. */
@@ -107,6 +114,7 @@ export function parseConfig(read: (key: keyof McpflowConfig) => string | undefin
     throttleRateLimit,
     throttleBurstLimit: int("throttleBurstLimit", read("throttleBurstLimit"), throttleRateLimit * 2),
     authDomainPrefix: read("authDomainPrefix"),
+    registryPublicRead: bool("registryPublicRead", read("registryPublicRead"), false),
   };
 }
 

@@ -18,7 +18,7 @@ import type { ITable } from "aws-cdk-lib/aws-dynamodb";
 import { LogGroup } from "aws-cdk-lib/aws-logs";
 import { CfnWebACL, CfnWebACLAssociation } from "aws-cdk-lib/aws-wafv2";
 import type { Construct } from "constructs";
-import { CORS_ALLOW_HEADERS, CORS_EXPOSE_HEADERS } from "../../shared/http/cors.js";
+import { CORS_ALLOW_HEADERS, CORS_EXPOSE_HEADERS, OFFICIAL_REGISTRY_CORS } from "../../shared/http/cors.js";
 import {
   arnFinding,
   bucketObjectsAcknowledgement,
@@ -118,6 +118,31 @@ export class ApiStack extends Stack {
         }
       }
     }
+    // The MCP registry read API (/v0.1/servers, shared/api/official-registry.routes.ts) is the registry function's
+    // too, with the official CORS: any origin, GET and OPTIONS, Authorization and Content-Type, preflights included.
+    functions.registry.function.addEnvironment(
+      "MCPFLOW_REGISTRY_PUBLIC_READ",
+      String(config.registryPublicRead),
+    );
+    const registryApi = this.api.root.addResource("v0.1", {
+      defaultCorsPreflightOptions: {
+        allowOrigins: [OFFICIAL_REGISTRY_CORS["Access-Control-Allow-Origin"]],
+        // One element each, so the headers read exactly as the handler's (`GET, OPTIONS`); CDK joins with ",".
+        allowMethods: [OFFICIAL_REGISTRY_CORS["Access-Control-Allow-Methods"]],
+        allowHeaders: [OFFICIAL_REGISTRY_CORS["Access-Control-Allow-Headers"]],
+        maxAge: Duration.hours(1),
+      },
+    });
+    const registryIntegration = new LambdaIntegration(functions.registry.function, {
+      proxy: true,
+      allowTestInvoke: false,
+    });
+    const servers = registryApi.addResource("servers");
+    servers.addMethod("GET", registryIntegration, { authorizationType: AuthorizationType.NONE });
+    servers
+      .addProxy({ defaultIntegration: registryIntegration, anyMethod: false })
+      .addMethod("GET", registryIntegration, { authorizationType: AuthorizationType.NONE });
+
     acknowledge(
       this.api,
       "AwsSolutions-APIG4",
@@ -187,7 +212,9 @@ export class ApiStack extends Stack {
       },
     });
     // Errors API Gateway answers itself (throttling, unknown route) need CORS headers too, or the browser hides them.
-    const corsHeaders = { "Access-Control-Allow-Origin": `'${config.webOrigin}'`, Vary: "'Origin'" };
+    // Gateway responses are one set for the whole API, and the MCP registry read API (/v0.1) is read from any
+    // origin, so they allow any: they carry no data and no credentials.
+    const corsHeaders = { "Access-Control-Allow-Origin": "'*'" };
     api.addGatewayResponse("Default4xx", { type: ResponseType.DEFAULT_4XX, responseHeaders: corsHeaders });
     api.addGatewayResponse("Default5xx", { type: ResponseType.DEFAULT_5XX, responseHeaders: corsHeaders });
 

@@ -3,6 +3,7 @@ import type { RouteTable } from "../http/route.js";
 import { identityRoutes } from "./identity.routes.js";
 import { mcdRoutes } from "./mcds.routes.js";
 import { metaRoutes } from "./meta.routes.js";
+import { officialRegistryRoutes } from "./official-registry.routes.js";
 import { registryRoutes } from "./registry.routes.js";
 import { runRoutes } from "./runs.routes.js";
 import { searchRoutes } from "./search.routes.js";
@@ -12,6 +13,7 @@ export const ALL_ROUTES: RouteTable[] = [
   metaRoutes,
   identityRoutes,
   registryRoutes,
+  officialRegistryRoutes,
   mcdRoutes,
   searchRoutes,
   workflowRoutes,

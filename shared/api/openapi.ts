@@ -20,6 +20,12 @@ const MEDIA: Record<string, string> = {
   text: "text/markdown",
 };
 
+/** How the MCP registry read API (/v0.1) answers an error, as the official registry does. */
+const RegistryError = z.object({
+  error: z.string(),
+  errors: z.optional(z.array(z.object({ field: z.string(), rule: z.string() }))),
+});
+
 /**
  * Schemas that become named components (`#/components/schemas/<name>`). Recursive schemas must be here: a JSON
  * Schema renders a cycle as a `$ref`, and a `$ref` into a schema's own `$defs` does not resolve once the schema is
@@ -31,6 +37,7 @@ const COMPONENTS = new Map<z.core.$ZodType, string>([
   [JsonValue, "JsonValue"],
   [Condition, "Condition"],
   [Problem, "Problem"],
+  [RegistryError, "RegistryError"],
   [Caller, "Caller"],
   [ServerDocument, "ServerDocument"],
   [ServerVersionRecord, "ServerVersionRecord"],
@@ -229,14 +236,14 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
 };
 
 function operation(id: string, spec: RouteSpec, components: SchemaComponents) {
-  const problem = components.render(Problem, "output");
+  const errorContent =
+    spec.problemFormat === "official-registry"
+      ? { "application/json": { schema: rendered(components.render(RegistryError, "output")) } }
+      : { "application/problem+json": { schema: rendered(components.render(Problem, "output")) } };
   const problems = Object.fromEntries(
     problemStatuses(spec).map((status) => [
       String(status),
-      {
-        description: PROBLEM_DESCRIPTIONS[status] ?? "A problem (RFC 9457)",
-        content: { "application/problem+json": { schema: rendered(problem) } },
-      },
+      { description: PROBLEM_DESCRIPTIONS[status] ?? "A problem (RFC 9457)", content: errorContent },
     ]),
   );
   const headerShape = Object.fromEntries(
@@ -253,7 +260,14 @@ function operation(id: string, spec: RouteSpec, components: SchemaComponents) {
     tags: spec.tags,
     ...(spec.role === "public"
       ? { security: [] }
-      : { description: `Needs the \`${spec.role}\` role or stronger.` }),
+      : spec.publicRead
+        ? {
+            description:
+              `Needs the \`${spec.role}\` role or stronger, or no credentials at all where the deployment allows ` +
+              "anonymous registry reads (MCPFLOW_REGISTRY_PUBLIC_READ).",
+            security: [{ bearer: [] }, { apiKey: [] }, {}],
+          }
+        : { description: `Needs the \`${spec.role}\` role or stronger.` }),
     requestParams: {
       ...(spec.params ? { path: spec.params as z.ZodMiniObject } : {}),
       ...(spec.query ? { query: spec.query as z.ZodMiniObject } : {}),

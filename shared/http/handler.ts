@@ -18,7 +18,7 @@ import { logger } from "../log.js";
 import { getPlatform, type Platform } from "../platform.js";
 import { validationError } from "../validation.js";
 import * as z from "../zod.js";
-import { corsFor } from "./cors.js";
+import { corsFor, corsMiddleware, isOfficialRegistryPath } from "./cors.js";
 import { problemFor } from "./problem.js";
 import type { ApiRequest, ApiResult, HttpMethod, Implementations, RouteSpec, RouteTable } from "./route.js";
 import { createRouter } from "./router.js";
@@ -36,6 +36,11 @@ export interface ApiHandlerOptions {
   readonly parseYaml?: YamlParser;
   /** The browser origin allowed to call the API (CORS); MCPFLOW_WEB_ORIGIN by default, none when unset. */
   readonly webOrigin?: string;
+  /**
+   * Whether `publicRead` routes (the MCP registry read API) answer callers without credentials. Read per request;
+   * MCPFLOW_REGISTRY_PUBLIC_READ=true by default, off when unset (docs/registry-api.md).
+   */
+  readonly anonymousRegistryReads?: () => boolean;
 }
 
 interface Internal {
@@ -214,11 +219,24 @@ function problemResponses(): MiddlewareObj<ApiEvent, APIGatewayProxyResult, Erro
       if (problem.status >= 500) {
         logger.error("unhandled error", { error: request.error, path: request.event.path });
       }
-      request.response = {
-        statusCode: problem.status,
-        headers: { "content-type": "application/problem+json", ...headers },
-        body: JSON.stringify(problem),
-      };
+      // The MCP registry read API answers errors as the official registry does: {"error": "..."}.
+      const official =
+        (request.internal as Internal).spec?.problemFormat === "official-registry" ||
+        isOfficialRegistryPath(request.event.path);
+      request.response = official
+        ? {
+            statusCode: problem.status,
+            headers: { "content-type": "application/json", ...headers },
+            body: JSON.stringify({
+              error: problem.detail ?? problem.title,
+              ...(problem.errors ? { errors: problem.errors } : {}),
+            }),
+          }
+        : {
+            statusCode: problem.status,
+            headers: { "content-type": "application/problem+json", ...headers },
+            body: JSON.stringify(problem),
+          };
     },
   };
 }
@@ -226,7 +244,8 @@ function problemResponses(): MiddlewareObj<ApiEvent, APIGatewayProxyResult, Erro
 function auditTrail(): MiddlewareObj<ApiEvent, APIGatewayProxyResult, Error, Context, Internal> {
   const record = async (request: ApiRequestState) => {
     const internal = request.internal as Internal;
-    if (request.event.httpMethod === "GET" || request.event.httpMethod === "HEAD") return;
+    const method = request.event.httpMethod;
+    if (method === "GET" || method === "HEAD" || method === "OPTIONS") return;
     if (!internal.platform || !request.response) return;
     const status = request.response.statusCode;
     try {
@@ -268,6 +287,10 @@ export function createApiHandler<R extends RouteTable>(
     _context: Context,
     internal: Internal,
   ): Promise<APIGatewayProxyResult> => {
+    // API Gateway answers preflights itself; the embedded platform's come here. The CORS middleware adds the headers.
+    if (event.httpMethod === "OPTIONS" && isOfficialRegistryPath(event.path)) {
+      return { statusCode: 204, headers: {}, body: "" };
+    }
     const found = lookup(event.httpMethod, event.path);
     if (found.kind === "not-found")
       throw new NotFoundError(`No route for ${event.httpMethod} ${event.path}.`);
@@ -290,7 +313,9 @@ export function createApiHandler<R extends RouteTable>(
     const headers = lowerCaseHeaders(event);
 
     let caller: Caller | undefined;
-    if (spec.role !== "public") {
+    const anonymousRead =
+      spec.publicRead === true && !headers.authorization && !headers["x-api-key"] && anonymousRegistryReads();
+    if (spec.role !== "public" && !anonymousRead) {
       caller = await authenticate(platform, headers);
       internal.caller = caller;
       if (!hasRole(caller.role, spec.role)) {
@@ -325,11 +350,13 @@ export function createApiHandler<R extends RouteTable>(
     return json(result.status ?? spec.success, result.body, result.headers);
   };
 
-  const cors = corsFor(options.webOrigin ?? process.env.MCPFLOW_WEB_ORIGIN);
+  const anonymousRegistryReads =
+    options.anonymousRegistryReads ?? (() => process.env.MCPFLOW_REGISTRY_PUBLIC_READ === "true");
+  const cors = corsMiddleware(corsFor(options.webOrigin ?? process.env.MCPFLOW_WEB_ORIGIN));
   return (
     middy<ApiEvent, APIGatewayProxyResult, Error, Context, Internal>()
       // First, so that its after/onError run last: on the response problemResponses has made, errors included.
-      .use(cors ? [cors] : [])
+      .use(cors as MiddlewareObj<ApiEvent, APIGatewayProxyResult, Error, Context, Internal>)
       .use(requestLogger())
       .use(auditTrail())
       .use(problemResponses())

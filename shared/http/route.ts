@@ -18,6 +18,13 @@ export interface RouteSpec<
   path: string;
   /** The weakest role allowed, or `public` for no authentication at all. */
   role: Role | "public";
+  /**
+   * Also readable without credentials when the deployment allows anonymous registry reads
+   * (MCPFLOW_REGISTRY_PUBLIC_READ=true); credentials that are sent are still checked.
+   */
+  publicRead?: boolean;
+  /** Errors as the official MCP registry answers them (`{"error": "..."}`) instead of problem+json. */
+  problemFormat?: "official-registry";
   summary: string;
   tags: string[];
   /** The audit log names the action this way; every non-GET route is audited. */

@@ -399,6 +399,15 @@ export class Registry {
       .map((item) => toRecord(item, head.latestVersion));
   }
 
+  /** Every version of a server, deleted ones included, newest first; empty when there is no such server. */
+  async versionRecords(name: string): Promise<ServerVersionRecord[]> {
+    const head = await this.getHead(name);
+    if (!head) return [];
+    return sortNewestFirst(await this.listVersionItems(name)).map((item) =>
+      toRecord(item, head.latestVersion),
+    );
+  }
+
   /** `mark`: the retiring mark a delete holds (deleteVersion); the status changes only while it still holds it. */
   async setStatus(
     name: string,

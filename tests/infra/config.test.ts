@@ -18,6 +18,7 @@ describe("parseConfig", () => {
       webOrigin: "http://localhost:5173",
       throttleRateLimit: 50,
       throttleBurstLimit: 100,
+      registryPublicRead: false,
     });
   });
 

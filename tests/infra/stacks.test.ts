@@ -337,7 +337,7 @@ describe("REST API", () => {
     }
   });
 
-  it("answers CORS preflights for the web origin only", () => {
+  it("answers CORS preflights under /v1 for the web origin, and lets gateway errors be read from any origin", () => {
     api.hasResourceProperties("AWS::ApiGateway::Method", {
       HttpMethod: "OPTIONS",
       Integration: Match.objectLike({
@@ -350,12 +350,64 @@ describe("REST API", () => {
         ],
       }),
     });
-    api.hasResourceProperties("AWS::ApiGateway::GatewayResponse", {
-      ResponseType: "DEFAULT_4XX",
-      ResponseParameters: {
-        "gatewayresponse.header.Access-Control-Allow-Origin": "'https://mcpflow.example.com'",
-        "gatewayresponse.header.Vary": "'Origin'",
-      },
+    for (const type of ["DEFAULT_4XX", "DEFAULT_5XX"]) {
+      api.hasResourceProperties("AWS::ApiGateway::GatewayResponse", {
+        ResponseType: type,
+        ResponseParameters: { "gatewayresponse.header.Access-Control-Allow-Origin": "'*'" },
+      });
+    }
+  });
+
+  it("routes GET /v0.1/servers and everything under it to the registry function, with the official CORS", () => {
+    const resources = api.findResources("AWS::ApiGateway::Resource") as Resources;
+    const idOf = (part: string, parent?: string) =>
+      Object.entries(resources).find(
+        ([, r]) =>
+          r.Properties.PathPart === part &&
+          (parent === undefined || (r.Properties.ParentId as { Ref?: string }).Ref === parent),
+      )?.[0];
+    const v01 = idOf("v0.1");
+    const servers = idOf("servers", v01);
+    const proxy = idOf("{proxy+}", servers);
+    expect([v01, servers, proxy].every(Boolean), JSON.stringify({ v01, servers, proxy })).toBe(true);
+
+    const methods = Object.values(api.findResources("AWS::ApiGateway::Method") as Resources);
+    const on = (resource: string) =>
+      methods.filter((m) => (m.Properties.ResourceId as { Ref?: string }).Ref === resource);
+    const registryFunction = Object.keys(
+      api.findResources("AWS::Lambda::Function", {
+        Properties: { Description: Match.stringLikeRegexp("registry") },
+      }),
+    )[0]!;
+    for (const resource of [servers!, proxy!]) {
+      expect(
+        on(resource)
+          .map((m) => m.Properties.HttpMethod)
+          .sort(),
+      ).toEqual(["GET", "OPTIONS"]);
+      const get = on(resource).find((m) => m.Properties.HttpMethod === "GET")!;
+      expect(get.Properties).toMatchObject({ AuthorizationType: "NONE", Integration: { Type: "AWS_PROXY" } });
+      expect(JSON.stringify(get.Properties.Integration)).toContain(registryFunction);
+      const options = on(resource).find((m) => m.Properties.HttpMethod === "OPTIONS")!;
+      expect(options.Properties).toMatchObject({
+        Integration: {
+          Type: "MOCK",
+          IntegrationResponses: [
+            {
+              ResponseParameters: {
+                "method.response.header.Access-Control-Allow-Origin": "'*'",
+                "method.response.header.Access-Control-Allow-Methods": "'GET, OPTIONS'",
+                "method.response.header.Access-Control-Allow-Headers": "'Authorization, Content-Type'",
+              },
+            },
+          ],
+        },
+      });
+    }
+    // Anonymous reads are off unless the deployment turns them on (context registryPublicRead=true).
+    api.hasResourceProperties("AWS::Lambda::Function", {
+      Description: Match.stringLikeRegexp("registry"),
+      Environment: { Variables: Match.objectLike({ MCPFLOW_REGISTRY_PUBLIC_READ: "false" }) },
     });
   });
 

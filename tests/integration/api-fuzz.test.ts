@@ -133,7 +133,10 @@ describe("random requests to every route", () => {
             if (!upstream) expect(response.status, what).toBeLessThan(500);
             expect(response.text, what).not.toMatch(/\n\s+at .+:\d+:\d+/);
             if (response.status >= 400) {
-              expect(response.headers.get("content-type"), what).toContain("application/problem+json");
+              // The MCP registry read API answers errors as the official registry does: application/json {error}.
+              const errorType =
+                spec.problemFormat === "official-registry" ? "application/json" : "application/problem+json";
+              expect(response.headers.get("content-type"), what).toContain(errorType);
             }
           },
         ),

@@ -423,6 +423,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v0.1/servers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * MCP registry v0.1: the approved versions of every server (or the latest), by name
+         * @description Needs the `viewer` role or stronger, or no credentials at all where the deployment allows anonymous registry reads (MCPFLOW_REGISTRY_PUBLIC_READ).
+         */
+        get: operations["listOfficialServers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v0.1/servers/{serverName}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * MCP registry v0.1: a server's approved versions, newest first
+         * @description Needs the `viewer` role or stronger, or no credentials at all where the deployment allows anonymous registry reads (MCPFLOW_REGISTRY_PUBLIC_READ).
+         */
+        get: operations["listOfficialServerVersions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v0.1/servers/{serverName}/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * MCP registry v0.1: one approved version of a server, or `latest`
+         * @description Needs the `viewer` role or stronger, or no credentials at all where the deployment allows anonymous registry reads (MCPFLOW_REGISTRY_PUBLIC_READ).
+         */
+        get: operations["getOfficialServerVersion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/mcds": {
         parameters: {
             query?: never;
@@ -972,6 +1032,13 @@ export interface components {
                 type: "server" | "workflow" | "mcd";
                 id: string;
                 title?: string;
+            }[];
+        };
+        RegistryError: {
+            error: string;
+            errors?: {
+                field: string;
+                rule: string;
             }[];
         };
         RunRecord: {
@@ -3699,6 +3766,247 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listOfficialServers: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+                search?: string;
+                updated_since?: string;
+                version?: string;
+                /** @description accepted for compatibility; this registry never lists deleted versions */
+                include_deleted?: "true" | "false";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description MCP registry v0.1: the approved versions of every server (or the latest), by name */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        servers: {
+                            /** @description server.json, without what runs it (runtime, secrets, values) */
+                            server: {
+                                [key: string]: unknown;
+                            };
+                            _meta: {
+                                "io.modelcontextprotocol.registry/official": {
+                                    /** @enum {string} */
+                                    status: "active" | "deprecated" | "deleted";
+                                    statusMessage?: string;
+                                    /** Format: date-time */
+                                    publishedAt: string;
+                                    /** Format: date-time */
+                                    updatedAt: string;
+                                    isLatest: boolean;
+                                };
+                            };
+                        }[];
+                        metadata: {
+                            nextCursor?: string;
+                            count: number;
+                        };
+                    };
+                };
+            };
+            /** @description The request is malformed or a field is invalid (`errors` names each one) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegistryError"];
+                };
+            };
+            /** @description No valid token or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegistryError"];
+                };
+            };
+            /** @description The caller's role is too weak */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegistryError"];
+                };
+            };
+        };
+    };
+    listOfficialServerVersions: {
+        parameters: {
+            query?: {
+                /** @description accepted for compatibility; this registry never lists deleted versions */
+                include_deleted?: "true" | "false";
+            };
+            header?: never;
+            path: {
+                serverName: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description MCP registry v0.1: a server's approved versions, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        servers: {
+                            /** @description server.json, without what runs it (runtime, secrets, values) */
+                            server: {
+                                [key: string]: unknown;
+                            };
+                            _meta: {
+                                "io.modelcontextprotocol.registry/official": {
+                                    /** @enum {string} */
+                                    status: "active" | "deprecated" | "deleted";
+                                    statusMessage?: string;
+                                    /** Format: date-time */
+                                    publishedAt: string;
+                                    /** Format: date-time */
+                                    updatedAt: string;
+                                    isLatest: boolean;
+                                };
+                            };
+                        }[];
+                        metadata: {
+                            nextCursor?: string;
+                            count: number;
+                        };
+                    };
+                };
+            };
+            /** @description The request is malformed or a field is invalid (`errors` names each one) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegistryError"];
+                };
+            };
+            /** @description No valid token or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegistryError"];
+                };
+            };
+            /** @description The caller's role is too weak */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegistryError"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegistryError"];
+                };
+            };
+        };
+    };
+    getOfficialServerVersion: {
+        parameters: {
+            query?: {
+                /** @description accepted for compatibility; this registry never lists deleted versions */
+                include_deleted?: "true" | "false";
+            };
+            header?: never;
+            path: {
+                serverName: string;
+                version: "latest" | string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description MCP registry v0.1: one approved version of a server, or `latest` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description server.json, without what runs it (runtime, secrets, values) */
+                        server: {
+                            [key: string]: unknown;
+                        };
+                        _meta: {
+                            "io.modelcontextprotocol.registry/official": {
+                                /** @enum {string} */
+                                status: "active" | "deprecated" | "deleted";
+                                statusMessage?: string;
+                                /** Format: date-time */
+                                publishedAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                isLatest: boolean;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description The request is malformed or a field is invalid (`errors` names each one) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegistryError"];
+                };
+            };
+            /** @description No valid token or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegistryError"];
+                };
+            };
+            /** @description The caller's role is too weak */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegistryError"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegistryError"];
                 };
             };
         };

@@ -1,0 +1,289 @@
+// The official MCP registry's v0.1 read API over this registry (docs/registry-api.md): what an IDE or another
+// registry may read. Only versions an admin approved to run (approval or runtime policy, shared/registry/approval.ts),
+// never deleted ones; each as the official envelope around the server.json export, without what runs it (runtime,
+// commands, secret names, environment and header values).
+import { BadRequestError, NotFoundError } from "../errors.js";
+import type { Table } from "../store/table.js";
+import { runPermission } from "./approval.js";
+import { listServerHeads } from "./heads.js";
+import { MCPFLOW_META_KEY, type ServerDocument, type ServerVersionRecord } from "./schema.js";
+import { exportServerJson, type Registry } from "./service.js";
+import { pickLatest, sortNewestFirst } from "./versions.js";
+
+export const OFFICIAL_META_KEY = "io.modelcontextprotocol.registry/official";
+
+export interface OfficialServerResponse {
+  server: Record<string, unknown>;
+  _meta: {
+    [OFFICIAL_META_KEY]: {
+      status: "active" | "deprecated" | "deleted";
+      statusMessage?: string;
+      publishedAt: string;
+      updatedAt: string;
+      isLatest: boolean;
+    };
+  };
+}
+
+export interface OfficialServerList {
+  servers: OfficialServerResponse[];
+  metadata: { nextCursor?: string; count: number };
+}
+
+export interface OfficialListQuery {
+  cursor?: string;
+  limit: number;
+  search?: string;
+  updated_since?: string;
+  version?: string;
+}
+
+/**
+ * A version is in the read API when it is not deleted and an admin let it run: it is what the organisation vouches
+ * for. Its entry counts as updated when it became visible, so a registry syncing with `updated_since` sees it.
+ */
+async function publicView(
+  table: Table,
+  record: ServerVersionRecord,
+): Promise<ServerVersionRecord | undefined> {
+  if (record.status === "deleted") return undefined;
+  const permission = await runPermission(table, record);
+  if (!permission.mayRun) return undefined;
+  const approvedAt = permission.reason === "approved" ? permission.approval?.approvedAt : undefined;
+  return approvedAt && approvedAt > record.updatedAt ? { ...record, updatedAt: approvedAt } : record;
+}
+
+type Input = Record<string, unknown>;
+
+/** An input (argument, environment variable, header) without what must stay private. */
+function withoutValue(input: Input, always: boolean): Input {
+  const { value, default: fallback, variables, ...rest } = input;
+  const secret = input.isSecret === true;
+  return {
+    ...rest,
+    ...(value !== undefined && !always && !secret ? { value } : {}),
+    ...(fallback !== undefined && !secret ? { default: fallback } : {}),
+    ...(variables && typeof variables === "object"
+      ? {
+          variables: Object.fromEntries(
+            Object.entries(variables as Record<string, Input>).map(([key, variable]) => [
+              key,
+              withoutValue(variable, always),
+            ]),
+          ),
+        }
+      : {}),
+  };
+}
+
+const map = (items: unknown, f: (item: Input) => Input) =>
+  Array.isArray(items) ? (items as Input[]).map(f) : items;
+
+/**
+ * server.json as exported, without mcpflow's runtime (command, arguments, environment, secret names) and without the
+ * values of environment variables and headers (clients ask their user for them); a secret input keeps no value or
+ * default anywhere.
+ */
+export function publicServerJson(doc: ServerDocument): Record<string, unknown> {
+  const { packages, remotes, _meta, ...rest } = exportServerJson({ ...doc, runtime: undefined }) as Input;
+  // A runtime may also sit under mcpflow's _meta key (as an import left it): it goes too.
+  let meta = _meta as Record<string, unknown> | undefined;
+  const ours = meta?.[MCPFLOW_META_KEY];
+  if (ours && typeof ours === "object") {
+    const { runtime: _, ...kept } = ours as Record<string, unknown>;
+    meta =
+      Object.keys(kept).length > 0
+        ? { ...meta, [MCPFLOW_META_KEY]: kept }
+        : withoutKey(meta!, MCPFLOW_META_KEY);
+  }
+  return {
+    ...rest,
+    ...(packages
+      ? {
+          packages: map(packages, (pkg) => ({
+            ...pkg,
+            ...(pkg.environmentVariables
+              ? { environmentVariables: map(pkg.environmentVariables, (v) => withoutValue(v, true)) }
+              : {}),
+            ...(pkg.packageArguments
+              ? { packageArguments: map(pkg.packageArguments, (a) => withoutValue(a, false)) }
+              : {}),
+            ...(pkg.runtimeArguments
+              ? { runtimeArguments: map(pkg.runtimeArguments, (a) => withoutValue(a, false)) }
+              : {}),
+          })),
+        }
+      : {}),
+    ...(remotes
+      ? {
+          remotes: map(remotes, (remote) => ({
+            ...remote,
+            ...(remote.headers ? { headers: map(remote.headers, (h) => withoutValue(h, true)) } : {}),
+            ...(remote.variables && typeof remote.variables === "object"
+              ? {
+                  variables: Object.fromEntries(
+                    Object.entries(remote.variables as Record<string, Input>).map(([k, v]) => [
+                      k,
+                      withoutValue(v, false),
+                    ]),
+                  ),
+                }
+              : {}),
+          })),
+        }
+      : {}),
+    ...(meta && Object.keys(meta).length > 0 ? { _meta: meta } : {}),
+  };
+}
+
+function withoutKey(record: Record<string, unknown>, key: string): Record<string, unknown> {
+  const { [key]: _, ...rest } = record;
+  return rest;
+}
+
+export function officialResponse(record: ServerVersionRecord, isLatest: boolean): OfficialServerResponse {
+  return {
+    server: publicServerJson(record.server),
+    _meta: {
+      [OFFICIAL_META_KEY]: {
+        status: record.status,
+        ...(record.statusMessage ? { statusMessage: record.statusMessage } : {}),
+        publishedAt: record.publishedAt,
+        updatedAt: record.updatedAt,
+        isLatest,
+      },
+    },
+  };
+}
+
+interface PublicVersion {
+  record: ServerVersionRecord;
+  isLatest: boolean;
+}
+
+/** A server's public versions, newest first; `isLatest` is the latest of these, not of every version. */
+async function publicVersions(table: Table, records: ServerVersionRecord[]): Promise<PublicVersion[]> {
+  const views = await Promise.all(records.map((record) => publicView(table, record)));
+  const visible = views.filter((view): view is ServerVersionRecord => view !== undefined);
+  const candidates = visible.map((record) => ({
+    record,
+    version: record.server.version,
+    publishedAt: record.publishedAt,
+  }));
+  const latest = pickLatest(candidates)?.record;
+  return sortNewestFirst(candidates).map(({ record }) => ({ record, isLatest: record === latest }));
+}
+
+interface CursorPosition {
+  name: string;
+  publishedAt: string;
+  version: string;
+}
+
+const byPosition = (a: CursorPosition, b: CursorPosition) =>
+  compare(a.name, b.name) || compare(a.publishedAt, b.publishedAt) || compare(a.version, b.version);
+
+/** Code-unit order, as a cursor compares; localeCompare would skip or repeat entries between pages. */
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function encodeCursor(position: CursorPosition): string {
+  return Buffer.from(JSON.stringify([position.name, position.publishedAt, position.version])).toString(
+    "base64url",
+  );
+}
+
+function decodeCursor(cursor: string): CursorPosition {
+  try {
+    const value = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown;
+    if (Array.isArray(value) && value.length === 3 && value.every((part) => typeof part === "string")) {
+      const [name, publishedAt, version] = value as [string, string, string];
+      return { name, publishedAt, version };
+    }
+  } catch {
+    // reported below
+  }
+  throw new BadRequestError("The cursor is not one this API returned.", {
+    issues: [{ field: "cursor", rule: "must be a metadata.nextCursor value returned by a previous page" }],
+  });
+}
+
+/** Servers are read a few at a time: one query per server, and a registry holds thousands. */
+const READ_CONCURRENCY = 8;
+
+export class OfficialRegistry {
+  constructor(
+    private readonly table: Table,
+    private readonly registry: Registry,
+  ) {}
+
+  /** GET /v0.1/servers: every public version (or the latest, or one version) of every server, by name. */
+  async list(query: OfficialListQuery): Promise<OfficialServerList> {
+    const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+    const needle = query.search?.toLowerCase();
+    const since = query.updated_since ? Date.parse(query.updated_since) : undefined;
+    const names = (await listServerHeads(this.table))
+      .filter((head) => !head.allDeleted)
+      .map((head) => head.name)
+      .filter((name) => !needle || name.toLowerCase().includes(needle))
+      .sort(compare);
+
+    const page: (PublicVersion & CursorPosition)[] = [];
+    let more = false;
+    for (let i = 0; i < names.length && !more; i += READ_CONCURRENCY) {
+      const batch = names.slice(i, i + READ_CONCURRENCY);
+      if (after && batch.at(-1)! < after.name) continue;
+      const versions = await Promise.all(
+        batch.map(async (name) => publicVersions(this.table, await this.registry.versionRecords(name))),
+      );
+      const entries = versions
+        .flat()
+        .filter(({ record, isLatest }) =>
+          query.version === "latest" ? isLatest : !query.version || record.server.version === query.version,
+        )
+        .filter(({ record }) => since === undefined || Date.parse(record.updatedAt) > since)
+        .map((entry) => ({
+          ...entry,
+          name: entry.record.server.name,
+          publishedAt: entry.record.publishedAt,
+          version: entry.record.server.version,
+        }))
+        .filter((entry) => !after || byPosition(entry, after) > 0)
+        .sort(byPosition);
+      for (const entry of entries) {
+        if (page.length === query.limit) {
+          more = true;
+          break;
+        }
+        page.push(entry);
+      }
+    }
+    const last = page.at(-1);
+    return {
+      servers: page.map(({ record, isLatest }) => officialResponse(record, isLatest)),
+      metadata: { ...(more && last ? { nextCursor: encodeCursor(last) } : {}), count: page.length },
+    };
+  }
+
+  /** GET /v0.1/servers/{name}/versions: a server's public versions, newest first. */
+  async versions(name: string): Promise<OfficialServerList> {
+    const versions = await publicVersions(this.table, await this.registry.versionRecords(name));
+    if (versions.length === 0) throw new NotFoundError("Server not found");
+    return {
+      servers: versions.map(({ record, isLatest }) => officialResponse(record, isLatest)),
+      metadata: { count: versions.length },
+    };
+  }
+
+  /** GET /v0.1/servers/{name}/versions/{version}: one public version, or the latest of them. */
+  async version(name: string, version: string): Promise<OfficialServerResponse> {
+    const versions = await publicVersions(this.table, await this.registry.versionRecords(name));
+    if (versions.length === 0) throw new NotFoundError("Server not found");
+    const found = versions.find(({ record, isLatest }) =>
+      version === "latest" ? isLatest : record.server.version === version,
+    );
+    if (!found) throw new NotFoundError("Server version not found");
+    return officialResponse(found.record, found.isLatest);
+  }
+}
