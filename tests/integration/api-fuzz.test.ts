@@ -6,6 +6,7 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ALL_ROUTES } from "../../shared/api/all-routes.js";
+import { isOfficialRegistryPath } from "../../shared/http/cors.js";
 import type { RouteSpec } from "../../shared/http/route.js";
 import { startTestPlatform, type TestPlatform } from "../helpers/platform.js";
 
@@ -134,8 +135,11 @@ describe("random requests to every route", () => {
             expect(response.text, what).not.toMatch(/\n\s+at .+:\d+:\d+/);
             if (response.status >= 400) {
               // The MCP registry read API answers errors as the official registry does: application/json {error}.
-              const errorType =
-                spec.problemFormat === "official-registry" ? "application/json" : "application/problem+json";
+              // A path such as /v0.1/servers/../versions leaves it (fetch resolves the dots): judge the final path.
+              const finalPath = new URL(`${path}${query}`, "http://local").pathname;
+              const errorType = isOfficialRegistryPath(finalPath)
+                ? "application/json"
+                : "application/problem+json";
               expect(response.headers.get("content-type"), what).toContain(errorType);
             }
           },
