@@ -156,6 +156,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     unlock = lockHome(home);
     try {
       await mkdir(join(home, "data"), { recursive: true, mode: 0o700 });
+      // Only the platform's user may enter its home: server processes run as another (shared/mcp/sandbox.ts).
+      await chmod(home, 0o700);
     } catch (error) {
       throw cannotWrite(home, error);
     }

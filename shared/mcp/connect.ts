@@ -26,6 +26,7 @@ import { buildHeaders, buildServerEnv, type ResolveInput, redact, secretValues }
 import { McpServerError, McpStartError, McpTimeoutError, McpToolError } from "./errors.js";
 import { MaskedConnection, maskError } from "./mask.js";
 import { isAlive, listDescendants, type SpawnWatcher, signalAll } from "./process-tree.js";
+import { type ChildSandbox, type PreparedSandbox, prepareSandbox, resolveCommand } from "./sandbox.js";
 
 export interface ConnectOptions extends ResolveInput {
   /** Bound on start + initialize; a server that has not answered by then is killed. */
@@ -48,6 +49,11 @@ export interface ConnectOptions extends ResolveInput {
    * connection resolves itself, in everything the server sends back and in every error, before a host sees it.
    */
   redact?: readonly string[];
+  /**
+   * Runs a stdio server as this unprivileged uid/gid with a private scratch HOME/TMPDIR (sandbox.ts); the platform
+   * passes sandboxFromEnv(). Left out, the server runs as the caller's user.
+   */
+  sandbox?: ChildSandbox;
 }
 
 export interface CallOptions {
@@ -579,10 +585,22 @@ async function connectStdio(
     throw new McpStartError(label, "the runtime has no command (an image-only runtime runs inside its task)");
   }
   const env = { ...buildServerEnv(runtime, options, label), ...options.processes?.env };
+  let sandbox: PreparedSandbox | undefined;
+  if (options.sandbox) {
+    if (!resolveCommand(runtime.command, env.PATH)) {
+      throw new McpStartError(label, `command not found: ${runtime.command}`);
+    }
+    try {
+      sandbox = await prepareSandbox(options.sandbox, runtime.command, runtime.args ?? [], env.PATH);
+    } catch (error) {
+      throw new McpStartError(label, (error as Error).message, { cause: error });
+    }
+    Object.assign(env, sandbox.env);
+  }
   const tail = new StderrTail(secrets);
   const transport = new TrackedStdioTransport({
-    command: runtime.command,
-    args: runtime.args ?? [],
+    command: sandbox?.command ?? runtime.command,
+    args: sandbox?.args ?? runtime.args ?? [],
     env,
     cwd: options.cwd,
     stderr: "pipe",
@@ -596,7 +614,8 @@ async function connectStdio(
   const client = new Client(options.clientInfo ?? CLIENT_INFO, { capabilities: {} });
   const grace = options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS;
   const child = () => transport.child;
-  const end = () => endProcessTree(client, transport.child, grace);
+  const end = () =>
+    endProcessTree(client, transport.child, grace).finally(() => sandbox?.dispose().catch(() => undefined));
   // The pipe's last bytes can arrive just after the exit that failed the start; they are usually the reason.
   const drainStderr = async () => {
     if (stderr && !stderr.readableEnded && transport.child) await within(once(stderr, "end"), 200);

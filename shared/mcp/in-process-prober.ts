@@ -7,6 +7,7 @@ import type { SecretStore } from "../secrets/port.js";
 import { probeServer } from "./probe.js";
 import type { Prober } from "./prober.js";
 import type { SpawnWatcher } from "./process-tree.js";
+import { sandboxFromEnv } from "./sandbox.js";
 
 export interface InProcessProberOptions {
   processes?: SpawnWatcher;
@@ -24,6 +25,7 @@ export function createInProcessProber(secrets: SecretStore, options: InProcessPr
         timeoutMs,
         outbound,
         redact: secretValues,
+        sandbox: sandboxFromEnv(),
         ...(processes ? { processes } : {}),
       });
     },
