@@ -188,3 +188,22 @@ export async function revokeApproval(table: Table, name: string, version: string
   if (!result.Attributes) throw new NotFoundError(`${name}@${version} has no approval to revoke.`);
   return (result.Attributes as ApprovalItem).runtimeDigest;
 }
+
+/**
+ * assertMayRun for a caller's request (probe, run start): a secret not granted to the version is the caller's
+ * input to fix, a 422 naming each secret and `target` (this version, or name@version among a workflow's pins).
+ */
+export async function assertMayRunRequest(
+  table: Table,
+  record: ServerVersionRecord,
+  target: string,
+): Promise<void> {
+  try {
+    await assertMayRun(table, record);
+  } catch (error) {
+    if (!(error instanceof SecretNotGrantedError)) throw error;
+    throw new UnprocessableError(error.message, {
+      issues: error.keys.map((key) => ({ field: `secrets.${key}`, rule: `is not granted to ${target}` })),
+    });
+  }
+}

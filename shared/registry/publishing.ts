@@ -17,13 +17,12 @@ import { MissingSecretError } from "../secrets/port.js";
 import { fargateSize } from "../tasks/fargate-size.js";
 import { runsInContainer } from "../tasks/port.js";
 import { workflowsPinning } from "../workflows/keys.js";
-import { approveRuntime, assertMayRun, withRunPermission } from "./approval.js";
+import { approveRuntime, assertMayRunRequest, withRunPermission } from "./approval.js";
 import { outboundTargetIssues } from "./outbound-targets.js";
 import { registerTask } from "./run-decisions.js";
 import { deriveRuntime } from "./runtime.js";
 import { runtimeDigest, runtimeSubject } from "./runtime-digest.js";
 import type { ServerDocument, ServerVersionRecord, StatusPatch } from "./schema.js";
-import { SecretNotGrantedError } from "./secret-grants.js";
 import { importServerJson, type Registry } from "./service.js";
 
 /** What the registry's rules work with: the platform's adapters and the registry as the composition root built it. */
@@ -131,19 +130,7 @@ export async function probeVersion(
   version: string,
 ): Promise<ProbeResult> {
   const record = await registry.getVersion(name, version);
-  try {
-    await assertMayRun(platform.table, record);
-  } catch (error) {
-    if (error instanceof SecretNotGrantedError) {
-      throw new UnprocessableError(error.message, {
-        issues: error.keys.map((key) => ({
-          field: `secrets.${key}`,
-          rule: "is not granted to this version",
-        })),
-      });
-    }
-    throw error;
-  }
+  await assertMayRunRequest(platform.table, record, "this version");
   const runtime = record.runtime!;
   let probe: ProbeResult;
   try {

@@ -5,8 +5,7 @@ import { createRegistry, createWorkflows } from "../compose.js";
 import { NotFoundError, UnprocessableError } from "../errors.js";
 import type { Caller } from "../identity/roles.js";
 import type { Platform } from "../platform.js";
-import { assertMayRun } from "../registry/approval.js";
-import { SecretNotGrantedError } from "../registry/secret-grants.js";
+import { assertMayRunRequest } from "../registry/approval.js";
 import { isConditionalCheckFailed } from "../store/table.js";
 import type { WorkflowDefinition } from "../workflows/definition.js";
 import { checkRunInput } from "../workflows/input-schema.js";
@@ -162,19 +161,7 @@ async function assertServersMayRun(platform: Platform, definition: WorkflowDefin
   }
   for (const server of pinned.values()) {
     const record = await registry.getVersion(server.name, server.version);
-    try {
-      await assertMayRun(platform.table, record);
-    } catch (error) {
-      if (error instanceof SecretNotGrantedError) {
-        throw new UnprocessableError(error.message, {
-          issues: error.keys.map((key) => ({
-            field: `secrets.${key}`,
-            rule: `is not granted to ${server.name}@${server.version}`,
-          })),
-        });
-      }
-      throw error;
-    }
+    await assertMayRunRequest(platform.table, record, `${server.name}@${server.version}`);
   }
 }
 
