@@ -1,7 +1,7 @@
 // Lambda bundle sizes, measured on what is deployed: synthesizes the CDK app (every function is a NodejsFunction
 // bundled by esbuild), reads each function's staged asset, and attributes its bytes to packages with the esbuild
 // metafile the synthesis writes when asked (context mcpflow:bundleMetafile). Prints a table and writes
-// bench/results/bundles.json. API bundles over 300 KB are flagged: a cold start parses the whole bundle before the
+// bench/results/latest/bundles.json. API bundles over 300 KB are flagged: a cold start parses the whole bundle before the
 // first request, and API Gateway gives a request 29 s (docs/decisions/0003-bundle-size.md).
 import { execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";

@@ -1,6 +1,6 @@
 // Registry throughput and latency on the embedded platform (list, get, publish at 1 and 50 connections), next to a
 // bare node:http server answering the same JSON from memory, so the cost of the platform itself is visible.
-// Run: npx tsx bench/registry.ts   (writes bench/results/registry.json)
+// Run: npx tsx bench/registry.ts   (writes bench/results/latest/registry.json)
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -194,7 +194,7 @@ function printRows(rows: BenchRow[]): void {
   printTable(header, lines);
 }
 
-/** Measures, prints the table and writes bench/results/registry.json. */
+/** Measures, prints the table and writes bench/results/latest/registry.json. */
 export async function runRegistryBench(): Promise<BenchRow[]> {
   const rows = await measureRegistry();
   printRows(rows);

@@ -1,12 +1,14 @@
-// `npm run bench [name...]`: every benchmark in bench/, each in its own process (no shared heap, caches or open
-// handles between them), each printing its table and writing bench/results/<name>.json.
+// `npm run bench [name...] [-- --update-baseline]`: every benchmark in bench/, each in its own process (no shared
+// heap, caches or open handles between them), each printing its table and writing bench/results/latest/<name>.json,
+// or the committed baseline bench/results/<name>.json with --update-baseline.
 import { spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const suites = ["registry", "search", "compile", "mcp", "workflow", "bundles"];
-const only = process.argv.slice(2);
+const only = process.argv.slice(2).filter((arg) => !arg.startsWith("--"));
+const updateBaseline = process.argv.includes("--update-baseline");
 
 let failed = 0;
 for (const name of suites) {
@@ -14,7 +16,11 @@ for (const name of suites) {
   console.log(`\n=== ${name} ===`);
   const result = spawnSync(process.execPath, ["--import", "tsx", join(here, `${name}.ts`)], {
     stdio: "inherit",
-    env: { POWERTOOLS_LOG_LEVEL: "SILENT", ...process.env },
+    env: {
+      POWERTOOLS_LOG_LEVEL: "SILENT",
+      ...process.env,
+      ...(updateBaseline ? { BENCH_UPDATE_BASELINE: "1" } : {}),
+    },
   });
   if (result.status !== 0) {
     failed++;

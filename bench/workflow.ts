@@ -1,7 +1,7 @@
 // What running MCP calls as a workflow costs: a 100-step sequential workflow on one server, run by the embedded
 // platform (ASL interpreter + step records in the store + one server start), against 100 direct MCP SDK calls
 // plus one server start, in the same process and the same run.
-// Run: npx tsx bench/workflow.ts   (writes bench/results/workflow.json)
+// Run: npx tsx bench/workflow.ts   (writes bench/results/latest/workflow.json)
 import "../shared/polyfills.js";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";

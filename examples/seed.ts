@@ -8,13 +8,30 @@ import { fileURLToPath } from "node:url";
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const url = process.env.MCPFLOW_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`;
 const home = resolve(process.env.MCPFLOW_HOME ?? join(root, ".mcpflow"));
-const token = process.env.MCPFLOW_TOKEN ?? (await readFile(join(home, "dev-token"), "utf8")).trim();
+const token = process.env.MCPFLOW_TOKEN ?? (await readToken(join(home, "dev-token")));
+
+/** The admin token `npm start` wrote; without it there is nothing to do but say which platform to start. */
+async function readToken(file: string): Promise<string> {
+  try {
+    return (await readFile(file, "utf8")).trim();
+  } catch {
+    process.stderr.write(
+      `mcpflow seed: no admin token at ${file}: start the platform first (npm start, in another terminal, with the same MCPFLOW_HOME), or set MCPFLOW_TOKEN\n`,
+    );
+    process.exit(1);
+  }
+}
 
 async function call(method: string, path: string, body?: string, contentType = "application/json") {
   const response = await fetch(`${url}${path}`, {
     method,
     headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": contentType } : {}) },
     body,
+  }).catch(() => {
+    process.stderr.write(
+      `mcpflow seed: nothing answers at ${url}: start the platform first (npm start, in another terminal), with the same PORT, or set MCPFLOW_URL\n`,
+    );
+    process.exit(1);
   });
   const text = await response.text();
   return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
@@ -57,6 +74,6 @@ for (const file of (await readdir(join(root, "examples/workflows"))).sort()) {
 console.log(`
 Start a run and read its result:
   TOKEN=$(cat ${join(home, "dev-token")})
-  curl -s -X POST ${url}/v1/workflows/everything-diamond/runs -H "Authorization: Bearer $TOKEN" \\
-    -H 'content-type: application/json' -d '{"input":{"name":"Ada","a":2,"b":3,"words":["alpha","beta"]}}'
-  curl -s ${url}/v1/runs/<id> -H "Authorization: Bearer $TOKEN"`);
+  RUN=$(curl -s -X POST ${url}/v1/workflows/everything-diamond/runs -H "Authorization: Bearer $TOKEN" \\
+    -H 'content-type: application/json' -d '{"input":{"name":"Ada","a":2,"b":3,"words":["alpha","beta"]}}' | jq -r .id)
+  curl -s ${url}/v1/runs/$RUN -H "Authorization: Bearer $TOKEN"`);

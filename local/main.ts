@@ -7,6 +7,11 @@ import { type LocalPlatform, startLocalPlatform } from "./platform.js";
 /** A stop that has not finished by then exits anyway: whoever sent SIGTERM will not wait much longer. */
 const STOP_DEADLINE_MS = 9_500;
 
+// On Node 20 the AWS SDK warns at its first client that its releases after January 2027 need Node 22. The README
+// says so once (its Node paragraph); the embedded platform talks to its own store, so it does not repeat it at
+// every start. The SDK's documented switch, set only here and only if the user has not set it.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
 let platform: LocalPlatform;
 try {
   platform = await startLocalPlatform();
@@ -19,7 +24,8 @@ logger.info("mcpflow is running", { url: platform.url, home: platform.home });
 process.stdout.write(
   `\n  mcpflow local platform: ${platform.url}\n  data: ${platform.home}\n` +
     `  admin token (also in ${platform.home}/dev-token):\n\n  ${platform.adminToken}\n\n` +
-    `  try: curl -H "Authorization: Bearer $(cat ${platform.home}/dev-token)" ${platform.url}/v1/me\n\n`,
+    `  This terminal stays with the platform (Ctrl-C stops it). In another one:\n` +
+    `  curl -H "Authorization: Bearer $(cat ${platform.home}/dev-token)" ${platform.url}/v1/me\n\n`,
 );
 
 let stopping = false;

@@ -12,6 +12,12 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const exec = promisify(execFile);
 let p: TestPlatform;
 
+/** The test's own environment without the settings seed reads, so each case gives exactly the ones it means. */
+function withoutSeedSettings(): NodeJS.ProcessEnv {
+  const { MCPFLOW_URL: _u, MCPFLOW_TOKEN: _t, MCPFLOW_HOME: _h, PORT: _p, ...rest } = process.env;
+  return rest;
+}
+
 beforeAll(async () => {
   p = await startTestPlatform();
 });
@@ -35,6 +41,48 @@ describe("npm run seed, then the README's run", () => {
     expect(stdout).toContain("workflow everything-diamond: saved version 1");
     expect(stdout).toContain("workflow memory-sequence: saved version 1");
     expect(stdout).toContain("/v1/workflows/everything-diamond/runs");
+  });
+
+  it("reads the token from MCPFLOW_HOME and the platform's address from PORT, as npm start does", async () => {
+    const { stdout } = await exec(process.execPath, ["--import", "tsx", join(ROOT, "examples/seed.ts")], {
+      cwd: ROOT,
+      env: { ...withoutSeedSettings(), MCPFLOW_HOME: p.home, PORT: new URL(p.url).port },
+      timeout: 120_000,
+    });
+    expect(stdout).toContain("workflow everything-diamond: already there");
+    expect(stdout).toContain(`TOKEN=$(cat ${join(p.home, "dev-token")})`);
+    expect(stdout).toContain(`${p.url}/v1/runs/$RUN`);
+  });
+
+  it("says in one line, without a stack, that there is no token to read, and exits 1", async () => {
+    const missing = join(p.home, "no-such-home");
+    const failed = await exec(process.execPath, ["--import", "tsx", join(ROOT, "examples/seed.ts")], {
+      cwd: ROOT,
+      env: { ...withoutSeedSettings(), MCPFLOW_HOME: missing, PORT: new URL(p.url).port },
+      timeout: 60_000,
+    }).then(
+      () => undefined,
+      (error: { code: number; stdout: string; stderr: string }) => error,
+    );
+    expect(failed?.code).toBe(1);
+    expect(failed?.stdout).toBe("");
+    expect(failed?.stderr.trim().split("\n")).toEqual([
+      `mcpflow seed: no admin token at ${join(missing, "dev-token")}: start the platform first (npm start, in another terminal, with the same MCPFLOW_HOME), or set MCPFLOW_TOKEN`,
+    ]);
+  });
+
+  it("says in one line that nothing answers at the address it was given", async () => {
+    const failed = await exec(process.execPath, ["--import", "tsx", join(ROOT, "examples/seed.ts")], {
+      cwd: ROOT,
+      env: { ...withoutSeedSettings(), MCPFLOW_TOKEN: p.adminToken, MCPFLOW_URL: "http://127.0.0.1:9" },
+      timeout: 60_000,
+    }).then(
+      () => undefined,
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(failed?.code).toBe(1);
+    expect(failed?.stderr.trim().split("\n")).toHaveLength(1);
+    expect(failed?.stderr).toContain("mcpflow seed: nothing answers at http://127.0.0.1:9");
   });
 
   it("runs everything-diamond with the README's input and returns greeting, sum and words", async () => {
