@@ -185,6 +185,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     const key = await loadOrCreateSigningKey(home);
     const orchestrator = new LocalOrchestrator({ processes });
     const secrets = createFileSecretStore(join(home, "secrets.json"));
+    const blobs = createFileBlobStore(join(home, "blobs"));
     const platform: Platform = {
       mode: "local",
       orchestrator,
@@ -193,9 +194,12 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       table,
       health: () => tableAnswers(table),
       verifier: createLocalTokenVerifier(jwksOf(key)),
-      blobs: createFileBlobStore(join(home, "blobs")),
+      blobs,
       secrets,
-      prober: createInProcessProber(secrets, { processes, allowedHosts: () => runtimeAllowedHosts(table) }),
+      prober: createInProcessProber(
+        { secrets, table, blobs },
+        { processes, allowedHosts: () => runtimeAllowedHosts(table) },
+      ),
     };
     orchestrator.attach(platform);
     setPlatform(platform);

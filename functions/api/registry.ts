@@ -23,6 +23,7 @@ import {
 } from "../../shared/registry/run-decisions.js";
 import { getRuntimePolicy, putRuntimePolicy } from "../../shared/registry/runtime-policy.js";
 import { exportServerJson } from "../../shared/registry/service.js";
+import { callTool } from "../../shared/runs/tool-call.js";
 
 const registryContext = (platform: Platform): RegistryContext => ({
   platform,
@@ -125,6 +126,17 @@ export const handler = createApiHandler(
     async listServerTools({ platform, params }) {
       const probe = await createRegistry(platform).probed(params.name, params.version);
       return { body: { tools: probe.tools, probedAt: probe.probedAt } };
+    },
+    async callServerTool({ platform, params, body, caller }) {
+      const run = await callTool(platform, {
+        server: params.name,
+        version: params.version,
+        tool: params.tool,
+        arguments: body.arguments,
+        confirm: body.confirm,
+        caller,
+      });
+      return { body: run };
     },
     async importServers({ platform, body, caller }) {
       const results = await importServers(registryContext(platform), body, caller);

@@ -9,18 +9,37 @@ import {
   type ProbeAnswer,
   type ProbeRequest,
   probeFailureOf,
+  reachableFromLambda,
+  type ToolCallAnswer,
+  type ToolCallRequest,
   UnsupportedProbeError,
 } from "../../shared/mcp/prober.js";
 import { getPlatform, type Platform } from "../../shared/platform.js";
 import { runtimeAllowedHosts } from "../../shared/registry/runtime-policy.js";
-import type { Runtime } from "../../shared/registry/schema.js";
 
 /** The registry function's own wait is bounded by API Gateway (29 s); a probe never needs longer than this. */
 const MAX_PROBE_MS = 25_000;
 
-/** A Lambda function can reach a server over HTTP; it cannot start a stdio server or a server's container. */
-function probeableInLambda(runtime: Runtime): boolean {
-  return runtime.transport === "streamable-http" && runtime.url !== undefined;
+/**
+ * A tool-call run's step, for the registry function: executed here as in process, remote servers only (the step is
+ * recorded FAILED with the reason for others).
+ */
+export function createToolCallHandler(deps: { platform?: () => Promise<Platform> } = {}) {
+  const platformOf = deps.platform ?? getPlatform;
+  return async function call(event: ToolCallRequest): Promise<ToolCallAnswer> {
+    const platform = await platformOf();
+    const prober = createInProcessProber(platform, {
+      allowedHosts: () => runtimeAllowedHosts(platform.table),
+      remoteOnly: true,
+    });
+    const startTimeoutMs = Math.min(
+      Math.max(1000, Number(event.call.startTimeoutMs) || 10_000),
+      MAX_PROBE_MS,
+    );
+    const answer = await prober.call(event.call.refs, { startTimeoutMs });
+    logger.info("tool called", { ...event.call.refs, status: answer.status });
+    return answer;
+  };
 }
 
 export function createProbeHandler(deps: { platform?: () => Promise<Platform> } = {}) {
@@ -31,13 +50,13 @@ export function createProbeHandler(deps: { platform?: () => Promise<Platform> } 
     const platform = await platformOf();
     try {
       const record = await createRegistry(platform).getVersion(name, version);
-      if (!record.runtime || !probeableInLambda(record.runtime)) {
+      if (!record.runtime || !reachableFromLambda(record.runtime)) {
         throw new UnsupportedProbeError(
           `${name}@${version} is not a remote server; on AWS only a streamable-http runtime with a url can be ` +
             "probed (a stdio or container server starts only inside its Fargate task).",
         );
       }
-      const prober = createInProcessProber(platform.secrets, {
+      const prober = createInProcessProber(platform, {
         allowedHosts: () => runtimeAllowedHosts(platform.table),
       });
       const result = await prober.probe({ name, version, runtime: record.runtime }, { timeoutMs });

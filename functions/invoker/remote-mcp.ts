@@ -6,7 +6,7 @@ import { SFNClient } from "@aws-sdk/client-sfn";
 import type { Context } from "aws-lambda";
 import { logger } from "../../shared/log.js";
 import { connectServer } from "../../shared/mcp/connect.js";
-import { isProbeRequest } from "../../shared/mcp/prober.js";
+import { isProbeRequest, isToolCallRequest } from "../../shared/mcp/prober.js";
 import { errorNameOf, reportToTask } from "../../shared/orchestrator/task-token.js";
 import { outboundPolicyFromEnv } from "../../shared/outbound/guard.js";
 import { getPlatform, type Platform } from "../../shared/platform.js";
@@ -15,7 +15,7 @@ import { runtimeAllowedHosts } from "../../shared/registry/runtime-policy.js";
 import type { StepRefs } from "../../shared/runs/step-call.js";
 import { executeStep } from "../../shared/runs/step-execution.js";
 import * as z from "../../shared/zod.js";
-import { createProbeHandler } from "./probe.js";
+import { createProbeHandler, createToolCallHandler } from "./probe.js";
 
 const Text = z.string().check(z.minLength(1));
 
@@ -114,8 +114,11 @@ export function createRemoteMcpHandler(deps: RemoteInvokerDeps) {
 
 const invoke = createRemoteMcpHandler({ sfn: new SFNClient({}) });
 const probe = createProbeHandler();
+const callTool = createToolCallHandler();
 
-/** A task token's step call, or a probe the registry function asked for. */
+/** A task token's step call, or a probe or a tool call the registry function asked for. */
 export function handler(event: unknown, context?: Pick<Context, "getRemainingTimeInMillis">) {
-  return isProbeRequest(event) ? probe(event) : invoke(event, context);
+  if (isProbeRequest(event)) return probe(event);
+  if (isToolCallRequest(event)) return callTool(event);
+  return invoke(event, context);
 }

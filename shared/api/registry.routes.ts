@@ -12,6 +12,7 @@ import {
   StatusPatch,
 } from "../registry/schema.js";
 import { GrantedVersions, SecretGrant } from "../registry/secret-grants.js";
+import { RunRecord } from "../runs/schema.js";
 import { SecretKey, SecretMetadata } from "../secrets/port.js";
 import * as z from "../zod.js";
 
@@ -316,5 +317,41 @@ export const registryRoutes = {
     success: 200,
     errors: [404],
     response: z.object({ tools: z.array(ProbedTool), probedAt: z.string() }),
+  }),
+  callServerTool: route({
+    method: "POST",
+    path: "/v1/servers/{name*}/versions/{version}/tools/{tool}/call",
+    role: "operator",
+    action: "servers.tools.call",
+    summary:
+      "Call one tool of a probed version and answer when it has ended: a run of one step (workflow `tools.call`), recorded and listed as any run, under the same approval and secret rules; a tool that may be destructive needs `confirm: true`",
+    tags: ["registry", "runs"],
+    params: z.strictObject({
+      name: ServerName,
+      version: ServerVersionString,
+      tool: z
+        .string()
+        .check(z.regex(/^[A-Za-z0-9_.-]{1,128}$/, "must be 1-128 letters, digits, `_`, `.` or `-`")),
+    }),
+    body: z.strictObject({
+      arguments: z._default(
+        z
+          .record(z.string(), z.unknown())
+          .check(z.meta({ description: "the tool's arguments (its inputSchema)" })),
+        {},
+      ),
+      confirm: z._default(
+        z.boolean().check(
+          z.meta({
+            description:
+              "true to call a tool that does not declare readOnlyHint: true or destructiveHint: false (MCP's defaults make it destructive)",
+          }),
+        ),
+        false,
+      ),
+    }),
+    success: 200,
+    errors: [404, 409, 422, 502],
+    response: RunRecord,
   }),
 };

@@ -4,7 +4,11 @@
 //
 // A probe that fails must fail the same way on both: the answer crossing the Lambda boundary carries the error's
 // kind, and `probeResultOf` throws the same error classes the in-process probe throws.
+//
+// The same place calls one tool for a tool-call run (shared/runs/tool-call.ts): the step protocol (executeStep) runs
+// where the server can be reached, records the step, and the answer only says how it ended.
 import type { Runtime } from "../registry/schema.js";
+import type { StepRefs } from "../runs/step-call.js";
 import { MissingSecretError } from "../secrets/port.js";
 import { McpServerError, McpTimeoutError, McpToolError } from "./errors.js";
 import type { ProbeResult } from "./probe-result.js";
@@ -18,6 +22,28 @@ export interface ProbeTarget {
 
 export interface Prober {
   probe(target: ProbeTarget, options: { timeoutMs: number }): Promise<ProbeResult>;
+  /**
+   * Executes the one step of a tool-call run (executeStep: load, record, connect, call, record the end). The step's
+   * record is the outcome; `startTimeoutMs` bounds the server's start, the step's timeout bounds the call.
+   */
+  call(refs: StepRefs, options: { startTimeoutMs: number }): Promise<ToolCallAnswer>;
+}
+
+/** How a tool-call step ended; what it answered (masked) is in its step record. */
+export type ToolCallAnswer = { status: "SUCCEEDED" } | { status: "FAILED"; error: string };
+
+/** Asked of a prober in another process: the step of a tool-call run, by reference. */
+export interface ToolCallRequest {
+  call: { refs: StepRefs; startTimeoutMs: number };
+}
+
+/** A Lambda function can reach a server over HTTP; it cannot start a stdio server or a server's container. */
+export function reachableFromLambda(runtime: Runtime): boolean {
+  return runtime.transport === "streamable-http" && runtime.url !== undefined;
+}
+
+export function isToolCallRequest(event: unknown): event is ToolCallRequest {
+  return typeof event === "object" && event !== null && "call" in event;
 }
 
 /** Asked of a prober in another process: references only; it reads the runtime from the registry itself. */

@@ -11,6 +11,7 @@ import type { WorkflowDefinition } from "../workflows/definition.js";
 import { checkRunInput } from "../workflows/input-schema.js";
 import type { RunError, RunRecord, RunStatus } from "./schema.js";
 import { type IdempotentRun, newRunId, Runs } from "./store.js";
+import { TOOL_CALL_WORKFLOW } from "./tool-call-step.js";
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,128}$/;
 
@@ -187,6 +188,8 @@ export async function endRun(platform: Platform, runId: string, end: RunEnd): Pr
 
 /** The steps a run's workflow version declares; none when the version is gone, so that the run still ends. */
 async function stepsOf(platform: Platform, run: { workflow: string; version: number }) {
+  // A tool call's one step is recorded before its call starts.
+  if (run.workflow === TOOL_CALL_WORKFLOW) return [];
   try {
     const { definition } = await createWorkflows(platform).versionForRun(run.workflow, run.version);
     return definition.steps.map((s) => ({

@@ -11,6 +11,7 @@ import { ancestry, stepGraph } from "../workflows/graph.js";
 import { listReferences, resolveTemplate, type TemplateContext } from "../workflows/references.js";
 import * as z from "../zod.js";
 import { Runs } from "./store.js";
+import { loadToolCall, TOOL_CALL_WORKFLOW } from "./tool-call-step.js";
 
 /** What a step call is loaded from: the run store (the table and the blob store), nothing else of a platform. */
 export type RunStore = Pick<Platform, "table" | "blobs">;
@@ -106,6 +107,7 @@ function referencedSteps(step: WorkflowDefinition["steps"][number]): string[] {
 }
 
 export async function loadStepCall(store: RunStore, refs: StepRefs): Promise<StepCall> {
+  if (refs.workflow === TOOL_CALL_WORKFLOW) return loadToolCall(store, refs);
   const runs = new Runs(store);
   const definition = await cached(
     definitions,

@@ -337,6 +337,21 @@ export function checkRunInput(schema: Record<string, unknown> | undefined, input
   }
 }
 
+/**
+ * A tool call's arguments against the tool's inputSchema as the probe found it (fields under `arguments`). A schema
+ * this validator cannot compile is the server's to judge: the call goes on and the server answers.
+ */
+export function checkToolArguments(schema: Record<string, unknown>, args: unknown): void {
+  const compiled = compile(schema);
+  if (Array.isArray(compiled)) return;
+  const result = validate(args, compiled.schema, compiled.draft, compiled.lookup, false);
+  if (!result.valid) {
+    throw new ValidationError("The arguments do not match the tool's inputSchema.", {
+      issues: issues(compiled, result.errors, "arguments"),
+    });
+  }
+}
+
 /** A workflow's `input` must itself be a valid JSON Schema; saving one that is not is refused. */
 export function inputSchemaIssues(schema: Record<string, unknown> | undefined): FieldIssue[] {
   if (!schema) return [];

@@ -6,6 +6,9 @@ import { HTTP_UNREACHABLE } from "../../shared/mcp/connect.js";
 import { isMcpFailure } from "../../shared/mcp/errors.js";
 import { ProbeResult } from "../../shared/mcp/probe-result.js";
 import { type Prober, type ProbeTarget, UnsupportedProbeError } from "../../shared/mcp/prober.js";
+import type { Platform } from "../../shared/platform.js";
+import { newRunId, Runs } from "../../shared/runs/store.js";
+import { TOOL_CALL_STEP, TOOL_CALL_WORKFLOW } from "../../shared/runs/tool-call-step.js";
 import { MissingSecretError } from "../../shared/secrets/port.js";
 
 export interface ProberFixture {
@@ -20,6 +23,21 @@ export interface ProberFixture {
   stdio: ProbeTarget;
   /** Whether this adapter can start a stdio server. */
   startsStdio: boolean;
+  /** Where tool-call runs are recorded (the targets are approved to run). */
+  platform: Platform;
+}
+
+/** A tool-call run of `target`'s echo, as shared/runs/tool-call.ts creates it; answers its step refs. */
+async function echoRun(platform: Platform, target: ProbeTarget, message: string) {
+  const runId = newRunId();
+  await new Runs(platform).create({
+    id: runId,
+    workflow: TOOL_CALL_WORKFLOW,
+    version: 1,
+    input: { server: { name: target.name, version: target.version }, tool: "echo", arguments: { message } },
+    startedBy: "user:operator",
+  });
+  return { runId, stepId: TOOL_CALL_STEP, workflow: TOOL_CALL_WORKFLOW, workflowVersion: 1 };
 }
 
 const OPTIONS = { timeoutMs: 15_000 };
@@ -61,6 +79,28 @@ export function proberContract(name: string, fixture: () => ProberFixture): void
         expect(result.tools.map((t) => t.name)).toContain("echo");
       } else {
         await expect(prober.probe(stdio, OPTIONS)).rejects.toBeInstanceOf(UnsupportedProbeError);
+      }
+    }, 30_000);
+
+    it("calls a tool as a tool-call run's step: the step record holds the output; a stdio server only where it can start", async () => {
+      const { prober, platform, remote, stdio, startsStdio } = fixture();
+      const runs = new Runs(platform);
+      const refs = await echoRun(platform, remote, `over http via ${name}`);
+      expect(await prober.call(refs, { startTimeoutMs: 15_000 })).toEqual({ status: "SUCCEEDED" });
+      const [step] = (await runs.get(refs.runId, { steps: true })).steps ?? [];
+      expect(step).toMatchObject({ stepId: "call", tool: "echo", status: "SUCCEEDED", attempts: 1 });
+      expect((step?.output as { text?: string } | undefined)?.text).toContain(`over http via ${name}`);
+
+      const local = await echoRun(platform, stdio, "over stdio");
+      const answer = await prober.call(local, { startTimeoutMs: 15_000 });
+      const [stdioStep] = (await runs.get(local.runId, { steps: true })).steps ?? [];
+      if (startsStdio) {
+        expect(answer).toEqual({ status: "SUCCEEDED" });
+        expect(stdioStep?.status).toBe("SUCCEEDED");
+      } else {
+        expect(answer.status).toBe("FAILED");
+        expect(stdioStep?.status).toBe("FAILED");
+        expect(stdioStep?.error?.cause).toMatch(/not a remote server/);
       }
     }, 30_000);
   });

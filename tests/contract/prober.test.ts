@@ -12,6 +12,8 @@ import { createInProcessProber } from "../../shared/mcp/in-process-prober.js";
 import { createLambdaProber } from "../../shared/mcp/lambda-prober.js";
 import type { ProbeTarget } from "../../shared/mcp/prober.js";
 import { getPlatform, type Platform } from "../../shared/platform.js";
+import { withRunPermission } from "../../shared/registry/approval.js";
+import { approveVersion } from "../../shared/registry/run-decisions.js";
 import { Registry } from "../../shared/registry/service.js";
 import { EVERYTHING_SCRIPT } from "../helpers/examples.js";
 import { type InvokerLambda, routeInvokesToInvoker } from "../helpers/invoker-lambda.js";
@@ -21,12 +23,13 @@ import { type ProberFixture, proberContract } from "./prober.contract.js";
 
 process.env.POWERTOOLS_LOG_LEVEL ??= "SILENT";
 const editor: Caller = { id: "user:editor", kind: "user", name: "editor", role: "editor" };
+const admin: Caller = { id: "user:admin", kind: "user", name: "admin", role: "admin" };
 
 let home = "";
 let local: LocalPlatform;
 let platform: Platform;
 let remote: Awaited<ReturnType<typeof startEverythingHttp>>;
-let targets: Omit<ProberFixture, "prober" | "startsStdio">;
+let targets: Omit<ProberFixture, "prober" | "startsStdio" | "platform">;
 let lambda: InvokerLambda | undefined;
 
 beforeAll(async () => {
@@ -63,10 +66,13 @@ beforeAll(async () => {
   };
   const registry = new Registry(platform.table);
   for (const target of Object.values(versions)) {
-    await registry.publish(
+    const record = await registry.publish(
       { name: target.name, description: "prober contract", version: target.version, runtime: target.runtime },
       editor,
     );
+    // A tool call runs only an approved runtime (the probe's own check is the service's, not the prober's).
+    const digest = (await withRunPermission(platform.table, record)).execution?.runtimeDigest;
+    await approveVersion(platform, target.name, target.version, digest!, admin);
   }
   targets = versions;
   lambda = await routeInvokesToInvoker();
@@ -80,8 +86,9 @@ afterAll(async () => {
 });
 
 proberContract("in process", () => ({
-  prober: createInProcessProber(platform.secrets),
+  prober: createInProcessProber(platform),
   startsStdio: true,
+  platform,
   ...targets,
 }));
 
@@ -91,5 +98,6 @@ proberContract("remote-MCP invoker Lambda", () => ({
     functionName: "arn:aws:lambda:us-east-1:123456789012:function:mcpflow-test-remote-mcp",
   }),
   startsStdio: false,
+  platform,
   ...targets,
 }));
