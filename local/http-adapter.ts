@@ -6,6 +6,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-l
 import { type ApiArea, areaForPath } from "../shared/api/areas.js";
 import { UnauthorizedError } from "../shared/errors.js";
 import { logger } from "../shared/log.js";
+import { answerIndex } from "./index-route.js";
 
 export type AreaHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
@@ -124,6 +125,10 @@ export function createRequestListener(
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     try {
       const url = new URL(req.url ?? "/", "http://local");
+      if (url.pathname === "/" && (req.method === "GET" || req.method === "HEAD")) {
+        answerIndex(req, res);
+        return;
+      }
       const area = areaForPath(url.pathname);
       if (!area) {
         problem(res, 404, "Not Found", `No route for ${req.method} ${url.pathname}.`);

@@ -3,7 +3,9 @@
 // used. See docs/decisions/0003-bundle-size.md. Import it as `import * as z from "<relative>/zod.js"`.
 import * as z from "zod/mini";
 import en from "zod/v4/locales/en.js";
+import { ruleOf } from "./validation.js";
 
-z.config(en());
+// English messages, and before them the API's own for the issues whose English names zod's internals.
+z.config({ ...en(), customError: ruleOf });
 
 export * from "zod/mini";

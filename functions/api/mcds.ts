@@ -43,8 +43,12 @@ export const handler = createApiHandler(mcdRoutes, {
     const diff = await diffMcdVersions(createMcds(platform), params.slug, query.from, query.to);
     return { body: { slug: params.slug, from: query.from, to: query.to, format: "unified", diff } };
   },
-  async renderMcd({ platform, params }) {
-    const mcd = await createMcds(platform).get(params.slug);
+  async renderMcd({ platform, params, query }) {
+    const mcds = createMcds(platform);
+    const mcd =
+      query.version === undefined
+        ? await mcds.get(params.slug)
+        : await mcds.getVersion(params.slug, query.version);
     return {
       body: htmlPage(mcd.title, renderMcdHtml(mcd.body)),
       headers: { ...HTML_HEADERS, etag: etagOf(mcd.version) },

@@ -136,9 +136,18 @@ export const mcdRoutes = {
     path: "/v1/mcds/{slug}/html",
     role: "viewer",
     action: "mcds.html",
-    summary: "The latest version rendered to sanitized HTML",
+    summary:
+      "The latest version (or `?version=n`) rendered to sanitized HTML; a browser may send its token as `?access_token=`",
     tags: ["mcds"],
     params: SlugParams,
+    query: z.strictObject({
+      version: z.optional(
+        z.coerce
+          .number("must be a version number, such as ?version=2")
+          .check(z.int("must be a whole version number"), z.gte(1, "must be a version number, 1 or more")),
+      ),
+    }),
+    queryToken: true,
     success: 200,
     responseHeaders: [ETAG],
     errors: [404],

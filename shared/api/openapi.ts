@@ -267,7 +267,14 @@ function operation(id: string, spec: RouteSpec, components: SchemaComponents) {
               "anonymous registry reads (MCPFLOW_REGISTRY_PUBLIC_READ).",
             security: [{ bearer: [] }, { apiKey: [] }, {}],
           }
-        : { description: `Needs the \`${spec.role}\` role or stronger.` }),
+        : spec.queryToken
+          ? {
+              description:
+                `Needs the \`${spec.role}\` role or stronger. A browser that cannot send Authorization may send ` +
+                "the token as `?access_token=` (RFC 6750 §2.3); the answer is then not cached and sends no Referer.",
+              security: [{ bearer: [] }, { apiKey: [] }, { accessToken: [] }],
+            }
+          : { description: `Needs the \`${spec.role}\` role or stronger.` }),
     requestParams: {
       ...(spec.params ? { path: spec.params as z.ZodMiniObject } : {}),
       ...(spec.query ? { query: spec.query as z.ZodMiniObject } : {}),
@@ -360,6 +367,7 @@ export function openApiDocument(routeTables: RouteTable[] = ALL_ROUTES): Record<
       securitySchemes: {
         bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" },
         apiKey: { type: "apiKey", in: "header", name: "x-api-key" },
+        accessToken: { type: "apiKey", in: "query", name: "access_token" },
       },
     },
     security: [{ bearer: [] }, { apiKey: [] }],

@@ -25,6 +25,11 @@ import { createRouter } from "./router.js";
 
 const DEFAULT_MAX_BODY = 1024 * 1024;
 
+const NO_QUERY = z.strictObject({});
+
+/** A page opened with `?access_token=`: kept out of every cache, and followed links do not carry its URL. */
+const QUERY_TOKEN_HEADERS = { "cache-control": "no-store", "referrer-policy": "no-referrer" };
+
 /** A YAML parser such as `parse` from the `yaml` package; aliases are capped against "billion laughs" bodies. */
 export type YamlParser = (text: string, options: { maxAliasCount: number }) => unknown;
 
@@ -311,6 +316,12 @@ export function createApiHandler<R extends RouteTable>(
     const platform = await getPlatform();
     internal.platform = platform;
     const headers = lowerCaseHeaders(event);
+    const query = firstQueryValues(event);
+    if (spec.queryToken && query.access_token !== undefined) {
+      if (!headers.authorization && !headers["x-api-key"])
+        headers.authorization = `Bearer ${query.access_token}`;
+      delete query.access_token;
+    }
 
     let caller: Caller | undefined;
     const anonymousRead =
@@ -332,7 +343,8 @@ export function createApiHandler<R extends RouteTable>(
     };
     const request: ApiRequest = {
       params: parse(spec.params, rawParams, "path"),
-      query: parse(spec.query, firstQueryValues(event), "query"),
+      // A route without query parameters refuses any, as a body refuses unknown fields.
+      query: parse(spec.query ?? NO_QUERY, query, "query"),
       body: parse(spec.body, body.value, "body"),
       rawBody: body.raw,
       headers,
@@ -347,7 +359,11 @@ export function createApiHandler<R extends RouteTable>(
     ) => Promise<ApiResult>;
     const result = await implementation(request);
     if (result.audit) internal.auditDetail = result.audit;
-    return json(result.status ?? spec.success, result.body, result.headers);
+    return json(
+      result.status ?? spec.success,
+      result.body,
+      spec.queryToken ? { ...result.headers, ...QUERY_TOKEN_HEADERS } : result.headers,
+    );
   };
 
   const anonymousRegistryReads =

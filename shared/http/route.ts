@@ -23,6 +23,12 @@ export interface RouteSpec<
    * (MCPFLOW_REGISTRY_PUBLIC_READ=true); credentials that are sent are still checked.
    */
   publicRead?: boolean;
+  /**
+   * Also takes the Bearer token as the `access_token` query parameter (RFC 6750 §2.3), for a page a browser opens by
+   * navigation, which cannot send Authorization. The answer is never cached and its links send no Referer, so the
+   * token stays out of caches and other sites' logs; access logs record the path without the query.
+   */
+  queryToken?: boolean;
   /** Errors as the official MCP registry answers them (`{"error": "..."}`) instead of problem+json. */
   problemFormat?: "official-registry";
   summary: string;

@@ -56,7 +56,7 @@ export const McdWriteJson = z.strictObject({
   tags: z.optional(z.array(Tag).check(z.maxLength(32))),
   links: z.optional(McdLinks),
   body: z
-    .string()
+    .string("is required: the Markdown text as a string (or send the whole document as text/markdown)")
     .check(z.meta({ description: "Markdown; YAML front matter may carry slug, title, tags, links" })),
 });
 export type McdWriteJson = z.output<typeof McdWriteJson>;
@@ -94,9 +94,15 @@ export const McdListQuery = z.strictObject({
 });
 export type McdListQuery = z.infer<typeof McdListQuery>;
 
+/** A version number in the query; a missing or non-numeric one reads as NaN once coerced, hence one message. */
+const QueryVersion = (name: string) =>
+  z.coerce
+    .number(`must be a version number, such as ?from=1&to=2 (${name})`)
+    .check(z.int("must be a whole version number"), z.gte(1, "must be a version number, 1 or more"));
+
 export const McdDiffQuery = z.strictObject({
-  from: z.coerce.number().check(z.int(), z.gte(1)),
-  to: z.coerce.number().check(z.int(), z.gte(1)),
+  from: QueryVersion("the older version"),
+  to: QueryVersion("the newer version"),
 });
 
 export const McdDiff = z.object({

@@ -108,8 +108,9 @@ export const Condition = z.union([
 ]);
 
 export const ForEach = z.strictObject({
+  // The items are always a reference resolved when the run gets there, never a literal list in the definition.
   items: z
-    .string()
+    .string("must be a reference to an array, as a string such as `{{ steps.list.output.json.items }}`")
     .check(z.minLength(1, "must be a reference to an array, such as `{{ steps.list.output.json.items }}`")),
   max_concurrency: z.optional(z.number().check(z.int(), z.gte(0), z.lte(1000))),
 });

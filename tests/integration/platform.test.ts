@@ -44,7 +44,7 @@ describe("GET /v1/openapi.json", () => {
     expect(doc.openapi).toMatch(/^3\.1\.\d+$/);
     expect(doc.info.title).toEqual(expect.any(String));
     expect(doc.info.version).toEqual(expect.any(String));
-    expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(["apiKey", "bearer"]);
+    expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(["accessToken", "apiKey", "bearer"]);
     for (const [path, operations] of Object.entries(doc.paths)) {
       expect(path.startsWith("/v1/") || path.startsWith("/v0.1/servers")).toBe(true);
       for (const [method, operation] of Object.entries(operations)) {

@@ -331,7 +331,9 @@ describe("keys that mean something to JavaScript", () => {
     for (const key of ["__proto__", "toString", "constructor"]) {
       const response = await p.api("GET", `/v1/servers?${key}=1`);
       expect(response.status, `${key}: ${response.text}`).toBe(400);
-      expect(response.body.errors, key).toEqual([{ field: "query", rule: `unknown field(s): ${key}` }]);
+      expect(response.body.errors, key).toEqual([
+        { field: "query", rule: `unknown query parameter(s): ${key}` },
+      ]);
     }
   });
 

@@ -623,8 +623,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The latest version rendered to sanitized HTML
-         * @description Needs the `viewer` role or stronger.
+         * The latest version (or `?version=n`) rendered to sanitized HTML; a browser may send its token as `?access_token=`
+         * @description Needs the `viewer` role or stronger. A browser that cannot send Authorization may send the token as `?access_token=` (RFC 6750 §2.3); the answer is then not cached and sends no Referer.
          */
         get: operations["renderMcd"];
         put?: never;
@@ -4822,7 +4822,9 @@ export interface operations {
     };
     renderMcd: {
         parameters: {
-            query?: never;
+            query?: {
+                version?: number;
+            };
             header?: never;
             path: {
                 slug: string;
@@ -4831,7 +4833,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The latest version rendered to sanitized HTML */
+            /** @description The latest version (or `?version=n`) rendered to sanitized HTML; a browser may send its token as `?access_token=` */
             200: {
                 headers: {
                     /** @description The version, quoted (`"3"`): send it back as If-Match to save the next one */
