@@ -8,6 +8,9 @@
 //                  | { "status": "SKIPPED", "output": null }                       (when was false)
 //                  | { "status": "FAILED", "output": null, "error": {Error, Cause} } (on_error: continue)
 //   for_each step    output is the array of per-item outputs, in item order.
+//   Only the steps the state machine itself reads (a later `when`, a `for_each.items`, the workflow `output`) keep
+//   a record in the state, and a step read only for its `status` keeps `{status}`: Step Functions stops at 256 KiB of
+//   state, and every other value is read from the store by the step that needs it (see stepsReadByStateMachine).
 //
 // References the compiler itself expresses in ASL (the `output` template, `when.path`, `for_each.items`):
 //   `{{ input... }}` and `{{ steps.<id>... }}` with `.name` (letters, digits, `_`, `-`) and `[n]` segments, mapped
@@ -138,16 +141,21 @@ export function buildStateMachine(definition: WorkflowDefinition, options: Compi
   const order = graph.order!;
   const steps = new Map(definition.steps.map((step) => [step.id, step]));
   const plan = planSteps(order, graph.dependsOn);
-  const emitter = new Emitter(definition, opts, steps, numberParallels(plan));
+  const emitter = new Emitter(
+    definition,
+    opts,
+    steps,
+    numberParallels(plan),
+    stepsReadByStateMachine(definition),
+  );
   const States: Record<string, State> = {};
   States[stateNames.start] = {
     Type: "Pass",
-    Comment: "Keeps only what steps need: the run input, the run id and the step records.",
     Parameters: { "input.$": "$.input", "runId.$": "$.runId", steps: {} },
     Next: emitter.entry(plan),
   };
   emitter.emit(plan, States, stateNames.output);
-  States[stateNames.output] = outputState(definition, order, graph.dependsOn);
+  States[stateNames.output] = outputState(definition);
   return {
     Comment: `mcpflow workflow ${definition.name} version ${opts.workflowVersion}`,
     QueryLanguage: "JSONPath",
@@ -181,6 +189,42 @@ function compileIssues(definition: WorkflowDefinition, opts: ParsedOptions): Fie
     }
   }
   return issues;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// What the state machine itself reads of each step's record.
+
+/** `status`: only `{{ steps.<id>.status }}`; `record`: the output (or the whole record) as well. */
+export type StepRead = "status" | "record";
+
+/**
+ * The steps whose records the state machine reads (a `when` Choice, a `for_each` Map's items, the output template
+ * or, without one, the leaves' outputs), and how much of each. Step arguments are not among them: the step host
+ * resolves those from the store.
+ */
+export function stepsReadByStateMachine(definition: WorkflowDefinition): Map<string, StepRead> {
+  const reads = new Map<string, StepRead>();
+  const note = (template: unknown) => {
+    for (const { reference } of listReferences(template)) {
+      if (reference?.root !== "steps" || !reference.stepId) continue;
+      const statusOnly = reference.path.length === 1 && reference.path[0] === "status";
+      if (!statusOnly) reads.set(reference.stepId, "record");
+      else if (!reads.has(reference.stepId)) reads.set(reference.stepId, "status");
+    }
+  };
+  const conditionPaths = (condition: Condition): string[] => {
+    if ("all" in condition) return condition.all.flatMap(conditionPaths);
+    if ("any" in condition) return condition.any.flatMap(conditionPaths);
+    if ("not" in condition) return conditionPaths(condition.not);
+    return [condition.path];
+  };
+  for (const step of definition.steps) {
+    if (step.when)
+      for (const path of conditionPaths(step.when)) note(path.includes("{{") ? path : `{{ ${path} }}`);
+    if (step.for_each) note(step.for_each.items);
+  }
+  note(definition.output ?? defaultOutput(definition));
+  return reads;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -317,6 +361,11 @@ function transition(next: string | undefined): State {
   return next === undefined ? { End: true } : { Next: next };
 }
 
+/** A catcher's target: the next state, or (at the end of a branch, where a Catch cannot End) a Pass that ends it. */
+function nextOrEnd(next: string | undefined, endState: string): { Next: string } {
+  return { Next: next ?? endState };
+}
+
 function stepPath(id: string): string {
   return `$.steps${segmentPath([id])}`;
 }
@@ -346,6 +395,7 @@ class Emitter {
     private readonly opts: ParsedOptions,
     private readonly steps: ReadonlyMap<string, Step>,
     private readonly parallels: ReadonlyMap<Plan, number>,
+    private readonly reads: ReadonlyMap<string, StepRead>,
   ) {}
 
   /** The first state a plan runs. */
@@ -388,6 +438,9 @@ class Emitter {
   private emitStep(step: Step, states: Record<string, State>, next: string | undefined): void {
     const id = step.id;
     const core = step.for_each ? stateNames.forEach(id) : stateNames.call(id);
+    const read = this.reads.get(id);
+    // A step nothing in the state machine reads leaves the state as it found it.
+    const resultPath = read ? { ResultPath: stepPath(id) } : { ResultPath: null };
     if (step.when) {
       states[stateNames.check(id)] = {
         Type: "Choice",
@@ -397,13 +450,28 @@ class Emitter {
     }
     const catchers =
       step.on_error === "continue"
-        ? { Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: stepPath(id), Next: stateNames.failed(id) }] }
+        ? {
+            Catch: [
+              read
+                ? { ErrorEquals: ["States.ALL"], ResultPath: stepPath(id), Next: stateNames.failed(id) }
+                : {
+                    ErrorEquals: ["States.ALL"],
+                    ResultPath: null,
+                    ...nextOrEnd(next, stateNames.failed(id)),
+                  },
+            ],
+          }
         : {};
+    const selected = (output: string) =>
+      read === "record"
+        ? { ResultSelector: { status: "SUCCEEDED", "output.$": output } }
+        : read === "status"
+          ? { ResultSelector: { status: "SUCCEEDED" } }
+          : {};
     if (step.for_each) {
       const inner = this.taskState(step, true);
       states[core] = {
         Type: "Map",
-        Comment: `for each item of ${step.for_each.items}`,
         ItemsPath: referencePath(parseSingleReference(step.for_each.items)),
         // Only the index travels: the runner resolves the item itself, so large arrays never enter parameters.
         ItemSelector: { "index.$": "$$.Map.Item.Index", "runId.$": "$.runId" },
@@ -413,38 +481,48 @@ class Emitter {
         ItemProcessor: {
           ProcessorConfig: { Mode: "INLINE" },
           StartAt: stateNames.call(id),
-          States: { [stateNames.call(id)]: { ...inner, OutputPath: "$.output", End: true } },
+          States: {
+            [stateNames.call(id)]:
+              read === "record"
+                ? { ...inner, OutputPath: "$.output", End: true }
+                : { ...inner, ResultSelector: {}, End: true },
+          },
         },
-        ResultSelector: { status: "SUCCEEDED", "output.$": "$" },
-        ResultPath: stepPath(id),
+        ...selected("$"),
+        ...resultPath,
         ...catchers,
         ...transition(next),
       };
     } else {
       states[core] = {
         ...this.taskState(step, false),
-        ResultSelector: { status: "SUCCEEDED", "output.$": "$.output" },
-        ResultPath: stepPath(id),
+        ...selected("$.output"),
+        ...resultPath,
         ...catchers,
         ...transition(next),
       };
     }
-    if (step.on_error === "continue") {
-      states[stateNames.failed(id)] = {
-        Type: "Pass",
-        InputPath: stepPath(id),
-        Parameters: { status: "FAILED", output: null, "error.$": "$" },
-        ResultPath: stepPath(id),
-        ...transition(next),
-      };
+    if (step.on_error === "continue" && (read || next === undefined)) {
+      states[stateNames.failed(id)] = read
+        ? {
+            Type: "Pass",
+            InputPath: stepPath(id),
+            Parameters:
+              read === "record" ? { status: "FAILED", output: null, "error.$": "$" } : { status: "FAILED" },
+            ResultPath: stepPath(id),
+            ...transition(next),
+          }
+        : { Type: "Pass", End: true };
     }
     if (step.when) {
-      states[stateNames.skip(id)] = {
-        Type: "Pass",
-        Result: { status: "SKIPPED", output: null },
-        ResultPath: stepPath(id),
-        ...transition(next),
-      };
+      states[stateNames.skip(id)] = read
+        ? {
+            Type: "Pass",
+            Result: read === "record" ? { status: "SKIPPED", output: null } : { status: "SKIPPED" },
+            ResultPath: stepPath(id),
+            ...transition(next),
+          }
+        : { Type: "Pass", ...transition(next) };
     }
   }
 
@@ -469,10 +547,7 @@ class Emitter {
             ],
           }
         : {};
-    const common = {
-      Type: "Task",
-      Comment: `${step.tool} on ${key}`,
-    };
+    const common = { Type: "Task" };
     const limits = { TimeoutSeconds: timeout, HeartbeatSeconds: heartbeat, ...retry };
     if (runtime.mode === "remote") {
       return {
@@ -701,18 +776,15 @@ function isContainer(value: unknown): boolean {
   return value !== null && typeof value === "object";
 }
 
-function outputState(
-  definition: WorkflowDefinition,
-  order: readonly string[],
-  dependsOn: ReadonlyMap<string, readonly string[]>,
-): State {
-  let template = definition.output;
-  if (template === undefined) {
-    const hasDependents = new Set(order.flatMap((id) => dependsOn.get(id) ?? []));
-    const leaves = definition.steps.map((step) => step.id).filter((id) => !hasDependents.has(id));
-    template = Object.fromEntries(leaves.map((id) => [id, `{{ steps.${id}.output }}`]));
-  }
-  const compiled = outputTemplate(template, "output");
+/** Without an `output` template, the run's output is every leaf step's output, by step id. */
+function defaultOutput(definition: WorkflowDefinition): Record<string, string> {
+  const hasDependents = new Set(definition.steps.flatMap((step) => step.depends_on ?? []));
+  const leaves = definition.steps.map((step) => step.id).filter((id) => !hasDependents.has(id));
+  return Object.fromEntries(leaves.map((id) => [id, `{{ steps.${id}.output }}`]));
+}
+
+function outputState(definition: WorkflowDefinition): State {
+  const compiled = outputTemplate(definition.output ?? defaultOutput(definition), "output");
   if (compiled.kind !== "path" && isContainer(compiled.value) && !Array.isArray(compiled.value)) {
     return { Type: "Pass", Parameters: compiled.value, End: true };
   }

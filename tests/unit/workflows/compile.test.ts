@@ -168,9 +168,37 @@ describe("compileWorkflow", () => {
         FunctionName: "arn:aws:lambda:eu-west-1:123456789012:function:mcpflow-remote-invoker",
         Payload: { "taskToken.$": "$$.Task.Token", "runId.$": "$.runId", stepId: "c", workflow: "w" },
       },
-      ResultSelector: { status: "SUCCEEDED", "output.$": "$.output" },
+      // The output reads only `steps.c.status`: the state keeps no more of c.
+      ResultSelector: { status: "SUCCEEDED" },
       ResultPath: "$.steps.c",
     });
+  });
+
+  test("the state keeps a step's record only where a when, a for_each or the output reads it", () => {
+    const definition = workflow(
+      [
+        step("a"),
+        step("b", { depends_on: ["a"], for_each: { items: "{{ steps.a.output.json.items }}" } }),
+        step("c", { depends_on: ["b"], arguments: { all: "{{ steps.b.output }}" } }),
+        step("d", { depends_on: ["c"], when: { path: "{{ steps.c.status }}", equals: "SUCCEEDED" } }),
+        step("e", { depends_on: ["d"], on_error: "continue" }),
+      ],
+      { output: { e: "{{ steps.e.output.text }}" } },
+    );
+    const { asl } = compileWorkflow(definition, optionsFor(definition));
+    const states = allStates(asl);
+    expect(states.get("Call a")).toMatchObject({ ResultPath: "$.steps.a" });
+    // b is read by c's arguments only, which the step host resolves from the store.
+    expect(states.get("For each b")).toMatchObject({ ResultPath: null });
+    expect(states.get("For each b")).not.toHaveProperty("ResultSelector");
+    expect(states.get("Call c")).toMatchObject({
+      ResultSelector: { status: "SUCCEEDED" },
+      ResultPath: "$.steps.c",
+    });
+    expect(states.get("Call d")).toMatchObject({ ResultPath: null });
+    expect(states.get("Skip d")).toEqual({ Type: "Pass", Next: "Call e" });
+    expect(states.get("Call e")).toMatchObject({ ResultPath: "$.steps.e" });
+    expect(states.get("Record failure e")).toMatchObject({ Parameters: { status: "FAILED", output: null } });
   });
 
   test("retry becomes Retry on the MCP and Step Functions errors with max_attempts - 1 retries", () => {

@@ -223,6 +223,53 @@ describe("a compiled workflow on the local interpreter", () => {
     });
   });
 
+  test("a step nothing in the state machine reads leaves no record in the state, failed, skipped or not", async () => {
+    // Each branch ends with an unread step: a Catch cannot End, and a Skip must still reach the branch's end.
+    const definition = workflow(
+      [
+        step("big"),
+        step("broken", { depends_on: ["big"], on_error: "continue" }),
+        step("off", { depends_on: ["big"], when: { path: "input.never", truthy: true } }),
+        step("last", { depends_on: ["broken", "off"], arguments: { seen: "{{ steps.big.output.json.n }}" } }),
+        step("tail", { depends_on: ["last"], on_error: "continue" }),
+      ],
+      { output: { last: "{{ steps.last.status }}" } },
+    );
+    const states: unknown[] = [];
+    const run = await runLocally(
+      definition,
+      {},
+      {
+        tool: (call) => {
+          if (call.stepId === "broken" || call.stepId === "tail") throw new McpToolError("boom");
+          return call.stepId === "big" ? { n: 7, pad: "x".repeat(100_000) } : {};
+        },
+        onState: (state) => states.push(state),
+      },
+    );
+    expect(run.error).toBeUndefined();
+    expect(run.result).toEqual({ last: "SUCCEEDED" });
+    // The step host still resolves `last`'s arguments from the outputs it keeps itself.
+    expect(callOf(run.calls, "last").arguments).toEqual({ seen: 7 });
+    const largest = (seen: unknown[]) => Math.max(...seen.map((state) => JSON.stringify(state).length));
+    expect(states.length).toBeGreaterThan(10);
+    expect(largest(states)).toBeLessThan(1_000);
+
+    // The same run whose output reads the large step carries it (the measure can see it).
+    const reading = structuredClone(definition);
+    reading.output = { big: "{{ steps.big.output.json.n }}" };
+    const carried: unknown[] = [];
+    await runLocally(
+      reading,
+      {},
+      {
+        tool: (call) => (call.stepId === "big" ? { n: 7, pad: "x".repeat(100_000) } : {}),
+        onState: (state) => carried.push(state),
+      },
+    );
+    expect(largest(carried)).toBeGreaterThan(100_000);
+  });
+
   test("on_error fail (the default) fails the execution and stops later steps", async () => {
     const definition = workflow([
       step("a"),

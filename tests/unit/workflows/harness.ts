@@ -99,6 +99,8 @@ export interface LocalRunOptions {
    * which validates the same shapes separately, turns it off.
    */
   validate?: boolean;
+  /** Told every state's input and output as the interpreter passes it on (to measure the state's size). */
+  onState?: (state: unknown) => void;
 }
 
 export interface LocalRun {
@@ -237,8 +239,18 @@ export async function runLocally(
     },
     context: { Task: { Token: "local-task-token" } },
   });
+  const watched = options.onState
+    ? (async () => {
+        for await (const event of execution.eventLogs) {
+          if (!("state" in event) || !event.state) continue;
+          options.onState!(event.state.input);
+          if (event.state.output !== undefined) options.onState!(event.state.output);
+        }
+      })()
+    : undefined;
   try {
     const result = await execution.result;
+    await watched;
     return { result, calls, steps };
   } catch (error) {
     return { error: error as Error, calls, steps };

@@ -55,6 +55,11 @@ export const randomWorkflow = fc
     return parseWorkflow({
       name: "random",
       steps,
-      output: Object.fromEntries(steps.map((s) => [s.id, `{{ steps.${s.id}.output.json }}`])),
+      // Every other step and the last: the state machine keeps a record of the steps it reads and none of the others.
+      output: Object.fromEntries(
+        steps
+          .filter((_, i) => i % 2 === 0 || i === steps.length - 1)
+          .map((s) => [s.id, `{{ steps.${s.id}.output.json }}`]),
+      ),
     });
   });
