@@ -17,44 +17,73 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-/** Whole words only, Unicode-aware: the index's terms are whole tokens, so `\b` (ASCII-only) would miss é or ü. */
-function termPattern(terms: readonly string[]): RegExp | undefined {
+/**
+ * The words to mark, compiled once per query: whole words only, Unicode-aware (the index's terms are whole tokens,
+ * so `\b`, ASCII-only, would miss é or ü). Undefined when there is nothing to mark.
+ */
+export function termPattern(terms: readonly string[]): RegExp | undefined {
   const usable = [...new Set(terms.filter((t) => t.length > 0))].sort((a, b) => b.length - a.length);
   if (usable.length === 0) return undefined;
   return new RegExp(`(?<![\\p{L}\\p{N}])(?:${usable.map(escapeRegExp).join("|")})(?![\\p{L}\\p{N}])`, "giu");
 }
 
+/** Whitespace runs in this much raw text around a match are enough to fill a window once collapsed. */
+const RAW_MARGIN = 4 * WINDOW;
+
+const collapse = (text: string) => text.replace(/\s+/g, " ");
+
 /**
- * The snippet for `terms` from the first of `texts` that contains one of them; without a match, the start of
- * the first non-empty text.
+ * The snippet from the first of `texts` that contains a marked word; without a match, the start of the first
+ * non-empty text. `terms` is a word list or a pattern from termPattern (a query's hits share one). Only a bounded
+ * stretch of a long text around the match is normalised, so a 100,000-character body costs no more than a title.
  */
-export function buildSnippet(texts: readonly string[], terms: readonly string[]): string {
-  const pattern = termPattern(terms);
-  const candidates = texts.map((t) => t.replace(/\s+/g, " ").trim()).filter((t) => t.length > 0);
-  if (candidates.length === 0) return "";
-  let text = candidates[0]!;
+export function buildSnippet(
+  texts: readonly string[],
+  terms: readonly string[] | RegExp | undefined,
+): string {
+  const pattern = Array.isArray(terms) ? termPattern(terms) : (terms as RegExp | undefined);
+  let source: string | undefined;
   let at = 0;
   if (pattern) {
-    for (const candidate of candidates) {
+    for (const candidate of texts) {
       pattern.lastIndex = 0;
       const found = pattern.exec(candidate);
       if (found) {
-        text = candidate;
+        source = candidate;
         at = found.index;
         break;
       }
     }
   }
-  let start = Math.max(0, at - LEAD);
+  if (source === undefined) {
+    source = texts.find((t) => t.trim().length > 0);
+    if (source === undefined) return "";
+  }
+  // Cut a raw stretch around the match, then collapse whitespace in it alone.
+  const rawStart = Math.max(0, at - RAW_MARGIN);
+  const rawEnd = Math.min(source.length, at + RAW_MARGIN);
+  const before = collapse(source.slice(rawStart, at));
+  const after = collapse(source.slice(at, rawEnd));
+  let text = `${before}${after}`;
+  let matchAt = before.length;
+  if (rawStart === 0) {
+    const trimmed = text.trimStart();
+    matchAt = Math.max(0, matchAt - (text.length - trimmed.length));
+    text = trimmed;
+  }
+  if (rawEnd === source.length) text = text.trimEnd();
+  const cutBefore = rawStart > 0;
+  const cutAfter = rawEnd < source.length;
+  let start = Math.max(0, matchAt - LEAD);
   // Do not cut a word in half at the start of the window.
   if (start > 0) {
     const space = text.indexOf(" ", start);
-    if (space !== -1 && space < at) start = space + 1;
+    if (space !== -1 && space < matchAt) start = space + 1;
   }
   const end = Math.min(text.length, start + WINDOW);
   const window = text.slice(start, end);
-  const prefix = start > 0 ? "…" : "";
-  const suffix = end < text.length ? "…" : "";
+  const prefix = start > 0 || cutBefore ? "…" : "";
+  const suffix = end < text.length || cutAfter ? "…" : "";
   return `${prefix}${highlight(window, pattern)}${suffix}`;
 }
 

@@ -84,4 +84,32 @@ describe("SearchEngine", () => {
     const ranked = corpus().rank("server", "weather");
     expect([...ranked.keys()]).toEqual(["io.x/weather", "io.x/maps"]);
   });
+
+  it("answers a repeated query again after a change, not from what it kept", () => {
+    const engine = corpus();
+    expect(ids(engine, "weather")).toHaveLength(3);
+    engine.remove("mcd", "notes");
+    expect(ids(engine, "weather")).toEqual(["io.x/weather", "io.x/maps"]);
+    engine.upsert({ type: "mcd", id: "later", title: "Weather later" });
+    expect(ids(engine, "weather")).toContain("later");
+    expect(engine.search({ limit: 10, offset: 0 }).total).toBe(4);
+  });
+
+  it("pages a ranking whose scores tie in key order, every hit once", () => {
+    const engine = new SearchEngine();
+    for (const id of ["c", "a", "d", "b", "e"]) engine.upsert({ type: "mcd", id, title: "same words" });
+    const pages = [0, 2, 4].flatMap((offset) => engine.search({ q: "same", limit: 2, offset }).hits);
+    expect(pages.map((h) => h.id)).toEqual(["a", "b", "c", "d", "e"]);
+    expect(engine.search({ q: "same", limit: 2, offset: 0 }).total).toBe(5);
+  });
+
+  it("marks the match deep in a long body with a short window", () => {
+    const engine = new SearchEngine();
+    const body = `${"filler text\n\n ".repeat(5000)}the needle is here ${"more filler ".repeat(5000)}`;
+    engine.upsert({ type: "mcd", id: "long", title: "Long", body });
+    const [hit] = engine.search({ q: "needle", limit: 1, offset: 0 }).hits;
+    expect(hit?.snippet).toMatch(/^….*<mark>needle<\/mark>.*…$/);
+    expect(hit!.snippet.length).toBeLessThan(260);
+    expect(hit!.snippet).not.toMatch(/\s\s/);
+  });
 });
