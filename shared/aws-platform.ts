@@ -59,6 +59,9 @@ export function createAwsPlatform(env: NodeJS.ProcessEnv): Platform {
     securityGroups: list(required(env, "MCPFLOW_SECURITY_GROUPS")),
     remoteInvokerArn: required(env, "MCPFLOW_REMOTE_INVOKER_ARN"),
     runnerContainerName: env.MCPFLOW_RUNNER_CONTAINER_NAME ?? "runner",
+    ...(env.MCPFLOW_REMOTE_HEARTBEAT_SECONDS
+      ? { remoteHeartbeatSeconds: Number(env.MCPFLOW_REMOTE_HEARTBEAT_SECONDS) }
+      : {}),
   }));
   const table = createTable({ name: required(env, "MCPFLOW_TABLE") });
   return {

@@ -31,6 +31,8 @@ export interface ExecutionTarget {
   securityGroups: string[];
   remoteInvokerArn: string;
   runnerContainerName: string;
+  /** HeartbeatSeconds of a remote call's Task (default 60); MCPFLOW_REMOTE_HEARTBEAT_SECONDS on AWS. */
+  remoteHeartbeatSeconds?: number;
 }
 
 let current: Platform | undefined;

@@ -52,6 +52,11 @@ export const CompileOptions = z.object({
     runnerContainerName: z._default(z.string().check(z.minLength(1)), "runner"),
     /** Public subnets without a NAT gateway need a public IP to pull images; private subnets do not. */
     assignPublicIp: z._default(z.boolean(), false),
+    /**
+     * The longest silence a remote call's Task allows (its HeartbeatSeconds, below the step's timeout): the invoker
+     * beats well within it (MCPFLOW_HEARTBEAT_SECONDS). Shorter finds a lost invoker sooner.
+     */
+    remoteHeartbeatSeconds: z._default(z.int().check(z.positive()), 60),
   }),
   /** The saved workflow version the runner loads argument templates from. */
   workflowVersion: z._default(
@@ -533,7 +538,10 @@ class Emitter {
     const timeout = step.timeout_seconds;
     // HeartbeatSeconds must stay below TimeoutSeconds. A Fargate task can take a minute or more to pull its image
     // and start before the runner's first heartbeat, so ECS steps get a longer heartbeat than remote calls.
-    const heartbeat = Math.min(timeout - 1, runtime.mode === "ecs" ? 180 : 60);
+    const heartbeat = Math.min(
+      timeout - 1,
+      runtime.mode === "ecs" ? 180 : this.opts.target.remoteHeartbeatSeconds,
+    );
     const retry =
       step.retry && step.retry.max_attempts > 1
         ? {

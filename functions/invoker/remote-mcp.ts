@@ -1,19 +1,24 @@
 // Lambda behind `lambda:invoke.waitForTaskToken` for servers reachable over Streamable HTTP: executes the step
-// (shared/runs/step-execution.ts) against the remote server and carries the outcome to Step Functions with the task
-// token. Remote servers need no task. The registry function also invokes it to probe a remote server version
+// (shared/runs/step-execution.ts) against the remote server, heartbeating meanwhile, and carries the outcome to Step
+// Functions with the task token. Remote servers need no task. The registry function also invokes it to probe a remote server version
 // (functions/invoker/probe.ts).
 import { SFNClient } from "@aws-sdk/client-sfn";
 import type { Context } from "aws-lambda";
 import { logger } from "../../shared/log.js";
 import { connectServer } from "../../shared/mcp/connect.js";
 import { isProbeRequest, isToolCallRequest } from "../../shared/mcp/prober.js";
-import { errorNameOf, reportToTask } from "../../shared/orchestrator/task-token.js";
+import {
+  beatWhileRunning,
+  errorNameOf,
+  heartbeatIntervalFromEnv,
+  reportToTask,
+} from "../../shared/orchestrator/task-token.js";
 import { outboundPolicyFromEnv } from "../../shared/outbound/guard.js";
 import { getPlatform, type Platform } from "../../shared/platform.js";
 import { materializeRuntime } from "../../shared/registry/materialize.js";
 import { runtimeAllowedHosts } from "../../shared/registry/runtime-policy.js";
 import type { StepRefs } from "../../shared/runs/step-call.js";
-import { executeStep } from "../../shared/runs/step-execution.js";
+import { executeStep, StepInterrupted } from "../../shared/runs/step-execution.js";
 import * as z from "../../shared/zod.js";
 import { createProbeHandler, createToolCallHandler } from "./probe.js";
 
@@ -36,6 +41,8 @@ export interface RemoteInvokerDeps {
   connect?: typeof connectServer;
   /** Bound on connect + initialize. */
   startTimeoutMs?: number;
+  /** Between two heartbeats (default: MCPFLOW_HEARTBEAT_SECONDS, else 20 s); below the state's HeartbeatSeconds. */
+  heartbeatIntervalMs?: number;
 }
 
 export type RemoteInvokeOutcome =
@@ -72,8 +79,20 @@ export function createRemoteMcpHandler(deps: RemoteInvokerDeps) {
       1000,
       Math.min(deps.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS, remaining),
     );
+    // A call longer than the state's HeartbeatSeconds must beat; a beat answered "gone" (the run was cancelled or
+    // the state timed out) stops the call, whose outcome nobody would take any more.
+    const work = new AbortController();
+    const heartbeat = beatWhileRunning(deps.sfn, payload.taskToken, {
+      intervalMs: deps.heartbeatIntervalMs ?? heartbeatIntervalFromEnv(process.env),
+      onGone: (error) => {
+        logger.warn("Step Functions no longer knows this task; stopping the call", { ...refs, error });
+        work.abort(new StepInterrupted("abandoned"));
+      },
+      onError: (error) => logger.warn("heartbeat failed", { ...refs, error }),
+    });
     const outcome = await executeStep(refs, {
       store: platform,
+      signal: work.signal,
       connector: {
         connect: async (call, { signal }) => {
           const { runtime, secretValues } = await materializeRuntime(
@@ -92,8 +111,7 @@ export function createRemoteMcpHandler(deps: RemoteInvokerDeps) {
       },
       ...(Number.isFinite(remaining) ? { maxCallMs: Math.max(1000, remaining - startTimeoutMs) } : {}),
       log: { warn: (message, fields) => logger.warn(message, { ...refs, ...fields }) },
-    });
-    // Nothing interrupts an invocation but Lambda's own deadline, which ends the process instead.
+    }).finally(() => heartbeat.stop());
     if (outcome.status === "INTERRUPTED") return { status: "NOT_REPORTED" };
     if (outcome.status === "FAILED") logger.warn("step failed", { ...refs, error: outcome.failure.error });
     const report = await reportToTask(deps.sfn, payload.taskToken, outcome);

@@ -1,10 +1,15 @@
 // The step runner inside the Fargate task: executes the step (shared/runs/step-execution.ts) against the server in
 // the task, heartbeating meanwhile, and carries the outcome to Step Functions with the task token. Every path
 // either reports or exits non-zero, and none outlasts its deadline.
-import { SendTaskHeartbeatCommand, type SFNClient } from "@aws-sdk/client-sfn";
+import type { SFNClient } from "@aws-sdk/client-sfn";
 import { connectServer, isConnectionRefused, type McpConnection } from "../../shared/mcp/connect.js";
 import type { ConnectFn } from "../../shared/mcp/pool.js";
-import { errorNameOf, reportToTask, TASK_GONE } from "../../shared/orchestrator/task-token.js";
+import {
+  beatWhileRunning,
+  DEFAULT_HEARTBEAT_INTERVAL_MS,
+  errorNameOf,
+  reportToTask,
+} from "../../shared/orchestrator/task-token.js";
 import type { RunStore } from "../../shared/runs/step-call.js";
 import {
   executeStep,
@@ -50,7 +55,7 @@ export interface RunnerOptions {
 }
 
 const DEFAULTS = {
-  heartbeatIntervalMs: 20_000,
+  heartbeatIntervalMs: DEFAULT_HEARTBEAT_INTERVAL_MS,
   startTimeoutMs: 60_000,
   closeGraceMs: 1000,
 } satisfies Required<RunnerOptions>;
@@ -95,20 +100,15 @@ export async function runStep(
   const { taskToken, refs } = config;
   const work = new AbortController();
 
-  const heartbeat = setInterval(() => {
-    deps.sfn.send(new SendTaskHeartbeatCommand({ taskToken })).then(
-      () => log.info("heartbeat sent"),
-      (error: unknown) => {
-        const name = errorNameOf(error);
-        if (TASK_GONE.has(name)) {
-          log.error("Step Functions no longer knows this task; stopping", { error: name });
-          work.abort(new StepInterrupted("abandoned"));
-        } else {
-          log.warn("heartbeat failed", { error: name });
-        }
-      },
-    );
-  }, opts.heartbeatIntervalMs);
+  const heartbeat = beatWhileRunning(deps.sfn, taskToken, {
+    intervalMs: opts.heartbeatIntervalMs,
+    onBeat: () => log.info("heartbeat sent"),
+    onGone: (error) => {
+      log.error("Step Functions no longer knows this task; stopping", { error });
+      work.abort(new StepInterrupted("abandoned"));
+    },
+    onError: (error) => log.warn("heartbeat failed", { error }),
+  });
 
   try {
     const outcome = await executeStep(refs, {
@@ -128,7 +128,7 @@ export async function runStep(
       log,
     });
     // No beat may race the report: a heartbeat after SendTaskSuccess is answered with an error.
-    clearInterval(heartbeat);
+    heartbeat.stop();
     if (outcome.status === "INTERRUPTED") return EXIT_CODES.reportFailed;
     if (outcome.status === "SUCCEEDED")
       log.info("step succeeded", { inline: !("blob" in outcome.result.output) });
@@ -138,7 +138,7 @@ export async function runStep(
     log.error("runner failed", { error: error instanceof Error ? error.message : String(error) });
     return EXIT_CODES.internal;
   } finally {
-    clearInterval(heartbeat);
+    heartbeat.stop();
   }
 }
 

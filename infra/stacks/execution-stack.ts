@@ -175,8 +175,8 @@ export class ExecutionStack extends Stack {
       timeout: Duration.minutes(15),
       memorySize: 512,
     });
-    // A Lambda call is bounded by the Lambda timeout and never heartbeats.
-    this.remoteInvoker.grant("TaskTokens", [taskTokenStatement(false)], taskTokenAcknowledgement());
+    // It beats while a call lasts (a remote call's HeartbeatSeconds is at most 60 s), as the runner does.
+    this.remoteInvoker.grant("TaskTokens", [taskTokenStatement()], taskTokenAcknowledgement());
     // Like the runner: loadStepCall reads the workflow, run and server items; stepStarted/stepEnded update the step.
     this.remoteInvoker.grant("StepRecords", stepRecordAccess(table));
     this.remoteInvoker.grant(
@@ -429,9 +429,6 @@ function ecsTasksPrincipal(stack: Stack): ServicePrincipal {
   });
 }
 
-function taskTokenStatement(heartbeat = true) {
-  return allow(
-    ["states:SendTaskSuccess", "states:SendTaskFailure", ...(heartbeat ? ["states:SendTaskHeartbeat"] : [])],
-    ["*"],
-  );
+function taskTokenStatement() {
+  return allow(["states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"], ["*"]);
 }

@@ -9,7 +9,7 @@ import { DescribeTaskDefinitionCommand } from "@aws-sdk/client-ecs";
 import { GetExecutionHistoryCommand } from "@aws-sdk/client-sfn";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { taskFamily } from "../../shared/tasks/family.js";
-import { type FargateTask, serverImage, useAwsPath } from "../helpers/aws-path.js";
+import { type FargateTask, REMOTE_HEARTBEAT_SECONDS, serverImage, useAwsPath } from "../helpers/aws-path.js";
 import { EVERYTHING, EVERYTHING_NAME, EXAMPLE_VERSION, MEMORY_NAME, REPO_ROOT } from "../helpers/examples.js";
 import { motoAvailable } from "../helpers/moto.js";
 import { startEverythingHttp } from "../integration/mcp/npm-servers.js";
@@ -255,6 +255,39 @@ describe.skipIf(!motoAvailable)("the AWS path on moto_server", () => {
     const mine = aws.invocations.filter((i) => i.payload.runId === runId);
     expect(mine.map((i) => i.payload.itemIndex).sort()).toEqual([0, 1, 2]);
     expect(aws.tasks.length).toBe(before); // no Fargate task for a remote server
+  });
+
+  it("keeps a remote call longer than its Task's HeartbeatSeconds alive with the invoker's heartbeats", async () => {
+    await publish({
+      name: `${E2E}/remote-long`,
+      version: "1.0.0",
+      description: "server-everything over Streamable HTTP, for a long call",
+      runtime: { transport: "streamable-http", url: remote.url },
+    });
+    const seconds = 3 * REMOTE_HEARTBEAT_SECONDS;
+    await save({
+      name: "e2e-remote-long",
+      steps: [
+        {
+          id: "long",
+          server: `${E2E}/remote-long@1.0.0`,
+          tool: "trigger-long-running-operation",
+          arguments: { duration: seconds, steps: seconds },
+          timeout_seconds: 60,
+        },
+      ],
+      output: { text: "{{ steps.long.output.text }}" },
+    });
+    const runId = await start("e2e-remote-long");
+    const run = await finished(runId);
+    expect(run.status, explain(run, runId)).toBe("SUCCEEDED");
+    expect(run.output.text).toMatch(/completed/i);
+    const history = await aws.clients.sfn.send(
+      new GetExecutionHistoryCommand({ executionArn: run.executionArn }),
+    );
+    const call = history.events?.find((e) => e.type === "TaskScheduled");
+    expect(JSON.parse(call!.taskScheduledEventDetails!.parameters!)).toBeDefined();
+    expect(call!.taskScheduledEventDetails!.heartbeatInSeconds).toBe(REMOTE_HEARTBEAT_SECONDS);
   });
 
   it("cancels a run: StopExecution, the run CANCELLED, and the runner stops at its next heartbeat", async () => {

@@ -37,6 +37,8 @@ export const serverImage = (bin: string) =>
 /** The runner base image's HOME and working directory (functions/runner/Dockerfile). */
 const IMAGE_HOME = "/home/node";
 const INVOKER_ARN = `arn:aws:lambda:${MOTO_REGION}:${MOTO_ACCOUNT_ID}:function:mcpflow-${STAGE}-remote-invoker`;
+/** HeartbeatSeconds of a remote call's Task in this suite (configuration, as an operator may set it). */
+export const REMOTE_HEARTBEAT_SECONDS = 4;
 const role = (name: string) => `arn:aws:iam::${MOTO_ACCOUNT_ID}:role/mcpflow-${STAGE}-${name}`;
 
 export interface FargateTask {
@@ -193,6 +195,10 @@ export function useAwsPath(): AwsPath {
       MCPFLOW_EXECUTION_ROLE_ARN: role("execution"),
       MCPFLOW_LOG_GROUP: `/mcpflow/${STAGE}/runner`,
       MCPFLOW_REMOTE_INVOKER_ARN: INVOKER_ARN,
+      // Seconds, not the minute a remote call's Task allows on AWS: a call of a few seconds already needs the
+      // invoker's beats (every second here) to live.
+      MCPFLOW_REMOTE_HEARTBEAT_SECONDS: String(REMOTE_HEARTBEAT_SECONDS),
+      MCPFLOW_HEARTBEAT_SECONDS: "1",
       // Cognito cannot be reached (its JWKS is on AWS); the suite signs in with an API key instead.
       MCPFLOW_USER_POOL_ID: `${MOTO_REGION}_e2e`,
       MCPFLOW_USER_POOL_CLIENT_IDS: "e2e",

@@ -218,6 +218,7 @@ const GRANTEES: Record<string, Grantee> = {
       ["secretsmanager:GetSecretValue", "secret"],
       ["states:SendTaskSuccess", "any"],
       ["states:SendTaskFailure", "any"],
+      ["states:SendTaskHeartbeat", "any"],
     ],
   },
   // functions/runner/main.ts: loadStepCall, Runs.stepStarted/stepEnded, S3 payloads, SendTask* and heartbeats.

@@ -3,10 +3,15 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from "@aws-sdk/client-sfn";
+import {
+  SendTaskFailureCommand,
+  SendTaskHeartbeatCommand,
+  SendTaskSuccessCommand,
+  SFNClient,
+} from "@aws-sdk/client-sfn";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { handler } from "../../../functions/invoker/remote-mcp.js";
+import { createRemoteMcpHandler, handler } from "../../../functions/invoker/remote-mcp.js";
 import { type LocalPlatform, startLocalPlatform } from "../../../local/platform.js";
 import { createServices } from "../../../shared/compose.js";
 import type { Caller } from "../../../shared/identity/roles.js";
@@ -90,6 +95,13 @@ describe("remote MCP invoker", () => {
             server: "io.github.test/keyed@1.0.0",
             tool: "echo",
             arguments: { message: "with key" },
+          },
+          {
+            id: "slow",
+            server: "io.github.test/everything@1.0.0",
+            tool: "trigger-long-running-operation",
+            arguments: { duration: 3, steps: 3 },
+            timeout_seconds: 30,
           },
         ],
       }),
@@ -196,6 +208,36 @@ describe("remote MCP invoker", () => {
       .rejects(Object.assign(new Error("Task Timed Out"), { name: "TaskTimedOut" }));
     const runId = await newRun({ message: "late" });
     expect(await handler(payload(runId, "echo"))).toEqual({ status: "NOT_REPORTED" });
+  });
+
+  it("heartbeats while a call lasts longer than the state's HeartbeatSeconds, stops beating, then reports", async () => {
+    sfn.on(SendTaskHeartbeatCommand).resolves({});
+    const invoke = createRemoteMcpHandler({ sfn: new SFNClient({}), heartbeatIntervalMs: 200 });
+    const runId = await newRun({});
+    expect(await invoke(payload(runId, "slow"))).toEqual({ status: "SUCCEEDED" });
+    const beats = sfn.commandCalls(SendTaskHeartbeatCommand);
+    // 3 s of call at one beat per 200 ms.
+    expect(beats.length).toBeGreaterThanOrEqual(8);
+    expect(beats[0]!.args[0].input).toEqual({ taskToken: `token-${runId}-slow` });
+    const beatsAtReport = beats.length;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(sfn.commandCalls(SendTaskHeartbeatCommand)).toHaveLength(beatsAtReport);
+    expect(sfn.commandCalls(SendTaskSuccessCommand)).toHaveLength(1);
+  });
+
+  it("stops the call and reports nothing once a heartbeat says the task is gone (a cancel, a timeout)", async () => {
+    sfn
+      .on(SendTaskHeartbeatCommand)
+      .rejects(Object.assign(new Error("Task Timed Out"), { name: "TaskTimedOut" }));
+    const invoke = createRemoteMcpHandler({ sfn: new SFNClient({}), heartbeatIntervalMs: 200 });
+    const runId = await newRun({});
+    const begun = Date.now();
+    expect(await invoke(payload(runId, "slow"))).toEqual({ status: "NOT_REPORTED" });
+    // The 3 s call was cut at the first beat.
+    expect(Date.now() - begun).toBeLessThan(2_500);
+    expect(sfn.commandCalls(SendTaskHeartbeatCommand)).toHaveLength(1);
+    expect(sfn.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
+    expect(sfn.commandCalls(SendTaskFailureCommand)).toHaveLength(0);
   });
 
   it("refuses a payload without a task token", async () => {

@@ -128,6 +128,20 @@ describe("compileWorkflow", () => {
     expect(states.get("Call a")).toMatchObject({ TimeoutSeconds: 30, HeartbeatSeconds: 29 });
   });
 
+  test("a remote call's HeartbeatSeconds is the target's remoteHeartbeatSeconds (60 unless configured), below its timeout", () => {
+    const definition = SHAPES["every feature"]!;
+    const options = optionsFor(definition, ["io.github.example/remote@2.0.0"]);
+    expect(allStates(compileWorkflow(definition, options).asl).get("Call c")).toMatchObject({
+      TimeoutSeconds: 300,
+      HeartbeatSeconds: 60,
+    });
+    options.target.remoteHeartbeatSeconds = 5;
+    const states = allStates(compileWorkflow(definition, options).asl);
+    expect(states.get("Call c")).toMatchObject({ TimeoutSeconds: 300, HeartbeatSeconds: 5 });
+    // ECS steps keep theirs: a task may take minutes to start before its first beat.
+    expect(states.get("Call a")).toMatchObject({ TimeoutSeconds: 30, HeartbeatSeconds: 29 });
+  });
+
   test("an ECS step passes only references to the runner container", () => {
     const definition = SHAPES["every feature"]!;
     const { asl } = compileWorkflow(definition, optionsFor(definition));
