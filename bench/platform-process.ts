@@ -33,11 +33,18 @@ export async function startPlatformProcess(env: Record<string, string> = {}): Pr
   const home = await mkdtemp(join(tmpdir(), "mcpflow-bench-"));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, ["--import", "tsx", join(PLATFORM_ROOT, "local/main.ts")], {
-    cwd: PLATFORM_ROOT,
-    env: { ...process.env, MCPFLOW_HOME: home, PORT: String(port), POWERTOOLS_LOG_LEVEL: "SILENT", ...env },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
+  // BENCH_NODE_ARGS adds node flags to the platform's process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to see
+  // where its time goes.
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, "--import", "tsx", join(PLATFORM_ROOT, "local/main.ts")],
+    {
+      cwd: PLATFORM_ROOT,
+      env: { ...process.env, MCPFLOW_HOME: home, PORT: String(port), POWERTOOLS_LOG_LEVEL: "SILENT", ...env },
+      stdio: ["ignore", "ignore", "inherit"],
+    },
+  );
   const exited = new Promise((done) => child.once("exit", done));
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");

@@ -1,5 +1,6 @@
 // Turns a node:http request into an API Gateway REST proxy event, calls the area's Lambda handler, and writes
 // its result back. This is the only code between an HTTP client and the handlers that AWS runs.
+import { isUtf8 } from "node:buffer";
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerOptions, ServerResponse } from "node:http";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
@@ -49,15 +50,18 @@ function problem(
   detail: string,
   headers: Record<string, string> = {},
 ): void {
-  res.writeHead(status, { "content-type": "application/problem+json", ...headers });
-  res.end(
-    JSON.stringify({
-      type: `https://mcpflow.dev/problems/${title.toLowerCase().replaceAll(" ", "-")}`,
-      title,
-      status,
-      detail,
-    }),
-  );
+  const body = JSON.stringify({
+    type: `https://mcpflow.dev/problems/${title.toLowerCase().replaceAll(" ", "-")}`,
+    title,
+    status,
+    detail,
+  });
+  res.writeHead(status, {
+    "content-type": "application/problem+json",
+    "content-length": Buffer.byteLength(body),
+    ...headers,
+  });
+  res.end(body);
 }
 
 /** True when the request announces a body (a length above 0, or a chunked or otherwise framed one). */
@@ -198,7 +202,9 @@ function proxyEvent(req: IncomingMessage, url: URL, body: Buffer, requestId: str
     query[key] = value;
     multiQuery[key] = [...(multiQuery[key] ?? []), value];
   }
-  const binary = body.length > 0 && !isText(headers["content-type"]);
+  // A text body that is not valid UTF-8 goes as bytes (base64), as binary bodies do: decoding it here would replace
+  // what was sent with U+FFFD, and the handler could no longer tell (it answers 400).
+  const binary = body.length > 0 && (!isText(headers["content-type"]) || !isUtf8(body));
   return {
     httpMethod: req.method ?? "GET",
     path: url.pathname,

@@ -2,7 +2,7 @@
 // (GitHub Copilot's organisation registry) and other registries read this mcpflow as an MCP registry. Errors
 // are `{"error": "..."}` as the official API answers them, and every answer carries the official CORS headers.
 import { route } from "../http/route.js";
-import { ServerName, ServerStatus, ServerVersionString } from "../registry/schema.js";
+import { ServerNameReference, ServerStatus, ServerVersionString } from "../registry/schema.js";
 import * as z from "../zod.js";
 
 /** Accepted as the official API defines it; deleted versions are never shown here whatever it says. */
@@ -69,7 +69,7 @@ export const officialRegistryRoutes = {
     path: "/v0.1/servers/{serverName*}/versions",
     action: "v0.1.servers.versions",
     summary: "MCP registry v0.1: a server's approved versions, newest first",
-    params: z.strictObject({ serverName: ServerName }),
+    params: z.strictObject({ serverName: ServerNameReference }),
     query: z.strictObject({ include_deleted: IncludeDeleted }),
     errors: [404],
     response: OfficialServerList,
@@ -81,7 +81,7 @@ export const officialRegistryRoutes = {
     action: "v0.1.servers.version",
     summary: "MCP registry v0.1: one approved version of a server, or `latest`",
     params: z.strictObject({
-      serverName: ServerName,
+      serverName: ServerNameReference,
       version: z.union([z.literal("latest"), ServerVersionString]),
     }),
     query: z.strictObject({ include_deleted: IncludeDeleted }),

@@ -7,7 +7,12 @@ import type { RouteSpec, RouteTable } from "../http/route.js";
 import { Caller } from "../identity/roles.js";
 import { McdDocument, References } from "../mcds/schema.js";
 import { ProbedTool, ProbeResult } from "../mcp/probe-result.js";
-import { ServerDocument, ServerName, ServerVersionRecord, ServerVersionString } from "../registry/schema.js";
+import {
+  ServerDocument,
+  ServerNameReference,
+  ServerVersionRecord,
+  ServerVersionString,
+} from "../registry/schema.js";
 import { RunRecord } from "../runs/schema.js";
 import { Condition, JsonValue, Step, StepServer, WorkflowDefinition } from "../workflows/definition.js";
 import { WorkflowVersionRecord } from "../workflows/service.js";
@@ -76,7 +81,7 @@ const RENDERED_AS = new Map<z.core.$ZodType, { io?: Io; schema: () => JsonSchema
       io: "output",
       schema: () =>
         z.toJSONSchema(
-          z.object({ name: ServerName, version: z.optional(ServerVersionString) }),
+          z.object({ name: ServerNameReference, version: z.optional(ServerVersionString) }),
         ) as JsonSchema,
     },
   ],

@@ -6,7 +6,7 @@ import { RuntimePolicy, RuntimePolicyRules } from "../registry/runtime-policy.js
 import {
   ServerDocument,
   ServerListQuery,
-  ServerName,
+  ServerNameReference,
   ServerVersionRecord,
   ServerVersionString,
   StatusPatch,
@@ -16,10 +16,10 @@ import { RunRecord } from "../runs/schema.js";
 import { SecretKey, SecretMetadata } from "../secrets/port.js";
 import * as z from "../zod.js";
 
-const NameParams = z.strictObject({ name: ServerName });
-const VersionParams = z.strictObject({ name: ServerName, version: ServerVersionString });
+const NameParams = z.strictObject({ name: ServerNameReference });
+const VersionParams = z.strictObject({ name: ServerNameReference, version: ServerVersionString });
 const IncludeDeleted = z.strictObject({ include_deleted: z.optional(z.enum(["true", "false"])) });
-const SecretParams = z.strictObject({ name: ServerName, key: SecretKey });
+const SecretParams = z.strictObject({ name: ServerNameReference, key: SecretKey });
 const Versions = GrantedVersions.check(
   z.meta({
     description:
@@ -327,7 +327,7 @@ export const registryRoutes = {
       "Call one tool of a probed version and answer when it has ended: a run of one step (workflow `tools.call`), recorded and listed as any run, under the same approval and secret rules; a tool that may be destructive needs `confirm: true`",
     tags: ["registry", "runs"],
     params: z.strictObject({
-      name: ServerName,
+      name: ServerNameReference,
       version: ServerVersionString,
       tool: z
         .string()

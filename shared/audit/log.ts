@@ -2,7 +2,8 @@
 // it is read as one timeline; at the write rates of a registry this stays far below a partition's limits.
 import { randomUUID } from "node:crypto";
 import { PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
-import { decodeCursor, encodeCursor, type Table } from "../store/table.js";
+import { decodeCursor, encodeCursor, partitionPosition } from "../store/cursor.js";
+import type { Table } from "../store/table.js";
 import * as z from "../zod.js";
 
 export const AuditEntry = z.object({
@@ -43,7 +44,7 @@ export async function listAudit(
       ExpressionAttributeValues: { ":pk": "AUDIT" },
       ScanIndexForward: false,
       Limit: page.limit,
-      ExclusiveStartKey: decodeCursor(page.cursor),
+      ExclusiveStartKey: decodeCursor(page.cursor, partitionPosition("AUDIT")),
     }),
   );
   return {

@@ -1,5 +1,6 @@
 // Builds the Lambda handler of one API area: a middy chain that logs, maps errors to problem+json, routes,
 // authenticates, checks the role, parses and validates the body, calls the area's implementation and audits writes.
+import { isUtf8 } from "node:buffer";
 import middy, { type MiddlewareObj, type Request } from "@middy/core";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { recordAudit } from "../audit/log.js";
@@ -16,6 +17,7 @@ import { authenticateApiKey } from "../identity/api-keys.js";
 import { type Caller, hasRole } from "../identity/roles.js";
 import { logger } from "../log.js";
 import { getPlatform, type Platform } from "../platform.js";
+import { MAX_VALUE_DEPTH, STORED_DEPTH_LIMIT, tooDeepAt } from "../store/depth.js";
 import { validationError } from "../validation.js";
 import * as z from "../zod.js";
 import { corsFor, corsMiddleware, isOfficialRegistryPath } from "./cors.js";
@@ -123,6 +125,12 @@ function readBody(
       { issues: [{ field: "content-type", rule: `must be one of ${types.join(", ")}` }] },
     );
   }
+  // Decoding would turn each broken sequence into U+FFFD silently, and store that instead of what was sent.
+  if (!isUtf8(bytes)) {
+    throw new BadRequestError("The body is not valid UTF-8.", {
+      issues: [{ field: "body", rule: "must be valid UTF-8" }],
+    });
+  }
   const text = bytes.toString("utf8");
   if (kind === "text") return { value: text, raw: text };
   let value: unknown;
@@ -133,6 +141,21 @@ function readBody(
     throw new BadRequestError(`The body is not valid ${kind === "json" ? "JSON" : "YAML"}: ${reason}`, {
       issues: [{ field: "body", rule: `must be valid ${kind === "json" ? "JSON" : "YAML"}` }],
     });
+  }
+  const deep = tooDeepAt(value, MAX_VALUE_DEPTH);
+  if (deep !== undefined) {
+    const field = ["body", ...deep.slice(0, 3)].join(".");
+    throw new BadRequestError(
+      `The body nests more than ${MAX_VALUE_DEPTH} levels deep (at ${field}); DynamoDB stores ${STORED_DEPTH_LIMIT} levels, and a record keeps a body's values up to two levels down.`,
+      {
+        issues: [
+          {
+            field,
+            rule: `must nest at most ${MAX_VALUE_DEPTH} levels (DynamoDB stores ${STORED_DEPTH_LIMIT} levels)`,
+          },
+        ],
+      },
+    );
   }
   const protoKey = protoKeyPath(value);
   if (protoKey !== undefined) {

@@ -2,7 +2,8 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { NotFoundError, UnauthorizedError } from "../errors.js";
-import { decodeCursor, encodeCursor, type Table } from "../store/table.js";
+import { decodeCursor, encodeCursor, indexPosition } from "../store/cursor.js";
+import type { Table } from "../store/table.js";
 import * as z from "../zod.js";
 import { type Caller, Role } from "./roles.js";
 
@@ -88,7 +89,7 @@ export async function listApiKeys(
       KeyConditionExpression: "gsi1pk = :pk",
       ExpressionAttributeValues: { ":pk": "APIKEYS" },
       Limit: page.limit,
-      ExclusiveStartKey: decodeCursor(page.cursor),
+      ExclusiveStartKey: decodeCursor(page.cursor, indexPosition("APIKEYS")),
     }),
   );
   return { items: (result.Items ?? []).map(toMetadata), nextCursor: encodeCursor(result.LastEvaluatedKey) };

@@ -1,6 +1,6 @@
 // Model Context Documents: versioned Markdown with a slug, a title, tags and typed links to servers, workflows
 // and other MCDs. These schemas are the single source of the MCD types, request validation and OpenAPI.
-import { ServerName } from "../registry/schema.js";
+import { ServerNameReference } from "../registry/schema.js";
 import * as z from "../zod.js";
 
 export const McdSlug = z
@@ -27,7 +27,7 @@ const WorkflowRef = z.string().check(z.minLength(1), z.maxLength(200));
 
 /** Typed links: the server names, workflow names and MCD slugs a document talks about. */
 export const McdLinks = z.strictObject({
-  servers: z._default(z.array(ServerName).check(z.maxLength(100)), []),
+  servers: z._default(z.array(ServerNameReference).check(z.maxLength(100)), []),
   workflows: z._default(z.array(WorkflowRef).check(z.maxLength(100)), []),
   mcds: z._default(z.array(McdSlug).check(z.maxLength(100)), []),
 });

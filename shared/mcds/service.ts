@@ -13,7 +13,8 @@ import {
 } from "../errors.js";
 import type { Caller } from "../identity/roles.js";
 import type { Platform } from "../platform.js";
-import { decodeCursor, encodeCursor, putIfAbsent, queryAll } from "../store/table.js";
+import { decodeCursor, encodeCursor, indexPosition } from "../store/cursor.js";
+import { putIfAbsent, queryAll } from "../store/table.js";
 import { backoff, highestSlot, moveHeadForward, SLOT_ATTEMPTS, slotKey } from "../store/version-log.js";
 import { checkLinks } from "./links.js";
 import { mcdKey } from "./read.js";
@@ -231,7 +232,7 @@ export class McdService {
 
   async list(query: McdListQuery): Promise<{ items: McdSummary[]; nextCursor?: string }> {
     const items: HeadItem[] = [];
-    let start = decodeCursor(query.cursor);
+    let start: Record<string, unknown> | undefined = decodeCursor(query.cursor, indexPosition("MCDS"));
     let last: Record<string, unknown> | undefined;
     do {
       const page = await this.table.doc.send(

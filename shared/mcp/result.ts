@@ -1,5 +1,6 @@
 // The one shape a workflow step sees from any tool call: text for people and templates, json for paths.
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { jsonDepth, MAX_VALUE_DEPTH } from "../store/depth.js";
 import * as z from "../zod.js";
 import { McpToolError } from "./errors.js";
 
@@ -38,26 +39,10 @@ function parseJson(text: string): unknown {
 }
 
 /**
- * How deep a tool's JSON may nest. DynamoDB refuses items nested more than 32 levels, and a step record keeps the
- * JSON two levels down (`output.json`); dynalite has no such limit, so without this check an output that AWS
- * would refuse was stored locally, and one a few thousand levels deep overflowed the stack (JSON.stringify, the
- * DynamoDB marshaller) with "Maximum call stack size exceeded".
+ * How deep a tool's JSON may nest: a step record keeps it two levels down (`output.json`), and DynamoDB stores 32
+ * (shared/store/depth.ts). Checked here so that the step fails naming the limit, not the store or the stack.
  */
-export const MAX_OUTPUT_DEPTH = 30;
-
-/** Nesting depth of a JSON value (a scalar is 0, `[]` and `{}` are 1), counted without recursion up to `limit + 1`. */
-export function jsonDepth(value: unknown, limit = Number.POSITIVE_INFINITY): number {
-  let deepest = 0;
-  const stack: [unknown, number][] = [[value, 0]];
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop()!;
-    if (node === null || typeof node !== "object") continue;
-    deepest = Math.max(deepest, depth + 1);
-    if (deepest > limit) return deepest;
-    for (const child of Array.isArray(node) ? node : Object.values(node)) stack.push([child, depth + 1]);
-  }
-  return deepest;
-}
+export const MAX_OUTPUT_DEPTH = MAX_VALUE_DEPTH;
 
 /** Turns a tools/call result into ToolOutput; a result with `isError: true` throws McpToolError. */
 export function normaliseToolResult(result: ToolResultLike, toolName = "tool"): ToolOutput {

@@ -2,8 +2,10 @@
 // registry may read. Only versions an admin approved to run (approval or runtime policy, shared/registry/approval.ts),
 // never deleted ones; each as the official envelope around the server.json export, without what runs it (runtime,
 // commands, secret names, environment and header values).
-import { BadRequestError, NotFoundError } from "../errors.js";
+import { NotFoundError } from "../errors.js";
+import { decodeCursor, encodeCursor } from "../store/cursor.js";
 import type { Table } from "../store/table.js";
+import * as z from "../zod.js";
 import { runPermission } from "./approval.js";
 import { listServerHeads } from "./heads.js";
 import { MCPFLOW_META_KEY, type ServerDocument, type ServerVersionRecord } from "./schema.js";
@@ -188,26 +190,8 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function encodeCursor(position: CursorPosition): string {
-  return Buffer.from(JSON.stringify([position.name, position.publishedAt, position.version])).toString(
-    "base64url",
-  );
-}
-
-function decodeCursor(cursor: string): CursorPosition {
-  try {
-    const value = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown;
-    if (Array.isArray(value) && value.length === 3 && value.every((part) => typeof part === "string")) {
-      const [name, publishedAt, version] = value as [string, string, string];
-      return { name, publishedAt, version };
-    }
-  } catch {
-    // reported below
-  }
-  throw new BadRequestError("The cursor is not one this API returned.", {
-    issues: [{ field: "cursor", rule: "must be a metadata.nextCursor value returned by a previous page" }],
-  });
-}
+/** A cursor is [name, publishedAt, version] of the page's last entry. */
+const PositionTuple = z.tuple([z.string(), z.string(), z.string()]);
 
 /** Servers are read a few at a time: one query per server, and a registry holds thousands. */
 const READ_CONCURRENCY = 8;
@@ -220,7 +204,12 @@ export class OfficialRegistry {
 
   /** GET /v0.1/servers: every public version (or the latest, or one version) of every server, by name. */
   async list(query: OfficialListQuery): Promise<OfficialServerList> {
-    const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+    const tuple = decodeCursor(
+      query.cursor,
+      PositionTuple,
+      "must be a metadata.nextCursor value returned by a previous page",
+    );
+    const after = tuple && { name: tuple[0], publishedAt: tuple[1], version: tuple[2] };
     const needle = query.search?.toLowerCase();
     const since = query.updated_since ? Date.parse(query.updated_since) : undefined;
     const names = (await listServerHeads(this.table))
@@ -262,7 +251,10 @@ export class OfficialRegistry {
     const last = page.at(-1);
     return {
       servers: page.map(({ record, isLatest }) => officialResponse(record, isLatest)),
-      metadata: { ...(more && last ? { nextCursor: encodeCursor(last) } : {}), count: page.length },
+      metadata: {
+        ...(more && last ? { nextCursor: encodeCursor([last.name, last.publishedAt, last.version]) } : {}),
+        count: page.length,
+      },
     };
   }
 

@@ -7,16 +7,33 @@ export const SERVER_SCHEMA_URL =
 /** Where mcpflow's own fields live in an exported server.json, so that other registries keep them untouched. */
 export const MCPFLOW_META_KEY = "dev.mcpflow/registry";
 
-/** Reverse-DNS namespace, exactly one slash, as the official registry requires. */
+const NAME_RULE =
+  "must be `namespace/name` with exactly one `/`: letters, digits, `.` and `-` (`_` also after the slash), each part " +
+  "at least 2 characters that start and end with a letter or digit";
+
+/**
+ * Reverse-DNS namespace, exactly one slash, each part starting and ending with a letter or digit: the official
+ * registry's rule (its publish validation, stricter than the pattern in its openapi.yaml), so `../..` or a name of
+ * dots is refused.
+ */
 export const ServerName = z
   .string()
   .check(
     z.minLength(3, "must be at least 3 characters"),
     z.maxLength(200, "must be at most 200 characters"),
-    z.regex(
-      /^[a-zA-Z0-9.-]+\/[a-zA-Z0-9._-]+$/,
-      "must be `namespace/name` with exactly one `/` (letters, digits, `.`, `-`; `_` also allowed after the slash)",
-    ),
+    z.regex(/^[a-zA-Z0-9][a-zA-Z0-9.-]*[a-zA-Z0-9]\/[a-zA-Z0-9][a-zA-Z0-9._-]*[a-zA-Z0-9]$/, NAME_RULE),
+  );
+
+/**
+ * A name that refers to a server (a path, a workflow step, an MCD link): the openapi.yaml pattern, so a server
+ * published before the stricter rule can still be read, deleted and referred to. Only new names must follow ServerName.
+ */
+export const ServerNameReference = z
+  .string()
+  .check(
+    z.minLength(3, "must be at least 3 characters"),
+    z.maxLength(200, "must be at most 200 characters"),
+    z.regex(/^[a-zA-Z0-9.-]+\/[a-zA-Z0-9._-]+$/, "must be `namespace/name` with exactly one `/`"),
   );
 
 const VERSION_RANGE = /^[\^~<>=*]|\s|\|\||(^|\.)[xX*](\.|$)/;

@@ -2,19 +2,14 @@
 // facets, status changes, and server.json import/export. Writes that could race use conditional puts.
 import { randomUUID } from "node:crypto";
 import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import {
-  BadRequestError,
-  ConflictError,
-  type FieldIssue,
-  NotFoundError,
-  PayloadTooLargeError,
-} from "../errors.js";
+import { ConflictError, type FieldIssue, NotFoundError, PayloadTooLargeError } from "../errors.js";
 import type { Caller } from "../identity/roles.js";
 import type { ProbeResult } from "../mcp/probe-result.js";
+import { decodeCursor, encodeCursor } from "../store/cursor.js";
 import { isConditionalCheckFailed, putIfAbsent, queryAll, type Table } from "../store/table.js";
 import { backoff } from "../store/version-log.js";
 import { issuesFromZod } from "../validation.js";
-import type * as z from "../zod.js";
+import * as z from "../zod.js";
 import { listServerHeads } from "./heads.js";
 import { deriveRuntime } from "./runtime.js";
 import {
@@ -472,7 +467,7 @@ export class Registry {
     const matches = ranked && ((record: ServerVersionRecord) => ranked.has(record.server.name));
     const score = ranked && ((record: ServerVersionRecord) => ranked.get(record.server.name) ?? 0);
     const includeDeleted = query.include_deleted === "true" || query.status === "deleted";
-    const after = query.cursor ? decodeListCursor(query.cursor) : undefined;
+    const after = decodeCursor(query.cursor, ListPosition)?.after;
     const needle = query.search?.toLowerCase();
     const matched = (await this.listHeads())
       .filter((head) => includeDeleted || !head.allDeleted)
@@ -506,7 +501,7 @@ export class Registry {
       servers: page,
       facets,
       total: matched.length,
-      ...(rest.length > page.length && last ? { nextCursor: encodeListCursor(last.server.name) } : {}),
+      ...(rest.length > page.length && last ? { nextCursor: encodeCursor({ after: last.server.name }) } : {}),
     };
   }
 }
@@ -530,21 +525,8 @@ function substringMatch(record: ServerVersionRecord, needle: string): boolean {
     .some((value) => value.toLowerCase().includes(needle));
 }
 
-function encodeListCursor(name: string): string {
-  return Buffer.from(JSON.stringify({ after: name })).toString("base64url");
-}
-
-function decodeListCursor(cursor: string): string {
-  try {
-    const value = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as { after?: unknown };
-    if (typeof value.after === "string") return value.after;
-  } catch {
-    // reported below
-  }
-  throw new BadRequestError("The cursor is not one this API returned.", {
-    issues: [{ field: "cursor", rule: "must be a nextCursor value returned by a previous page" }],
-  });
-}
+/** Where a page of the server listing ended: the last name on it. */
+const ListPosition = z.strictObject({ after: z.string() });
 
 /** server.json as the official registry knows it: mcpflow's fields move under `_meta["dev.mcpflow/registry"]`. */
 export function exportServerJson(doc: ServerDocument): Record<string, unknown> {

@@ -10,13 +10,8 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import { ConflictError, NotFoundError } from "../errors.js";
 import type { Platform } from "../platform.js";
-import {
-  decodeCursor,
-  encodeCursor,
-  isConditionalCheckFailed,
-  putIfAbsent,
-  queryAll,
-} from "../store/table.js";
+import { decodeCursor, encodeCursor, indexPosition } from "../store/cursor.js";
+import { isConditionalCheckFailed, putIfAbsent, queryAll } from "../store/table.js";
 import { OFFLOAD_BYTES } from "./limits.js";
 import type { RunError, RunRecord, RunStatus, StepItemRecord, StepRecord, StepStatus } from "./schema.js";
 
@@ -297,7 +292,7 @@ export class Runs {
       values[":status"] = filter.status;
     }
     const runs: RunRecord[] = [];
-    let start = decodeCursor(filter.cursor);
+    let start: Record<string, unknown> | undefined = decodeCursor(filter.cursor, indexPosition("RUNS"));
     // A filter applies after the page is read, so keep reading until the page is full or the index ends.
     do {
       const page = await this.table.doc.send(

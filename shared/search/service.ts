@@ -1,8 +1,9 @@
 // Search across servers, MCDs and workflows: the query API behind GET /v1/search and the registry's `?search=`,
 // and the change records that keep every container's index current. The composition root (shared/compose.ts)
 // builds it with its sources and calls `changed` after each save; no other module registers anything.
-import { BadRequestError } from "../errors.js";
 import type { Platform } from "../platform.js";
+import { decodeCursor, encodeCursor } from "../store/cursor.js";
+import * as z from "../zod.js";
 import type { SearchQuery, SearchResponse } from "./documents.js";
 import {
   freshSearchEngine,
@@ -14,22 +15,8 @@ import {
 
 export type { SearchChange, SearchSource, SearchSources } from "./freshness.js";
 
-function encodeOffset(offset: number): string {
-  return Buffer.from(JSON.stringify({ o: offset })).toString("base64url");
-}
-
-function decodeOffset(cursor: string | undefined): number {
-  if (!cursor) return 0;
-  try {
-    const value = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as { o?: unknown };
-    if (typeof value.o === "number" && Number.isInteger(value.o) && value.o >= 0) return value.o;
-  } catch {
-    // reported below
-  }
-  throw new BadRequestError("The cursor is not one this API returned.", {
-    issues: [{ field: "query.cursor", rule: "must be a nextCursor value returned by a previous page" }],
-  });
-}
+/** Where a page of results ended: an offset into the ranked results. */
+const OffsetPosition = z.strictObject({ o: z.number().check(z.int(), z.nonnegative()) });
 
 export class SearchIndex {
   constructor(
@@ -40,10 +27,10 @@ export class SearchIndex {
   /** Ranked hits with snippets and facets; reflects every write that finished before the call. */
   async search(query: SearchQuery): Promise<SearchResponse> {
     const engine = await freshSearchEngine(this.platform, this.sources);
-    const offset = decodeOffset(query.cursor);
+    const offset = decodeCursor(query.cursor, OffsetPosition)?.o ?? 0;
     const result = engine.search({ ...query, offset });
     const next = offset + result.hits.length;
-    return { ...result, ...(next < result.total ? { nextCursor: encodeOffset(next) } : {}) };
+    return { ...result, ...(next < result.total ? { nextCursor: encodeCursor({ o: next }) } : {}) };
   }
 
   /** Relevance scores of the servers matching `q`, keyed by server name (for GET /v1/servers?search=). */

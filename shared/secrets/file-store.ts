@@ -31,6 +31,11 @@ export function createFileSecretStore(path: string): SecretStore {
     await chmod(temp, 0o600);
     await rename(temp, path);
   };
+  // Own keys only: a secret named `constructor` or `toString` that was never set must not be found on the prototype.
+  const scopeOf = (data: FileShape, server: string): Record<string, Entry> =>
+    Object.hasOwn(data, server) ? data[server]! : {};
+  const entryOf = (scope: Record<string, Entry>, key: string): Entry | undefined =>
+    Object.hasOwn(scope, key) ? scope[key] : undefined;
   const meta = (key: string, entry: Entry): SecretMetadata => ({
     key,
     createdAt: entry.createdAt,
@@ -42,14 +47,19 @@ export function createFileSecretStore(path: string): SecretStore {
       serialise(async () => {
         const data = await load();
         const now = new Date().toISOString();
-        const scope = data[server] ?? {};
-        const entry = { value, createdAt: scope[key]?.createdAt ?? now, updatedAt: now };
-        data[server] = { ...scope, [key]: entry };
+        const scope = scopeOf(data, server);
+        const entry = { value, createdAt: entryOf(scope, key)?.createdAt ?? now, updatedAt: now };
+        Object.defineProperty(data, server, {
+          value: { ...scope, [key]: entry },
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
         await save(data);
         return meta(key, entry);
       }),
     list: async (server) => {
-      const scope = (await load())[server] ?? {};
+      const scope = scopeOf(await load(), server);
       return Object.entries(scope)
         .map(([key, entry]) => meta(key, entry))
         .sort((a, b) => a.key.localeCompare(b.key));
@@ -57,16 +67,17 @@ export function createFileSecretStore(path: string): SecretStore {
     delete: (server, key) =>
       serialise(async () => {
         const data = await load();
-        if (!data[server]?.[key]) return false;
-        delete data[server][key];
+        const scope = scopeOf(data, server);
+        if (!entryOf(scope, key)) return false;
+        delete scope[key];
         await save(data);
         return true;
       }),
     resolve: async (server, keys) => {
-      const scope = (await load())[server] ?? {};
-      const missing = keys.filter((key) => !scope[key]);
+      const scope = scopeOf(await load(), server);
+      const missing = keys.filter((key) => !entryOf(scope, key));
       if (missing.length > 0) throw new MissingSecretError(server, missing);
-      return Object.fromEntries(keys.map((key) => [key, scope[key]!.value]));
+      return Object.fromEntries(keys.map((key) => [key, entryOf(scope, key)!.value]));
     },
   };
 }

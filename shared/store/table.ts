@@ -12,7 +12,6 @@ import {
   QueryCommand,
   type QueryCommandInput,
 } from "@aws-sdk/lib-dynamodb";
-import { BadRequestError } from "../errors.js";
 
 export interface Table {
   readonly name: string;
@@ -84,24 +83,6 @@ export async function ensureTable(table: Table): Promise<void> {
     if (described.Table?.TableStatus === "ACTIVE") return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-}
-
-/** Opaque page cursors: base64url JSON of DynamoDB's LastEvaluatedKey (or an offset for in-memory pages). */
-export function encodeCursor(key: Record<string, unknown> | undefined): string | undefined {
-  return key ? Buffer.from(JSON.stringify(key)).toString("base64url") : undefined;
-}
-
-export function decodeCursor(cursor: string | undefined): Record<string, unknown> | undefined {
-  if (!cursor) return undefined;
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-    if (value && typeof value === "object" && !Array.isArray(value)) return value as Record<string, unknown>;
-  } catch {
-    // fall through to the error below
-  }
-  throw new BadRequestError("The cursor is not one this API returned.", {
-    issues: [{ field: "cursor", rule: "must be a nextCursor value returned by a previous page" }],
-  });
 }
 
 export function isConditionalCheckFailed(error: unknown): boolean {

@@ -2,7 +2,7 @@
 // Every type here is inferred from these schemas; statemachines/compile.ts turns a parsed definition into ASL.
 
 import { type FieldIssue, ValidationError } from "../errors.js";
-import { ServerName, ServerVersionString } from "../registry/schema.js";
+import { ServerNameReference, ServerVersionString } from "../registry/schema.js";
 import * as z from "../zod.js";
 
 export const WorkflowName = z
@@ -29,14 +29,14 @@ export const JsonValue: z.ZodMiniType<unknown> = z.json();
  */
 export const StepServer = z.pipe(
   z.union([
-    z.strictObject({ name: ServerName, version: z.optional(ServerVersionString) }),
+    z.strictObject({ name: ServerNameReference, version: z.optional(ServerVersionString) }),
     z.pipe(
       z.string(),
       z.transform((value, ctx) => {
         const at = value.lastIndexOf("@");
         const name = at > 0 ? value.slice(0, at) : value;
         const version = at > 0 ? value.slice(at + 1) : undefined;
-        const parsedName = ServerName.safeParse(name);
+        const parsedName = ServerNameReference.safeParse(name);
         if (!parsedName.success) {
           ctx.issues.push({
             code: "custom",

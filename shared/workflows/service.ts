@@ -7,7 +7,8 @@ import { ConflictError, NotFoundError, UnprocessableError } from "../errors.js";
 import type { Caller } from "../identity/roles.js";
 import type { Platform } from "../platform.js";
 import type { Registry } from "../registry/service.js";
-import { decodeCursor, encodeCursor, putIfAbsent, queryAll } from "../store/table.js";
+import { decodeCursor, encodeCursor, indexPosition } from "../store/cursor.js";
+import { putIfAbsent, queryAll } from "../store/table.js";
 import { backoff, highestSlot, moveHeadForward, SLOT_ATTEMPTS } from "../store/version-log.js";
 import { taskFamily } from "../tasks/family.js";
 import * as z from "../zod.js";
@@ -408,7 +409,7 @@ export class Workflows {
         FilterExpression: "attribute_not_exists(deleted) OR deleted = :false",
         ExpressionAttributeValues: { ":pk": "WORKFLOWS", ":false": false },
         Limit: page.limit,
-        ExclusiveStartKey: decodeCursor(page.cursor),
+        ExclusiveStartKey: decodeCursor(page.cursor, indexPosition("WORKFLOWS")),
       }),
     );
     const workflows = ((result.Items ?? []) as HeadItem[]).map((head) => ({

@@ -67,5 +67,23 @@ export function secretStoreContract(
       expect(await store.delete("io.github.acme/e", "GONE")).toBe(false);
       expect(await store.delete("io.github.acme/never", "NEVER")).toBe(false);
     });
+
+    it("knows no secret it was not given, whatever its name: constructor, toString, __proto__ (issue 11, point 9)", async () => {
+      const store = factory();
+      await store.put("io.github.acme/f", "PRESENT", "present-value");
+      for (const key of ["constructor", "toString", "__proto__", "hasOwnProperty"]) {
+        for (const server of ["io.github.acme/f", "io.github.acme/empty"]) {
+          const error = await store.resolve(server, [key]).catch((e: unknown) => e);
+          expect(error, `${server} ${key}`).toBeInstanceOf(MissingSecretError);
+          expect((error as MissingSecretError).keys).toEqual([key]);
+          expect(await store.delete(server, key), `${server} ${key}`).toBe(false);
+        }
+      }
+      expect((await store.list("io.github.acme/f")).map((s) => s.key)).toEqual(["PRESENT"]);
+      await store.put("io.github.acme/f", "constructor", "named-constructor");
+      expect(await store.resolve("io.github.acme/f", ["constructor"])).toEqual({
+        constructor: "named-constructor",
+      });
+    });
   });
 }

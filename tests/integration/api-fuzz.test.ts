@@ -3,6 +3,7 @@
 // so that some random requests reach real records (a server, an MCD, a workflow whose server cannot start).
 // MCPFLOW_FUZZ_RUNS sets the cases per route (40 by default; 300 passed when this was written). The first run
 // found `?toString=` answered 500 by the local HTTP adapter.
+import { connect } from "node:net";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ALL_ROUTES } from "../../shared/api/all-routes.js";
@@ -46,6 +47,10 @@ function queryArbitrary(spec: RouteSpec): fc.Arbitrary<string> {
   const value = fc.oneof(
     fc.string({ maxLength: 30 }),
     fc.constantFrom("0", "-1", "101", "1.5", "true", "", "%"),
+    // Cursors a client edited: JSON of a key another list (or no list) uses.
+    fc
+      .constantFrom({ pk: { S: "x" } }, { gsi1pk: "RUNS", gsi1sk: 5 }, { pk: "AUDIT" }, [1, 2, 3], { o: -1 })
+      .map((value) => Buffer.from(JSON.stringify(value)).toString("base64url")),
   );
   return fc
     .array(
@@ -85,6 +90,14 @@ const bodyArbitrary = fc.oneof(
       fc.jsonValue({ maxDepth: 3 }),
     )
     .map((value) => ({ text: JSON.stringify(value), type: "application/json" })),
+  // Nested deeper than DynamoDB stores, or deep enough to overflow a recursive walk.
+  fc
+    .constantFrom(31, 3_000, 10_000)
+    .map((depth) => ({ text: `${"[".repeat(depth)}${"]".repeat(depth)}`, type: "application/json" })),
+  fc.constantFrom(31, 3_000).map((depth) => ({
+    text: `{"input":${'{"a":'.repeat(depth)}1${"}".repeat(depth)}}`,
+    type: "application/json",
+  })),
   fc.string({ maxLength: 200 }).map((text) => ({ text, type: "application/yaml" })),
   fc.string({ maxLength: 200 }).map((text) => ({ text, type: "text/markdown" })),
 );
@@ -148,4 +161,211 @@ describe("random requests to every route", () => {
       );
     }, 120_000);
   }
+});
+
+/** `{"a":{"a":…}}` nested `depth` levels, as text: built without recursion, as a client could send it. */
+const deepJson = (depth: number, leaf = "1") => `${'{"a":'.repeat(depth)}${leaf}${"}".repeat(depth)}`;
+
+/** A problem's field names, for "names the field" checks. */
+const fields = (body: { errors?: { field: string }[] }) => (body.errors ?? []).map((e) => e.field);
+
+// Issue 11, point 9: each of these answered 500 (or stored what it should have refused) before it was fixed.
+describe("hostile inputs that once answered 500", () => {
+  const APPROVED = "io.github.fuzz/approved";
+  beforeAll(async () => {
+    const published = await p.api("POST", "/v1/servers?approve=true", {
+      body: {
+        name: APPROVED,
+        description: "an approved remote server nobody listens for",
+        version: "1.0.0",
+        runtime: { transport: "streamable-http", url: "http://127.0.0.1:1/mcp" },
+      },
+    });
+    expect(published.status, published.text).toBe(201);
+    const saved = await p.api("POST", "/v1/workflows", {
+      body: {
+        name: "deep-flow",
+        steps: [{ id: "a", server: `${APPROVED}@1.0.0`, tool: "echo", arguments: {} }],
+      },
+    });
+    expect(saved.status, saved.text).toBe(201);
+  }, 60_000);
+
+  it("a run input nested 10,000 levels deep: 400 naming body.input and the depth limit; no run is stored", async () => {
+    const before = (await p.api("GET", "/v1/runs?limit=100")).body.runs.length;
+    const response = await p.api("POST", "/v1/workflows/deep-flow/runs", {
+      rawBody: `{"input":${deepJson(10_000)}}`,
+    });
+    expect(response.status, response.text).toBe(400);
+    expect(response.headers.get("content-type")).toContain("application/problem+json");
+    expect(fields(response.body).some((f) => f.startsWith("body.input"))).toBe(true);
+    expect(response.text).toMatch(/32 levels/);
+    expect((await p.api("GET", "/v1/runs?limit=100")).body.runs.length).toBe(before);
+  });
+
+  it("a run input as deep as DynamoDB stores is accepted; one level more is refused", async () => {
+    const limit = 30;
+    const fits = await p.api("POST", "/v1/workflows/deep-flow/runs", {
+      rawBody: `{"input":${deepJson(limit - 1)}}`,
+    });
+    expect(fits.status, fits.text).toBe(202);
+    const deeper = await p.api("POST", "/v1/workflows/deep-flow/runs", {
+      rawBody: `{"input":${deepJson(limit)}}`,
+    });
+    expect(deeper.status, deeper.text).toBe(400);
+  });
+
+  it("arguments nested 3,000 levels deep sent to /workflows/validate: 400 naming the step's arguments", async () => {
+    const response = await p.api("POST", "/v1/workflows/validate", {
+      rawBody: `{"name":"deep-args","steps":[{"id":"a","server":"${APPROVED}@1.0.0","tool":"echo","arguments":${deepJson(3_000)}}]}`,
+    });
+    expect(response.status, response.text).toBe(400);
+    expect(fields(response.body).some((f) => f.startsWith("body.steps.0.arguments"))).toBe(true);
+  });
+
+  for (const path of ["/v1/runs", "/v1/mcds", "/v1/workflows", "/v1/api-keys"]) {
+    it(`a tampered cursor on ${path}: 400 naming query.cursor`, async () => {
+      const tampered = [
+        Buffer.from(JSON.stringify({ pk: { S: "x" } })).toString("base64url"),
+        Buffer.from(JSON.stringify({ gsi1pk: "RUNS", gsi1sk: 5 })).toString("base64url"),
+        Buffer.from(JSON.stringify({ pk: "APIKEY#x", sk: "META", gsi1pk: "SERVERS", gsi1sk: "a" })).toString(
+          "base64url",
+        ),
+        Buffer.from(JSON.stringify({ anything: "else" })).toString("base64url"),
+        "not-base64-json",
+      ];
+      for (const cursor of tampered) {
+        const response = await p.api("GET", `${path}?cursor=${encodeURIComponent(cursor)}`);
+        expect(response.status, `${cursor}: ${response.text}`).toBe(400);
+        expect(fields(response.body), response.text).toContain("query.cursor");
+      }
+    });
+  }
+
+  it("a cursor that a list answered still pages on", async () => {
+    for (let i = 0; i < 3; i++)
+      await p.api("POST", "/v1/api-keys", { body: { name: `paging-${i}`, role: "viewer" } });
+    const first = await p.api("GET", "/v1/api-keys?limit=1");
+    expect(first.status, first.text).toBe(200);
+    expect(first.body.nextCursor).toBeTypeOf("string");
+    const second = await p.api(
+      "GET",
+      `/v1/api-keys?limit=1&cursor=${encodeURIComponent(first.body.nextCursor)}`,
+    );
+    expect(second.status, second.text).toBe(200);
+    expect(second.body.items[0].id).not.toBe(first.body.items[0].id);
+  });
+
+  for (const key of ["constructor", "toString", "__proto__", "hasOwnProperty"]) {
+    it(`a runtime naming a granted but unset secret called ${key}: 4xx naming it, on probe and on run start`, async () => {
+      const name = `io.github.fuzz/secret-${key.replaceAll("_", "u").toLowerCase()}`;
+      const published = await p.api("POST", "/v1/servers?approve=true", {
+        body: {
+          name,
+          description: "a server whose runtime names an odd secret",
+          version: "1.0.0",
+          runtime: {
+            transport: "stdio",
+            command: process.execPath,
+            args: ["-e", "0"],
+            env: { X: { secret: key } },
+          },
+        },
+      });
+      expect(published.status, published.text).toBe(201);
+      const grant = await p.api("PUT", `/v1/servers/${encodeURIComponent(name)}/secrets/${key}/grant`, {
+        body: { versions: "1.0.0" },
+      });
+      expect([200, 404, 422], grant.text).toContain(grant.status);
+      const probe = await p.api("POST", `/v1/servers/${encodeURIComponent(name)}/versions/1.0.0/probe`);
+      expect(probe.status, probe.text).toBeGreaterThanOrEqual(400);
+      expect(probe.status, probe.text).toBeLessThan(500);
+      expect(probe.text).toContain(key);
+      const flow = `secret-${key.replaceAll("_", "u").toLowerCase()}`;
+      await p.api("POST", "/v1/workflows", {
+        body: { name: flow, steps: [{ id: "a", server: `${name}@1.0.0`, tool: "echo", arguments: {} }] },
+      });
+      const run = await p.api("POST", `/v1/workflows/${flow}/runs`, { body: { input: {} } });
+      expect(run.status, run.text).toBeGreaterThanOrEqual(400);
+      expect(run.status, run.text).toBeLessThan(500);
+    });
+  }
+
+  it("a body that is not valid UTF-8: 400 naming the body, and nothing stored", async () => {
+    const bytes = Buffer.concat([
+      Buffer.from('{"slug":"bad-utf8","title":"caf'),
+      Buffer.from([0xc3, 0x28, 0xff]),
+      Buffer.from('","body":"# x\\n"}'),
+    ]);
+    const response = await fetch(`${p.url}/v1/mcds`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${p.tokens.admin}`, "content-type": "application/json" },
+      body: bytes,
+    });
+    const text = await response.text();
+    expect(response.status, text).toBe(400);
+    expect(fields(JSON.parse(text))).toContain("body");
+    expect(text).toMatch(/UTF-8/);
+    expect((await p.api("GET", "/v1/mcds/bad-utf8")).status).toBe(404);
+  });
+
+  for (const name of [
+    "../..",
+    "./.",
+    "..../....",
+    "-a/b",
+    "a./b",
+    "io.github.x/.hidden",
+    "io.github.x/y.",
+    "a/b",
+  ]) {
+    it(`a server named ${JSON.stringify(name)} is refused by the official name rules, naming body.name`, async () => {
+      const response = await p.api("POST", "/v1/servers", {
+        body: { name, version: "1.0.0", description: "a name the official registry refuses" },
+      });
+      expect(response.status, response.text).toBe(400);
+      expect(fields(response.body)).toContain("body.name");
+    });
+  }
+
+  it("a 413 answered before the body says Connection: close and closes the connection cleanly", async () => {
+    const { port } = new URL(p.url);
+    const outcome = await new Promise<{ head: string; body: string; how: string }>((resolve) => {
+      const socket = connect(Number(port), "127.0.0.1");
+      let received = "";
+      const finish = (how: string) => {
+        const [head = "", body = ""] = received.split("\r\n\r\n");
+        resolve({ head, body, how });
+        socket.destroy();
+      };
+      socket.on("data", (chunk) => {
+        received += chunk.toString("latin1");
+      });
+      socket.on("end", () => finish("end"));
+      socket.on("error", (error) => finish(`error ${(error as NodeJS.ErrnoException).code}`));
+      socket.setTimeout(10_000, () => finish("timeout"));
+      socket.write(
+        "POST /v1/servers HTTP/1.1\r\nHost: 127.0.0.1\r\ncontent-type: application/json\r\n" +
+          `authorization: Bearer ${p.tokens.admin}\r\ncontent-length: ${11 * 1024 * 1024}\r\n\r\n`,
+      );
+      // The client goes on sending its body, as a client that does not wait for 100-continue does.
+      const chunk = Buffer.alloc(256 * 1024, 0x20);
+      let sent = 0;
+      const pump = () => {
+        while (sent < 4 * 1024 * 1024 && !socket.destroyed) {
+          sent += chunk.length;
+          if (!socket.write(chunk)) {
+            socket.once("drain", pump);
+            return;
+          }
+        }
+      };
+      pump();
+    });
+    expect(outcome.head, outcome.how).toMatch(/^HTTP\/1\.1 413/);
+    expect(outcome.head.toLowerCase()).toContain("connection: close");
+    expect(outcome.head.toLowerCase()).not.toContain("keep-alive");
+    expect(JSON.parse(outcome.body).status).toBe(413);
+    expect(outcome.how).toBe("end");
+  });
 });

@@ -129,17 +129,17 @@ describe("list, search and facets", () => {
 describe("pagination", () => {
   // Mixed case and punctuation: the cursor must follow the very order the pages are sorted in.
   const names = [
-    "page.walk/a",
-    "page.walk/B",
+    "page.walk/a0",
+    "page.walk/B0",
     "page.walk/b-x",
     "page.walk/b.x",
     "page.walk/b_x",
-    "Page.walk/c",
-    "page.Walk/d",
-    "page-walk/e",
-    "page.walk/Z",
-    "page.walk/z",
-    "page.walk/0",
+    "Page.walk/c0",
+    "page.Walk/d0",
+    "page-walk/e0",
+    "page.walk/Z0",
+    "page.walk/z0",
+    "page.walk/00",
     "page.walk/9z",
   ];
 

@@ -2,7 +2,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { MCP_TOOL_ERROR, McpToolError } from "../../../shared/mcp/errors.js";
-import { jsonDepth, MAX_OUTPUT_DEPTH, normaliseToolResult, ToolOutput } from "../../../shared/mcp/result.js";
+import { MAX_OUTPUT_DEPTH, normaliseToolResult, ToolOutput } from "../../../shared/mcp/result.js";
+import { jsonDepth } from "../../../shared/store/depth.js";
 
 function nested(depth: number): string {
   let text = "1";

@@ -15,12 +15,15 @@ const fixture = (name: string): unknown =>
 const base = { name: "io.github.acme/weather", description: "Weather forecasts", version: "1.0.0" };
 
 describe("ServerName", () => {
-  it.each(["io.github.acme/weather", "com.example/a_b-c.d", "a-b.c/x", "IO.Github.Acme/Weather"])(
-    "accepts %s",
-    (name) => {
-      expect(ServerName.safeParse(name).success).toBe(true);
-    },
-  );
+  it.each([
+    "io.github.acme/weather",
+    "com.example/a_b-c.d",
+    "a-b.c/xy",
+    "IO.Github.Acme/Weather",
+    "ab/c.d_e-f",
+  ])("accepts %s", (name) => {
+    expect(ServerName.safeParse(name).success).toBe(true);
+  });
 
   it.each([
     ["no slash", "weather"],
@@ -31,6 +34,13 @@ describe("ServerName", () => {
     ["an empty namespace", "/weather"],
     ["too long", `io.github.acme/${"x".repeat(200)}`],
     ["too short", "a/"],
+    ["only dots", "../.."],
+    ["dots around the slash", "./."],
+    ["a namespace starting with a hyphen", "-a/bc"],
+    ["a namespace ending with a dot", "ab./cd"],
+    ["a name starting with a dot", "io.github.acme/.hidden"],
+    ["a name ending with a dot", "io.github.acme/weather."],
+    ["a one-character name (the official rule needs two)", "io.github.acme/a"],
   ])("refuses a name with %s", (_case, name) => {
     expect(ServerName.safeParse(name).success).toBe(false);
   });
