@@ -581,7 +581,11 @@ function callFields(item: StepItem): Omit<StepItemRecord, "index"> {
   };
 }
 
-/** Folds per-item step items into one record per step. */
+/**
+ * Folds per-item step items into one record per step, in run order: by start time, steps that never started
+ * (SKIPPED, NOT_RUN) after them in the order they were settled, ties by step id. A for_each step's `attempts` is the
+ * most any of its items took (each item keeps its own), so two items called once each read 1, not 2.
+ */
 export function groupSteps(items: StepItem[]): StepRecord[] {
   const steps = new Map<string, StepRecord>();
   const sorted = [...items].sort((a, b) => a.sk.localeCompare(b.sk));
@@ -610,7 +614,7 @@ export function groupSteps(items: StepItem[]): StepRecord[] {
   for (const step of steps.values()) {
     if (!step.items) continue;
     const statuses = step.items.map((i) => i.status);
-    step.attempts = step.items.reduce((sum, i) => sum + i.attempts, 0);
+    step.attempts = Math.max(0, ...step.items.map((i) => i.attempts));
     step.status = statuses.includes("RUNNING")
       ? "RUNNING"
       : statuses.includes("FAILED")
@@ -629,5 +633,12 @@ export function groupSteps(items: StepItem[]): StepRecord[] {
     if (starts[0]) step.startedAt = starts[0];
     if (step.status !== "RUNNING" && ends.at(-1)) step.endedAt = ends.at(-1);
   }
-  return [...steps.values()];
+  return [...steps.values()].sort(inRunOrder);
+}
+
+function inRunOrder(a: StepRecord, b: StepRecord): number {
+  const started = Number(a.startedAt === undefined) - Number(b.startedAt === undefined);
+  if (started !== 0) return started;
+  const at = (a.startedAt ?? a.endedAt ?? "").localeCompare(b.startedAt ?? b.endedAt ?? "");
+  return at !== 0 ? at : a.stepId.localeCompare(b.stepId);
 }

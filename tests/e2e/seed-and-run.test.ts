@@ -96,5 +96,12 @@ describe("npm run seed, then the README's run", () => {
     expect(run.output.greeting).toBe("Echo: Hello Ada");
     expect(run.output.sum).toContain("5");
     expect(run.output.words.map((w: { text: string }) => w.text)).toEqual(["Echo: alpha!", "Echo: beta!"]);
+    // Steps come in run order, and the fan-out of two items called once each counts one attempt.
+    const record = await p.api("GET", `/v1/runs/${started.body.id}`, { role: "viewer" });
+    const ids = record.body.steps.map((step: { stepId: string }) => step.stepId);
+    expect(ids[0]).toBe("greet");
+    expect(ids.at(-1)).toBe("report");
+    const shout = record.body.steps.find((step: { stepId: string }) => step.stepId === "shout");
+    expect(shout).toMatchObject({ attempts: 1, items: [{ attempts: 1 }, { attempts: 1 }] });
   });
 });
