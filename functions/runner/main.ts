@@ -4,6 +4,7 @@ import { SFNClient } from "@aws-sdk/client-sfn";
 import { createS3BlobStore } from "../../shared/blobs/s3-store.js";
 import type { RunStore } from "../../shared/runs/step-call.js";
 import { createTable } from "../../shared/store/table.js";
+import { serveFromEnv } from "./host.js";
 import { type RunnerLogger, runFromEnv } from "./runner.js";
 
 function jsonLogger(base: Record<string, unknown>): RunnerLogger {
@@ -32,8 +33,20 @@ function storeFromEnv(env: NodeJS.ProcessEnv): RunStore | undefined {
 /** Loading the call happens before its timeout is known; this bounds it. */
 const LOAD_BUDGET_MS = 5 * 60_000;
 
+/** MCPFLOW_RUNNER_MODE=host: the run's server for all its steps, until the run ends (./host.ts). */
+async function host(env: NodeJS.ProcessEnv): Promise<void> {
+  const log = jsonLogger({ runId: env.MCPFLOW_RUN_ID, mode: "host" });
+  const stop = new AbortController();
+  // ECS StopTask (the run's end, seen by the run-status function) sends SIGTERM, then SIGKILL 30 s later.
+  process.once("SIGTERM", () => stop.abort());
+  const code = await serveFromEnv(env, { sfn: new SFNClient({ maxAttempts: 5 }), log, stop: stop.signal });
+  log.info("host exiting", { exitCode: code });
+  process.exit(code);
+}
+
 async function main(): Promise<void> {
   const env = process.env;
+  if (env.MCPFLOW_RUNNER_MODE === "host") return host(env);
   const log = jsonLogger({
     runId: env.MCPFLOW_RUN_ID,
     stepId: env.MCPFLOW_STEP_ID,

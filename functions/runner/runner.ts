@@ -142,37 +142,49 @@ export async function runStep(
   }
 }
 
-/**
- * The server in this task: a stdio child the runner starts with the server's own env, or a sidecar container over
- * HTTP. A sidecar may start after the runner; ECS container dependencies help but a port can open late, so an HTTP
- * server that refuses connections is retried until the start deadline.
- */
+/** The server in this task, for one step: started (or reached) when the step connects, closed after it. */
 function taskServer(connect: ConnectFn, config: RunnerConfig, opts: Required<RunnerOptions>): StepConnector {
-  const secretValues = Object.values(config.serverEnv).filter((v) => v.length >= MIN_MASKED_CHARS);
+  const secretValues = maskableValues(config.serverEnv);
   return {
     async connect(_call, { signal }) {
-      const deadline = Date.now() + opts.startTimeoutMs;
-      for (;;) {
-        const remaining = Math.max(1, deadline - Date.now());
-        let connection: McpConnection;
-        try {
-          connection = await connect(config.runtime, {
-            timeoutMs: remaining,
-            signal,
-            env: config.serverEnv,
-            cwd: config.cwd,
-            closeGraceMs: opts.closeGraceMs,
-          });
-        } catch (error) {
-          const refused = config.runtime.transport === "streamable-http" && isConnectionRefused(error);
-          if (!refused || signal.aborted || Date.now() + HTTP_START_RETRY_MS >= deadline) throw error;
-          await new Promise((resolve) => setTimeout(resolve, HTTP_START_RETRY_MS));
-          continue;
-        }
-        return { connection, secretValues, release: () => connection.close() };
-      }
+      const connection = await startTaskServer(connect, config, { ...opts, signal });
+      return { connection, secretValues, release: () => connection.close() };
     },
   };
+}
+
+/** The server's own values worth masking in what it sends back (its env holds its secrets). */
+export function maskableValues(serverEnv: Record<string, string>): string[] {
+  return Object.values(serverEnv).filter((v) => v.length >= MIN_MASKED_CHARS);
+}
+
+/**
+ * Starts the server in this task: a stdio child the runner starts with the server's own env, or a sidecar container
+ * over HTTP. A sidecar may start after the runner; ECS container dependencies help but a port can open late, so an
+ * HTTP server that refuses connections is retried until the start deadline.
+ */
+export async function startTaskServer(
+  connect: ConnectFn,
+  server: Pick<RunnerConfig, "runtime" | "serverEnv" | "cwd">,
+  opts: { startTimeoutMs: number; closeGraceMs: number; signal?: AbortSignal },
+): Promise<McpConnection> {
+  const deadline = Date.now() + opts.startTimeoutMs;
+  for (;;) {
+    const remaining = Math.max(1, deadline - Date.now());
+    try {
+      return await connect(server.runtime, {
+        timeoutMs: remaining,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        env: server.serverEnv,
+        ...(server.cwd ? { cwd: server.cwd } : {}),
+        closeGraceMs: opts.closeGraceMs,
+      });
+    } catch (error) {
+      const refused = server.runtime.transport === "streamable-http" && isConnectionRefused(error);
+      if (!refused || opts.signal?.aborted || Date.now() + HTTP_START_RETRY_MS >= deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, HTTP_START_RETRY_MS));
+    }
+  }
 }
 
 async function report(

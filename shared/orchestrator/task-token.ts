@@ -17,20 +17,31 @@ export type TaskReport = { sent: true } | { sent: false; gone: boolean; error: u
 export const errorNameOf = (error: unknown): string =>
   (error as { name?: string } | undefined)?.name ?? "Error";
 
+/** Sends a Task's result (a step's, or a run server's address); never throws, as reportToTask. */
+export async function sendTaskResult(
+  sfn: Pick<SFNClient, "send">,
+  taskToken: string,
+  result: unknown,
+): Promise<TaskReport> {
+  try {
+    await sfn.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(result) }));
+    return { sent: true };
+  } catch (error) {
+    return { sent: false, gone: TASK_GONE.has(errorNameOf(error)), error };
+  }
+}
+
 /** Sends the outcome with the task token; never throws, so that each host decides what an unsent report means. */
 export async function reportToTask(
   sfn: Pick<SFNClient, "send">,
   taskToken: string,
   outcome: { status: "SUCCEEDED"; result: StepResult } | { status: "FAILED"; failure: StepFailure },
 ): Promise<TaskReport> {
+  if (outcome.status === "SUCCEEDED") return sendTaskResult(sfn, taskToken, outcome.result);
   try {
-    if (outcome.status === "SUCCEEDED") {
-      await sfn.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(outcome.result) }));
-    } else {
-      await sfn.send(
-        new SendTaskFailureCommand({ taskToken, error: outcome.failure.error, cause: outcome.failure.cause }),
-      );
-    }
+    await sfn.send(
+      new SendTaskFailureCommand({ taskToken, error: outcome.failure.error, cause: outcome.failure.cause }),
+    );
     return { sent: true };
   } catch (error) {
     return { sent: false, gone: TASK_GONE.has(errorNameOf(error)), error };

@@ -312,6 +312,19 @@ export function hostFailure(message: string): StepFailure {
   return failureOf({ name: MCP_RUNNER_ERROR, message }).reported;
 }
 
+/**
+ * A failure a host reports for an error outside any step call (a run's server that would not start), named and
+ * shaped as a step's failure would be, its messages masked of `secretValues`.
+ */
+export function hostFailureOf(error: unknown, secretValues: readonly string[]): StepFailure {
+  const classified = classify(error);
+  return failureOf({
+    name: classified.name,
+    message: redact(classified.message, secretValues),
+    stderr: classified.stderrTail?.map((line) => redact(line, secretValues)),
+  }).reported;
+}
+
 function recordedError(failure: Failure): RunError {
   return { error: failure.error, cause: failure.message };
 }
