@@ -28,6 +28,9 @@ export function validationError(error: z.core.$ZodError, prefix: string): Valida
   return new ValidationError(`Invalid ${prefix}: ${names}.`, { issues });
 }
 
+/** The rule of a field that is missing. */
+export const REQUIRED = "is required";
+
 /**
  * The rule an issue breaks, in the API's words, for the issues whose zod defaults name zod's internals instead
  * ("Invalid input: expected string, received undefined", "expected number, received NaN" for a query parameter
@@ -37,7 +40,7 @@ export function validationError(error: z.core.$ZodError, prefix: string): Valida
 export function ruleOf(issue: z.core.$ZodRawIssue): string | undefined {
   switch (issue.code) {
     case "invalid_type": {
-      if (issue.input === undefined) return "is required";
+      if (issue.input === undefined) return REQUIRED;
       const expected = EXPECTED[issue.expected] ?? `a ${issue.expected}`;
       if (typeof issue.input === "number" && Number.isNaN(issue.input)) return `must be ${expected}`;
       return `must be ${expected}, not ${kindOf(issue.input)}`;

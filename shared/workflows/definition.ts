@@ -3,6 +3,7 @@
 
 import { type FieldIssue, ValidationError } from "../errors.js";
 import { ServerNameReference, ServerVersionString } from "../registry/schema.js";
+import { REQUIRED } from "../validation.js";
 import * as z from "../zod.js";
 
 export const WorkflowName = z
@@ -29,7 +30,15 @@ export const JsonValue: z.ZodMiniType<unknown> = z.json();
  */
 export const StepServer = z.pipe(
   z.union([
-    z.strictObject({ name: ServerNameReference, version: z.optional(ServerVersionString) }),
+    z.strictObject(
+      { name: ServerNameReference, version: z.optional(ServerVersionString) },
+      {
+        error: (issue) =>
+          issue.code === "invalid_type"
+            ? "must be a server name (`io.github.acme/weather`), `name@version` or `{name, version}`"
+            : undefined,
+      },
+    ),
     z.pipe(
       z.string(),
       z.transform((value, ctx) => {
@@ -186,10 +195,16 @@ function issuesFrom(error: z.core.$ZodError): FieldIssue[] {
   });
 }
 
+// Of branches that failed as deep, the one that got furthest wins: past the value's type (a wrong type says the
+// branch was not meant), and a field there of the wrong type before one that is missing.
 function deepest(issues: readonly z.core.$ZodIssue[]): number {
   return Math.max(
     0,
-    ...issues.map((issue) => issue.path.length + (issue.code === "unrecognized_keys" ? 0.5 : 0)),
+    ...issues.map((issue) => {
+      const depth = issue.path.length + (issue.code === "unrecognized_keys" ? 0.5 : 0);
+      if (issue.code === "invalid_type") return depth - (issue.message === REQUIRED ? 0.1 : 0);
+      return issue.code === "invalid_union" ? depth : depth + 0.25;
+    }),
   );
 }
 

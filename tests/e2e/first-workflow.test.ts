@@ -1,6 +1,7 @@
 // docs/first-workflow.md run as written: its first `sh` block (`npm start`) as the platform, in a fresh
 // MCPFLOW_HOME on a free PORT, and every other `sh` block, in order, as one bash script in the checkout, as a user
 // pasting them into a second terminal would. The run the guide starts must end as the guide's JSON block says.
+// Then the README's tour, pasted the same way into the same platform.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -94,5 +95,26 @@ describe("docs/first-workflow.md, as written", () => {
     const [expected] = blocks(markdown, "json");
     const printed = result.stdout.slice(result.stdout.lastIndexOf('{\n  "status"'));
     expect(JSON.parse(printed)).toEqual(JSON.parse(expected!));
+  }, 300_000);
+});
+
+describe("the README's tour, as written", () => {
+  it("runs against the same npm start without one problem answered, and its run succeeds", async () => {
+    const readme = await readFile(join(ROOT, "README.md"), "utf8");
+    const [tour] = blocks(readme.slice(readme.indexOf("## A tour with curl")), "sh");
+    const result = spawnSync("bash", ["-e", "-o", "pipefail", "-c", `${tour}\necho; echo "RUN=$RUN"`], {
+      cwd: ROOT,
+      env: { ...process.env, MCPFLOW_HOME: home, PORT: String(port) },
+      encoding: "utf8",
+      timeout: 240_000,
+    });
+    const transcript = `exit ${result.status}\n${result.stdout}\n${result.stderr}`;
+    expect(result.status, transcript).toBe(0);
+    expect(result.stdout, transcript).not.toContain("mcpflow.dev/problems/");
+    const run = /^RUN=(\S+)$/m.exec(result.stdout)?.[1];
+    expect(run, transcript).toMatch(/^[a-z0-9]+-[0-9a-f-]{36}$/);
+    expect(result.stdout).toContain(
+      `"id":"${run}","workflow":"everything-diamond","version":1,"status":"SUCCEEDED"`,
+    );
   }, 300_000);
 });

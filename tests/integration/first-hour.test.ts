@@ -156,6 +156,23 @@ describe("validation messages", () => {
         { name: "fan", steps: [{ id: "a", server: "io.x/y", tool: "t", timeout_seconds: "soon" }] },
         [{ field: "steps[0].timeout_seconds", rule: "must be a number, not a string" }],
       ],
+      [
+        "POST",
+        "/v1/workflows/validate",
+        { name: "fan", steps: [{ id: "a", server: 3, tool: "t" }] },
+        [
+          {
+            field: "steps[0].server",
+            rule: "must be a server name (`io.github.acme/weather`), `name@version` or `{name, version}`",
+          },
+        ],
+      ],
+      [
+        "POST",
+        "/v1/workflows/validate",
+        { name: "fan", steps: [{ id: "a", server: "io.x/y", tool: "t", when: { all: 3 } }] },
+        [{ field: "steps[0].when.all", rule: "must be an array, not a whole number" }],
+      ],
     ];
     for (const [method, path, body, errors] of cases) {
       const answer = await p.api(method, path, { body, role: "editor" });
