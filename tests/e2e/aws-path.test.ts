@@ -77,8 +77,8 @@ describe.skipIf(!motoAvailable)("the AWS path on moto_server", () => {
     expect(started.status, started.text).toBe(202);
     return String(started.body.id);
   }
-  async function finished(runId: string) {
-    await aws.settle(runId);
+  async function finished(runId: string, timeoutMs?: number) {
+    await aws.settle(runId, timeoutMs);
     const run = await aws.api("GET", `/v1/runs/${runId}`);
     expect(run.status, run.text).toBe(200);
     return run.body;
@@ -352,6 +352,65 @@ describe.skipIf(!motoAvailable)("the AWS path on moto_server", () => {
     // own output went to S3 as well (arguments that large are kept there too, and not shown inline).
     expect(laterRecord.outputBlob?.bytes).toBeGreaterThan(150_000);
   });
+
+  // 40 items: with the 100 KB input, their 4 KB previews alone would take the state past 256 KiB.
+  it("keeps every state under 256 KiB while each of 40 calls returns 100 KB (the state keeps what the ASL reads)", async () => {
+    await publish({
+      name: `${E2E}/remote-large`,
+      version: "1.0.0",
+      description: "server-everything over Streamable HTTP, echoing 100 KB",
+      runtime: { transport: "streamable-http", url: remote.url },
+    });
+    await save({
+      name: "e2e-large-calls",
+      input: {
+        type: "object",
+        properties: { text: { type: "string" }, items: { type: "array" } },
+      },
+      steps: [
+        {
+          id: "each",
+          server: `${E2E}/remote-large@1.0.0`,
+          tool: "echo",
+          for_each: { items: "{{ input.items }}", max_concurrency: 10 },
+          arguments: { message: "{{ input.text }}" },
+        },
+      ],
+      output: { each: "{{ steps.each.status }}" },
+    });
+    const items = Array.from({ length: 40 }, (_, i) => i);
+    const runId = await start("e2e-large-calls", { text: "y".repeat(100_000), items });
+    const run = await finished(runId, 170_000);
+    expect(run.status, explain(run, runId)).toBe("SUCCEEDED");
+    expect(run.output).toEqual({ each: "SUCCEEDED" });
+    // Each item's 100 KB went to S3; the step record keeps a reference per item.
+    const each = run.steps.find((s: { stepId: string }) => s.stepId === "each");
+    expect(each.items).toHaveLength(40);
+    expect(
+      each.items.every((item: { outputBlob?: { bytes: number } }) => item.outputBlob!.bytes > 100_000),
+    ).toBe(true);
+    // Every payload the execution's history holds (state inputs and outputs, task results), measured.
+    const sizes: number[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await aws.clients.sfn.send(
+        new GetExecutionHistoryCommand({ executionArn: run.executionArn, nextToken, maxResults: 1000 }),
+      );
+      for (const event of page.events ?? []) {
+        for (const payload of [
+          event.stateEnteredEventDetails?.input,
+          event.stateExitedEventDetails?.output,
+          event.taskSucceededEventDetails?.output,
+        ])
+          if (payload !== undefined) sizes.push(Buffer.byteLength(payload));
+      }
+      nextToken = page.nextToken;
+    } while (nextToken);
+    expect(sizes.length).toBeGreaterThan(40);
+    // The 100 KB input is there; the 70 outputs of 100 KB (each offloaded, with a 4 KB preview) are not.
+    expect(Math.max(...sizes)).toBeGreaterThan(100_000);
+    expect(Math.max(...sizes)).toBeLessThan(256 * 1024);
+  }, 180_000);
 
   it("delivers a secret through the task definition's secrets, never as a value in it", async () => {
     const name = `${E2E}/everything-with-token`;
