@@ -7,7 +7,7 @@ import { logger } from "../shared/log.js";
 import { connectServer } from "../shared/mcp/connect.js";
 import { ProcessSlots, RunConnectionPools } from "../shared/mcp/pool.js";
 import type { SpawnWatcher } from "../shared/mcp/process-tree.js";
-import { sandboxFromEnv } from "../shared/mcp/sandbox.js";
+import type { ChildSandbox } from "../shared/mcp/sandbox.js";
 import { executionInputOf, type RunStart } from "../shared/orchestrator/execution-input.js";
 import type { ExecutionEvent, Orchestrator } from "../shared/orchestrator/port.js";
 import { outboundPolicyFromEnv } from "../shared/outbound/guard.js";
@@ -82,6 +82,8 @@ export interface LocalOrchestratorOptions {
   /** Records every server process this platform starts (see ProcessRegistry). */
   processes?: SpawnWatcher;
   maxProcesses?: number;
+  /** How server processes are isolated (shared/mcp/sandbox.ts), decided once at the platform's start. */
+  sandbox?: ChildSandbox;
 }
 
 export class LocalOrchestrator implements Orchestrator {
@@ -98,7 +100,7 @@ export class LocalOrchestrator implements Orchestrator {
         connectServer(runtime, {
           ...connectOptions,
           outbound: outboundPolicyFromEnv(process.env, await runtimeAllowedHosts(this.platform!.table)),
-          sandbox: sandboxFromEnv(),
+          ...(options.sandbox ? { sandbox: options.sandbox } : {}),
         }),
       ...(options.processes ? { processes: options.processes } : {}),
     });

@@ -1,7 +1,7 @@
-// The embedded platform: dynalite on a loopback port with its data under MCPFLOW_HOME, the local signing key,
+// The embedded platform: dynalite on a Unix socket with its data under MCPFLOW_HOME, the local signing key,
 // and the API handlers behind the HTTP adapter. `npm start` runs it; the integration tests start it in-process.
 import "../shared/polyfills.js";
-import { chmod, mkdir, writeFile } from "node:fs/promises";
+import { chmod, mkdir, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
@@ -16,6 +16,7 @@ import { createLocalTokenVerifier } from "../shared/identity/tokens.js";
 import { logger } from "../shared/log.js";
 import { createInProcessProber } from "../shared/mcp/in-process-prober.js";
 import { ProcessRegistry } from "../shared/mcp/process-tree.js";
+import { createSandbox } from "../shared/mcp/sandbox.js";
 import { type Platform, setPlatform } from "../shared/platform.js";
 import { runtimeAllowedHosts } from "../shared/registry/runtime-policy.js";
 import { createFileSecretStore } from "../shared/secrets/file-store.js";
@@ -56,15 +57,19 @@ const LOCAL_TARGET = {
   runnerContainerName: "runner",
 };
 
-async function listen(server: Server, port: number, host: string): Promise<number> {
+/** Listens on a loopback port (answers the port) or a Unix socket path. */
+async function listen(
+  server: Server,
+  at: { port: number; host: string } | { path: string },
+): Promise<number> {
   await new Promise<void>((done, fail) => {
     server.once("error", fail);
-    server.listen(port, host, () => {
+    server.listen(at, () => {
       server.off("error", fail);
       done();
     });
   });
-  return (server.address() as AddressInfo).port;
+  return "path" in at ? 0 : (server.address() as AddressInfo).port;
 }
 
 async function loadHandlers(): Promise<Record<ApiArea, AreaHandler>> {
@@ -89,6 +94,27 @@ async function loadHandlers(): Promise<Record<ApiArea, AreaHandler>> {
 }
 
 type RequestHandler = ReturnType<typeof createRequestListener>;
+
+/**
+ * Where the store listens: a Unix socket in a 0700 folder of the home, not a loopback port. Every server process
+ * shares the platform's network, and dynalite takes any credentials, so a port would hand the whole store to any
+ * server; the socket is out of reach of another uid and hidden from a namespaced server (decision 0005). The home is
+ * locked, so a socket left by a crash is stale and is removed.
+ */
+async function storeSocket(home: string): Promise<string> {
+  const dir = join(home, "run");
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await chmod(dir, 0o700);
+  const path = join(dir, "store.sock");
+  // sockaddr_un holds 108 bytes on Linux and 104 on macOS, terminator included.
+  if (Buffer.byteLength(path) > 103) {
+    throw new StartupError(
+      `MCPFLOW_HOME ${home} is too long a path for the store's socket — use a shorter one`,
+    );
+  }
+  await rm(path, { force: true });
+  return path;
+}
 
 /** How long stop() lets requests in flight finish before it closes their connections. */
 const DRAIN_MS = 2_500;
@@ -141,7 +167,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   server.keepAliveTimeout = 5_000;
   let port: number;
   try {
-    port = await listen(server, wantedPort, host);
+    port = await listen(server, { port: wantedPort, host });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "EADDRINUSE") throw new StartupError(`port ${wantedPort} is taken — set PORT to a free one`);
@@ -172,8 +198,9 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       deleteTableMs: 0,
       updateTableMs: 0,
     }) as Server;
-    const storePort = await listen(store, 0, "127.0.0.1");
-    const table = createTable({ name: TABLE_NAME, endpoint: `http://127.0.0.1:${storePort}` });
+    const socketPath = await storeSocket(home);
+    await listen(store, { path: socketPath });
+    const table = createTable({ name: TABLE_NAME, socketPath });
     try {
       await ensureTable(table);
     } catch (error) {
@@ -183,7 +210,11 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     }
 
     const key = await loadOrCreateSigningKey(home);
-    const orchestrator = new LocalOrchestrator({ processes });
+    // Decided once, from what this host allows (decision 0005); every stdio server of runs and probes runs so.
+    const sandbox = createSandbox({ hide: [home] });
+    if (sandbox.isolation === "none") logger.warn(sandbox.summary);
+    else logger.info(sandbox.summary);
+    const orchestrator = new LocalOrchestrator({ processes, sandbox });
     const secrets = createFileSecretStore(join(home, "secrets.json"));
     const blobs = createFileBlobStore(join(home, "blobs"));
     const platform: Platform = {
@@ -198,7 +229,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       secrets,
       prober: createInProcessProber(
         { secrets, table, blobs },
-        { processes, allowedHosts: () => runtimeAllowedHosts(table) },
+        { processes, sandbox, allowedHosts: () => runtimeAllowedHosts(table) },
       ),
     };
     orchestrator.attach(platform);

@@ -2,7 +2,7 @@
 // in bounded time, and turning every way a start can fail into one McpStartError that says why.
 import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { basename } from "node:path";
+import { basename, isAbsolute } from "node:path";
 import type { Readable } from "node:stream";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
@@ -33,6 +33,7 @@ export interface ConnectOptions extends ResolveInput {
   timeoutMs: number;
   /** Abandons the start (the server is killed) when the caller no longer needs it. */
   signal?: AbortSignal;
+  /** A working directory the server's image chose (the runner's MCPFLOW_SERVER_CWD); with a sandbox, its scratch one. */
   cwd?: string;
   /** How long close() waits at each step (end stdin → SIGTERM → SIGKILL) before escalating. */
   closeGraceMs?: number;
@@ -50,8 +51,9 @@ export interface ConnectOptions extends ResolveInput {
    */
   redact?: readonly string[];
   /**
-   * Runs a stdio server as this unprivileged uid/gid with a private scratch HOME/TMPDIR (sandbox.ts); the platform
-   * passes sandboxFromEnv(). Left out, the server runs as the caller's user.
+   * How a stdio server is isolated (sandbox.ts): its own namespaces and uid where the host allows, a scratch working
+   * directory, HOME and TMPDIR always; the platform passes the one it decided at start. Left out, the server runs as
+   * the caller's user in the caller's directory (tests of the connection itself).
    */
   sandbox?: ChildSandbox;
 }
@@ -587,11 +589,17 @@ async function connectStdio(
   const env = { ...buildServerEnv(runtime, options, label), ...options.processes?.env };
   let sandbox: PreparedSandbox | undefined;
   if (options.sandbox) {
+    if (!isAbsolute(runtime.command) && runtime.command.includes("/")) {
+      throw new McpStartError(
+        label,
+        `the command ${runtime.command} is a relative path: a server starts in an empty scratch directory, so name a command on PATH or an absolute path`,
+      );
+    }
     if (!resolveCommand(runtime.command, env.PATH)) {
       throw new McpStartError(label, `command not found: ${runtime.command}`);
     }
     try {
-      sandbox = await prepareSandbox(options.sandbox, runtime.command, runtime.args ?? [], env.PATH);
+      sandbox = await prepareSandbox(options.sandbox, runtime.command, runtime.args ?? [], options.cwd);
     } catch (error) {
       throw new McpStartError(label, (error as Error).message, { cause: error });
     }
@@ -602,7 +610,7 @@ async function connectStdio(
     command: sandbox?.command ?? runtime.command,
     args: sandbox?.args ?? runtime.args ?? [],
     env,
-    cwd: options.cwd,
+    cwd: sandbox?.cwd ?? options.cwd,
     stderr: "pipe",
     maxBufferSize: MAX_MESSAGE_BYTES,
   });

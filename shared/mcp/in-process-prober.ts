@@ -9,7 +9,7 @@ import { connectServer } from "./connect.js";
 import { probeServer } from "./probe.js";
 import { type Prober, reachableFromLambda, UnsupportedProbeError } from "./prober.js";
 import type { SpawnWatcher } from "./process-tree.js";
-import { sandboxFromEnv } from "./sandbox.js";
+import type { ChildSandbox } from "./sandbox.js";
 
 export interface InProcessProberOptions {
   processes?: SpawnWatcher;
@@ -17,6 +17,8 @@ export interface InProcessProberOptions {
   allowedHosts?: () => Promise<readonly string[]>;
   /** Inside a Lambda function: a tool call reaches remote servers only (reachableFromLambda). */
   remoteOnly?: boolean;
+  /** How a stdio server is isolated (sandbox.ts); the embedded platform passes the one it decided at start. */
+  sandbox?: ChildSandbox;
 }
 
 /** The platform's parts a prober uses: secrets for a server's runtime, the run store for a tool call's records. */
@@ -26,7 +28,7 @@ export function createInProcessProber(
   platform: ProberPlatform,
   options: InProcessProberOptions = {},
 ): Prober {
-  const { processes, allowedHosts, remoteOnly } = options;
+  const { processes, allowedHosts, remoteOnly, sandbox } = options;
   const { secrets } = platform;
   return {
     async probe(target, { timeoutMs }) {
@@ -36,7 +38,7 @@ export function createInProcessProber(
         timeoutMs,
         outbound,
         redact: secretValues,
-        sandbox: sandboxFromEnv(),
+        ...(sandbox ? { sandbox } : {}),
         ...(processes ? { processes } : {}),
       });
     },
@@ -61,7 +63,7 @@ export function createInProcessProber(
               signal,
               redact: secretValues,
               outbound: outboundPolicyFromEnv(process.env, allowedHosts ? await allowedHosts() : []),
-              sandbox: sandboxFromEnv(),
+              ...(sandbox ? { sandbox } : {}),
               ...(processes ? { processes } : {}),
             });
             return { connection, secretValues, release: () => connection.close() };

@@ -1,5 +1,6 @@
 // The one DynamoDB table, reached through the document client. The same calls run against dynalite locally
 // and DynamoDB on AWS; dynalite has no transactions, so writes that must not clash use condition expressions.
+import { Agent, type AgentOptions } from "node:http";
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -18,11 +19,33 @@ export interface Table {
   readonly doc: DynamoDBDocumentClient;
 }
 
-export function createTable(options: { name: string; endpoint?: string; region?: string }): Table {
+export interface TableOptions {
+  name: string;
+  /** A local DynamoDB-compatible endpoint (dynalite, moto_server); left out, DynamoDB itself. */
+  endpoint?: string;
+  /**
+   * The Unix socket the embedded store listens on: the embedded platform serves dynalite there, inside its 0700
+   * home, rather than on a loopback port that every server process could reach (decision 0005).
+   */
+  socketPath?: string;
+  region?: string;
+}
+
+/** The host name requests to a store on a Unix socket carry; only the socket decides where they go. */
+const SOCKET_ENDPOINT = "http://mcpflow-store.local";
+
+/** Node's Agent hands its options to net.createConnection, which connects to `socketPath` (not in AgentOptions' type). */
+function socketAgentOptions(socketPath: string): AgentOptions {
+  return { keepAlive: true, socketPath } as AgentOptions;
+}
+
+export function createTable(options: TableOptions): Table {
+  const endpoint = options.socketPath ? SOCKET_ENDPOINT : options.endpoint;
   const client = new DynamoDBClient({
     region: options.region ?? process.env.AWS_REGION ?? "us-east-1",
-    ...(options.endpoint
-      ? { endpoint: options.endpoint, credentials: { accessKeyId: "local", secretAccessKey: "local" } }
+    ...(endpoint ? { endpoint, credentials: { accessKeyId: "local", secretAccessKey: "local" } } : {}),
+    ...(options.socketPath
+      ? { requestHandler: { httpAgent: new Agent(socketAgentOptions(options.socketPath)) } }
       : {}),
   });
   const doc = DynamoDBDocumentClient.from(client, {

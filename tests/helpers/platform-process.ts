@@ -22,7 +22,8 @@ export interface PlatformProcess {
 /** Spawns the platform; with `wait: false` answers at once (for start-up failures), else once /v1/health answers. */
 export async function spawnPlatform(
   home: string,
-  options: { port?: number; env?: Record<string, string>; wait?: boolean } = {},
+  /** `uid`: run it as that ordinary user (uid = gid), to see what a developer's `npm start` does. */
+  options: { port?: number; env?: Record<string, string>; wait?: boolean; uid?: number } = {},
 ): Promise<PlatformProcess> {
   const port = options.port ?? (await freePort());
   const child = spawn(process.execPath, ["--import", "tsx", "local/main.ts"], {
@@ -35,6 +36,7 @@ export async function spawnPlatform(
       ...options.env,
     },
     stdio: ["ignore", "pipe", "pipe"],
+    ...(options.uid !== undefined ? { uid: options.uid, gid: options.uid } : {}),
   });
   let out = "";
   let err = "";

@@ -114,16 +114,25 @@ async function prepare(p: PlatformProcess): Promise<void> {
   const saved = await p.api("POST", "/v1/workflows", {
     name: "leave-a-daemon",
     steps: [
-      { id: "daemonize", server: `${SERVER}@1.0.0`, tool: "daemonize", arguments: {} },
+      {
+        id: "daemonize",
+        server: `${SERVER}@1.0.0`,
+        tool: "daemonize",
+        arguments: { tag: "{{ input.tag }}" },
+      },
       { id: "hang", server: `${SERVER}@1.0.0`, tool: "hang", arguments: {}, depends_on: ["daemonize"] },
     ],
   });
   expect(saved.status, saved.text).toBe(201);
 }
 
-/** Starts a run and waits until it hangs; answers its id and the daemon's pid. */
+/**
+ * Starts a run and waits until it hangs; answers its id and the daemon's pid. The server runs in a pid namespace of
+ * its own (decision 0005), so the pid it answers means nothing here: the daemon is found by a tag in its command line.
+ */
 async function hangingRun(p: PlatformProcess): Promise<{ id: string; daemon: number }> {
-  const started = await p.api("POST", "/v1/workflows/leave-a-daemon/runs", { input: {} });
+  const tag = `mcpflow-lifecycle-daemon-${crypto.randomUUID()}`;
+  const started = await p.api("POST", "/v1/workflows/leave-a-daemon/runs", { input: { tag } });
   expect(started.status, started.text).toBe(202);
   const id = String(started.body.id);
   const deadline = Date.now() + 30_000;
@@ -135,8 +144,10 @@ async function hangingRun(p: PlatformProcess): Promise<{ id: string; daemon: num
       daemonize?.status === "SUCCEEDED" &&
       steps.some((s) => s.stepId === "hang" && s.status === "RUNNING")
     ) {
-      daemons.push(Number(daemonize.output?.text));
-      return { id, daemon: Number(daemonize.output?.text) };
+      const found = processesRunning(tag);
+      expect(found, `the daemon tagged ${tag}`).toHaveLength(1);
+      daemons.push(found[0]!);
+      return { id, daemon: found[0]! };
     }
     if (run.body?.status !== "RUNNING" || Date.now() > deadline)
       throw new Error(`run did not hang: ${run.text}`);
