@@ -211,7 +211,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
 
     const key = await loadOrCreateSigningKey(home);
     // Decided once, from what this host allows (decision 0005); every stdio server of runs and probes runs so.
-    const sandbox = createSandbox({ hide: [home] });
+    const sandbox = createSandbox({ hide: [home], packages: resolve("node_modules") });
     if (sandbox.isolation === "none") logger.warn(sandbox.summary);
     else logger.info(sandbox.summary);
     const orchestrator = new LocalOrchestrator({ processes, sandbox });

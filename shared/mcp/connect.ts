@@ -589,10 +589,14 @@ async function connectStdio(
   const env = { ...buildServerEnv(runtime, options, label), ...options.processes?.env };
   let sandbox: PreparedSandbox | undefined;
   if (options.sandbox) {
-    if (!isAbsolute(runtime.command) && runtime.command.includes("/")) {
+    if (
+      !isAbsolute(runtime.command) &&
+      runtime.command.includes("/") &&
+      !(options.sandbox.packages && runtime.command.startsWith("node_modules/"))
+    ) {
       throw new McpStartError(
         label,
-        `the command ${runtime.command} is a relative path: a server starts in an empty scratch directory, so name a command on PATH or an absolute path`,
+        `the command ${runtime.command} is a relative path: a server starts in a scratch directory that holds only node_modules (the platform's packages), so name a command on PATH, an absolute path or one under node_modules/`,
       );
     }
     if (!resolveCommand(runtime.command, env.PATH)) {

@@ -8,8 +8,8 @@
 // - "none": only when the operator said so (MCPFLOW_SANDBOX=off): the platform's user, a scratch folder;
 // and otherwise every start is refused, naming the opt-out.
 import { spawnSync } from "node:child_process";
-import { accessSync, constants, mkdtempSync, rmSync } from "node:fs";
-import { chown, mkdtemp, rm } from "node:fs/promises";
+import { accessSync, constants, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { chown, mkdtemp, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, isAbsolute, join } from "node:path";
 
@@ -25,6 +25,8 @@ export interface ChildSandbox {
   readonly hide: readonly string[];
   /** Root only: the uids/gids handed out one per running server process. */
   readonly uids?: UidRange;
+  /** The platform's installed packages, linked as `node_modules` into every scratch directory (see prepareSandbox). */
+  readonly packages?: string;
   /** The tools, resolved once. */
   readonly tools: SandboxTools;
 }
@@ -39,6 +41,11 @@ export interface SandboxTools {
 export interface SandboxOptions {
   /** Folders a server must not see (the platform's home). */
   hide: readonly string[];
+  /**
+   * The platform's `node_modules`: a server's relative `node_modules/…` paths resolve to it (the examples' and the
+   * docs' runtimes name packages the platform installed so); nothing else of the platform's folder is reachable so.
+   */
+  packages?: string;
   env?: NodeJS.ProcessEnv;
   /** What this host is; found when left out (tests describe other hosts with it). */
   host?: { os: NodeJS.Platform; root: boolean; tools: SandboxTools };
@@ -98,6 +105,7 @@ export function createSandbox(options: SandboxOptions): ChildSandbox {
     tools: findTools(env.PATH),
   };
   const { root, tools } = host;
+  const packages = options.packages && existsSync(options.packages) ? { packages: options.packages } : {};
   const mode = env.MCPFLOW_SANDBOX || "auto";
   if (!(MODES as readonly string[]).includes(mode)) {
     throw new Error(`MCPFLOW_SANDBOX must be one of ${MODES.join(", ")} (it is "${mode}")`);
@@ -108,6 +116,7 @@ export function createSandbox(options: SandboxOptions): ChildSandbox {
       summary: `${SANDBOX_OPT_OUT}: server processes run as the platform's own user and can read what it can (its token, keys, secrets and store)`,
       hide,
       tools,
+      ...packages,
     };
   }
   const uids = root ? uidRangeFromEnv(env) : undefined;
@@ -128,6 +137,7 @@ export function createSandbox(options: SandboxOptions): ChildSandbox {
         : "server processes run in a user, mount and pid namespace of their own, without the platform's home",
       hide,
       tools,
+      ...packages,
       ...(uids ? { uids } : {}),
     };
   }
@@ -137,6 +147,7 @@ export function createSandbox(options: SandboxOptions): ChildSandbox {
       summary: `server processes run each as a uid of its own, without namespaces (${trial})`,
       hide,
       tools,
+      ...packages,
       uids,
     };
   }
@@ -314,8 +325,8 @@ export interface PreparedSandbox {
 
 /**
  * A scratch directory (0700, owned by the server's uid) that is its working directory, HOME and temp folder, and
- * the command wrapped so that it runs isolated as `sandbox` says. A relative command path is refused: it would
- * resolve in the empty scratch directory, and an approval of it would not say what runs.
+ * the command wrapped so that it runs isolated as `sandbox` says. The directory holds one entry, `node_modules`, a
+ * link to the platform's installed packages: a relative path resolves there or nowhere (decision 0005).
  */
 export async function prepareSandbox(
   sandbox: ChildSandbox,
@@ -333,6 +344,7 @@ export async function prepareSandbox(
   };
   try {
     if (slot) await chown(scratch, slot.uid, slot.gid);
+    if (sandbox.packages) await symlink(sandbox.packages, join(scratch, "node_modules"), "dir");
     if (sandbox.isolation === "namespaces") {
       // The scratch folder is mounted over the temp folder that holds every server's: the others are out of sight.
       const at = dirname(scratch);

@@ -1,5 +1,7 @@
 // How the platform decides to isolate server processes on a host (decision 0005), and that each running server gets
 // a uid of its own. The namespaced starts themselves are proven in tests/integration/trust/child-sandbox.test.ts.
+import { readdir, realpath } from "node:fs/promises";
+import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createSandbox, prepareSandbox, type SandboxTools } from "../../../shared/mcp/sandbox.js";
 
@@ -18,7 +20,12 @@ describe("createSandbox", () => {
   });
 
   it("runs servers unisolated only when the operator says MCPFLOW_SANDBOX=off, and says so", async () => {
-    const sandbox = createSandbox({ hide: ["/h"], env: { MCPFLOW_SANDBOX: "off" }, host: macOS });
+    const sandbox = createSandbox({
+      hide: ["/h"],
+      env: { MCPFLOW_SANDBOX: "off" },
+      host: macOS,
+      packages: resolve("node_modules"),
+    });
     expect(sandbox.refusal).toBeUndefined();
     expect(sandbox.summary).toMatch(/run as the platform's own user and can read what it can/);
     const prepared = await prepareSandbox(sandbox, "node", ["server.js"]);
@@ -27,6 +34,9 @@ describe("createSandbox", () => {
       expect(prepared.command).toBe("node");
       expect(prepared.cwd).toMatch(/mcpflow-server-/);
       expect(prepared.env.HOME).toBe(prepared.cwd);
+      // Its only entry: the platform's packages, so `node_modules/…` paths resolve and nothing else does.
+      expect(await readdir(prepared.cwd)).toEqual(["node_modules"]);
+      expect(await realpath(join(prepared.cwd, "node_modules"))).toBe(await realpath("node_modules"));
     } finally {
       await prepared.dispose();
     }
