@@ -19,6 +19,7 @@ import { ProcessRegistry } from "../shared/mcp/process-tree.js";
 import { createSandbox } from "../shared/mcp/sandbox.js";
 import { type Platform, setPlatform } from "../shared/platform.js";
 import { runtimeAllowedHosts } from "../shared/registry/runtime-policy.js";
+import { SyncSources } from "../shared/registry/upstream-sources.js";
 import { createFileSecretStore } from "../shared/secrets/file-store.js";
 import { createTable, ensureTable, tableAnswers } from "../shared/store/table.js";
 import { createLocalTaskLauncher } from "../shared/tasks/local-launcher.js";
@@ -237,6 +238,9 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     const recovered = await orchestrator.recover();
     if (recovered > 0)
       logger.warn("runs interrupted by the last stop were marked FAILED", { runs: recovered });
+    // A registry sync the last instance was running died with it; its source resumes from the committed cursor.
+    const released = await new SyncSources(table).releaseAll();
+    if (released > 0) logger.warn("registry syncs interrupted by the last stop were released", { released });
 
     const adminToken = await mintLocalToken(key, {
       sub: "local-admin",

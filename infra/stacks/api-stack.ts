@@ -42,7 +42,7 @@ import type { ExecutionStack } from "./execution-stack.js";
 
 /** Top-level `/v1` path segments served by each area's function. */
 export const API_ROUTES: Readonly<Record<ApiArea, readonly string[]>> = {
-  registry: ["servers", "runtime-policy"],
+  registry: ["servers", "runtime-policy", "registry-sources"],
   workflows: ["workflows"],
   runs: ["runs"],
   mcds: ["mcds"],

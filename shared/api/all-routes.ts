@@ -5,6 +5,7 @@ import { mcdRoutes } from "./mcds.routes.js";
 import { metaRoutes } from "./meta.routes.js";
 import { officialRegistryRoutes } from "./official-registry.routes.js";
 import { registryRoutes } from "./registry.routes.js";
+import { registrySourceRoutes } from "./registry-sources.routes.js";
 import { runRoutes } from "./runs.routes.js";
 import { searchRoutes } from "./search.routes.js";
 import { workflowRoutes } from "./workflows.routes.js";
@@ -14,6 +15,7 @@ export const ALL_ROUTES: RouteTable[] = [
   identityRoutes,
   registryRoutes,
   officialRegistryRoutes,
+  registrySourceRoutes,
   mcdRoutes,
   searchRoutes,
   workflowRoutes,

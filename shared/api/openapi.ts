@@ -237,7 +237,8 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   415: "The body's Content-Type is not accepted here",
   422: "Well-formed, but refers to things that do not fit together",
   428: "If-Match is required",
-  502: "A dependency (an MCP server, an AWS API) failed",
+  502: "A dependency (an MCP server, an upstream registry, an AWS API) failed",
+  504: "A dependency did not answer in time",
 };
 
 function operation(id: string, spec: RouteSpec, components: SchemaComponents) {

@@ -2,54 +2,12 @@
 // the connection is made and the connection pinned to the checked address (no DNS rebinding between check and
 // connect), redirects refused, editor headers limited. The probe, the embedded engine, the remote invoker and the
 // runner all reach Streamable HTTP servers through connect.ts, which uses this fetch.
-import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from "node:dns";
 import { Agent, fetch as undiciFetch } from "undici";
-import { type AddressPolicy, addressAllowed, bareHost, headerProblem, urlProblem } from "./address.js";
+import { type AddressPolicy, bareHost, headerProblem, urlProblem } from "./address.js";
+import { guardedLookup, OutboundRefusedError } from "./lookup.js";
 
 export type { AddressPolicy } from "./address.js";
-
-/** A request the policy does not allow. Its message names the rule, never what the remote end said. */
-export class OutboundRefusedError extends Error {
-  override name = "OutboundRefusedError";
-  readonly code = "EMCPFLOW_OUTBOUND_REFUSED";
-}
-
-/** The policy the platform runs with: MCPFLOW_ALLOW_LOOPBACK_HTTP=1 lets the embedded platform (and tests) use loopback. */
-export function outboundPolicyFromEnv(
-  env: NodeJS.ProcessEnv = process.env,
-  allowedHosts: readonly string[] = [],
-): AddressPolicy {
-  const flag = env.MCPFLOW_ALLOW_LOOPBACK_HTTP?.toLowerCase();
-  return { allowLoopbackHttp: flag === "1" || flag === "true", allowedHosts };
-}
-
-type LookupCallback = (
-  error: NodeJS.ErrnoException | null,
-  address: string | LookupAddress[],
-  family?: number,
-) => void;
-
-/**
- * A dns.lookup for net/tls.connect that refuses a host when any of its addresses is not allowed: checking only the
- * first would let a host with one public and one private record pass the check and connect to the other.
- */
-export function guardedLookup(policy: AddressPolicy) {
-  return (hostname: string, options: LookupOptions | number, callback: LookupCallback): void => {
-    const wanted: LookupOptions = typeof options === "number" ? { family: options } : options;
-    dnsLookup(hostname, { ...wanted, all: true }, (error, addresses) => {
-      if (error) return callback(error, []);
-      const refused = addresses.find((a) => !addressAllowed(hostname, a.address, policy));
-      if (refused || addresses.length === 0) {
-        return callback(
-          new OutboundRefusedError(`${hostname} resolves to an address that is not allowed`),
-          [],
-        );
-      }
-      if (wanted.all) return callback(null, addresses);
-      callback(null, addresses[0]!.address, addresses[0]!.family);
-    });
-  };
-}
+export { guardedLookup, OutboundRefusedError, outboundPolicyFromEnv } from "./lookup.js";
 
 export interface GuardedFetch {
   fetch: (url: string | URL, init?: RequestInit) => Promise<Response>;

@@ -91,6 +91,34 @@ function importItems(body: unknown): unknown[] {
   return [body];
 }
 
+/**
+ * Publishes one server.json under the import rules: created (with the version as stored, run permission included),
+ * exists, or invalid with the reasons. The registry sync (upstream-sync.ts) imports each upstream item with it.
+ */
+export async function importServer(
+  context: RegistryContext,
+  item: unknown,
+  caller: Caller,
+): Promise<Omit<ImportResult, "index"> & { record?: ServerVersionRecord }> {
+  const named = item && typeof item === "object" ? (item as { name?: unknown; version?: unknown }) : {};
+  const id = {
+    ...(typeof named.name === "string" ? { name: named.name } : {}),
+    ...(typeof named.version === "string" ? { version: named.version } : {}),
+  };
+  const parsed = importServerJson(item);
+  if (!parsed.ok) return { ...id, outcome: "invalid", errors: parsed.issues };
+  try {
+    const record = await publishVersion(context, parsed.doc, caller);
+    return { ...id, outcome: "created", record };
+  } catch (error) {
+    if (error instanceof ConflictError) return { ...id, outcome: "exists" };
+    if (error instanceof PayloadTooLargeError || error instanceof UnprocessableError) {
+      return { ...id, outcome: "invalid", errors: error.issues };
+    }
+    throw error;
+  }
+}
+
 /** Publishes each document it can; answers per item: created, exists, or invalid with the reasons. */
 export async function importServers(
   context: RegistryContext,
@@ -99,26 +127,8 @@ export async function importServers(
 ): Promise<ImportResult[]> {
   const results: ImportResult[] = [];
   for (const [index, item] of importItems(body).entries()) {
-    const named = item && typeof item === "object" ? (item as { name?: unknown; version?: unknown }) : {};
-    const id = {
-      index,
-      ...(typeof named.name === "string" ? { name: named.name } : {}),
-      ...(typeof named.version === "string" ? { version: named.version } : {}),
-    };
-    const parsed = importServerJson(item);
-    if (!parsed.ok) {
-      results.push({ ...id, outcome: "invalid", errors: parsed.issues });
-      continue;
-    }
-    try {
-      await publishVersion(context, parsed.doc, caller);
-      results.push({ ...id, outcome: "created" });
-    } catch (error) {
-      if (error instanceof ConflictError) results.push({ ...id, outcome: "exists" });
-      else if (error instanceof PayloadTooLargeError || error instanceof UnprocessableError) {
-        results.push({ ...id, outcome: "invalid", errors: error.issues });
-      } else throw error;
-    }
+    const { record: _record, ...result } = await importServer(context, item, caller);
+    results.push({ index, ...result });
   }
   return results;
 }

@@ -316,6 +316,7 @@ describe("REST API", () => {
         "v1",
         "servers",
         "runtime-policy",
+        "registry-sources",
         "workflows",
         "runs",
         "mcds",
@@ -328,7 +329,7 @@ describe("REST API", () => {
     expect(paths).toEqual(expect.arrayContaining(["health", "openapi.json", "{proxy+}"]));
     const methods = Object.values(api.findResources("AWS::ApiGateway::Method") as Resources);
     const any = methods.filter((m) => m.Properties.HttpMethod === "ANY");
-    expect(any.length).toBe(19);
+    expect(any.length).toBe(21);
     for (const method of any) {
       expect(method.Properties).toMatchObject({
         AuthorizationType: "NONE",

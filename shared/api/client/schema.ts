@@ -503,6 +503,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/registry-sources": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The upstream registries, and where each one's sync stands
+         * @description Needs the `admin` role or stronger.
+         */
+        get: operations["listRegistrySources"];
+        put?: never;
+        /**
+         * Name an upstream MCP registry (v0.1 API) to sync from, with name filters and a start date
+         * @description Needs the `admin` role or stronger.
+         */
+        post: operations["createRegistrySource"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/registry-sources/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One upstream registry: its filters, watermark, unfinished run and last sync
+         * @description Needs the `admin` role or stronger.
+         */
+        get: operations["getRegistrySource"];
+        put?: never;
+        post?: never;
+        /**
+         * Forget an upstream registry (what it imported stays); a sync in progress stops at its next page
+         * @description Needs the `admin` role or stronger.
+         */
+        delete: operations["deleteRegistrySource"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/registry-sources/{id}/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import the versions the upstream updated since the last complete sync (server.json import rules), going on from an unfinished one; nothing imported is approved to run
+         * @description Needs the `admin` role or stronger.
+         */
+        post: operations["syncRegistrySource"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/mcds": {
         parameters: {
             query?: never;
@@ -3362,7 +3430,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency (an MCP server, an AWS API) failed */
+            /** @description A dependency (an MCP server, an upstream registry, an AWS API) failed */
             502: {
                 headers: {
                     [name: string]: unknown;
@@ -3901,7 +3969,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency (an MCP server, an AWS API) failed */
+            /** @description A dependency (an MCP server, an upstream registry, an AWS API) failed */
             502: {
                 headers: {
                     [name: string]: unknown;
@@ -4149,6 +4217,529 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RegistryError"];
+                };
+            };
+        };
+    };
+    listRegistrySources: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The upstream registries, and where each one's sync stands */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        sources: {
+                            id: string;
+                            url: string;
+                            names?: string[];
+                            namePrefix?: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            createdBy: string;
+                            /**
+                             * Format: date-time
+                             * @description the `updated_since` the next sync sends: the newest upstream update the last complete sync saw
+                             */
+                            watermark?: string;
+                            /** @description an unfinished sync: the next one goes on from this cursor */
+                            resumes?: {
+                                since?: string;
+                                cursor: string;
+                                /** Format: date-time */
+                                startedAt: string;
+                                pages: number;
+                            };
+                            lastSync?: {
+                                /** Format: date-time */
+                                startedAt: string;
+                                /** Format: date-time */
+                                endedAt: string;
+                                by: string;
+                                complete: boolean;
+                                counts: {
+                                    imported: number;
+                                    skippedExists: number;
+                                    skippedDeleted: number;
+                                    refused: number;
+                                };
+                                error?: string;
+                            };
+                        }[];
+                    };
+                };
+            };
+            /** @description No valid token or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role is too weak */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createRegistrySource: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description the upstream registry's base URL, without /v0.1 (https; http only to loopback where the platform allows it)
+                     * @example https://registry.modelcontextprotocol.io
+                     */
+                    url: string;
+                    /** @description import only these servers (exact names) */
+                    names?: string[];
+                    /** @description import only servers whose name starts with this (with `names`: either matches) */
+                    namePrefix?: string;
+                    /**
+                     * Format: date-time
+                     * @description the first sync imports only versions the upstream updated after this
+                     */
+                    updatedSince?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Name an upstream MCP registry (v0.1 API) to sync from, with name filters and a start date */
+            201: {
+                headers: {
+                    /** @description The path of the source */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        url: string;
+                        names?: string[];
+                        namePrefix?: string;
+                        /** Format: date-time */
+                        createdAt: string;
+                        createdBy: string;
+                        /**
+                         * Format: date-time
+                         * @description the `updated_since` the next sync sends: the newest upstream update the last complete sync saw
+                         */
+                        watermark?: string;
+                        /** @description an unfinished sync: the next one goes on from this cursor */
+                        resumes?: {
+                            since?: string;
+                            cursor: string;
+                            /** Format: date-time */
+                            startedAt: string;
+                            pages: number;
+                        };
+                        lastSync?: {
+                            /** Format: date-time */
+                            startedAt: string;
+                            /** Format: date-time */
+                            endedAt: string;
+                            by: string;
+                            complete: boolean;
+                            counts: {
+                                imported: number;
+                                skippedExists: number;
+                                skippedDeleted: number;
+                                refused: number;
+                            };
+                            error?: string;
+                        };
+                    };
+                };
+            };
+            /** @description The request is malformed or a field is invalid (`errors` names each one) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role is too weak */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's Content-Type is not accepted here */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed, but refers to things that do not fit together */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getRegistrySource: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One upstream registry: its filters, watermark, unfinished run and last sync */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        url: string;
+                        names?: string[];
+                        namePrefix?: string;
+                        /** Format: date-time */
+                        createdAt: string;
+                        createdBy: string;
+                        /**
+                         * Format: date-time
+                         * @description the `updated_since` the next sync sends: the newest upstream update the last complete sync saw
+                         */
+                        watermark?: string;
+                        /** @description an unfinished sync: the next one goes on from this cursor */
+                        resumes?: {
+                            since?: string;
+                            cursor: string;
+                            /** Format: date-time */
+                            startedAt: string;
+                            pages: number;
+                        };
+                        lastSync?: {
+                            /** Format: date-time */
+                            startedAt: string;
+                            /** Format: date-time */
+                            endedAt: string;
+                            by: string;
+                            complete: boolean;
+                            counts: {
+                                imported: number;
+                                skippedExists: number;
+                                skippedDeleted: number;
+                                refused: number;
+                            };
+                            error?: string;
+                        };
+                    };
+                };
+            };
+            /** @description The request is malformed or a field is invalid (`errors` names each one) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role is too weak */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteRegistrySource: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Forget an upstream registry (what it imported stays); a sync in progress stops at its next page */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is malformed or a field is invalid (`errors` names each one) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role is too weak */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    syncRegistrySource: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Import the versions the upstream updated since the last complete sync (server.json import rules), going on from an unfinished one; nothing imported is approved to run */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        source: {
+                            id: string;
+                            url: string;
+                            names?: string[];
+                            namePrefix?: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            createdBy: string;
+                            /**
+                             * Format: date-time
+                             * @description the `updated_since` the next sync sends: the newest upstream update the last complete sync saw
+                             */
+                            watermark?: string;
+                            /** @description an unfinished sync: the next one goes on from this cursor */
+                            resumes?: {
+                                since?: string;
+                                cursor: string;
+                                /** Format: date-time */
+                                startedAt: string;
+                                pages: number;
+                            };
+                            lastSync?: {
+                                /** Format: date-time */
+                                startedAt: string;
+                                /** Format: date-time */
+                                endedAt: string;
+                                by: string;
+                                complete: boolean;
+                                counts: {
+                                    imported: number;
+                                    skippedExists: number;
+                                    skippedDeleted: number;
+                                    refused: number;
+                                };
+                                error?: string;
+                            };
+                        };
+                        /** @description false when pages remain: the next sync (or the schedule) goes on */
+                        complete: boolean;
+                        counts: {
+                            imported: number;
+                            skippedExists: number;
+                            skippedDeleted: number;
+                            refused: number;
+                        };
+                        items: {
+                            name?: string;
+                            version?: string;
+                            /** @enum {string} */
+                            outcome: "imported" | "skipped-exists" | "skipped-deleted" | "refused";
+                            reason: string;
+                            errors?: {
+                                field: string;
+                                rule: string;
+                            }[];
+                            /** @description an imported version's run permission: a sync never approves anything */
+                            execution?: {
+                                mayRun: boolean;
+                                /** @enum {string} */
+                                reason: "approved" | "allow-listed" | "not-approved" | "no-runtime";
+                                /** @description sha256 of the canonical JSON of the runtime (and package) this version starts */
+                                runtimeDigest?: string;
+                                approval?: {
+                                    runtimeDigest: string;
+                                    approvedBy: string;
+                                    approvedAt: string;
+                                    /** @description false when the approved digest is not this runtime's */
+                                    current: boolean;
+                                };
+                                /** @description the runtime-policy rule that covers it */
+                                allowListRule?: string;
+                                /** @description what keeps it from running, and who can fix it */
+                                missing?: string;
+                                secrets: {
+                                    granted: string[];
+                                    /** @description referenced by the runtime, not granted to it */
+                                    notGranted: string[];
+                                };
+                            };
+                        }[];
+                    };
+                };
+            };
+            /** @description The request is malformed or a field is invalid (`errors` names each one) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role is too weak */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with what exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (an MCP server, an upstream registry, an AWS API) failed */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
