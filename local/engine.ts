@@ -84,12 +84,24 @@ export interface LocalOrchestratorOptions {
   maxProcesses?: number;
   /** How server processes are isolated (shared/mcp/sandbox.ts), decided once at the platform's start. */
   sandbox?: ChildSandbox;
+  /**
+   * Whether the API is answering requests right now. A queued execution waits for a moment without any (at most
+   * API_FIRST_MAX_WAIT_MS): the API and the executions share one event loop and the machine's cores, and starting an
+   * execution (a process spawn, its MCP handshake, its first records) in the middle of a burst of requests made
+   * every answer of the burst wait for it.
+   */
+  apiBusy?: () => boolean;
 }
+
+/** The longest a queued execution gives way to API requests; under steady traffic it starts all the same. */
+const API_FIRST_MAX_WAIT_MS = 2_000;
+const API_FIRST_POLL_MS = 25;
 
 export class LocalOrchestrator implements Orchestrator {
   private readonly executions = new Map<string, ActiveExecution>();
   private readonly pools: RunConnectionPools;
   private readonly slots: ProcessSlots;
+  private readonly apiBusy: () => boolean;
   private platform: Platform | undefined;
 
   constructor(options: LocalOrchestratorOptions = {}) {
@@ -105,6 +117,15 @@ export class LocalOrchestrator implements Orchestrator {
       ...(options.processes ? { processes: options.processes } : {}),
     });
     this.slots = new ProcessSlots(options.maxProcesses ?? maxProcessesFromEnv());
+    this.apiBusy = options.apiBusy ?? (() => false);
+  }
+
+  /** Resolves once the API has no request in flight, or after API_FIRST_MAX_WAIT_MS, or when `signal` aborts. */
+  private async apiQuiet(signal: AbortSignal): Promise<void> {
+    const until = Date.now() + API_FIRST_MAX_WAIT_MS;
+    while (this.apiBusy() && Date.now() < until && !signal.aborted) {
+      await new Promise((resolve) => setTimeout(resolve, API_FIRST_POLL_MS));
+    }
   }
 
   attach(platform: Platform): void {
@@ -131,6 +152,7 @@ export class LocalOrchestrator implements Orchestrator {
     active.done = (async () => {
       let release: () => void;
       try {
+        await this.apiQuiet(admission.signal);
         release = await this.slots.acquire(await this.serversOf(run), admission.signal);
       } catch {
         // Cancelled or stopped while waiting: cancelRun records its end, shutdown marks it.

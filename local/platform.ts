@@ -215,7 +215,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     const sandbox = createSandbox({ hide: [home], packages: resolve("node_modules") });
     if (sandbox.isolation === "none") logger.warn(sandbox.summary);
     else logger.info(sandbox.summary);
-    const orchestrator = new LocalOrchestrator({ processes, sandbox });
+    // `handling` counts this very request too while it is answered: a run start's own execution waits for its answer.
+    const orchestrator = new LocalOrchestrator({ processes, sandbox, apiBusy: () => handling.size > 0 });
     const secrets = createFileSecretStore(join(home, "secrets.json"));
     const blobs = createFileBlobStore(join(home, "blobs"));
     const platform: Platform = {

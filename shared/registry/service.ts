@@ -386,6 +386,16 @@ export class Registry {
     return toRecord(item, head?.latestVersion);
   }
 
+  /**
+   * One version as a run start checks it (its document, runtime and status) in one read: without the head, so
+   * `isLatest` is false whatever the version. getVersion answers it with the head.
+   */
+  async getVersionToRun(name: string, version: string): Promise<ServerVersionRecord> {
+    const item = await this.getVersionItem(name, version);
+    if (!item) throw new NotFoundError(`No version ${version} of ${name}.`);
+    return toRecord(item, undefined);
+  }
+
   async listVersions(name: string, includeDeleted: boolean): Promise<ServerVersionRecord[]> {
     const head = await this.requireHead(name);
     const items = await this.listVersionItems(name);

@@ -4,6 +4,7 @@
 import { createRegistry, createWorkflows } from "../compose.js";
 import { NotFoundError, UnprocessableError } from "../errors.js";
 import type { Caller } from "../identity/roles.js";
+import { logger } from "../log.js";
 import type { Platform } from "../platform.js";
 import { assertMayRunRequest } from "../registry/approval.js";
 import { isConditionalCheckFailed } from "../store/table.js";
@@ -22,8 +23,9 @@ export async function startRun(
 ): Promise<{ run: RunRecord; created: boolean }> {
   const workflows = createWorkflows(platform);
   const runs = new Runs(platform);
-  const version = request.version ?? (await workflows.latestVersion(request.workflow));
-  const { definition, aslJson } = await workflows.versionForRun(request.workflow, version);
+  // A start reads what it must and no more (the latest slot carries the definition and ASL; server versions are
+  // read without their heads): 50 starts at once share one event loop with the store and the running executions.
+  const { version, definition, aslJson } = await workflows.forRun(request.workflow, request.version);
   const input = request.input ?? {};
   checkRunInput(definition.input, input);
   await assertServersMayRun(platform, definition);
@@ -43,23 +45,23 @@ export async function startRun(
     });
     if (claimed.runId !== runId) return claimedRun(platform, runs, request.workflow, claimed);
   }
-  if (
-    !(await createAndStart(platform, runs, {
-      runId,
-      workflow: request.workflow,
-      version,
-      input,
-      aslJson,
-      startedBy: request.caller.id,
-    }))
-  ) {
-    // A later request with the same key found no run and created it from the key: that one is the run.
-    return { run: await runs.get(runId), created: false };
-  }
-  return { run: await runs.get(runId), created: true };
+  const run = await createAndStart(platform, runs, {
+    runId,
+    workflow: request.workflow,
+    version,
+    input,
+    aslJson,
+    startedBy: request.caller.id,
+  });
+  // Undefined: a later request with the same key found no run and created it from the key; that one is the run.
+  return run ? { run, created: true } : { run: await runs.get(runId), created: false };
 }
 
-/** Creates the run record, then starts its execution; false when the record exists (someone else created it). */
+/**
+ * Creates the run record, then hands it to the orchestrator, which executes it from its queue; undefined when the
+ * record exists (someone else created it). Once the record exists the run is answered, never an error: a start that
+ * failed has ended the run FAILED (Run.StartFailed), and that is what the caller reads.
+ */
 async function createAndStart(
   platform: Platform,
   runs: Runs,
@@ -71,9 +73,10 @@ async function createAndStart(
     aslJson: string;
     startedBy: string;
   },
-): Promise<boolean> {
+): Promise<RunRecord | undefined> {
+  let created: RunRecord;
   try {
-    await runs.create({
+    created = await runs.create({
       id: run.runId,
       workflow: run.workflow,
       version: run.version,
@@ -81,7 +84,7 @@ async function createAndStart(
       startedBy: run.startedBy,
     });
   } catch (error) {
-    if (isConditionalCheckFailed(error)) return false;
+    if (isConditionalCheckFailed(error)) return undefined;
     throw error;
   }
   try {
@@ -93,14 +96,19 @@ async function createAndStart(
       input: run.input,
     });
     await runs.setExecution(run.runId, started.executionArn, started.consoleUrl);
+    return {
+      ...created,
+      executionArn: started.executionArn,
+      ...(started.consoleUrl ? { consoleUrl: started.consoleUrl } : {}),
+    };
   } catch (error) {
+    logger.error("a created run could not start", { runId: run.runId, error });
     await endRun(platform, run.runId, {
       status: "FAILED",
       error: { error: "Run.StartFailed", cause: error instanceof Error ? error.message : String(error) },
     });
-    throw error;
+    return runs.get(run.runId);
   }
-  return true;
 }
 
 /**
@@ -131,7 +139,7 @@ async function claimedRun(
     aslJson,
     startedBy: claimed.startedBy,
   });
-  return { run: await runs.get(claimed.runId), created };
+  return created ? { run: created, created: true } : { run: await runs.get(claimed.runId), created: false };
 }
 
 /** Keys claimed before they carried their run: the request that claimed one may still be writing its run. */
@@ -161,7 +169,7 @@ async function assertServersMayRun(platform: Platform, definition: WorkflowDefin
     });
   }
   for (const server of pinned.values()) {
-    const record = await registry.getVersion(server.name, server.version);
+    const record = await registry.getVersionToRun(server.name, server.version);
     await assertMayRunRequest(platform.table, record, `${server.name}@${server.version}`);
   }
 }

@@ -94,7 +94,7 @@ export class Runs {
     version: number;
     input: unknown;
     startedBy: string;
-  }): Promise<void> {
+  }): Promise<RunRecord> {
     const startedAt = new Date().toISOString();
     const item = {
       pk: runKey(run.id),
@@ -116,6 +116,16 @@ export class Runs {
         ConditionExpression: "attribute_not_exists(pk)",
       }),
     );
+    // What get() would read back, without reading it: a run start answers with it.
+    return {
+      id: run.id,
+      workflow: run.workflow,
+      version: run.version,
+      status: "RUNNING",
+      input: "inputBlob" in item ? { blob: item.inputBlob } : run.input,
+      startedAt,
+      startedBy: run.startedBy,
+    };
   }
 
   /**

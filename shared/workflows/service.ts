@@ -380,6 +380,19 @@ export class Workflows {
     return (await this.requireLive(name)).version;
   }
 
+  /**
+   * What a run of `version` (the latest when not given) starts from, in as few reads as a run start can afford:
+   * the latest's slot already carries its definition and ASL.
+   */
+  async forRun(
+    name: string,
+    version?: number,
+  ): Promise<{ version: number; definition: WorkflowDefinition; aslJson: string }> {
+    const item =
+      version === undefined ? await this.requireLive(name) : await this.getVersionItem(name, version);
+    return { version: item.version, definition: item.definition, aslJson: await this.aslOf(item) };
+  }
+
   /** The versions since the workflow was (re)created, newest first. */
   async versions(name: string): Promise<WorkflowVersionRecord[]> {
     const latest = await this.requireLive(name);

@@ -25,7 +25,7 @@ export interface ExecutionOutputFixture extends OrchestratorFixture {
 export interface OrchestratorFixture {
   orchestrator: Orchestrator;
   /** Called before start, for adapters whose bookkeeping needs the run to exist. */
-  prepareRun?(runId: string, workflow: string): Promise<void>;
+  prepareRun?(runId: string, workflow: string): Promise<unknown>;
 }
 
 async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean): Promise<T> {

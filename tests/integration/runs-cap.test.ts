@@ -4,6 +4,7 @@ import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getPlatform } from "../../shared/platform.js";
 import {
   childPids,
   EVERYTHING,
@@ -64,4 +65,23 @@ describe("the process cap", () => {
     expect(peak).toBeGreaterThan(0);
     expect(peak).toBeLessThanOrEqual(CAP);
   }, 120_000);
+});
+
+describe("a created run is answered, never a 5xx", () => {
+  it("a start the orchestrator refuses after the run was recorded: 202 with the run FAILED (Run.StartFailed)", async () => {
+    const platform = await getPlatform();
+    const start = platform.orchestrator.start.bind(platform.orchestrator);
+    platform.orchestrator.start = async () => {
+      throw new Error("the orchestrator is unavailable");
+    };
+    try {
+      const response = await p.api("POST", "/v1/workflows/slow-echo/runs", { body: { input: {} } });
+      expect(response.status, response.text).toBe(202);
+      expect(response.body.status).toBe("FAILED");
+      expect(response.body.error).toMatchObject({ error: "Run.StartFailed" });
+      expect((await p.api("GET", `/v1/runs/${response.body.id}`)).body.status).toBe("FAILED");
+    } finally {
+      platform.orchestrator.start = start;
+    }
+  });
 });
