@@ -2,6 +2,7 @@
 // (`pk=MCD#slug, sk=V#000001`) with a conditional put; the head item names the latest version for listing and is
 // rolled forward by whoever finds it behind. An update names the version it edited (If-Match).
 import { createHash, randomUUID } from "node:crypto";
+import { isDeepStrictEqual } from "node:util";
 import { GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import {
   BadRequestError,
@@ -172,6 +173,14 @@ export class McdService {
     const current = await this.current(fields.slug);
     if (!isLive(current)) throw new NotFoundError(`No MCD with slug ${fields.slug}.`);
     if (current.version !== expected) throw this.stale(fields.slug, expected, current.version);
+    // The same document again makes no version: `apply` is idempotent.
+    if (
+      current.title === fields.title &&
+      isDeepStrictEqual(current.tags, fields.tags) &&
+      isDeepStrictEqual(current.links, fields.links) &&
+      current.bodySha256 === createHash("sha256").update(Buffer.from(fields.body, "utf8")).digest("hex")
+    )
+      return { ...meta(current), body: fields.body };
     await this.checkLinks(fields);
     const item = await this.prepareVersion(
       fields,

@@ -2,6 +2,7 @@
 // them, on a version log (shared/store/version-log.ts): a save or a delete claims the next version slot with a
 // conditional put, and the head item that names the latest for listing is rolled forward by whoever finds it behind.
 import { randomUUID } from "node:crypto";
+import { isDeepStrictEqual } from "node:util";
 import { GetCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { ConflictError, NotFoundError, UnprocessableError } from "../errors.js";
 import type { Caller } from "../identity/roles.js";
@@ -191,6 +192,14 @@ export class Workflows {
       const version = (latest?.version ?? 0) + 1;
       if (prepared?.version !== version)
         prepared = { version, result: await this.prepare(definition, version) };
+      // Saving what the latest version already is (servers pinned alike) makes no version: `apply` is idempotent.
+      if (
+        mode === "update" &&
+        latest &&
+        !("deleted" in latest) &&
+        isDeepStrictEqual(prepared.result.definition, latest.definition)
+      )
+        return toRecord(latest, latest.version);
       // Pinned before the slot is claimed: a delete of a pinned version that overlaps this save then fails, or
       // this save does (Registry.deleteVersion).
       const refused = await this.deps.registry.pinVersions(name, pinsOf(prepared.result.definition));
