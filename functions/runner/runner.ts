@@ -4,6 +4,7 @@
 import type { SFNClient } from "@aws-sdk/client-sfn";
 import { connectServer, isConnectionRefused, type McpConnection } from "../../shared/mcp/connect.js";
 import type { ConnectFn } from "../../shared/mcp/pool.js";
+import { type ChildSandbox, createSandbox } from "../../shared/mcp/sandbox.js";
 import {
   beatWhileRunning,
   DEFAULT_HEARTBEAT_INTERVAL_MS,
@@ -158,16 +159,40 @@ export function maskableValues(serverEnv: Record<string, string>): string[] {
   return Object.values(serverEnv).filter((v) => v.length >= MIN_MASKED_CHARS);
 }
 
+/** The image's user (`node` in the runner base): the stdio server runs as it when the runner runs as root. */
+const IMAGE_USER_UID = "1000";
+
 /**
- * Starts the server in this task: a stdio child the runner starts with the server's own env, or a sidecar container
- * over HTTP. A sidecar may start after the runner; ECS container dependencies help but a port can open late, so an
+ * The stdio server shares the runner's container, whose environment holds the task token and the task role's
+ * credential URI; a process of the runner's uid reads them in /proc/<runner>/environ. So the task definition runs the
+ * runner as root, and the runner starts the server as the image's user (MCPFLOW_SANDBOX_UID, 1000) through setpriv,
+ * in a scratch directory: a uid of its own, without namespaces (Fargate grants no CAP_SYS_ADMIN). A runner that is
+ * not root cannot drop the server anywhere: it runs it as itself (decision 0005).
+ */
+export function runnerSandbox(env: NodeJS.ProcessEnv, root = process.getuid?.() === 0): ChildSandbox {
+  return createSandbox({
+    hide: [],
+    env: {
+      PATH: env.PATH,
+      MCPFLOW_SANDBOX: root ? "uid" : "off",
+      MCPFLOW_SANDBOX_UID: env.MCPFLOW_SANDBOX_UID ?? IMAGE_USER_UID,
+      MCPFLOW_SANDBOX_UIDS: "1",
+    },
+  });
+}
+
+/**
+ * Starts the server in this task: a stdio child the runner starts with the server's own env (as the image's user,
+ * runnerSandbox), or a sidecar container over HTTP. A sidecar may start after the runner; ECS container dependencies help but a port can open late, so an
  * HTTP server that refuses connections is retried until the start deadline.
  */
 export async function startTaskServer(
   connect: ConnectFn,
   server: Pick<RunnerConfig, "runtime" | "serverEnv" | "cwd">,
-  opts: { startTimeoutMs: number; closeGraceMs: number; signal?: AbortSignal },
+  opts: { startTimeoutMs: number; closeGraceMs: number; signal?: AbortSignal; sandbox?: ChildSandbox },
 ): Promise<McpConnection> {
+  const sandbox =
+    server.runtime.transport === "stdio" ? (opts.sandbox ?? runnerSandbox(process.env)) : undefined;
   const deadline = Date.now() + opts.startTimeoutMs;
   for (;;) {
     const remaining = Math.max(1, deadline - Date.now());
@@ -178,6 +203,7 @@ export async function startTaskServer(
         env: server.serverEnv,
         ...(server.cwd ? { cwd: server.cwd } : {}),
         closeGraceMs: opts.closeGraceMs,
+        ...(sandbox ? { sandbox } : {}),
       });
     } catch (error) {
       const refused = server.runtime.transport === "streamable-http" && isConnectionRefused(error);

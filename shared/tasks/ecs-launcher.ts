@@ -135,6 +135,10 @@ export function taskDefinitionFor(
       name: runnerName,
       image: runtime.image ?? options.runnerImage,
       essential: true,
+      // Root whatever the image's USER says, so that the runner can start the server as the image's user (1000):
+      // a server of the runner's own uid would read the task token and the credential URI in its environ
+      // (functions/runner/runner.ts runnerSandbox, decision 0005).
+      user: "0",
       memoryReservation: memory,
       environment: [
         ...runnerBase,

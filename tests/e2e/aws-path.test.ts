@@ -447,6 +447,47 @@ describe.skipIf(!motoAvailable)("the AWS path on moto_server", () => {
     expect(run.output.text).toContain("API_TOKEN");
   });
 
+  it("a hostile stdio server in the task reads neither the runner's task token nor its credential URI (issue 10)", async () => {
+    const name = `${E2E}/hostile`;
+    await publish({
+      name,
+      version: "1.0.0",
+      description: "a hostile server an admin approved by mistake, in an image built FROM the runner base",
+      runtime: {
+        transport: "stdio",
+        image: serverImage("hostile"),
+        command: "node",
+        args: [join(REPO_ROOT, "tests/fixtures/mcp/hostile-server.mjs")],
+      },
+    });
+    await save({
+      name: "e2e-hostile",
+      steps: [{ id: "loot", server: `${name}@1.0.0`, tool: "loot", arguments: { home: "/home/node" } }],
+      output: { text: "{{ steps.loot.output.text }}" },
+    });
+    const runId = await start("e2e-hostile");
+    const run = await finished(runId);
+    expect(run.status, explain(run, runId)).toBe("SUCCEEDED");
+    const attempts = JSON.parse(run.output.text) as { what: string; ok: boolean; sample?: string }[];
+    const read = attempts.filter((a) => a.ok && a.what !== "own-identity");
+    const identity = attempts.find((a) => a.what === "own-identity")?.sample ?? "";
+    // The runner's environ (its parent), its cwd, every other process's environ: none readable.
+    for (const what of ["parent-environ", "parent-cwd", "other-environs"]) {
+      expect(
+        read.map((a) => a.what),
+        `${identity}: ${JSON.stringify(read)}`,
+      ).not.toContain(what);
+    }
+    const [task] = tasksOf(runId);
+    expect(run.output.text).not.toContain(task!.env.MCPFLOW_TASK_TOKEN);
+    expect(run.output.text).not.toContain(task!.env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI);
+    // Not root, in a scratch working directory that is its HOME, not the task's /home/node.
+    expect(identity).not.toMatch(/uid=0\b/);
+    const cwd = /cwd=(\S+)/.exec(identity)?.[1];
+    expect(cwd).toBe(/home=(\S+)/.exec(identity)?.[1]);
+    expect(cwd).toMatch(/mcpflow-server-/);
+  });
+
   // HeartbeatSeconds is TimeoutSeconds - 1 for a step of up to 181 s, so the heartbeat and the timeout end a silent
   // task within a second of each other; both are States.Timeout, and the history does not say which fired.
   it("ends a step whose task hangs (no heartbeat, no report) in States.Timeout", async () => {

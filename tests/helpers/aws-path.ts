@@ -5,7 +5,7 @@
 // invoker, from the payload moto spooled) and EventBridge (the execution status change, to run-status).
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { readdirSync, readFileSync, rmSync } from "node:fs";
+import { chownSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -36,6 +36,8 @@ export const serverImage = (bin: string) =>
   `${MOTO_ACCOUNT_ID}.dkr.ecr.${MOTO_REGION}.amazonaws.com/${bin}:e2e`;
 /** The runner base image's HOME and working directory (functions/runner/Dockerfile). */
 const IMAGE_HOME = "/home/node";
+/** Numbers each task's stand-in image user (see startTask). */
+let taskCount = Math.floor(Math.random() * 1_000_000);
 const INVOKER_ARN = `arn:aws:lambda:${MOTO_REGION}:${MOTO_ACCOUNT_ID}:function:mcpflow-${STAGE}-remote-invoker`;
 /** HeartbeatSeconds of a remote call's Task in this suite (configuration, as an operator may set it). */
 export const REMOTE_HEARTBEAT_SECONDS = 4;
@@ -282,12 +284,20 @@ export function useAwsPath(): AwsPath {
         if (value === IMAGE_HOME || value.startsWith(`${IMAGE_HOME}/`))
           env[name] = home + value.slice(IMAGE_HOME.length);
       }
+      // The task definition runs the runner as root, which starts the server as the image's user (1000, the owner
+      // of /home/node). Each task is a machine of its own on Fargate; here a uid of its own stands for that, so
+      // that tasks running side by side (and other test runs on this machine) do not share one.
+      const imageUser = 2_100_000_000 + (taskCount++ % 1_000_000);
+      // ECS gives every container of a task the task role's credential endpoint by this variable.
+      env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI = `/v2/credentials/${crypto.randomUUID()}`;
+      if (process.getuid?.() === 0) chownSync(home, imageUser, imageUser);
       const child = spawn(process.execPath, [runnerBundle], {
         cwd: home,
         env: {
           PATH: `${join(REPO_ROOT, "node_modules/.bin")}:${process.env.PATH}`,
           HOME: home,
           ...awsEnv,
+          MCPFLOW_SANDBOX_UID: String(imageUser),
           ...env,
         },
         stdio: ["ignore", "pipe", "pipe"],

@@ -126,7 +126,8 @@ describe.skipIf(!motoAvailable)("ECS task launcher on moto_server", () => {
     });
     expect(definition.containerDefinitions).toHaveLength(1);
     const runner = definition.containerDefinitions![0]!;
-    expect(runner).toMatchObject({ name: "runner", image: RUNNER_IMAGE, essential: true });
+    // The runner runs as root to start the server as the image's user (decision 0005).
+    expect(runner).toMatchObject({ name: "runner", image: RUNNER_IMAGE, essential: true, user: "0" });
     const env = Object.fromEntries(runner.environment!.map((e) => [e.name, e.value]));
     expect(env).toEqual({
       MCPFLOW_TABLE: "mcpflow-test",

@@ -106,6 +106,9 @@ describe("runner", () => {
     expect(serverEnv.MCPFLOW_TASK_TOKEN).toBeUndefined();
     expect(serverEnv.AWS_SECRET_ACCESS_KEY).toBeUndefined();
     expect(serverEnv.UNRELATED).toBeUndefined();
+    // A scratch folder of its own is its HOME and temp folder, not the runner's (decision 0005).
+    expect(serverEnv.HOME).toMatch(/mcpflow-server-/);
+    expect(serverEnv.TMPDIR).toBe(serverEnv.HOME);
   });
 
   it("keeps heartbeating while a tool hangs, then reports the timeout and leaves no server behind", async () => {
