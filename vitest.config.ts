@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: ["tests/**/*.test.ts"],
     setupFiles: ["shared/polyfills.ts", "tests/helpers/scratch-setup.ts"],
+    globalSetup: ["tests/helpers/web-build-setup.ts"],
     // Request logs are for operators; tests read responses. A test that reads logs sets its own level.
     env: {
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? "SILENT",

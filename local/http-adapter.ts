@@ -8,6 +8,7 @@ import { type ApiArea, areaForPath } from "../shared/api/areas.js";
 import { UnauthorizedError } from "../shared/errors.js";
 import { logger } from "../shared/log.js";
 import { answerIndex } from "./index-route.js";
+import type { ConsoleListener } from "./web-console.js";
 
 export type AreaHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
@@ -20,6 +21,10 @@ export interface RequestListenerOptions {
    * are wrong. Called before a body is read, so an anonymous client cannot make the platform buffer 10 MB.
    */
   authenticate?: (headers: Record<string, string>) => Promise<unknown>;
+  /** Routes that take a body from anyone (the sign-in code exchange): their bodies are read without a caller. */
+  isPublicWrite?: (method: string, path: string) => boolean;
+  /** The web console, for every path that is no API area's (the console answers it or declines it). */
+  console?: ConsoleListener;
 }
 
 export interface HttpServerLimits {
@@ -130,11 +135,16 @@ export function createRequestListener(
     try {
       const url = new URL(req.url ?? "/", "http://local");
       if (url.pathname === "/" && (req.method === "GET" || req.method === "HEAD")) {
+        // A browser gets the console; curl and other clients the JSON index of the API (and a browser the
+        // index page while no console is built).
+        const browser = /\btext\/html\b/.test(req.headers.accept ?? "");
+        if (browser && options.console && (await options.console(req, res))) return;
         answerIndex(req, res);
         return;
       }
       const area = areaForPath(url.pathname);
       if (!area) {
+        if (options.console && (await options.console(req, res))) return;
         problem(res, 404, "Not Found", `No route for ${req.method} ${url.pathname}.`);
         // API Gateway answers these itself on AWS; locally the log line is ours to write.
         logger.info("request", {
@@ -152,7 +162,8 @@ export function createRequestListener(
         return;
       }
       let body: Buffer | "too-large" | "unread" = Buffer.alloc(0);
-      if (hasBody(req) && options.authenticate) {
+      const publicWrite = options.isPublicWrite?.(req.method ?? "GET", url.pathname) === true;
+      if (hasBody(req) && options.authenticate && !publicWrite) {
         // Only "who are you?" is decided here; anything else (a caller in no group) is the handler's to answer.
         const refused = await options.authenticate(flatHeaders(req)).then(
           () => false,

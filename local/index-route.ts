@@ -1,5 +1,5 @@
-// `GET /` of the embedded platform until the web console (web/) is served there: where to go next, as JSON for a
-// client or as a small page for a browser. One route, replaced whole when the console lands.
+// `GET /` of the embedded platform for clients that are not browsers (a browser gets the web console, web/): where
+// to go next, as JSON; and a small page for a browser when the console is not built.
 import type { IncomingMessage, ServerResponse } from "node:http";
 
 /** The entry points a newcomer looks for; every path is served by this platform. */
@@ -19,7 +19,7 @@ export const INDEX = {
   },
   auth: "Authorization: Bearer <the token npm start printed, also in $MCPFLOW_HOME/dev-token> or x-api-key: <key>",
   docs: "README.md (a tour with curl) and docs/ in the mcpflow repository; docs/first-workflow.md to begin",
-  console: "not built yet: the web console will be served here, at /",
+  console: "open / in a browser: the web console (sign in with the link npm start printed)",
 } as const;
 
 function page(): string {
@@ -30,7 +30,7 @@ function page(): string {
 <html lang="en"><head><meta charset="utf-8"><title>mcpflow</title></head><body>
 <h1>mcpflow</h1>
 <p>${INDEX.description}</p>
-<p>The web console is not built yet; it will be served here. Meanwhile the API:</p>
+<p>The web console is not built (<code>npm run build:web</code>, or restart <code>npm start</code>). Meanwhile the API:</p>
 <ul>
 ${items}
 </ul>

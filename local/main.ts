@@ -3,6 +3,7 @@
 import { logger } from "../shared/log.js";
 import { StartupError } from "./home-lock.js";
 import { type LocalPlatform, startLocalPlatform } from "./platform.js";
+import { buildConsoleIfStale } from "./web-build.js";
 
 /** A stop that has not finished by then exits anyway: whoever sent SIGTERM will not wait much longer. */
 const STOP_DEADLINE_MS = 9_500;
@@ -11,6 +12,13 @@ const STOP_DEADLINE_MS = 9_500;
 // says so once (its Node paragraph); the embedded platform talks to its own store, so it does not repeat it at
 // every start. The SDK's documented switch, set only here and only if the user has not set it.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
+try {
+  await buildConsoleIfStale((line) => process.stdout.write(`  ${line}\n`));
+} catch (error) {
+  // The API works without its console; say why the console is missing rather than refuse to start.
+  process.stderr.write(`mcpflow: the web console could not be built: ${(error as Error).message}\n`);
+}
 
 let platform: LocalPlatform;
 try {
@@ -21,8 +29,10 @@ try {
   process.exit(1);
 }
 logger.info("mcpflow is running", { url: platform.url, home: platform.home });
+const signInLink = await platform.signInLink();
 process.stdout.write(
   `\n  mcpflow local platform: ${platform.url}\n  data: ${platform.home}\n` +
+    `  console: open this link to sign in (it works once, for 10 minutes; restart for a new one):\n\n  ${signInLink}\n\n` +
     `  admin token (also in ${platform.home}/dev-token):\n\n  ${platform.adminToken}\n\n` +
     `  This terminal stays with the platform (Ctrl-C stops it). In another one:\n` +
     `  curl -H "Authorization: Bearer $(cat ${platform.home}/dev-token)" ${platform.url}/v1/me\n\n`,

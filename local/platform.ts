@@ -6,12 +6,14 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import dynalite from "dynalite";
+import { ALL_ROUTES } from "../shared/api/all-routes.js";
 import type { ApiArea } from "../shared/api/areas.js";
 import { createFileBlobStore } from "../shared/blobs/file-store.js";
 import { createSearch } from "../shared/compose.js";
 import { authenticate } from "../shared/http/handler.js";
 import { jwksOf, loadOrCreateSigningKey, mintLocalToken } from "../shared/identity/local-keys.js";
 import type { Role } from "../shared/identity/roles.js";
+import { issueSignInCode, type SignInSubject } from "../shared/identity/sign-in-codes.js";
 import { createLocalTokenVerifier } from "../shared/identity/tokens.js";
 import { logger } from "../shared/log.js";
 import { createInProcessProber } from "../shared/mcp/in-process-prober.js";
@@ -27,17 +29,23 @@ import { LocalOrchestrator } from "./engine.js";
 import { anotherPlatform, cannotWrite, lockHome, StartupError } from "./home-lock.js";
 import { type AreaHandler, apiServerOptions, createRequestListener } from "./http-adapter.js";
 import { closeDynaliteIterators } from "./level-iterators.js";
+import { CONSOLE_DIST } from "./web-build.js";
+import { createConsoleListener } from "./web-console.js";
 
 export interface LocalPlatformOptions {
   home?: string;
   port?: number;
   host?: string;
+  /** The built web console served at `/` (default web/dist of this checkout); absent files answer 404. */
+  consoleRoot?: string;
 }
 
 export interface LocalPlatform {
   url: string;
   home: string;
   adminToken: string;
+  /** A console link that signs in as the local admin once, within 10 minutes: the code is in the fragment. */
+  signInLink(): Promise<string>;
   mintToken(options: {
     role?: Role;
     groups?: string[];
@@ -116,6 +124,15 @@ async function storeSocket(home: string): Promise<string> {
   await rm(path, { force: true });
   return path;
 }
+
+/** `METHOD /path` of the routes anyone may send a body to (no path parameters among them). */
+const PUBLIC_WRITES = new Set(
+  ALL_ROUTES.flatMap((table) =>
+    Object.values(table)
+      .filter((spec) => spec.role === "public" && spec.body !== undefined)
+      .map((spec) => `${spec.method} ${spec.path}`),
+  ),
+);
 
 /** How long stop() lets requests in flight finish before it closes their connections. */
 const DRAIN_MS = 2_500;
@@ -217,6 +234,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     else logger.info(sandbox.summary);
     // `handling` counts this very request too while it is answered: a run start's own execution waits for its answer.
     const orchestrator = new LocalOrchestrator({ processes, sandbox, apiBusy: () => handling.size > 0 });
+    const mintSession = (subject: SignInSubject, expiresInSeconds: number) =>
+      mintLocalToken(key, { ...subject, expiresInSeconds });
     const secrets = createFileSecretStore(join(home, "secrets.json"));
     const blobs = createFileBlobStore(join(home, "blobs"));
     const platform: Platform = {
@@ -226,6 +245,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       target: LOCAL_TARGET,
       table,
       health: () => tableAnswers(table),
+      sessions: { mint: mintSession },
       verifier: createLocalTokenVerifier(jwksOf(key)),
       blobs,
       secrets,
@@ -243,26 +263,37 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     const released = await new SyncSources(table).releaseAll();
     if (released > 0) logger.warn("registry syncs interrupted by the last stop were released", { released });
 
-    const adminToken = await mintLocalToken(key, {
-      sub: "local-admin",
-      username: "local-admin",
-      groups: ["admin"],
-    });
+    const admin: SignInSubject = { sub: "local-admin", username: "local-admin", groups: ["admin"] };
+    const adminToken = await mintLocalToken(key, admin);
     const tokenPath = join(home, "dev-token");
     await writeFile(tokenPath, `${adminToken}\n`, { mode: 0o600 });
     await chmod(tokenPath, 0o600);
 
     const handlers = await loadHandlers();
     await createSearch(platform).rebuild();
-    ready(createRequestListener(handlers, { authenticate: (headers) => authenticate(platform, headers) }));
+    ready(
+      createRequestListener(handlers, {
+        authenticate: (headers) => authenticate(platform, headers),
+        isPublicWrite: (method, path) => PUBLIC_WRITES.has(`${method} ${path}`),
+        console: createConsoleListener({
+          root: options.consoleRoot ?? CONSOLE_DIST,
+          config: { apiUrl: "", auth: { kind: "local" } },
+        }),
+      }),
+    );
 
+    const url = `http://${host}:${port}`;
     const openStore = store;
     const release = unlock;
     let stopped: Promise<void> | undefined;
     return {
-      url: `http://${host}:${port}`,
+      url,
       home,
       adminToken,
+      async signInLink() {
+        const { code } = await issueSignInCode(table, admin);
+        return `${url}/sign-in#code=${code}`;
+      },
       mintToken: ({ role, groups, username, expiresInSeconds }) =>
         mintLocalToken(key, {
           sub: username ?? `local-${role ?? "user"}`,

@@ -1,6 +1,7 @@
 // The adapters a handler works with. The embedded platform installs local ones with setPlatform(); in Lambda
 // they are built once per container from the environment the CDK stacks set.
 import type { BlobStore } from "./blobs/port.js";
+import type { SignInSubject } from "./identity/sign-in-codes.js";
 import type { TokenVerifier } from "./identity/tokens.js";
 import type { Prober } from "./mcp/prober.js";
 import type { Orchestrator } from "./orchestrator/port.js";
@@ -21,6 +22,11 @@ export interface Platform {
   prober: Prober;
   /** Where compiled Task states point: the ECS cluster, subnets and the remote invoker (placeholders locally). */
   target: ExecutionTarget;
+  /**
+   * Mints session tokens for redeemed sign-in codes: the embedded platform, which holds its signing key. Absent on
+   * AWS, where Cognito signs people in.
+   */
+  sessions?: { mint(subject: SignInSubject, expiresInSeconds: number): Promise<string> };
   /** Whether the platform can serve requests (its store answers); GET /v1/health reports it. Never throws. */
   health(): Promise<boolean>;
 }

@@ -34,6 +34,7 @@ import {
 } from "../shared/workflows/references.js";
 import { serverKey, validateWorkflow } from "../shared/workflows/validate.js";
 import * as z from "../shared/zod.js";
+import { stateNames } from "./state-names.js";
 
 export const CompileOptions = z.object({
   /** How each pinned `name@version` runs: in its own Fargate task, or through the remote invoker Lambda. */
@@ -111,17 +112,6 @@ export const RETRYABLE_ERRORS = [
   "States.Timeout",
   "States.TaskFailed",
 ] as const;
-
-export const stateNames = {
-  start: "Start run",
-  output: "Build output",
-  call: (id: string) => `Call ${id}`,
-  forEach: (id: string) => `For each ${id}`,
-  check: (id: string) => `Check ${id}`,
-  skip: (id: string) => `Skip ${id}`,
-  failed: (id: string) => `Record failure ${id}`,
-  parallel: (n: number) => `Parallel ${n}`,
-};
 
 /**
  * Compiles a validated workflow. Throws UnprocessableError naming the fields when the workflow does not fit

@@ -1,10 +1,21 @@
-// Lambda for /v1/me, /v1/api-keys and /v1/audit.
+// Lambda for /v1/me, /v1/api-keys, /v1/audit and /v1/sign-in.
 import { identityRoutes } from "../../shared/api/identity.routes.js";
 import { listAudit } from "../../shared/audit/log.js";
+import { NotFoundError } from "../../shared/errors.js";
 import { createApiHandler } from "../../shared/http/handler.js";
 import { createApiKey, listApiKeys, revokeApiKey } from "../../shared/identity/api-keys.js";
+import { redeemSignInCode, SESSION_TTL_SECONDS } from "../../shared/identity/sign-in-codes.js";
 
 export const handler = createApiHandler(identityRoutes, {
+  async signIn({ platform, body }) {
+    if (!platform.sessions) {
+      throw new NotFoundError("Sign-in codes are the embedded platform's; on AWS, sign in through Cognito.");
+    }
+    const subject = await redeemSignInCode(platform.table, body.code);
+    const token = await platform.sessions.mint(subject, SESSION_TTL_SECONDS);
+    const expiresAt = new Date(Date.now() + SESSION_TTL_SECONDS * 1000).toISOString();
+    return { body: { token, expiresAt, username: subject.username }, audit: { signedIn: subject.username } };
+  },
   async me({ caller }) {
     return { body: caller };
   },

@@ -47,12 +47,12 @@ export const API_ROUTES: Readonly<Record<ApiArea, readonly string[]>> = {
   runs: ["runs"],
   mcds: ["mcds"],
   search: ["search"],
-  identity: ["me", "api-keys", "audit"],
+  identity: ["me", "api-keys", "audit", "sign-in"],
   meta: ["health", "openapi.json"],
 };
 
 /** Routes that are single documents and never have sub-paths. */
-const LEAF_ROUTES = new Set(["health", "openapi.json", "runtime-policy"]);
+const LEAF_ROUTES = new Set(["health", "openapi.json", "runtime-policy", "sign-in"]);
 
 export interface ApiStackProps extends StackProps {
   readonly config: McpflowConfig;

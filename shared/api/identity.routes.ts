@@ -11,6 +11,23 @@ const Page = z.strictObject({
 });
 
 export const identityRoutes = {
+  signIn: route({
+    method: "POST",
+    path: "/v1/sign-in",
+    role: "public",
+    action: "sign-in",
+    summary:
+      "Exchange a one-time sign-in code (the link `npm start` prints) for a session token; each code works once, for 10 minutes. Embedded platform only: on AWS, Cognito signs people in (404)",
+    tags: ["identity"],
+    body: z.strictObject({
+      code: z
+        .string()
+        .check(z.regex(/^[A-Za-z0-9_-]{43}$/, "must be a sign-in code (43 URL-safe characters)")),
+    }),
+    success: 200,
+    errors: [404],
+    response: z.object({ token: z.string(), expiresAt: z.string(), username: z.string() }),
+  }),
   me: route({
     method: "GET",
     path: "/v1/me",

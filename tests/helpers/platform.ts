@@ -67,6 +67,7 @@ export async function startTestPlatform(options: { home?: string } = {}): Promis
       test.url = platform.url;
       test.stop = platform.stop;
       test.mintToken = platform.mintToken;
+      test.signInLink = platform.signInLink;
     },
     async stop() {
       await platform.stop();

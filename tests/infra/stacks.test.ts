@@ -324,12 +324,13 @@ describe("REST API", () => {
         "me",
         "api-keys",
         "audit",
+        "sign-in",
       ]),
     );
     expect(paths).toEqual(expect.arrayContaining(["health", "openapi.json", "{proxy+}"]));
     const methods = Object.values(api.findResources("AWS::ApiGateway::Method") as Resources);
     const any = methods.filter((m) => m.Properties.HttpMethod === "ANY");
-    expect(any.length).toBe(21);
+    expect(any.length).toBe(22);
     for (const method of any) {
       expect(method.Properties).toMatchObject({
         AuthorizationType: "NONE",

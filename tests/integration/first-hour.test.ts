@@ -43,11 +43,12 @@ describe("GET /", () => {
     }
   });
 
-  it("answers a browser with a page that links the OpenAPI document", async () => {
+  it("answers a browser with the web console", async () => {
     const page = await p.api("GET", "/", { auth: null, headers: { accept: "text/html,*/*;q=0.8" } });
     expect(page.status).toBe(200);
     expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
-    expect(page.text).toContain('<a href="/v1/openapi.json">');
+    expect(page.text).toContain('<div id="root"></div>');
+    expect(page.headers.get("content-security-policy")).toContain("script-src 'self'");
   });
 });
 

@@ -1,0 +1,13 @@
+// The names the compiler gives a workflow's states. The execution history names states, so whoever reads it (the
+// console's timeline) finds a step's events by these names; kept apart from the compiler so a reader need not
+// bundle it.
+export const stateNames = {
+  start: "Start run",
+  output: "Build output",
+  call: (id: string) => `Call ${id}`,
+  forEach: (id: string) => `For each ${id}`,
+  check: (id: string) => `Check ${id}`,
+  skip: (id: string) => `Skip ${id}`,
+  failed: (id: string) => `Record failure ${id}`,
+  parallel: (n: number) => `Parallel ${n}`,
+};

@@ -1,0 +1,82 @@
+// CodeMirror 6 for YAML, Markdown and JSON: line numbers, history, search, and diagnostics that the page computes
+// (the workflow validation's field errors, placed on their lines). Loaded only where an editor is shown.
+import { json } from "@codemirror/lang-json";
+import { markdown } from "@codemirror/lang-markdown";
+import { yaml } from "@codemirror/lang-yaml";
+import { type Diagnostic, linter, lintGutter, setDiagnostics } from "@codemirror/lint";
+import { EditorState, type Extension } from "@codemirror/state";
+import { EditorView } from "@codemirror/view";
+import { basicSetup } from "codemirror";
+import { useEffect, useRef } from "react";
+
+export type { Diagnostic };
+
+const LANGUAGES: Record<"yaml" | "markdown" | "json", () => Extension> = { yaml, markdown, json };
+
+export function CodeEditor(props: {
+  value: string;
+  language: "yaml" | "markdown" | "json";
+  label: string;
+  readOnly?: boolean;
+  diagnostics?: Diagnostic[];
+  onChange?(value: string): void;
+  minHeight?: string;
+}) {
+  const host = useRef<HTMLDivElement>(null);
+  const view = useRef<EditorView | null>(null);
+  const onChange = useRef(props.onChange);
+  onChange.current = props.onChange;
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the editor is created once; value changes flow below
+  useEffect(() => {
+    const editor = new EditorView({
+      parent: host.current!,
+      state: EditorState.create({
+        doc: props.value,
+        extensions: [
+          basicSetup,
+          LANGUAGES[props.language](),
+          linter(null),
+          lintGutter(),
+          EditorView.lineWrapping,
+          EditorState.readOnly.of(props.readOnly === true),
+          EditorView.editable.of(props.readOnly !== true),
+          EditorView.contentAttributes.of({ "aria-label": props.label }),
+          EditorView.theme({
+            "&": { minHeight: props.minHeight ?? "16rem" },
+            ".cm-scroller": { minHeight: props.minHeight ?? "16rem" },
+          }),
+          EditorView.updateListener.of((update) => {
+            if (update.docChanged) onChange.current?.(update.state.doc.toString());
+          }),
+        ],
+      }),
+    });
+    view.current = editor;
+    return () => editor.destroy();
+  }, []);
+
+  // A value set from outside (a loaded version, a merge) replaces the text; typing does not come back here.
+  useEffect(() => {
+    const editor = view.current;
+    if (!editor) return;
+    const current = editor.state.doc.toString();
+    if (current !== props.value) {
+      editor.dispatch({ changes: { from: 0, to: current.length, insert: props.value } });
+    }
+  }, [props.value]);
+
+  useEffect(() => {
+    const editor = view.current;
+    if (!editor) return;
+    const length = editor.state.doc.length;
+    const clamped = (props.diagnostics ?? []).map((d) => ({
+      ...d,
+      from: Math.min(d.from, length),
+      to: Math.min(Math.max(d.to, d.from), length),
+    }));
+    editor.dispatch(setDiagnostics(editor.state, clamped));
+  }, [props.diagnostics]);
+
+  return <div ref={host} className="code-editor" />;
+}

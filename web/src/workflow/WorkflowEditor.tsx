@@ -1,0 +1,120 @@
+// The workflow's YAML in a code editor, validated as it is typed (POST /v1/workflows/validate, the same checks a
+// save runs: schema, servers and tools against their probes, the compile), each error drawn on the step and
+// field it names; Save stores the next version (or the first, for a new workflow).
+import { useMutation } from "@tanstack/react-query";
+import { useNavigate } from "@tanstack/react-router";
+import { useEffect, useMemo, useState } from "react";
+import { ApiProblem, unwrap } from "../api/client.js";
+import { useApp } from "../app-context.js";
+import { ProblemMessage } from "../components/common.js";
+import { CodeEditor, type Diagnostic } from "../editors/CodeEditor.js";
+import { rangeOfField } from "./yaml-positions.js";
+
+const YAML = { "content-type": "application/yaml" };
+const asText = (body: unknown) => body as string;
+
+type Check =
+  | { state: "checking" }
+  | { state: "valid"; steps: number }
+  | { state: "invalid"; problem: ApiProblem };
+
+export function WorkflowEditor(props: { name?: string | undefined; initial: string; readOnly?: boolean }) {
+  const { client } = useApp();
+  const navigate = useNavigate();
+  const [text, setText] = useState(props.initial);
+  const [check, setCheck] = useState<Check>({ state: "checking" });
+
+  useEffect(() => {
+    if (props.readOnly) return;
+    setCheck({ state: "checking" });
+    const controller = new AbortController();
+    const timer = setTimeout(async () => {
+      try {
+        const result = await client.POST("/v1/workflows/validate", {
+          body: text as never,
+          headers: YAML,
+          bodySerializer: asText,
+          signal: controller.signal,
+        });
+        const data = unwrap(result);
+        setCheck({ state: "valid", steps: data.definition.steps.length });
+      } catch (error) {
+        if (controller.signal.aborted) return;
+        if (error instanceof ApiProblem) setCheck({ state: "invalid", problem: error });
+      }
+    }, 500);
+    return () => {
+      clearTimeout(timer);
+      controller.abort();
+    };
+  }, [text, client, props.readOnly]);
+
+  const diagnostics = useMemo<Diagnostic[]>(() => {
+    if (check.state !== "invalid") return [];
+    const errors = check.problem.problem.errors ?? [{ field: "", rule: check.problem.message }];
+    return errors.map((error) => ({
+      ...rangeOfField(text, error.field),
+      severity: "error",
+      message: `${error.field ? `${error.field.replace(/^body\.?/, "")}: ` : ""}${error.rule}`,
+    }));
+  }, [check, text]);
+
+  const save = useMutation({
+    mutationFn: async () => {
+      const result = props.name
+        ? await client.PUT("/v1/workflows/{name}", {
+            params: { path: { name: props.name } },
+            body: text as never,
+            headers: YAML,
+            bodySerializer: asText,
+          })
+        : await client.POST("/v1/workflows", { body: text as never, headers: YAML, bodySerializer: asText });
+      return unwrap(result);
+    },
+    onSuccess: (saved) =>
+      navigate({
+        to: "/workflows/$name",
+        params: { name: saved.name },
+        search: { tab: "graph", version: saved.version },
+      }),
+  });
+
+  return (
+    <div>
+      <CodeEditor
+        value={props.initial}
+        language="yaml"
+        label="Workflow YAML"
+        readOnly={props.readOnly}
+        diagnostics={diagnostics}
+        onChange={setText}
+        minHeight="24rem"
+      />
+      {!props.readOnly && (
+        <div className="toolbar">
+          <p role="status" aria-live="polite" className={check.state === "invalid" ? "error" : "muted"}>
+            {check.state === "checking" && "Checking…"}
+            {check.state === "valid" && `Valid: ${check.steps} step${check.steps === 1 ? "" : "s"}.`}
+            {check.state === "invalid" &&
+              `${diagnostics.length} problem${diagnostics.length === 1 ? "" : "s"}`}
+          </p>
+          <button
+            type="button"
+            onClick={() => save.mutate()}
+            disabled={save.isPending || check.state === "invalid"}
+          >
+            {props.name ? "Save new version" : "Create workflow"}
+          </button>
+        </div>
+      )}
+      {check.state === "invalid" && (
+        <ul className="problem" aria-label="Validation problems">
+          {diagnostics.map((d) => (
+            <li key={`${d.from}:${d.message}`}>{d.message}</li>
+          ))}
+        </ul>
+      )}
+      <ProblemMessage error={save.error} />
+    </div>
+  );
+}
