@@ -3,7 +3,6 @@
 import { type ApiClient, createApiClient } from "../shared/api/client/index.js";
 import { type ConfigFile, type Profile, profileName, readConfig, writeConfig } from "./config.js";
 import { CliError, EXIT, type Problem, problemError } from "./errors.js";
-import { currentAccessToken } from "./oidc.js";
 import { type Format, type Io, parseFormat } from "./output.js";
 
 /** Where `npm start` listens: PORT, as it reads it, else 3000. */
@@ -69,6 +68,8 @@ export class Context {
     if (!credentials) return {};
     if (credentials.type === "token") return { token: credentials.token };
     if (credentials.type === "api-key") return { apiKey: credentials.apiKey };
+    // Loaded here: most commands never need the OpenID Connect client, and each command pays for what it loads.
+    const { currentAccessToken } = await import("./oidc.js");
     const { token, renewed } = await currentAccessToken(credentials);
     if (renewed) await this.saveProfile({ ...this.stored, credentials: renewed });
     return { token };

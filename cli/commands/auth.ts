@@ -9,7 +9,6 @@ import type { Context } from "../context.js";
 import { ok } from "../context.js";
 import { CliError, EXIT } from "../errors.js";
 import { readStdin } from "../input.js";
-import { signInAsMachine, signInWithBrowser } from "../oidc.js";
 import { print } from "../output.js";
 
 const ME = {
@@ -122,6 +121,7 @@ async function credentialsFrom(
   if (opts.tokenStdin) return { type: "token", token: await secretFromStdin("a token") };
   if (opts.apiKeyStdin) return { type: "api-key", apiKey: await secretFromStdin("an API key") };
   if (!opts.clientId) throw new CliError("--issuer needs --client-id.", { exit: EXIT.usage });
+  const { signInAsMachine, signInWithBrowser } = await import("../oidc.js");
   if (opts.clientCredentials) {
     const clientSecret = ctx.env.MCPFLOW_CLIENT_SECRET ?? (await secretFromStdin("the client secret"));
     return signInAsMachine({

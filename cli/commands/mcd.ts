@@ -1,7 +1,6 @@
 // mcpflow mcd list | get | apply | diff
 import { basename, extname } from "node:path";
 import { Command } from "@commander-js/extra-typings";
-import { createTwoFilesPatch } from "diff";
 import { parseYaml } from "../../shared/yaml.js";
 import { type Act, positiveInt, type Row } from "../command.js";
 import { ok } from "../context.js";
@@ -141,7 +140,12 @@ export function mcdCommands(act: Act): Command {
           patch =
             local === stored
               ? ""
-              : createTwoFilesPatch(`${slug}@${latest.version}`, opts.file, stored, local);
+              : (await import("diff")).createTwoFilesPatch(
+                  `${slug}@${latest.version}`,
+                  opts.file,
+                  stored,
+                  local,
+                );
         } else {
           const to = opts.to ?? Number(latest.version);
           const from = opts.from ?? to - 1;

@@ -1,6 +1,5 @@
 // A run as people follow it (a live tree of steps on a terminal) and as scripts do (JSON lines of events), and the
 // exit code a run's end maps to.
-import { createLogUpdate } from "log-update";
 import type { ApiClient } from "../../shared/api/client/index.js";
 import type { Row } from "../command.js";
 import { type Context, ok } from "../context.js";
@@ -170,7 +169,7 @@ export async function watchRun(ctx: Context, id: string): Promise<ExitCode> {
   const client = await ctx.client();
   const terminal = ctx.io.stdout.isTTY === true && ctx.io.stderr.isTTY === true;
   const c = colours(ctx.io.stderr, ctx.env);
-  const draw = terminal ? createLogUpdate(ctx.io.stderr) : undefined;
+  const draw = terminal ? (await import("log-update")).createLogUpdate(ctx.io.stderr) : undefined;
   let previous: Row | undefined;
   let declared: { id: string; tool: string }[] | undefined;
   let wait = 250;

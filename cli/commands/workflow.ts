@@ -1,6 +1,5 @@
 // mcpflow workflow list | get | validate | apply | asl | diff | delete
 import { Command } from "@commander-js/extra-typings";
-import { createTwoFilesPatch } from "diff";
 import { dump } from "js-yaml";
 import { type Act, positiveInt, type Row } from "../command.js";
 import { type Context, ok } from "../context.js";
@@ -198,7 +197,7 @@ export function workflowCommands(act: Act): Command {
           ctx.note("no differences");
           return EXIT.ok;
         }
-        ctx.io.stdout.write(createTwoFilesPatch(left.label, right.label, a, b));
+        ctx.io.stdout.write((await import("diff")).createTwoFilesPatch(left.label, right.label, a, b));
         return opts.exitCode ? EXIT.error : EXIT.ok;
       }),
     );
