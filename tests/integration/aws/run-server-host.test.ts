@@ -4,6 +4,8 @@
 // Step Functions is mocked (aws-sdk-client-mock), as nothing here can run it.
 import { createHash, randomBytes } from "node:crypto";
 import { rm } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -14,7 +16,7 @@ import {
 } from "@aws-sdk/client-sfn";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { serveFromEnv } from "../../../functions/runner/host.js";
+import { serveFromEnv, taskAddress } from "../../../functions/runner/host.js";
 import { connectServer } from "../../../shared/mcp/connect.js";
 import { childPids, isAlive } from "../../helpers/examples.js";
 import { MEMORY_BIN } from "../mcp/npm-servers.js";
@@ -160,5 +162,30 @@ describe("the run's server host", () => {
     const failure = sfn.commandCalls(SendTaskFailureCommand)[0]!.args[0].input;
     expect(failure.error).toBe("Mcp.RunnerError");
     expect(failure.cause).toContain("MCPFLOW_HOST_KEY_SHA256");
+  });
+
+  it("takes the task's address from the ECS container metadata endpoint (v4) on Fargate", async () => {
+    // The metadata endpoint as Fargate serves it to a container (a local double on 127.0.0.1).
+    const metadata = createServer((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(
+        JSON.stringify({
+          Name: "runner",
+          Networks: [{ NetworkMode: "awsvpc", IPv4Addresses: ["10.0.1.23"] }],
+        }),
+      );
+    });
+    metadata.listen(0, "127.0.0.1");
+    await new Promise((resolve) => metadata.once("listening", resolve));
+    const uri = `http://127.0.0.1:${(metadata.address() as AddressInfo).port}/v4/abc`;
+    try {
+      expect(await taskAddress({ ECS_CONTAINER_METADATA_URI_V4: uri, MCPFLOW_HOST_ADDRESS: "1.2.3.4" })).toBe(
+        "10.0.1.23",
+      );
+    } finally {
+      metadata.close();
+    }
+    expect(await taskAddress({ MCPFLOW_HOST_ADDRESS: "127.0.0.1" })).toBe("127.0.0.1");
+    await expect(taskAddress({})).rejects.toThrow(/ECS_CONTAINER_METADATA_URI_V4/);
   });
 });
