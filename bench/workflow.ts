@@ -9,30 +9,56 @@ import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { startLocalPlatform } from "../local/platform.js";
-import { writeResult } from "./table.js";
+import { printTable, writeResult } from "./table.js";
 
-const STEPS = Number(process.env.BENCH_STEPS ?? 100);
+const STEP_COUNTS = (process.env.BENCH_STEPS ?? "100,200").split(",").map(Number);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const SCRIPT = join(ROOT, "node_modules/@modelcontextprotocol/server-everything/dist/index.js");
 const SERVER = "io.github.mcpflow-bench/everything";
 
-async function direct(): Promise<number> {
+const cpuMs = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
+
+async function direct(steps: number): Promise<{ ms: number; cpuMs: number }> {
+  const cpu = cpuMs();
   const started = performance.now();
   const client = new Client({ name: "bench", version: "1" });
   await client.connect(
     new StdioClientTransport({ command: process.execPath, args: [SCRIPT, "stdio"], stderr: "ignore" }),
   );
-  for (let i = 0; i < STEPS; i++)
+  for (let i = 0; i < steps; i++)
     await client.callTool({ name: "echo", arguments: { message: `step ${i}` } });
   const elapsed = performance.now() - started;
+  const used = cpuMs() - cpu;
   await client.close();
-  return elapsed;
+  return { ms: elapsed, cpuMs: used };
 }
 
-async function viaWorkflow(): Promise<{ totalMs: number; status: string }> {
+async function viaWorkflow(count: number): Promise<{
+  totalMs: number;
+  cpuMs: number;
+  storeCalls: number;
+  status: string;
+  events: number;
+  eventBytes: number;
+}> {
   const home = await mkdtemp(join(tmpdir(), "mcpflow-bench-"));
+  // Imported here: request logs would flood stdout, and the logger reads its level when first imported.
+  process.env.POWERTOOLS_LOG_LEVEL ??= "SILENT";
+  const { startLocalPlatform } = await import("../local/platform.js");
   const platform = await startLocalPlatform({ home, port: 0 });
+  // Every store request the process makes, counted where the SDK sends it.
+  const { getPlatform } = await import("../shared/platform.js");
+  const doc = (await getPlatform()).table.doc;
+  let storeCalls = 0;
+  const send = doc.send.bind(doc);
+  doc.send = ((command: never, options?: never) => {
+    storeCalls++;
+    return send(command, options);
+  }) as typeof doc.send;
   const headers = { authorization: `Bearer ${platform.adminToken}`, "content-type": "application/json" };
   const call = async (method: string, path: string, body?: unknown) => {
     const response = await fetch(`${platform.url}${path}`, {
@@ -40,16 +66,20 @@ async function viaWorkflow(): Promise<{ totalMs: number; status: string }> {
       headers,
       body: body ? JSON.stringify(body) : undefined,
     });
-    return (await response.json()) as Record<string, unknown>;
+    const answer = (await response.json()) as Record<string, unknown>;
+    if (response.status >= 400)
+      throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(answer)}`);
+    return answer;
   };
   try {
-    await call("POST", "/v1/servers", {
+    // An admin publishes and approves the runtime in one request: only approved runtimes run (decision 0004).
+    await call("POST", "/v1/servers?approve=true", {
       name: SERVER,
       description: "server-everything for the workflow benchmark",
       version: "1.0.0",
       runtime: { transport: "stdio", command: process.execPath, args: [SCRIPT, "stdio"] },
     });
-    const steps = Array.from({ length: STEPS }, (_, i) => ({
+    const steps = Array.from({ length: count }, (_, i) => ({
       id: `s${i}`,
       server: `${SERVER}@1.0.0`,
       tool: "echo",
@@ -57,44 +87,111 @@ async function viaWorkflow(): Promise<{ totalMs: number; status: string }> {
       ...(i > 0 ? { depends_on: [`s${i - 1}`] } : {}),
     }));
     await call("POST", "/v1/workflows", {
-      name: "bench-sequence",
+      name: `bench-sequence-${count}`,
       steps,
-      output: { last: `{{ steps.s${STEPS - 1}.output.text }}` },
+      output: { last: `{{ steps.s${count - 1}.output.text }}` },
     });
-    const started = performance.now();
-    const run = await call("POST", "/v1/workflows/bench-sequence/runs", { input: {} });
+    const started = Date.now();
+    const cpu = cpuMs();
+    const callsBefore = storeCalls;
+    const run = await call("POST", `/v1/workflows/bench-sequence-${count}/runs`, { input: {} });
     let status = "RUNNING";
     while (status === "RUNNING") {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      status = String((await call("GET", `/v1/runs/${run.id}`)).status);
+      // The run's own endedAt says when it ended, so the poll's interval does not count; the listing (one query, no
+      // steps) is polled, as GET /v1/runs/{id} reads every step and would compete with the run for the one thread.
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      const listed = await call("GET", `/v1/runs?workflow=bench-sequence-${count}`);
+      const found = (listed.runs as { id: string; status: string }[]).find((r) => r.id === run.id);
+      status = found?.status ?? "RUNNING";
     }
-    return { totalMs: performance.now() - started, status };
+    const record = await call("GET", `/v1/runs/${run.id}`);
+    if (status !== "SUCCEEDED") console.error(`run ${status}: ${JSON.stringify(record.error)}`);
+    const totalMs = Date.parse(String(record.endedAt)) - started;
+    // The polls' own CPU and store calls are a few per second; they are left in, the same before and after.
+    const used = cpuMs() - cpu;
+    const calls = storeCalls - callsBefore;
+    const response = await fetch(`${platform.url}/v1/runs/${run.id}/events`, { headers });
+    const text = await response.text();
+    const body = JSON.parse(text) as { events?: unknown[] } | unknown[];
+    const events = Array.isArray(body) ? body.length : (body.events?.length ?? 0);
+    return { totalMs, cpuMs: used, storeCalls: calls, status, events, eventBytes: Buffer.byteLength(text) };
   } finally {
     await platform.stop();
     await rm(home, { recursive: true, force: true });
   }
 }
 
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
 export async function runWorkflowBench() {
-  const baseline = await direct();
-  const workflow = await viaWorkflow();
-  const round = (n: number) => Math.round(n);
-  const rows = [
-    {
-      case: `${STEPS} direct SDK calls + 1 server start`,
-      totalMs: round(baseline),
-      perCallMs: +(baseline / STEPS).toFixed(2),
-    },
-    {
-      case: `${STEPS}-step sequential workflow (${workflow.status})`,
-      totalMs: round(workflow.totalMs),
-      perCallMs: +(workflow.totalMs / STEPS).toFixed(2),
-    },
-  ];
-  console.table(rows);
-  const ratio = +(workflow.totalMs / baseline).toFixed(2);
-  console.log(`workflow / direct: ${ratio}x`);
-  const result = { steps: STEPS, rows, ratio };
+  const rows = [];
+  for (const steps of STEP_COUNTS) {
+    const rounds = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const baseline = await direct(steps);
+      const workflow = await viaWorkflow(steps);
+      rounds.push({
+        directMs: baseline.ms,
+        directCpuMs: baseline.cpuMs,
+        ...workflow,
+        ratio: workflow.totalMs / baseline.ms,
+      });
+    }
+    rows.push({
+      steps,
+      rounds: rounds.length,
+      directMs: Math.round(median(rounds.map((r) => r.directMs))),
+      workflowMs: Math.round(median(rounds.map((r) => r.totalMs))),
+      perStepMs: +(median(rounds.map((r) => r.totalMs)) / steps).toFixed(2),
+      ratio: +median(rounds.map((r) => r.ratio)).toFixed(2),
+      directCpuMs: Math.round(median(rounds.map((r) => r.directCpuMs))),
+      workflowCpuMs: Math.round(median(rounds.map((r) => r.cpuMs))),
+      cpuPerStepMs: +(median(rounds.map((r) => r.cpuMs)) / steps).toFixed(2),
+      storeCallsPerStep: +(median(rounds.map((r) => r.storeCalls)) / steps).toFixed(2),
+      statuses: [...new Set(rounds.map((r) => r.status))].join(","),
+      events: median(rounds.map((r) => r.events)),
+      eventBytes: median(rounds.map((r) => r.eventBytes)),
+    });
+  }
+  printTable(
+    [
+      "steps",
+      "direct ms",
+      "workflow ms",
+      "ms/step",
+      "ratio",
+      "cpu ms/step",
+      "store calls/step",
+      "status",
+      "events",
+      "event bytes",
+    ],
+    rows.map((r) => [
+      String(r.steps),
+      String(r.directMs),
+      String(r.workflowMs),
+      String(r.perStepMs),
+      `${r.ratio}x`,
+      String(r.cpuPerStepMs),
+      String(r.storeCallsPerStep),
+      r.statuses,
+      String(r.events),
+      String(r.eventBytes),
+    ]),
+  );
+  const [first, last] = [rows[0]!, rows.at(-1)!];
+  const growth = +(last.ratio / first.ratio).toFixed(2);
+  console.log(`ratio at ${last.steps} steps / ratio at ${first.steps} steps: ${growth}`);
+  const result = {
+    notes:
+      "ratio = workflow run (from sending POST .../runs to the run's endedAt) / (direct SDK calls + one server " +
+      "start), per round, median of the rounds; cpu = this process's CPU time (platform, dynalite, interpreter, " +
+      "MCP client; the server's child process not included), steadier than wall time on a shared machine; store " +
+      "calls = requests the SDK sent during the run (polls every 250 ms included); eventBytes = the body of " +
+      "GET /v1/runs/{id}/events",
+    rows,
+    ratioGrowth: growth,
+  };
   writeResult("workflow", result);
   return result;
 }

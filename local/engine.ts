@@ -29,6 +29,8 @@ class TaskFailure extends Error {
 }
 
 const START_TIMEOUT_MS = 30_000;
+/** How often a run's history is written at most (collectEvents). */
+const EVENT_WINDOW_MS = 50;
 
 interface ActiveExecution {
   abort: () => void;
@@ -252,8 +254,9 @@ export class LocalOrchestrator implements Orchestrator {
 
   /**
    * Writes the run's history as it happens, so a run cut short (a crash, a kill -9) still has its events. One
-   * write at a time: events that arrive while a write is out go together in the next one (at most 25 per
-   * BatchWrite), which keeps store calls per step low without holding events in memory for a batch to fill.
+   * write at a time, at most every EVENT_WINDOW_MS: events that arrive meanwhile go together in the next one (25
+   * per BatchWrite), so a run of fast steps writes its history in a few requests instead of one or two per step. A
+   * crash loses at most the last window's events; the run and step records, written by the steps, lose nothing.
    */
   private async collectEvents(runId: string, logs: AsyncIterable<Record<string, unknown>>) {
     const runs = new Runs(this.platform!);
@@ -261,9 +264,14 @@ export class LocalOrchestrator implements Orchestrator {
     const pending: ExecutionEvent[] = [];
     let writing: Promise<void> | undefined;
     let failure: unknown;
-    const flush = () => {
+    let last = 0;
+    const flush = (wait = true) => {
       writing ??= (async () => {
         try {
+          const since = Date.now() - last;
+          if (wait && since < EVENT_WINDOW_MS)
+            await new Promise((done) => setTimeout(done, EVENT_WINDOW_MS - since));
+          last = Date.now();
           while (pending.length > 0) await runs.appendEvents(runId, pending.splice(0, 25));
         } catch (error) {
           // The store refused (or closed): later events are dropped rather than retried for ever.
@@ -294,7 +302,7 @@ export class LocalOrchestrator implements Orchestrator {
       });
       if (!failure) void flush();
     }
-    while (writing || pending.length > 0) await flush();
+    while (writing || pending.length > 0) await flush(false);
     if (failure) throw failure;
   }
 

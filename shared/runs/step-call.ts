@@ -77,21 +77,42 @@ export function fromEnvironment(env: Record<string, string | undefined>): StepRe
 }
 
 /**
- * Workflow versions and server version documents never change once saved, so a warm process (the embedded
- * platform, a reused Lambda container) keeps them instead of reading them for every step.
+ * Workflow versions, server version documents and a run's input never change once saved, so a warm process (the
+ * embedded platform, a reused Lambda container, a Fargate runner) keeps them instead of reading them for every
+ * step. Inputs are kept for fewer runs: they can be large, and a run's steps follow one another closely.
  */
-const definitions = new Map<string, Promise<WorkflowDefinition>>();
-const servers = new Map<string, Promise<ServerVersionRecord>>();
+interface StoreCaches {
+  definitions: Map<string, Promise<WorkflowDefinition>>;
+  servers: Map<string, Promise<ServerVersionRecord>>;
+  inputs: Map<string, Promise<unknown>>;
+}
+/** Per table: names and run ids are unique within a store, not across the stores one process may open. */
+const caches = new WeakMap<object, StoreCaches>();
 const CACHE_LIMIT = 256;
+const INPUT_CACHE_LIMIT = 32;
 
-function cached<T>(cache: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> {
+function cached<T>(
+  cache: Map<string, Promise<T>>,
+  key: string,
+  load: () => Promise<T>,
+  limit = CACHE_LIMIT,
+): Promise<T> {
   const hit = cache.get(key);
   if (hit) return hit;
   const pending = load();
   pending.catch(() => cache.delete(key));
-  if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
+  if (cache.size >= limit) cache.delete(cache.keys().next().value as string);
   cache.set(key, pending);
   return pending;
+}
+
+function cachesOf(store: RunStore): StoreCaches {
+  let found = caches.get(store.table);
+  if (!found) {
+    found = { definitions: new Map(), servers: new Map(), inputs: new Map() };
+    caches.set(store.table, found);
+  }
+  return found;
 }
 
 /** The steps whose outputs a step's arguments and for_each read. */
@@ -109,6 +130,7 @@ function referencedSteps(step: WorkflowDefinition["steps"][number]): string[] {
 export async function loadStepCall(store: RunStore, refs: StepRefs): Promise<StepCall> {
   if (refs.workflow === TOOL_CALL_WORKFLOW) return loadToolCall(store, refs);
   const runs = new Runs(store);
+  const { definitions, servers, inputs } = cachesOf(store);
   const definition = await cached(
     definitions,
     `${refs.workflow}@${refs.workflowVersion}`,
@@ -120,10 +142,21 @@ export async function loadStepCall(store: RunStore, refs: StepRefs): Promise<Ste
   const step = definition.steps.find((s) => s.id === refs.stepId);
   if (!step)
     throw new NotFoundError(`Workflow ${refs.workflow} v${refs.workflowVersion} has no step ${refs.stepId}.`);
-  const context: TemplateContext = {
-    input: await runs.inputOf(refs.runId),
-    steps: await runs.stepResults(refs.runId, referencedSteps(step)),
-  };
+  const version = step.server.version!;
+  // The reads a step needs do not depend on each other: one round trip's wait, not four.
+  const [input, steps, record] = await Promise.all([
+    cached(inputs, refs.runId, () => runs.inputOf(refs.runId), INPUT_CACHE_LIMIT),
+    runs.stepResults(refs.runId, referencedSteps(step)),
+    cached(servers, `${step.server.name}@${version}`, () =>
+      createRegistry(store as Platform).getVersion(step.server.name, version),
+    ).then(async (found) => {
+      if (!found.runtime) throw new NotFoundError(`${step.server.name}@${version} has no runtime.`);
+      // Second line behind the run's start: an approval revoked (or a grant withdrawn) mid-run stops the next step.
+      await assertMayRun(store.table, found);
+      return found;
+    }),
+  ]);
+  const context: TemplateContext = { input, steps };
   // An ancestor whose `when` was false never ran, so it left no record; the state machine holds it as SKIPPED.
   const isAncestor = ancestry(stepGraph(definition));
   for (const other of definition.steps) {
@@ -135,19 +168,12 @@ export async function loadStepCall(store: RunStore, refs: StepRefs): Promise<Ste
     context.item = Array.isArray(items) ? items[refs.itemIndex] : undefined;
   }
   const args = resolveTemplate(step.arguments, context) as Record<string, unknown>;
-  const version = step.server.version!;
-  const record = await cached(servers, `${step.server.name}@${version}`, () =>
-    createRegistry(store as Platform).getVersion(step.server.name, version),
-  );
-  if (!record.runtime) throw new NotFoundError(`${step.server.name}@${version} has no runtime.`);
-  // Second line behind the run's start: an approval revoked (or a grant withdrawn) mid-run stops the next step.
-  await assertMayRun(store.table, record);
   return {
     refs,
     tool: step.tool,
     arguments: args,
     timeoutSeconds: step.timeout_seconds,
     server: { name: step.server.name, version },
-    runtime: record.runtime,
+    runtime: record.runtime!,
   };
 }

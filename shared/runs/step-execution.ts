@@ -120,24 +120,33 @@ export async function executeStep(refs: StepRefs, deps: StepExecutionDeps): Prom
   }
   deps.onCall?.(call);
 
-  let attempt: number;
-  try {
-    attempt = await runs.stepStarted(refs.runId, {
+  // The attempt is recorded while the tool is called, not before: one store round trip less on every step's path.
+  // The end is written only once the start is, so the record never goes back from ended to running.
+  const started = runs
+    .stepStarted(refs.runId, {
       ...step,
       tool: call.tool,
       server: `${call.server.name}@${call.server.version}`,
       arguments: call.arguments,
-    });
-  } catch (error) {
-    // Later steps read this step from the store: a step that cannot be recorded cannot be run.
+    })
+    .then(
+      (value) => ({ ok: true as const, attempt: value }),
+      (error: unknown) => ({ ok: false as const, error }),
+    );
+  const ended = await callTool(call, deps, signal);
+  const recorded = await started;
+  if (!recorded.ok) {
+    // Later steps read this step from the store: a step that cannot be recorded fails (its call may have run, as
+    // a retried step's call may have: steps are at least once).
     return {
       status: "FAILED",
-      failure: failureOf({ name: MCP_RUNNER_ERROR, message: `could not record the step: ${describe(error)}` })
-        .reported,
+      failure: failureOf({
+        name: MCP_RUNNER_ERROR,
+        message: `could not record the step: ${describe(recorded.error)}`,
+      }).reported,
     };
   }
-
-  const ended = await callTool(call, deps, signal);
+  const { attempt } = recorded;
   if (ended.ok === "interrupted") {
     if (ended.how === "abandoned") return { status: "INTERRUPTED", how: "abandoned" };
     await recordBestEffort(log, "the cancelled step", () =>
