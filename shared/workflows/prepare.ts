@@ -16,6 +16,11 @@ export interface PreparedWorkflow {
   definition: WorkflowDefinition;
   aslJson: string;
   servers: ServerVersionRecord[];
+  /**
+   * The same definition compiled for another version number (the number is part of the ASL): pure, no store read,
+   * for a save that lost its slot to a concurrent save and claims the next one.
+   */
+  aslFor(version: number): string;
 }
 
 export type PrepareWorkflow = (
@@ -88,6 +93,6 @@ export const prepareWorkflow: PrepareWorkflow = async (platform, registry, defin
     target: platform.target,
     workflowVersion: version,
   };
-  const { json } = compileWorkflow(pinned, options);
-  return { definition: pinned, aslJson: json, servers: [...servers.values()] };
+  const aslFor = (workflowVersion: number) => compileWorkflow(pinned, { ...options, workflowVersion }).json;
+  return { definition: pinned, aslJson: aslFor(version), servers: [...servers.values()], aslFor };
 };

@@ -17,6 +17,12 @@ import { WorkflowDefinition } from "./definition.js";
 import { versionKey, workflowKey } from "./keys.js";
 import type { PreparedWorkflow, PrepareWorkflow } from "./prepare.js";
 
+/**
+ * A save's pins hold deletes off for 30 s (Registry.pinVersions); a save still retrying its claim after this long
+ * pins again, so its pins are fresh when the claim lands.
+ */
+const PIN_REFRESH_MS = 10_000;
+
 /** ASL larger than this goes to the blob store: a DynamoDB item holds at most 400 KB. */
 const INLINE_ASL_BYTES = 300 * 1024;
 
@@ -167,8 +173,11 @@ export class Workflows {
   }
 
   /**
-   * Claims the next version slot; a save that lost the slot to a concurrent save prepares again for the next one
-   * (the version number is compiled into the ASL), so concurrent saves all land, one version each.
+   * Claims the next version slot; a save that lost the slot to a concurrent save claims the next one, so concurrent
+   * saves all land, one version each. Only the claim is retried: the definition is checked and its servers pinned
+   * once (the pins again only when older than PIN_REFRESH_MS), and only its ASL is compiled again for the new number.
+   * Preparing again on every lost slot cost contention n² prepares, and under load a save ran past the handler's
+   * 29 s and answered 500 although it was stored.
    */
   private async save(
     definition: WorkflowDefinition,
@@ -176,7 +185,8 @@ export class Workflows {
     mode: "create" | "update",
   ): Promise<WorkflowVersionRecord> {
     const name = definition.name;
-    let prepared: { version: number; result: PreparedWorkflow } | undefined;
+    let prepared: (PreparedWorkflow & { version: number }) | undefined;
+    let pinnedAt = Number.NEGATIVE_INFINITY;
     for (let attempt = 0; attempt < SLOT_ATTEMPTS; attempt++) {
       // A retry after losing a slot does not repair: the head it finds behind is the winner's, still completing.
       const { latest, live } = await this.current(name, attempt === 0);
@@ -190,23 +200,25 @@ export class Workflows {
         throw new NotFoundError(`No workflow named ${name}; POST /v1/workflows creates it.`);
       }
       const version = (latest?.version ?? 0) + 1;
-      if (prepared?.version !== version)
-        prepared = { version, result: await this.prepare(definition, version) };
+      prepared ??= { ...(await this.prepare(definition, version)), version };
       // Saving what the latest version already is (servers pinned alike) makes no version: `apply` is idempotent.
       if (
         mode === "update" &&
         latest &&
         !("deleted" in latest) &&
-        isDeepStrictEqual(prepared.result.definition, latest.definition)
+        isDeepStrictEqual(prepared.definition, latest.definition)
       )
         return toRecord(latest, latest.version);
       // Pinned before the slot is claimed: a delete of a pinned version that overlaps this save then fails, or
       // this save does (Registry.deleteVersion).
-      const refused = await this.deps.registry.pinVersions(name, pinsOf(prepared.result.definition));
-      if (refused.length > 0)
-        throw new UnprocessableError("The workflow does not fit together.", { issues: refused });
+      if (Date.now() - pinnedAt > PIN_REFRESH_MS) {
+        pinnedAt = Date.now();
+        const refused = await this.deps.registry.pinVersions(name, pinsOf(prepared.definition));
+        if (refused.length > 0)
+          throw new UnprocessableError("The workflow does not fit together.", { issues: refused });
+      }
       const item = await this.versionItem(
-        prepared.result,
+        version === prepared.version ? prepared : { ...prepared, aslJson: prepared.aslFor(version) },
         version,
         live && latest && !("deleted" in latest) ? (latest.since ?? 1) : version,
         caller,
