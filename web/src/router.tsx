@@ -59,7 +59,7 @@ const catalog = createRoute({
 
 export const serverSearch = searchParams({
   version: text,
-  tab: z.enum(["tools", "connect", "versions", "related", "secrets"]),
+  tab: z.enum(["tools", "try", "connect", "versions", "related", "secrets"]),
   tool: text,
 });
 const server = createRoute({

@@ -160,3 +160,17 @@ describe("validateAgainst", () => {
     expect(errors[0]!.message).toMatch(/b/);
   });
 });
+
+describe("rangeOfField (where a validation error is drawn)", () => {
+  it("finds a step by index or by id, and the field in it", async () => {
+    const { rangeOfField } = await import("../../../web/src/workflow/yaml-positions.js");
+    const text = "name: w\nsteps:\n  - id: a\n    tool: echo\n  - id: b\n    tool: nope\n";
+    const byId = rangeOfField(text, "steps.b.tool");
+    expect(text.slice(byId.from, byId.to)).toBe("nope");
+    const byIndex = rangeOfField(text, "body.steps[1].tool");
+    expect(text.slice(byIndex.from, byIndex.to)).toBe("nope");
+    // A field the text lacks points at its nearest ancestor's key.
+    const missing = rangeOfField(text, "steps.b.depends_on");
+    expect(text.slice(missing.from, missing.to)).toContain("id: b");
+  });
+});

@@ -67,3 +67,9 @@ export function Loading({ what }: { what: string }) {
 export function Empty({ children }: { children: ReactNode }) {
   return <p className="empty">{children}</p>;
 }
+
+/** Preformatted text that may scroll: focusable, so a keyboard user can scroll it (WCAG 2.1.1). */
+export function CodeBlock({ children }: { children: ReactNode }) {
+  // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard to be scrolled
+  return <pre tabIndex={0}>{children}</pre>;
+}

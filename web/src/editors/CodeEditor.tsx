@@ -41,7 +41,7 @@ export function CodeEditor(props: {
           EditorView.lineWrapping,
           EditorState.readOnly.of(props.readOnly === true),
           EditorView.editable.of(props.readOnly !== true),
-          EditorView.contentAttributes.of({ "aria-label": props.label }),
+          EditorView.contentAttributes.of({ "aria-label": props.label, tabindex: "0" }),
           EditorView.theme({
             "&": { minHeight: props.minHeight ?? "16rem" },
             ".cm-scroller": { minHeight: props.minHeight ?? "16rem" },

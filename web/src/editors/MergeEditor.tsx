@@ -40,7 +40,7 @@ export function MergeEditor(props: {
           language,
           EditorState.readOnly.of(true),
           EditorView.editable.of(false),
-          EditorView.contentAttributes.of({ "aria-label": props.leftLabel }),
+          EditorView.contentAttributes.of({ "aria-label": props.leftLabel, tabindex: "0" }),
         ],
       },
       b: {
@@ -50,7 +50,7 @@ export function MergeEditor(props: {
           language,
           EditorState.readOnly.of(!editable),
           EditorView.editable.of(editable),
-          EditorView.contentAttributes.of({ "aria-label": props.rightLabel }),
+          EditorView.contentAttributes.of({ "aria-label": props.rightLabel, tabindex: "0" }),
           EditorView.updateListener.of((update) => {
             if (update.docChanged) onChange.current?.(update.state.doc.toString());
           }),

@@ -43,12 +43,20 @@ export function McdEditor(props: {
           }),
         );
       }
+      // With front matter the text says its own title, tags and links; without, they stay as they were.
+      const hasFrontMatter = /^---\r?\n/.test(body.markdown);
       return unwrap(
         await client.PUT("/v1/mcds/{slug}", {
           params: { path: { slug: props.slug }, header: { "If-Match": String(body.version) } },
-          body: body.markdown as never,
-          headers: { "content-type": "text/markdown" },
-          bodySerializer: (b: unknown) => b as string,
+          body:
+            hasFrontMatter || !props.base
+              ? { body: body.markdown }
+              : {
+                  title: props.base.title,
+                  tags: props.base.tags,
+                  links: props.base.links,
+                  body: body.markdown,
+                },
         }),
       );
     },

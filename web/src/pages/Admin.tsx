@@ -5,7 +5,7 @@ import { getRouteApi, Link } from "@tanstack/react-router";
 import { type FormEvent, useState } from "react";
 import { unwrap } from "../api/client.js";
 import { useApp, useCan } from "../app-context.js";
-import { Empty, Loading, ProblemMessage, StatusBadge, Time } from "../components/common.js";
+import { CodeBlock, Empty, Loading, ProblemMessage, StatusBadge, Time } from "../components/common.js";
 
 const route = getRouteApi("/admin");
 type Tab = "keys" | "audit" | "approvals";
@@ -107,7 +107,7 @@ function ApiKeys() {
           </p>
           <figure>
             <figcaption>New API key</figcaption>
-            <pre>{create.data.key}</pre>
+            <CodeBlock>{create.data.key}</CodeBlock>
           </figure>
           <button
             type="button"

@@ -10,6 +10,7 @@ import { unwrap } from "../api/client.js";
 import type { RunRecord } from "../api/types.js";
 import { useApp, useCan } from "../app-context.js";
 import {
+  CodeBlock,
   durationBetween,
   formatDuration,
   Loading,
@@ -325,7 +326,7 @@ function EventTable({ events }: { events: Record<string, unknown>[] }) {
               <td>
                 <details>
                   <summary>detail</summary>
-                  <pre>{JSON.stringify(event.detail ?? event, null, 2)}</pre>
+                  <CodeBlock>{JSON.stringify(event.detail ?? event, null, 2)}</CodeBlock>
                 </details>
               </td>
             </tr>

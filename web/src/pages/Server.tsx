@@ -3,17 +3,21 @@
 // admins, its secrets and the approval of its runtime. The version, tab and tool are in the URL.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { getRouteApi, Link } from "@tanstack/react-router";
+import { lazy, Suspense } from "react";
 import { unwrap } from "../api/client.js";
 import type { ServerVersionRecord } from "../api/types.js";
 import { useApp, useCan } from "../app-context.js";
-import { Empty, Loading, ProblemMessage, StatusBadge, Time } from "../components/common.js";
+import { CodeBlock, Empty, Loading, ProblemMessage, StatusBadge, Time } from "../components/common.js";
 import { clientConfigOf } from "../server/client-config.js";
 import { ServerSecrets } from "../server/ServerSecrets.js";
+
+const TryTool = lazy(() => import("../server/TryTool.js").then((m) => ({ default: m.TryTool })));
+
 import { SchemaView } from "../server/schema-view.js";
 
 const route = getRouteApi("/servers/$name");
 
-type Tab = "tools" | "connect" | "versions" | "related" | "secrets";
+type Tab = "tools" | "try" | "connect" | "versions" | "related" | "secrets";
 
 export function Server() {
   const { client } = useApp();
@@ -21,6 +25,7 @@ export function Server() {
   const search = route.useSearch();
   const isAdmin = useCan("admin");
   const canProbe = useCan("editor");
+  const canTry = useCan("operator");
   const versions = useQuery({
     queryKey: ["server", name, "versions"],
     queryFn: async () =>
@@ -41,6 +46,7 @@ export function Server() {
   const tab: Tab = search.tab ?? "tools";
   const tabs: [Tab, string][] = [
     ["tools", "Tools"],
+    ...(canTry ? ([["try", "Try"]] as [Tab, string][]) : []),
     ["connect", "Connect"],
     ["versions", "Versions"],
     ["related", "Docs & workflows"],
@@ -94,6 +100,11 @@ export function Server() {
       {record && versionId && (
         <>
           {tab === "tools" && <Tools name={name} version={versionId} />}
+          {tab === "try" && canTry && (
+            <Suspense fallback={<Loading what="the form" />}>
+              <TryTool name={name} version={versionId} tool={search.tool} />
+            </Suspense>
+          )}
           {tab === "connect" && <Connect server={record.server} />}
           {tab === "versions" && <Versions name={name} records={versions.data.versions} />}
           {tab === "related" && <Related name={name} />}
@@ -198,6 +209,7 @@ function RunPermission({
 
 function Tools({ name, version }: { name: string; version: string }) {
   const { client } = useApp();
+  const canTry = useCan("operator");
   const tools = useQuery({
     queryKey: ["server", name, "tools", version],
     queryFn: async () =>
@@ -230,6 +242,13 @@ function Tools({ name, version }: { name: string; version: string }) {
           <Annotations annotations={tool.annotations} />
           <SchemaView schema={tool.inputSchema} label="Input" />
           {tool.outputSchema && <SchemaView schema={tool.outputSchema} label="Output" />}
+          {canTry && (
+            <p>
+              <Link to="/servers/$name" params={{ name }} search={{ version, tab: "try", tool: tool.name }}>
+                Try {tool.name}
+              </Link>
+            </p>
+          )}
         </section>
       ))}
     </>
@@ -271,7 +290,7 @@ function Connect({ server }: { server: Parameters<typeof clientConfigOf>[0] }) {
       </p>
       <figure>
         <figcaption className="muted">mcp.json</figcaption>
-        <pre>{text}</pre>
+        <CodeBlock>{text}</CodeBlock>
       </figure>
       <button type="button" className="secondary" onClick={() => navigator.clipboard.writeText(text)}>
         Copy

@@ -8,7 +8,7 @@ import { stringify } from "yaml";
 import { unwrap } from "../api/client.js";
 import type { WorkflowVersionRecord } from "../api/types.js";
 import { useApp, useCan } from "../app-context.js";
-import { Loading, ProblemMessage, Time } from "../components/common.js";
+import { CodeBlock, Loading, ProblemMessage, Time } from "../components/common.js";
 import { SchemaForm } from "../forms/SchemaForm.js";
 import { WorkflowRuns } from "../workflow/WorkflowRuns.js";
 
@@ -115,7 +115,7 @@ function Asl({ name, version }: { name: string; version: number }) {
   return (
     <>
       <p className="muted">The Amazon States Language definition this version compiles to (JSONPath).</p>
-      <pre>{JSON.stringify(asl.data, null, 2)}</pre>
+      <CodeBlock>{JSON.stringify(asl.data, null, 2)}</CodeBlock>
     </>
   );
 }

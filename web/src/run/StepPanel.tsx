@@ -2,7 +2,7 @@
 // content as returned), its error, and its items for a for_each step.
 import { useState } from "react";
 import type { StepRecord } from "../api/types.js";
-import { durationBetween, formatDuration, StatusBadge, Time } from "../components/common.js";
+import { CodeBlock, durationBetween, formatDuration, StatusBadge, Time } from "../components/common.js";
 
 interface NormalisedOutput {
   text?: string;
@@ -17,7 +17,7 @@ export function OutputView({ output }: { output: unknown }) {
   );
   const [mode, setMode] = useState<(typeof modes)[number] | undefined>(modes[0]);
   const current = mode && modes.includes(mode) ? mode : modes[0];
-  if (!current) return <pre>{JSON.stringify(output, null, 2)}</pre>;
+  if (!current) return <CodeBlock>{JSON.stringify(output, null, 2)}</CodeBlock>;
   return (
     <div>
       <fieldset className="toolbar toggle" style={{ margin: "0.25rem 0" }}>
@@ -34,7 +34,9 @@ export function OutputView({ output }: { output: unknown }) {
           </button>
         ))}
       </fieldset>
-      <pre>{current === "text" ? String(normalised.text) : JSON.stringify(normalised[current], null, 2)}</pre>
+      <CodeBlock>
+        {current === "text" ? String(normalised.text) : JSON.stringify(normalised[current], null, 2)}
+      </CodeBlock>
     </div>
   );
 }
@@ -76,7 +78,7 @@ export function StepPanel({ step, onClose }: { step: StepRecord; onClose(): void
       {step.arguments !== undefined && (
         <>
           <h3>Arguments</h3>
-          <pre>{JSON.stringify(step.arguments, null, 2)}</pre>
+          <CodeBlock>{JSON.stringify(step.arguments, null, 2)}</CodeBlock>
         </>
       )}
       {step.output !== undefined && (
@@ -123,7 +125,7 @@ export function StepPanel({ step, onClose }: { step: StepRecord; onClose(): void
           {step.items.map((item) => (
             <details key={item.index}>
               <summary>Item {item.index}: arguments and output</summary>
-              <pre>{JSON.stringify(item.arguments, null, 2)}</pre>
+              <CodeBlock>{JSON.stringify(item.arguments, null, 2)}</CodeBlock>
               {item.output !== undefined && <OutputView output={item.output} />}
               {item.error && (
                 <p className="error">

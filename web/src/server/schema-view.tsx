@@ -1,6 +1,7 @@
 // A JSON Schema made readable: one row per property with its type, whether it is required, its constraints and
 // description, nested objects indented. The raw schema stays one click away.
 import type { ReactNode } from "react";
+import { CodeBlock } from "../components/common.js";
 
 type Schema = Record<string, unknown>;
 
@@ -91,7 +92,7 @@ export function SchemaView({ schema, label }: { schema: Schema | undefined; labe
       )}
       <details>
         <summary>{label} as JSON Schema</summary>
-        <pre>{JSON.stringify(schema, null, 2)}</pre>
+        <CodeBlock>{JSON.stringify(schema, null, 2)}</CodeBlock>
       </details>
     </div>
   );

@@ -1,4 +1,4 @@
-// Where a field named by the API (`steps[2].depends_on[0]`, `body.steps[1].tool`) sits in the YAML text the user
+// Where a field named by the API (`steps[2].depends_on[0]`, `steps.shout.tool`, `body.steps[1].tool`) sits in the YAML text the user
 // typed, so a validation error is drawn under that step and field. The deepest part of the path the text has
 // is used (a missing field points at its step).
 import { isMap, isNode, isPair, isScalar, isSeq, type Node, parseDocument } from "yaml";
@@ -36,6 +36,19 @@ export function rangeOfField(text: string, field: string): { from: number; to: n
       next = pair?.value;
     } else if (isSeq(node) && typeof segment === "number") {
       next = node.items[segment];
+    } else if (isSeq(node)) {
+      // The API names a step by its id (`steps.shout.tool`).
+      next = node.items.find(
+        (item) =>
+          isMap(item) &&
+          item.items.some(
+            (pair) =>
+              isScalar(pair.key) &&
+              pair.key.value === "id" &&
+              isScalar(pair.value) &&
+              pair.value.value === segment,
+          ),
+      );
     }
     if (!isNode(next)) {
       if (keyRange) best = keyRange;
