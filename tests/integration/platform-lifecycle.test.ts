@@ -213,6 +213,7 @@ describe("nothing outlives the platform", () => {
     const took = Date.now() - sent;
     loading = false;
     await Promise.all(load);
+    console.info(`SIGTERM under load: exited ${JSON.stringify(exit)} after ${took} ms`);
 
     expect(exit).toEqual({ code: 0, signal: null });
     expect(took).toBeLessThan(10_000);
