@@ -59,6 +59,10 @@ try {
       "server-connect",
       `/servers/${encodeURIComponent("io.github.modelcontextprotocol/server-everything")}?tab=connect`,
     ],
+    [
+      "server-try",
+      `/servers/${encodeURIComponent("io.github.modelcontextprotocol/server-everything")}?tab=try&tool=get-sum`,
+    ],
     ["workflows", "/workflows"],
     ["workflow-graph", "/workflows/everything-diamond"],
     ["workflow-yaml", "/workflows/everything-diamond?tab=yaml"],
