@@ -44,7 +44,7 @@ export function buildApp(options: BuildAppOptions = {}): McpflowApp {
   });
   const auth = new AuthStack(app, `${names.prefix}-auth`, {
     ...common,
-    description: "mcpflow auth: Cognito user pool, groups, web and machine clients",
+    description: "mcpflow auth: Cognito user pool, groups, web, CLI and machine clients",
     terminationProtection: config.deletionProtection,
   });
   const execution = new ExecutionStack(app, `${names.prefix}-execution`, {
@@ -58,7 +58,7 @@ export function buildApp(options: BuildAppOptions = {}): McpflowApp {
     description: "mcpflow API: REST API and one Lambda per API area",
     table: data.table,
     userPool: auth.userPool,
-    clients: [auth.webClient, auth.machineClient],
+    clients: [auth.webClient, auth.machineClient, auth.cliClient],
     execution,
   });
   // The payload bucket is referenced by its fixed name rather than an export, so order the stacks explicitly.

@@ -37,7 +37,12 @@ export function authCommands(act: Act) {
     .option("--client-id <id>", "the app client id, with --issuer")
     .option("--client-credentials", "machine sign-in: the client secret from stdin or MCPFLOW_CLIENT_SECRET")
     .option("--scope <scopes>", "scopes to ask for (default: openid for the browser, none for machines)")
-    .addOption(new Option("--port <port>", "loopback port for the redirect (0: any free port)").default("0"))
+    .addOption(
+      new Option(
+        "--port <port>",
+        "loopback port for the redirect (the CDK's CLI client expects 8765; 0: any)",
+      ).default("8765"),
+    )
     .option(
       "--redirect-host <host>",
       "host in the redirect URI (Cognito accepts http://localhost)",

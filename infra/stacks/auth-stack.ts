@@ -18,6 +18,9 @@ import type { McpflowConfig } from "../config.js";
 import { acknowledge } from "../nag.js";
 import { stageNames } from "../naming.js";
 
+/** The loopback port `mcpflow login` listens on for Cognito's redirect (cli/commands/auth.ts uses the same). */
+export const CLI_LOGIN_PORT = 8765;
+
 /** Role groups, most privileged first; the API maps them to permissions. */
 export const ROLE_GROUPS = ["admin", "editor", "operator", "viewer"] as const;
 
@@ -39,6 +42,7 @@ export class AuthStack extends Stack {
   readonly userPool: UserPool;
   readonly webClient: UserPoolClient;
   readonly machineClient: UserPoolClient;
+  readonly cliClient: UserPoolClient;
   readonly domain: UserPoolDomain;
 
   constructor(scope: Construct, id: string, props: AuthStackProps) {
@@ -126,11 +130,34 @@ export class AuthStack extends Stack {
       enableTokenRevocation: true,
       accessTokenValidity: Duration.hours(1),
     });
+    // The command line signs people in as the web client does, through its loopback redirect (docs/cli.md).
+    // Cognito matches the callback's port, and allows plain http only for localhost: `mcpflow login` listens on
+    // CLI_LOGIN_PORT unless told otherwise.
+    this.cliClient = this.userPool.addClient("CliClient", {
+      userPoolClientName: `${names.prefix}-cli`,
+      generateSecret: false,
+      authFlows: {},
+      oAuth: {
+        flows: { authorizationCodeGrant: true },
+        scopes: [OAuthScope.OPENID, OAuthScope.EMAIL, OAuthScope.PROFILE, ...apiScopes],
+        callbackUrls: [`http://localhost:${CLI_LOGIN_PORT}/callback`],
+      },
+      preventUserExistenceErrors: true,
+      enableTokenRevocation: true,
+      accessTokenValidity: Duration.hours(1),
+      idTokenValidity: Duration.hours(1),
+      refreshTokenValidity: Duration.days(30),
+    });
+    this.cliClient.node.addDependency(resourceServer);
     this.machineClient.node.addDependency(resourceServer);
     this.webClient.node.addDependency(resourceServer);
 
     new CfnOutput(this, "UserPoolId", { value: this.userPool.userPoolId });
     new CfnOutput(this, "WebClientId", { value: this.webClient.userPoolClientId });
+    new CfnOutput(this, "CliClientId", {
+      description: `mcpflow login --issuer <the user pool's issuer> --client-id <this> (port ${CLI_LOGIN_PORT})`,
+      value: this.cliClient.userPoolClientId,
+    });
     new CfnOutput(this, "MachineClientId", {
       description:
         "Client-credentials client; its secret is readable in the Cognito console or DescribeUserPoolClient",

@@ -226,6 +226,18 @@ describe("auth stack", () => {
     });
   });
 
+  it("has a public PKCE client for the CLI: authorization code, no secret, callback on the loopback port", () => {
+    auth.hasResourceProperties("AWS::Cognito::UserPoolClient", {
+      ClientName: "mcpflow-test-cli",
+      GenerateSecret: false,
+      AllowedOAuthFlows: ["code"],
+      AllowedOAuthFlowsUserPoolClient: true,
+      CallbackURLs: ["http://localhost:8765/callback"],
+      AllowedOAuthScopes: Match.arrayWith(["openid"]),
+    });
+    auth.hasOutput("CliClientId", {});
+  });
+
   it("has a confidential machine client with client credentials and the API scopes only", () => {
     const scope = (name: string) => ({
       "Fn::Join": ["", [{ Ref: Match.stringLikeRegexp("^ResourceServer") }, `/${name}`]],
@@ -280,9 +292,9 @@ describe("API functions", () => {
         MCPFLOW_RUNNER_IMAGE: TEST_RUNNER_IMAGE,
         MCPFLOW_WEB_ORIGIN: "https://mcpflow.example.com",
       });
-      // Web and machine client ids, comma-separated.
+      // Web, machine and CLI client ids, comma-separated.
       const clientIds = JSON.stringify(variables.MCPFLOW_USER_POOL_CLIENT_IDS);
-      expect(clientIds).toMatch(/WebClient.*\},",",\{.*MachineClient/);
+      expect(clientIds).toMatch(/WebClient.*\},",",\{.*MachineClient.*\},",",\{.*CliClient/);
     }
   });
 

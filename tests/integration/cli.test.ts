@@ -104,6 +104,8 @@ describe("mcpflow login | whoami | logout", () => {
       "--client-id",
       "cli-public",
       "--no-browser",
+      "--port",
+      "0",
     ]);
     login.child.stdin!.end();
     // The person's browser: open the address the CLI printed; the provider redirects to the CLI's loopback.
