@@ -79,7 +79,7 @@ describe("mcpflow server publish | probe | tools | try", () => {
 
     const runs = await cli.run(["run", "list", "--workflow", "tools.call", "-o", "json"]);
     expect(JSON.parse(runs.stdout)[0]).toMatchObject({ workflow: "tools.call", status: "SUCCEEDED" });
-  }, 60_000);
+  }, 180_000);
 
   it("a tool that may be destructive is not called without --yes; a failed call exits 10", async () => {
     const file = join(dir, "flaky.json");
@@ -102,7 +102,7 @@ describe("mcpflow server publish | probe | tools | try", () => {
     const failed = await cli.run(["server", "try", FLAKY_NAME, "flaky", "--args", args, "--yes"]);
     expect(failed.code, failed.stderr).toBe(10);
     expect(failed.stderr).toContain("failure 1 of 1 for k");
-  }, 60_000);
+  }, 180_000);
 });
 
 describe("mcpflow workflow apply", () => {
@@ -129,7 +129,7 @@ describe("mcpflow workflow apply", () => {
     const third = await cli.run(["workflow", "apply", "-f", changed, "-o", "json"]);
     expect(third.stderr).toContain("saved (version 2)");
     expect(JSON.parse(third.stdout)).toMatchObject({ name: "everything-diamond", version: 2 });
-  }, 60_000);
+  }, 180_000);
 });
 
 describe("mcpflow run start --watch", () => {
@@ -147,7 +147,7 @@ describe("mcpflow run start --watch", () => {
         .sort(),
     ).toEqual(["greet", "report", "shout", "sum"]);
     expect(events.some((e) => e.type === "item" && e.step === "shout")).toBe(true);
-  }, 60_000);
+  }, 180_000);
 
   it("exits 10 when the run fails and 11 when it is cancelled", async () => {
     for (const definition of [

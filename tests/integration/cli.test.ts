@@ -72,7 +72,7 @@ describe("mcpflow login | whoami | logout", () => {
     expect(gone.code).toBe(3);
     expect(oneLine(gone.stderr)).toHaveLength(1);
     expect(gone.stderr).toMatch(/^error: Unauthorized.* — sign in with `mcpflow login`/);
-  }, 60_000);
+  }, 180_000);
 
   it("uses an API key from MCPFLOW_API_KEY, or stored by login --api-key-stdin", async () => {
     const created = await cli.run(["key", "create", "ci", "--role", "operator"]);
@@ -92,7 +92,7 @@ describe("mcpflow login | whoami | logout", () => {
     const elsewhere = await cli.run(["whoami", "-p", "ci", "--api-url", "http://127.0.0.1:9"]);
     expect(elsewhere.code).toBe(1);
     expect(elsewhere.stderr).toMatch(/^error: Cannot reach the mcpflow API at http:\/\/127\.0\.0\.1:9 /);
-  }, 60_000);
+  }, 180_000);
 
   it("signs in through an OpenID Connect provider: authorization code + PKCE over a loopback redirect", async () => {
     const login = cli.start([
@@ -141,7 +141,7 @@ describe("mcpflow login | whoami | logout", () => {
     await writeFile(join(cli.configDir, "config.json"), JSON.stringify(config));
     expect(JSON.parse((await cli.run(["whoami", "-p", "oidc", "-o", "json"])).stdout).role).toBe("viewer");
     expect(oidc.grants).toContain("refresh_token");
-  }, 60_000);
+  }, 180_000);
 
   it("signs a machine in with client credentials; a wrong secret is an auth error", async () => {
     const args = [
@@ -160,7 +160,7 @@ describe("mcpflow login | whoami | logout", () => {
     const ok = await cli.run(args, { env: { MCPFLOW_CLIENT_SECRET: "machine-secret" } });
     expect(ok.code, ok.stderr).toBe(0);
     expect(JSON.parse((await cli.run(["whoami", "-p", "machine", "-o", "json"])).stdout).role).toBe("editor");
-  }, 60_000);
+  }, 180_000);
 });
 
 describe("output formats", () => {
@@ -196,7 +196,7 @@ describe("output formats", () => {
     expect(load(one.stdout)).toMatchObject({ server: { name: "io.cli/weather", version: "1.0.0" } });
     const api = await cli.run(["api", "GET", "/v1/servers/io.cli%2Fweather/versions"]);
     expect(JSON.parse(api.stdout).versions).toHaveLength(1);
-  }, 60_000);
+  }, 180_000);
 });
 
 describe("completion", () => {
@@ -224,7 +224,7 @@ describe("completion", () => {
       }
     }
     expect((await cli.run(["completion", "powershell"])).code).toBe(2);
-  }, 60_000);
+  }, 180_000);
 });
 
 describe("mcd apply, secret set", () => {
@@ -257,7 +257,7 @@ describe("mcd apply, secret set", () => {
     expect(listed.stdout).not.toContain("s3cret-value");
     const extra = await cli.run(["secret", "set", "io.cli/weather", "API_KEY", "s3cret-value"]);
     expect(extra.code).toBe(2);
-  }, 60_000);
+  }, 180_000);
 });
 
 describe("errors", () => {
@@ -275,7 +275,7 @@ describe("errors", () => {
       expect(result.stderr).toMatch(/^error: /);
       expect(result.stderr).not.toMatch(/\n\s+at /);
     }
-  }, 60_000);
+  }, 180_000);
 
   it("a 403 is one line with what to do, and exit 3; a 404 exits 4; a validation problem names the field", async () => {
     const forbidden = await cli.run(["workflow", "delete", "anything"], {
@@ -293,5 +293,5 @@ describe("errors", () => {
     expect(invalid.code).toBe(1);
     expect(oneLine(invalid.stderr)).toHaveLength(1);
     expect(invalid.stderr).toMatch(/\(body\.version: must be/);
-  }, 60_000);
+  }, 180_000);
 });
