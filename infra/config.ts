@@ -31,6 +31,11 @@ export interface McpflowConfig {
    * Off by default: the listed versions are then readable with a token or an API key only.
    */
   readonly registryPublicRead: boolean;
+  /**
+   * Every how many minutes an EventBridge rule invokes the registry sync function to sync every registry source
+   * (docs/registry-sync.md); 0, the default, adds no rule.
+   */
+  readonly registrySyncMinutes: number;
 }
 
 type Source = Readonly<Record<string, string | undefined>>;
@@ -49,6 +54,7 @@ const ENV_NAMES: Record<keyof McpflowConfig, string> = {
   throttleBurstLimit: "MCPFLOW_THROTTLE_BURST",
   authDomainPrefix: "MCPFLOW_AUTH_DOMAIN_PREFIX",
   registryPublicRead: "MCPFLOW_REGISTRY_PUBLIC_READ",
+  registrySyncMinutes: "MCPFLOW_REGISTRY_SYNC_MINUTES",
 };
 
 const CONTEXT_KEYS: Record<keyof McpflowConfig, string> = {
@@ -65,6 +71,7 @@ const CONTEXT_KEYS: Record<keyof McpflowConfig, string> = {
   throttleBurstLimit: "throttleBurstLimit",
   authDomainPrefix: "authDomainPrefix",
   registryPublicRead: "registryPublicRead",
+  registrySyncMinutes: "registrySyncMinutes",
 };
 
 /** Reads the configuration from the construct tree's context, falling back to `env`. */
@@ -115,6 +122,7 @@ export function parseConfig(read: (key: keyof McpflowConfig) => string | undefin
     throttleBurstLimit: int("throttleBurstLimit", read("throttleBurstLimit"), throttleRateLimit * 2),
     authDomainPrefix: read("authDomainPrefix"),
     registryPublicRead: bool("registryPublicRead", read("registryPublicRead"), false),
+    registrySyncMinutes: int("registrySyncMinutes", read("registrySyncMinutes"), 0),
   };
 }
 

@@ -6,7 +6,16 @@ import { fileURLToPath } from "node:url";
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 /** API areas, each one Lambda function behind `/v1/<route>` resources. */
-export const API_AREAS = ["registry", "workflows", "runs", "mcds", "search", "identity", "meta"] as const;
+export const API_AREAS = [
+  "registry",
+  "registry-sync",
+  "workflows",
+  "runs",
+  "mcds",
+  "search",
+  "identity",
+  "meta",
+] as const;
 export type ApiArea = (typeof API_AREAS)[number];
 
 export function entryPath(relative: string): string {

@@ -29,6 +29,7 @@ import { LocalOrchestrator } from "./engine.js";
 import { anotherPlatform, cannotWrite, lockHome, StartupError } from "./home-lock.js";
 import { type AreaHandler, apiServerOptions, createRequestListener } from "./http-adapter.js";
 import { closeDynaliteIterators } from "./level-iterators.js";
+import { registrySyncIntervalMs, startRegistrySyncTimer } from "./registry-sync-timer.js";
 import { CONSOLE_DIST } from "./web-build.js";
 import { createConsoleListener } from "./web-console.js";
 
@@ -38,6 +39,8 @@ export interface LocalPlatformOptions {
   host?: string;
   /** The built web console served at `/` (default web/dist of this checkout); absent files answer 404. */
   consoleRoot?: string;
+  /** Every how long every registry sync source is synced; MCPFLOW_REGISTRY_SYNC_MINUTES by default, none when unset. */
+  registrySyncIntervalMs?: number;
 }
 
 export interface LocalPlatform {
@@ -82,8 +85,9 @@ async function listen(
 }
 
 async function loadHandlers(): Promise<Record<ApiArea, AreaHandler>> {
-  const [registry, identity, meta, mcds, search, workflows, runs] = await Promise.all([
+  const [registry, registrySync, identity, meta, mcds, search, workflows, runs] = await Promise.all([
     import("../functions/api/registry.js"),
+    import("../functions/api/registry-sync.js"),
     import("../functions/api/identity.js"),
     import("../functions/api/meta.js"),
     import("../functions/api/mcds.js"),
@@ -93,6 +97,7 @@ async function loadHandlers(): Promise<Record<ApiArea, AreaHandler>> {
   ]);
   return {
     registry: registry.handler,
+    "registry-sync": registrySync.handler,
     identity: identity.handler,
     meta: meta.handler,
     mcds: mcds.handler,
@@ -158,6 +163,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   const home = resolve(options.home ?? process.env.MCPFLOW_HOME ?? ".mcpflow");
   const host = options.host ?? "127.0.0.1";
   const wantedPort = options.port ?? Number(process.env.PORT ?? 3000);
+  // Read before anything is bound or written: a bad value is a one-line start error.
+  const syncInterval = options.registrySyncIntervalMs ?? registrySyncIntervalMs();
   let ready!: (listener: RequestHandler | undefined) => void;
   const whenReady = new Promise<RequestHandler | undefined>((done) => {
     ready = done;
@@ -281,6 +288,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
         }),
       }),
     );
+    const syncTimer = syncInterval ? startRegistrySyncTimer(platform, syncInterval) : undefined;
 
     const url = `http://${host}:${port}`;
     const openStore = store;
@@ -316,6 +324,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
           server.closeAllConnections();
           await settledWithin([...handling], HANDLER_GRACE_MS);
           await closed;
+          // Before the store closes: a sync in progress stops between items and records where it stopped.
+          await syncTimer?.stop();
           const marked = await orchestrator.shutdown().catch((error: unknown) => {
             logger.error("stopping runs failed", { error });
             return 0;

@@ -1,6 +1,5 @@
 import { officialRegistryRoutes } from "../../shared/api/official-registry.routes.js";
 import { registryRoutes } from "../../shared/api/registry.routes.js";
-import { registrySourceRoutes } from "../../shared/api/registry-sources.routes.js";
 import { createReferences, createRegistry, createSearch } from "../../shared/compose.js";
 import { createApiHandler } from "../../shared/http/handler.js";
 import type { Platform } from "../../shared/platform.js";
@@ -24,8 +23,6 @@ import {
 } from "../../shared/registry/run-decisions.js";
 import { getRuntimePolicy, putRuntimePolicy } from "../../shared/registry/runtime-policy.js";
 import { exportServerJson } from "../../shared/registry/service.js";
-import { publicSource, SyncSources } from "../../shared/registry/upstream-sources.js";
-import { createSource, syncSource } from "../../shared/registry/upstream-sync.js";
 import { callTool } from "../../shared/runs/tool-call.js";
 
 const registryContext = (platform: Platform): RegistryContext => ({
@@ -37,7 +34,7 @@ const officialRegistry = (platform: Platform) =>
 const serverPath = (name: string) => `/v1/servers/${encodeURIComponent(name)}`;
 
 export const handler = createApiHandler(
-  { ...registryRoutes, ...officialRegistryRoutes, ...registrySourceRoutes },
+  { ...registryRoutes, ...officialRegistryRoutes },
   {
     async publishServer({ platform, body, caller, query }) {
       const approve = query.approve === "true";
@@ -140,32 +137,6 @@ export const handler = createApiHandler(
         caller,
       });
       return { body: run };
-    },
-    async createRegistrySource({ platform, body, caller }) {
-      const source = await createSource(registryContext(platform), body, caller);
-      return {
-        body: source,
-        headers: { location: `/v1/registry-sources/${source.id}` },
-        audit: { url: source.url },
-      };
-    },
-    async listRegistrySources({ platform }) {
-      const sources = await new SyncSources(platform.table).list();
-      return { body: { sources: sources.map(publicSource) } };
-    },
-    async getRegistrySource({ platform, params }) {
-      return { body: publicSource(await new SyncSources(platform.table).get(params.id)) };
-    },
-    async deleteRegistrySource({ platform, params }) {
-      await new SyncSources(platform.table).delete(params.id);
-      return {};
-    },
-    async syncRegistrySource({ platform, params, caller }) {
-      const report = await syncSource(registryContext(platform), params.id, caller);
-      return {
-        body: report,
-        audit: { complete: String(report.complete), imported: String(report.counts.imported) },
-      };
     },
     async importServers({ platform, body, caller }) {
       const results = await importServers(registryContext(platform), body, caller);

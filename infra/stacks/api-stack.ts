@@ -15,10 +15,13 @@ import {
 } from "aws-cdk-lib/aws-apigateway";
 import type { IUserPool, IUserPoolClient } from "aws-cdk-lib/aws-cognito";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
+import { Rule, RuleTargetInput, Schedule } from "aws-cdk-lib/aws-events";
+import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
 import { LogGroup } from "aws-cdk-lib/aws-logs";
 import { CfnWebACL, CfnWebACLAssociation } from "aws-cdk-lib/aws-wafv2";
 import type { Construct } from "constructs";
 import { CORS_ALLOW_HEADERS, CORS_EXPOSE_HEADERS, OFFICIAL_REGISTRY_CORS } from "../../shared/http/cors.js";
+import { SCHEDULED_SYNC_EVENT } from "../../shared/registry/sync-schedule-event.js";
 import {
   arnFinding,
   bucketObjectsAcknowledgement,
@@ -42,7 +45,8 @@ import type { ExecutionStack } from "./execution-stack.js";
 
 /** Top-level `/v1` path segments served by each area's function. */
 export const API_ROUTES: Readonly<Record<ApiArea, readonly string[]>> = {
-  registry: ["servers", "runtime-policy", "registry-sources"],
+  registry: ["servers", "runtime-policy"],
+  "registry-sync": ["registry-sources"],
   workflows: ["workflows"],
   runs: ["runs"],
   mcds: ["mcds"],
@@ -92,6 +96,10 @@ export class ApiStack extends Stack {
 
     const functions: Record<ApiArea, McpflowFunction> = {
       registry: make("registry", "mcpflow API: MCP server registry (/v1/servers)"),
+      "registry-sync": make(
+        "registry-sync",
+        "mcpflow API: registry sync from upstream registries (/v1/registry-sources, the sync schedule)",
+      ),
       workflows: make("workflows", "mcpflow API: workflows, compiled to Step Functions (/v1/workflows)"),
       runs: make("runs", "mcpflow API: workflow runs (/v1/runs)"),
       mcds: make("mcds", "mcpflow API: Model Context Documents (/v1/mcds)"),
@@ -142,6 +150,21 @@ export class ApiStack extends Stack {
     servers
       .addProxy({ defaultIntegration: registryIntegration, anyMethod: false })
       .addMethod("GET", registryIntegration, { authorizationType: AuthorizationType.NONE });
+
+    if (config.registrySyncMinutes > 0) {
+      // Registry sync on a schedule (docs/registry-sync.md): the sync function tells this constant input from
+      // an API Gateway event. No retry: the next tick goes on from the committed cursor anyway.
+      new Rule(this, "RegistrySyncSchedule", {
+        description: `mcpflow ${config.stage}: sync every registry source every ${config.registrySyncMinutes} minutes`,
+        schedule: Schedule.rate(Duration.minutes(config.registrySyncMinutes)),
+        targets: [
+          new LambdaFunction(functions["registry-sync"].function, {
+            event: RuleTargetInput.fromObject(SCHEDULED_SYNC_EVENT),
+            retryAttempts: 0,
+          }),
+        ],
+      });
+    }
 
     acknowledge(
       this.api,
@@ -276,6 +299,29 @@ export class ApiStack extends Stack {
     });
   }
 
+  /** Registering a published version's Fargate task definition (tagged at creation), as shared/tasks does. */
+  private grantTaskDefinitions(fn: McpflowFunction, names: StageNames, execution: ExecutionStack): void {
+    fn.grant(
+      "TaskDefinitions",
+      [
+        allow(["ecs:RegisterTaskDefinition"], ["*"]),
+        allow(["ecs:TagResource"], [taskDefinitionsArn(names)], {
+          StringEquals: { "ecs:CreateAction": "RegisterTaskDefinition" },
+        }),
+        allow(["iam:PassRole"], [execution.taskRole.roleArn, execution.executionRole.roleArn], {
+          StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" },
+        }),
+      ],
+      {
+        findings: ["Resource::*", arnFinding("ecs", `task-definition/${names.taskFamilyPrefix}*`)],
+        reason:
+          "ecs:RegisterTaskDefinition has no resource-level permissions (Resource::*); one task definition is " +
+          `registered per published server version, family ${names.taskFamilyPrefix}<server>-<version>, so ` +
+          `tagging at registration is limited to task definitions ${names.taskFamilyPrefix}*.`,
+      },
+    );
+  }
+
   private grantAreas(
     functions: Record<ApiArea, McpflowFunction>,
     names: StageNames,
@@ -324,25 +370,17 @@ export class ApiStack extends Stack {
       allow(["lambda:InvokeFunction"], [execution.remoteInvoker.function.functionArn]),
     ]);
     // Publishing a version that runs in a container registers its Fargate task definition (tagged at creation).
-    functions.registry.grant(
-      "TaskDefinitions",
-      [
-        allow(["ecs:RegisterTaskDefinition"], ["*"]),
-        allow(["ecs:TagResource"], [taskDefinitionsArn(names)], {
-          StringEquals: { "ecs:CreateAction": "RegisterTaskDefinition" },
-        }),
-        allow(["iam:PassRole"], [execution.taskRole.roleArn, execution.executionRole.roleArn], {
-          StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" },
-        }),
-      ],
-      {
-        findings: ["Resource::*", arnFinding("ecs", `task-definition/${names.taskFamilyPrefix}*`)],
-        reason:
-          "ecs:RegisterTaskDefinition has no resource-level permissions (Resource::*); one task definition is " +
-          `registered per published server version, family ${names.taskFamilyPrefix}<server>-<version>, so ` +
-          `tagging at registration is limited to task definitions ${names.taskFamilyPrefix}*.`,
-      },
+    this.grantTaskDefinitions(functions.registry, names, execution);
+
+    // The registry sync publishes what it imports with the same rules (task definitions included); no secrets, no
+    // probe. Documents: the same follow-ups as a publish.
+    functions["registry-sync"].grant("Items", tableAccess(table, "readwrite"));
+    functions["registry-sync"].grant(
+      "Documents",
+      bucketObjects(names, "readwrite", true),
+      bucketObjectsAcknowledgement(names),
     );
+    this.grantTaskDefinitions(functions["registry-sync"], names, execution);
 
     functions.workflows.grant("Items", tableAccess(table, "readwrite"));
     functions.workflows.grant(

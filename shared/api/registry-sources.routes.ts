@@ -1,5 +1,5 @@
 // Registry sync (docs/registry-sync.md): an admin names upstream MCP registries (v0.1 API) as sources, with name
-// filters and a start date, and syncs them on demand (or on the schedule); served by the registry function.
+// filters and a start date, and syncs them on demand (or on the schedule); served by the registry sync function.
 import { LOCATION, route } from "../http/route.js";
 import { SourceId, SyncReport, SyncSource, SyncSourceBody } from "../registry/upstream-schema.js";
 import * as z from "../zod.js";

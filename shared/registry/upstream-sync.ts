@@ -320,25 +320,40 @@ export async function syncSource(
 const entryMeta = (entry: unknown) =>
   entry && typeof entry === "object" ? (entry as { _meta?: unknown })._meta : undefined;
 
+/** Left for the page in flight and the end's write when a scheduled run has a deadline (a Lambda's timeout). */
+const DEADLINE_MARGIN_MS = 12_000;
+
 /**
  * The schedule's work: one bounded sync of every source, each going on from where the last one stopped. A source
- * that fails is logged and the others still run; a source another sync holds is left to it.
+ * that fails is logged and the others still run; a source another sync holds is left to it. With a deadline (the
+ * Lambda's), each source gets what remains of it, and sources that would not fit wait for the next tick.
  */
 export async function syncAllSources(
   context: RegistryContext,
-  options: SyncOptions = {},
+  options: SyncOptions & { deadline?: number } = {},
 ): Promise<{ id: string; complete?: boolean; error?: string }[]> {
   const outcomes: { id: string; complete?: boolean; error?: string }[] = [];
+  const { deadline, ...syncOptions } = options;
   for (const source of await new SyncSources(context.platform.table).list()) {
     if (options.signal?.aborted) break;
+    const left = deadline === undefined ? undefined : deadline - Date.now() - DEADLINE_MARGIN_MS;
+    if (left !== undefined && left <= 0) break;
+    const budgetMs = Math.min(
+      options.limits?.budgetMs ?? SYNC_LIMITS.budgetMs,
+      left ?? Number.POSITIVE_INFINITY,
+    );
     try {
-      const report = await syncSource(context, source.id, SCHEDULED_SYNC_CALLER, options);
+      const report = await syncSource(context, source.id, SCHEDULED_SYNC_CALLER, {
+        ...syncOptions,
+        limits: { ...options.limits, budgetMs },
+      });
       logger.info("registry sync", { source: source.id, complete: report.complete, ...report.counts });
       outcomes.push({ id: source.id, complete: report.complete });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      if (!(error instanceof ConflictError))
+      if (!(error instanceof ConflictError)) {
         logger.warn("registry sync failed", { source: source.id, error: message });
+      }
       outcomes.push({ id: source.id, error: message });
     }
   }

@@ -217,7 +217,16 @@ export function useAwsPath(): AwsPath {
 
     // The API functions, each area's Lambda handler behind the embedded platform's HTTP adapter.
     const { createRequestListener } = await import("../../local/http-adapter.js");
-    const areas = ["registry", "identity", "meta", "mcds", "search", "workflows", "runs"] as const;
+    const areas = [
+      "registry",
+      "registry-sync",
+      "identity",
+      "meta",
+      "mcds",
+      "search",
+      "workflows",
+      "runs",
+    ] as const;
     const handlers = Object.fromEntries(
       await Promise.all(
         areas.map(async (area) => {

@@ -19,6 +19,7 @@ describe("parseConfig", () => {
       throttleRateLimit: 50,
       throttleBurstLimit: 100,
       registryPublicRead: false,
+      registrySyncMinutes: 0,
     });
   });
 

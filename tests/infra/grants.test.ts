@@ -142,6 +142,20 @@ const GRANTEES: Record<string, Grantee> = {
       ["lambda:InvokeFunction", "remoteInvoker"],
     ],
   },
+  // functions/api/registry-sync.ts: sync sources (items), publishes imports (tasks.register), no secrets, no probe.
+  "registry-sync": {
+    stack: "api",
+    role: "RegistrySyncApiRole",
+    calls: [
+      ...itemReads,
+      ...itemWrites,
+      ["dynamodb:Query", "gsi"],
+      ["ecs:RegisterTaskDefinition", "any"],
+      ["ecs:TagResource", "taskDefinition"],
+      ["iam:PassRole", "taskRole"],
+      ["iam:PassRole", "executionRole"],
+    ],
+  },
   // functions/api/workflows.ts: Workflows (deploy through shared/orchestrator/step-functions.ts), Runs.create, start.
   workflows: {
     stack: "api",

@@ -31,6 +31,7 @@ beforeAll(() => {
       vpcEndpoints: "true",
       logRetentionDays: "90",
       webOrigin: "https://mcpflow.example.com",
+      registrySyncMinutes: "30",
     },
     { runnerContextDir: context },
   );
@@ -41,6 +42,29 @@ beforeAll(() => {
 }, 300_000);
 
 describe("production stage options", () => {
+  it("syncs the registry sources on a schedule: an EventBridge rule invokes the registry sync function with its input", () => {
+    const registryFunction = Object.entries(api.findResources("AWS::Lambda::Function")).find(([, r]) =>
+      JSON.stringify(r).includes("mcpflow-registry-sync"),
+    )![0];
+    api.resourceCountIs("AWS::Events::Rule", 1);
+    api.hasResourceProperties("AWS::Events::Rule", {
+      ScheduleExpression: "rate(30 minutes)",
+      State: "ENABLED",
+      Targets: [
+        Match.objectLike({
+          Arn: { "Fn::GetAtt": [registryFunction, "Arn"] },
+          Input: JSON.stringify({ mcpflow: "registry-sync" }),
+          RetryPolicy: { MaximumRetryAttempts: 0 },
+        }),
+      ],
+    });
+    api.hasResourceProperties("AWS::Lambda::Permission", {
+      Action: "lambda:InvokeFunction",
+      Principal: "events.amazonaws.com",
+      FunctionName: { "Fn::GetAtt": [registryFunction, "Arn"] },
+    });
+  });
+
   it("turns on deletion protection and retains the table, bucket and user pool", () => {
     data.hasResource("AWS::DynamoDB::Table", {
       Properties: Match.objectLike({ DeletionProtectionEnabled: true }),

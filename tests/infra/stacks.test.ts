@@ -319,6 +319,10 @@ describe("API functions", () => {
 });
 
 describe("REST API", () => {
+  it("schedules no registry sync unless registrySyncMinutes is set (options.test.ts sets it)", () => {
+    api.resourceCountIs("AWS::Events::Rule", 0);
+  });
+
   it("routes /v1/<area> and /v1/<area>/{proxy+} with AuthorizationType NONE (auth happens in the Lambda)", () => {
     const paths = Object.values(api.findResources("AWS::ApiGateway::Resource") as Resources).map(
       (r) => r.Properties.PathPart,
