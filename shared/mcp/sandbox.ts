@@ -11,7 +11,7 @@ import { spawnSync } from "node:child_process";
 import { accessSync, constants, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { chown, mkdtemp, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { delimiter, dirname, isAbsolute, join } from "node:path";
+import { delimiter, dirname, isAbsolute, join, relative } from "node:path";
 
 export type Isolation = "namespaces" | "uid" | "none";
 
@@ -174,6 +174,7 @@ function tryNamespaces(root: boolean, tools: SandboxTools, uids: UidRange | unde
       scratch,
       dirname(scratch),
       dirname(scratch),
+      "",
       [hidden],
       "true",
       [],
@@ -193,12 +194,16 @@ function tryNamespaces(root: boolean, tools: SandboxTools, uids: UidRange | unde
 /**
  * Run inside the new namespaces as their root, before the server: covers each hidden folder with an empty tmpfs no
  * one may enter, makes the scratch folder the temp folder, gives /dev/shm a fresh tmpfs, then execs the rest (setpriv
- * and the server). Arguments are positional ($@), never spliced into the script.
+ * and the server). A platform installed inside the temp folder (a checkout under /tmp, as CI clones often are) is
+ * bound back in at the same path first (`keep`, relative to the temp folder, hidden folders inside it stay hidden),
+ * or covering the temp folder would hide the very packages the server runs from. Arguments are positional ($@),
+ * never spliced into the script.
  */
 const NAMESPACE_SETUP = `set -e
-mount=$1; scratch=$2; at=$3; dir=$4; n=$5; shift 5
+mount=$1; scratch=$2; at=$3; dir=$4; keep=$5; n=$6; shift 6
 while [ "$n" -gt 0 ]; do "$mount" -t tmpfs -o size=4k,mode=000 mcpflow-hidden "$1"; shift; n=$((n-1)); done
-"$mount" --bind "$scratch" "$at"
+if [ -n "$keep" ]; then mkdir -p "$scratch/$keep"; "$mount" --rbind "$at/$keep" "$scratch/$keep"; fi
+"$mount" --rbind "$scratch" "$at"
 if [ -d /dev/shm ]; then "$mount" -t tmpfs -o mode=1777,size=64m mcpflow-shm /dev/shm; fi
 cd "$dir"
 exec "$@"`;
@@ -209,6 +214,7 @@ function namespacedCommand(
   scratch: string,
   at: string,
   dir: string,
+  keep: string,
   hide: readonly string[],
   command: string,
   args: readonly string[],
@@ -239,6 +245,7 @@ function namespacedCommand(
       scratch,
       at,
       dir,
+      keep,
       String(hide.length),
       ...hide,
       tools.setpriv!,
@@ -354,6 +361,7 @@ export async function prepareSandbox(
         scratch,
         at,
         cwd ?? at,
+        installedUnder(at, sandbox.packages),
         sandbox.hide,
         command,
         args,
@@ -385,6 +393,13 @@ export async function prepareSandbox(
     await dispose();
     throw error;
   }
+}
+
+/** The platform's folder (the one holding its node_modules) relative to the temp folder when it lies inside it, else "". */
+export function installedUnder(temp: string, packages: string | undefined): string {
+  if (!packages) return "";
+  const rel = relative(temp, dirname(packages));
+  return rel && !rel.startsWith("..") && !isAbsolute(rel) ? rel : "";
 }
 
 function scratchEnv(dir: string): Record<string, string> {

@@ -1,6 +1,8 @@
 // How the platform decides to isolate server processes on a host (decision 0005), and that each running server gets
 // a uid of its own. The namespaced starts themselves are proven in tests/integration/trust/child-sandbox.test.ts.
-import { readdir, realpath } from "node:fs/promises";
+import { spawnSync } from "node:child_process";
+import { chmod, mkdir, mkdtemp, readdir, realpath, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createSandbox, prepareSandbox, type SandboxTools } from "../../../shared/mcp/sandbox.js";
@@ -90,6 +92,41 @@ describe.skipIf(process.platform !== "linux" || process.getuid?.() !== 0)("uid p
     } finally {
       await a.dispose();
       await b.dispose();
+    }
+  });
+});
+
+describe("a platform installed inside the temp folder (a CI clone under /tmp)", () => {
+  it("still reaches its packages in a namespaced server, while its home there stays hidden", async () => {
+    const sandbox0 = createSandbox({ hide: [], env: {} });
+    if (sandbox0.isolation !== "namespaces") return; // proven where the host gives namespaces (CI does, as root)
+    const install = await mkdtemp(join(tmpdir(), "mcpflow-install-"));
+    try {
+      const home = join(install, ".mcpflow");
+      await mkdir(home);
+      await writeFile(join(home, "dev-token"), "secret");
+      await mkdir(join(install, "node_modules", "probe"), { recursive: true });
+      await writeFile(join(install, "node_modules", "probe", "index.js"), "console.log('reached');");
+      await chmod(install, 0o755);
+      await chmod(join(install, "node_modules"), 0o755);
+      await chmod(join(install, "node_modules", "probe"), 0o755);
+      await chmod(join(install, "node_modules", "probe", "index.js"), 0o644);
+      const sandbox = createSandbox({ hide: [home], packages: join(install, "node_modules"), env: {} });
+      const script = `const fs=require("fs");console.log(fs.existsSync(${JSON.stringify(join(home, "dev-token"))})?"home":"no-home");require(${JSON.stringify(join(install, "node_modules", "probe", "index.js"))})`;
+      const prepared = await prepareSandbox(sandbox, process.execPath, ["-e", script]);
+      try {
+        const out = spawnSync(prepared.command, prepared.args, {
+          cwd: prepared.cwd,
+          env: { PATH: process.env.PATH, ...prepared.env },
+          encoding: "utf8",
+        });
+        expect(out.stderr).toBe("");
+        expect(out.stdout.split("\n").filter(Boolean)).toEqual(["no-home", "reached"]);
+      } finally {
+        await prepared.dispose();
+      }
+    } finally {
+      await rm(install, { recursive: true, force: true });
     }
   });
 });
