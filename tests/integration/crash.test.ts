@@ -77,14 +77,18 @@ async function call(
 }
 
 const enc = encodeURIComponent;
+// Every write sends content no earlier write sent: a save identical to the latest version makes no version (apply is
+// idempotent), and a name deleted and created again starts over at version 1, so content derived from the version
+// number alone could repeat the latest and be answered as unchanged.
+let writes = 0;
 const mcdBody = (slug: string, n: number) => ({
   slug,
   title: `Crash ${slug} ${n}`,
-  body: `# ${slug}\n\nrevision ${n}\n`,
+  body: `# ${slug}\n\nrevision ${n}, write ${++writes}\n`,
 });
 const workflowBody = (name: string, n: number) => ({
   name,
-  description: `revision ${n}`,
+  description: `revision ${n}, write ${++writes}`,
   steps: [{ id: "say", server: `${TOOL_SERVER}@1.0.0`, tool: "echo", arguments: { message: `m${n}` } }],
 });
 const serverBody = (name: string, n: number) => ({
