@@ -3,7 +3,7 @@
 import { type ApiClient, createApiClient } from "../shared/api/client/index.js";
 import { type ConfigFile, type Profile, profileName, readConfig, writeConfig } from "./config.js";
 import { CliError, EXIT, type Problem, problemError } from "./errors.js";
-import { type Format, type Io, parseFormat } from "./output.js";
+import { type Format, type Io, parseFormat, print, type View } from "./output.js";
 
 /** Where `npm start` listens: PORT, as it reads it, else 3000. */
 export const defaultApiUrl = (env: NodeJS.ProcessEnv) => `http://127.0.0.1:${env.PORT ?? 3000}`;
@@ -94,6 +94,19 @@ export class Context {
   note(line: string): void {
     this.io.stderr.write(`${line}\n`);
   }
+
+  /** One page of a list: its rows as data, and on stderr how to ask for the next page when there is one. */
+  page<T>(rows: T[], view: View<T>, nextCursor: string | undefined): void {
+    print(this.io, this.format, rows, view);
+    if (nextCursor) this.note(`more: --cursor ${nextCursor}`);
+  }
+}
+
+/** The list filters a command was given, by the API's query names: options left unset are not sent. */
+export function listQuery<K extends string>(opts: Partial<Record<K, unknown>>, keys: readonly K[]): never {
+  const query: Record<string, unknown> = {};
+  for (const key of keys) if (opts[key] !== undefined) query[key] = opts[key];
+  return query as never;
 }
 
 /** The answer's data, or the API's problem as a CliError (exit code from its status). */

@@ -3,7 +3,7 @@ import { basename, extname } from "node:path";
 import { Command } from "@commander-js/extra-typings";
 import { parseYaml } from "../../shared/yaml.js";
 import { type Act, positiveInt, type Row } from "../command.js";
-import { ok } from "../context.js";
+import { listQuery, ok } from "../context.js";
 import { CliError, EXIT } from "../errors.js";
 import { readText } from "../input.js";
 import { print, type View } from "../output.js";
@@ -47,15 +47,9 @@ export function mcdCommands(act: Act): Command {
     .action((opts, command) =>
       act(command, async (ctx) => {
         const client = await ctx.client();
-        const query: Row = {};
-        for (const key of ["tag", "limit", "cursor"] as const)
-          if (opts[key] !== undefined) query[key] = opts[key];
-        const answer = await ok(
-          "GET /v1/mcds",
-          client.GET("/v1/mcds", { params: { query: query as never } }),
-        );
-        print(ctx.io, ctx.format, answer.items as Row[], MCD);
-        if (answer.nextCursor) ctx.note(`more: --cursor ${answer.nextCursor}`);
+        const query = listQuery(opts, ["tag", "limit", "cursor"]);
+        const answer = await ok("GET /v1/mcds", client.GET("/v1/mcds", { params: { query } }));
+        ctx.page(answer.items as Row[], MCD, answer.nextCursor);
       }),
     );
 

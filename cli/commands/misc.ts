@@ -1,7 +1,7 @@
 // mcpflow search | key | secret | audit | api
 import { Command, Option } from "@commander-js/extra-typings";
 import { type Act, at, positiveInt, type Row } from "../command.js";
-import { ok } from "../context.js";
+import { listQuery, ok } from "../context.js";
 import { CliError, EXIT, type Problem, problemError } from "../errors.js";
 import { jsonArgument, readStdin } from "../input.js";
 import { print, printValue, type View } from "../output.js";
@@ -65,9 +65,7 @@ export function miscCommands(act: Act) {
             params: {
               query: {
                 q: words.join(" "),
-                ...(opts.type ? { type: opts.type } : {}),
-                ...(opts.tag ? { tag: opts.tag } : {}),
-                ...(opts.limit ? { limit: opts.limit } : {}),
+                ...(listQuery(opts, ["type", "tag", "limit"]) as object),
               } as never,
             },
           }),
@@ -189,19 +187,9 @@ export function miscCommands(act: Act) {
     .action((opts, command) =>
       act(command, async (ctx) => {
         const client = await ctx.client();
-        const answer = await ok(
-          "GET /v1/audit",
-          client.GET("/v1/audit", {
-            params: {
-              query: {
-                ...(opts.limit ? { limit: opts.limit } : {}),
-                ...(opts.cursor ? { cursor: opts.cursor } : {}),
-              },
-            },
-          }),
-        );
-        print(ctx.io, ctx.format, answer.items as Row[], AUDIT);
-        if (answer.nextCursor) ctx.note(`more: --cursor ${answer.nextCursor}`);
+        const query = listQuery(opts, ["limit", "cursor"]);
+        const answer = await ok("GET /v1/audit", client.GET("/v1/audit", { params: { query } }));
+        ctx.page(answer.items as Row[], AUDIT, answer.nextCursor);
       }),
     );
 

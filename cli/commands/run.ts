@@ -1,7 +1,7 @@
 // mcpflow run start | list | get | events | cancel | watch
 import { Command } from "@commander-js/extra-typings";
 import { type Act, positiveInt, type Row } from "../command.js";
-import { ok } from "../context.js";
+import { listQuery, ok } from "../context.js";
 import { jsonArgument } from "../input.js";
 import { colours, duration, print, printValue, type View } from "../output.js";
 import { exitOfRun, renderTree, watchRun } from "./run-view.js";
@@ -83,15 +83,9 @@ export function runCommands(act: Act): Command {
     .action((opts, command) =>
       act(command, async (ctx) => {
         const client = await ctx.client();
-        const query: Row = {};
-        for (const key of ["workflow", "status", "limit", "cursor"] as const)
-          if (opts[key] !== undefined) query[key] = opts[key];
-        const answer = await ok(
-          "GET /v1/runs",
-          client.GET("/v1/runs", { params: { query: query as never } }),
-        );
-        print(ctx.io, ctx.format, answer.runs as Row[], RUN);
-        if (answer.nextCursor) ctx.note(`more: --cursor ${answer.nextCursor}`);
+        const query = listQuery(opts, ["workflow", "status", "limit", "cursor"]);
+        const answer = await ok("GET /v1/runs", client.GET("/v1/runs", { params: { query } }));
+        ctx.page(answer.runs as Row[], RUN, answer.nextCursor);
       }),
     );
 

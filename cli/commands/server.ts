@@ -1,7 +1,7 @@
 // mcpflow server list | get | versions | publish | import | probe | tools | try | approve | status | export
 import { Command } from "@commander-js/extra-typings";
 import { type Act, at, positiveInt, type Row } from "../command.js";
-import { type Context, ok } from "../context.js";
+import { type Context, listQuery, ok } from "../context.js";
 import { CliError, EXIT } from "../errors.js";
 import { asObject, documentFile, jsonArgument } from "../input.js";
 import { colours, print, printValue, type View } from "../output.js";
@@ -80,15 +80,9 @@ export function serverCommands(act: Act): Command {
     .action((opts, command) =>
       act(command, async (ctx) => {
         const client = await ctx.client();
-        const query: Row = {};
-        for (const key of ["search", "tag", "category", "status", "limit", "cursor"] as const)
-          if (opts[key] !== undefined) query[key] = opts[key];
-        const answer = await ok(
-          "GET /v1/servers",
-          client.GET("/v1/servers", { params: { query: query as never } }),
-        );
-        print(ctx.io, ctx.format, answer.servers as Row[], SERVER);
-        if (answer.nextCursor) ctx.note(`more: --cursor ${answer.nextCursor}`);
+        const query = listQuery(opts, ["search", "tag", "category", "status", "limit", "cursor"]);
+        const answer = await ok("GET /v1/servers", client.GET("/v1/servers", { params: { query } }));
+        ctx.page(answer.servers as Row[], SERVER, answer.nextCursor);
       }),
     );
 

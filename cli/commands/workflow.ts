@@ -2,7 +2,7 @@
 import { Command } from "@commander-js/extra-typings";
 import { dump } from "js-yaml";
 import { type Act, positiveInt, type Row } from "../command.js";
-import { type Context, ok } from "../context.js";
+import { type Context, listQuery, ok } from "../context.js";
 import { CliError, EXIT } from "../errors.js";
 import { asObject, documentFile } from "../input.js";
 import { print, printValue, type View } from "../output.js";
@@ -69,19 +69,9 @@ export function workflowCommands(act: Act): Command {
     .action((opts, command) =>
       act(command, async (ctx) => {
         const client = await ctx.client();
-        const answer = await ok(
-          "GET /v1/workflows",
-          client.GET("/v1/workflows", {
-            params: {
-              query: {
-                ...(opts.limit ? { limit: opts.limit } : {}),
-                ...(opts.cursor ? { cursor: opts.cursor } : {}),
-              },
-            },
-          }),
-        );
-        print(ctx.io, ctx.format, answer.workflows as Row[], WORKFLOW);
-        if (answer.nextCursor) ctx.note(`more: --cursor ${answer.nextCursor}`);
+        const query = listQuery(opts, ["limit", "cursor"]);
+        const answer = await ok("GET /v1/workflows", client.GET("/v1/workflows", { params: { query } }));
+        ctx.page(answer.workflows as Row[], WORKFLOW, answer.nextCursor);
       }),
     );
 
