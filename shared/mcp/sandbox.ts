@@ -8,7 +8,7 @@
 // - "none": only when the operator said so (MCPFLOW_SANDBOX=off): the platform's user, a scratch folder;
 // and otherwise every start is refused, naming the opt-out.
 import { spawnSync } from "node:child_process";
-import { accessSync, constants, existsSync, mkdtempSync, realpathSync, rmSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { chown, mkdtemp, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, isAbsolute, join, relative } from "node:path";
@@ -398,8 +398,7 @@ export async function prepareSandbox(
 /** The platform's folder (the one holding its node_modules) relative to the temp folder when it lies inside it, else "". */
 export function installedUnder(temp: string, packages: string | undefined): string {
   if (!packages) return "";
-  // Where the packages really are: a node_modules that is a link (into a shared store, a cache) is bound from there.
-  const rel = relative(temp, dirname(realpathSync(packages)));
+  const rel = relative(temp, dirname(packages));
   return rel && !rel.startsWith("..") && !isAbsolute(rel) ? rel : "";
 }
 
