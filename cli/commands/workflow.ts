@@ -79,9 +79,12 @@ export function workflowCommands(act: Act): Command {
     .command("get <name>")
     .description("the latest version (or --version) with its pinned definition")
     .option("--version <n>", "a version number", positiveInt("--version"))
+    .option("--source", "print only the text the version was saved from (YAML or JSON, comments included)")
     .action((name, opts, command) =>
       act(command, async (ctx) => {
-        print(ctx.io, ctx.format, await version(ctx, name, opts.version), VERSION);
+        const record = await version(ctx, name, opts.version);
+        if (opts.source) ctx.io.stdout.write((record.source as { text: string }).text);
+        else print(ctx.io, ctx.format, record, VERSION);
       }),
     );
 

@@ -5,17 +5,30 @@ import { createApiHandler } from "../../shared/http/handler.js";
 import type { Platform } from "../../shared/platform.js";
 import { startRun } from "../../shared/runs/lifecycle.js";
 import { parseWorkflow } from "../../shared/workflows/definition.js";
+import { canonicalSource } from "../../shared/workflows/definition-text.js";
 import { prepareWorkflow } from "../../shared/workflows/prepare.js";
+import type { SavedText } from "../../shared/workflows/service.js";
+import { sourceFormatOf } from "../../shared/workflows/source.js";
 import { parseYaml } from "../../shared/yaml.js";
 
-/** This area saves and validates workflows, so its workflows service carries the compiler. */
-const workflowsOf = (platform: Platform) => createWorkflows(platform, { prepareWorkflow });
+/** This area saves, validates and answers workflows, so its workflows service carries the compiler and the writer. */
+const workflowsOf = (platform: Platform) => createWorkflows(platform, { prepareWorkflow, canonicalSource });
+
+/** The body as sent: the version keeps it beside the definition parsed from it. */
+const savedText = (request: {
+  rawBody: string | undefined;
+  headers: Record<string, string>;
+}): SavedText | undefined =>
+  request.rawBody === undefined
+    ? undefined
+    : { text: request.rawBody, format: sourceFormatOf(request.headers["content-type"]) };
 
 export const handler = createApiHandler(
   workflowRoutes,
   {
-    async createWorkflow({ platform, body, caller }) {
-      const record = await workflowsOf(platform).create(parseWorkflow(body), caller);
+    async createWorkflow(request) {
+      const { platform, body, caller } = request;
+      const record = await workflowsOf(platform).create(parseWorkflow(body), caller, savedText(request));
       return {
         body: record,
         headers: { location: `/v1/workflows/${record.name}/versions/${record.version}` },
@@ -31,8 +44,14 @@ export const handler = createApiHandler(
     async getWorkflow({ platform, params }) {
       return { body: await workflowsOf(platform).get(params.name) };
     },
-    async updateWorkflow({ platform, params, body, caller }) {
-      const record = await workflowsOf(platform).update(params.name, parseWorkflow(body), caller);
+    async updateWorkflow(request) {
+      const { platform, params, body, caller } = request;
+      const record = await workflowsOf(platform).update(
+        params.name,
+        parseWorkflow(body),
+        caller,
+        savedText(request),
+      );
       return {
         body: record,
         headers: { location: `/v1/workflows/${record.name}/versions/${record.version}` },

@@ -16,6 +16,7 @@ import * as z from "../zod.js";
 import { WorkflowDefinition } from "./definition.js";
 import { versionKey, workflowKey } from "./keys.js";
 import type { PreparedWorkflow, PrepareWorkflow } from "./prepare.js";
+import { type CanonicalSource, type SourceFormat, WorkflowSource } from "./source.js";
 
 /**
  * A save's pins hold deletes off for 30 s (Registry.pinVersions); a save still retrying its claim after this long
@@ -26,10 +27,24 @@ const PIN_REFRESH_MS = 10_000;
 /** ASL larger than this goes to the blob store: a DynamoDB item holds at most 400 KB. */
 const INLINE_ASL_BYTES = 300 * 1024;
 
+/**
+ * A saved text larger than this goes to the blob store too: the item already holds the definition parsed from it
+ * (about as large) and up to INLINE_ASL_BYTES of ASL, and a body may be 1 MiB.
+ */
+const INLINE_SOURCE_BYTES = 32 * 1024;
+
+/** The text a save came from, as the request carried it. */
+export interface SavedText {
+  text: string;
+  format: SourceFormat;
+}
+
 export const WorkflowVersionRecord = z.object({
   name: z.string(),
   version: z.number().check(z.int()),
   definition: WorkflowDefinition,
+  /** The text this version was saved from, beside the definition parsed (and pinned) from it. */
+  source: WorkflowSource,
   aslBytes: z.number().check(z.int()),
   savedAt: z.string(),
   savedBy: z.string(),
@@ -56,6 +71,10 @@ interface VersionItem {
   asl?: string;
   aslBlob?: string;
   aslBytes: number;
+  /** The saved text (inline, or a blob when larger than INLINE_SOURCE_BYTES); neither on older versions. */
+  source?: string;
+  sourceBlob?: string;
+  sourceFormat?: SourceFormat;
   savedAt: string;
   savedBy: string;
   stateMachineArn?: string;
@@ -93,11 +112,12 @@ interface HeadItem {
 
 export { taskFamily };
 
-function toRecord(item: VersionItem, latest: number): WorkflowVersionRecord {
+function toRecord(item: VersionItem, latest: number, source: WorkflowSource): WorkflowVersionRecord {
   return {
     name: item.name,
     version: item.version,
     definition: item.definition,
+    source,
     aslBytes: item.aslBytes,
     savedAt: item.savedAt,
     savedBy: item.savedBy,
@@ -138,6 +158,12 @@ export interface WorkflowsDeps {
    * pass it, so the compiler stays out of the bundles of those that only read them (runs, run status).
    */
   prepare?: PrepareWorkflow;
+  /**
+   * Writes out the text of a version saved before texts were kept (`canonicalSource`, definition-text.ts) as YAML.
+   * Passed, as `prepare`, by the host that answers versions, so the YAML writer stays out of the other bundles;
+   * without it such a text is the definition as JSON.
+   */
+  canonicalSource?: CanonicalSource;
 }
 
 export class Workflows {
@@ -159,17 +185,26 @@ export class Workflows {
     return this.deps.prepare(this.platform, this.deps.registry, definition, version);
   }
 
-  async create(definition: WorkflowDefinition, caller: Caller): Promise<WorkflowVersionRecord> {
-    return this.save(definition, caller, "create");
+  async create(
+    definition: WorkflowDefinition,
+    caller: Caller,
+    text?: SavedText,
+  ): Promise<WorkflowVersionRecord> {
+    return this.save(definition, caller, "create", text);
   }
 
-  async update(name: string, definition: WorkflowDefinition, caller: Caller): Promise<WorkflowVersionRecord> {
+  async update(
+    name: string,
+    definition: WorkflowDefinition,
+    caller: Caller,
+    text?: SavedText,
+  ): Promise<WorkflowVersionRecord> {
     if (definition.name !== name) {
       throw new UnprocessableError("The body names another workflow.", {
         issues: [{ field: "name", rule: `must be ${name}, the workflow in the path` }],
       });
     }
-    return this.save(definition, caller, "update");
+    return this.save(definition, caller, "update", text);
   }
 
   /**
@@ -183,6 +218,7 @@ export class Workflows {
     definition: WorkflowDefinition,
     caller: Caller,
     mode: "create" | "update",
+    text: SavedText | undefined,
   ): Promise<WorkflowVersionRecord> {
     const name = definition.name;
     let prepared: (PreparedWorkflow & { version: number }) | undefined;
@@ -201,14 +237,17 @@ export class Workflows {
       }
       const version = (latest?.version ?? 0) + 1;
       prepared ??= { ...(await this.prepare(definition, version)), version };
-      // Saving what the latest version already is (servers pinned alike) makes no version: `apply` is idempotent.
+      // Saving what the latest version already is (servers pinned alike, and the same text) makes no version:
+      // `apply` is idempotent. A change of the text alone (a comment, the order of keys) is a new version: the
+      // text is what the user saved (docs/workflows.md).
       if (
         mode === "update" &&
         latest &&
         !("deleted" in latest) &&
-        isDeepStrictEqual(prepared.definition, latest.definition)
+        isDeepStrictEqual(prepared.definition, latest.definition) &&
+        (await this.sameText(latest, text))
       )
-        return toRecord(latest, latest.version);
+        return this.record(latest, latest.version);
       // Pinned before the slot is claimed: a delete of a pinned version that overlaps this save then fails, or
       // this save does (Registry.deleteVersion).
       if (Date.now() - pinnedAt > PIN_REFRESH_MS) {
@@ -222,12 +261,14 @@ export class Workflows {
         version,
         live && latest && !("deleted" in latest) ? (latest.since ?? 1) : version,
         caller,
+        text,
       );
       if (await putIfAbsent(this.platform.table, { ...item })) {
         await this.complete(item);
-        return toRecord(item, version);
+        return this.record(item, version, text);
       }
       if (item.aslBlob) await this.platform.blobs.delete(item.aslBlob);
+      if (item.sourceBlob) await this.platform.blobs.delete(item.sourceBlob);
       await backoff(attempt);
     }
     throw new ConflictError(`Too many concurrent saves of ${name}; nothing was saved. Try again.`);
@@ -238,6 +279,7 @@ export class Workflows {
     version: number,
     since: number,
     caller: Caller,
+    text: SavedText | undefined,
   ): Promise<VersionItem> {
     const aslBytes = Buffer.byteLength(prepared.aslJson);
     const item: VersionItem = {
@@ -258,7 +300,50 @@ export class Workflows {
     } else {
       item.asl = prepared.aslJson;
     }
+    if (text) {
+      item.sourceFormat = text.format;
+      if (Buffer.byteLength(text.text) > INLINE_SOURCE_BYTES) {
+        item.sourceBlob = `workflows/${item.name}/${version}-${randomUUID()}.source`;
+        await this.platform.blobs.put(
+          item.sourceBlob,
+          text.text,
+          text.format === "json" ? "application/json" : "application/yaml",
+        );
+      } else {
+        item.source = text.text;
+      }
+    }
     return item;
+  }
+
+  /** The text a version was saved from, or (saved before texts were kept) its definition written out. */
+  private async sourceOf(item: VersionItem): Promise<WorkflowSource> {
+    const format = item.sourceFormat ?? "yaml";
+    if (item.source !== undefined) return { text: item.source, format, origin: "saved" };
+    if (item.sourceBlob) {
+      const blob = await this.platform.blobs.get(item.sourceBlob);
+      if (!blob)
+        throw new NotFoundError(
+          `The text of ${item.name} version ${item.version} is missing from the blob store.`,
+        );
+      return { text: Buffer.from(blob).toString("utf8"), format, origin: "saved" };
+    }
+    // A host composed without the YAML writer (one that saves in-process) answers the definition as JSON.
+    return this.deps.canonicalSource
+      ? { text: this.deps.canonicalSource(item.definition), format: "yaml", origin: "derived" }
+      : { text: `${JSON.stringify(item.definition, null, 2)}\n`, format: "json", origin: "derived" };
+  }
+
+  /** A save without a text (in-process callers) leaves the latest's text alone; older versions have none to compare. */
+  private async sameText(latest: VersionItem, text: SavedText | undefined): Promise<boolean> {
+    if (!text || (latest.source === undefined && !latest.sourceBlob)) return true;
+    const kept = await this.sourceOf(latest);
+    return kept.text === text.text && kept.format === text.format;
+  }
+
+  private async record(item: VersionItem, latest: number, text?: SavedText): Promise<WorkflowVersionRecord> {
+    const source = text ? { ...text, origin: "saved" as const } : await this.sourceOf(item);
+    return toRecord(item, latest, source);
   }
 
   /**
@@ -358,7 +443,7 @@ export class Workflows {
   async get(name: string, version?: number): Promise<WorkflowVersionRecord> {
     const latest = await this.requireLive(name);
     const item = version === undefined ? latest : await this.getVersionItem(name, version);
-    return toRecord(item, latest.version);
+    return this.record(item, latest.version);
   }
 
   private async getVersionItem(name: string, version: number): Promise<VersionItem> {
@@ -426,9 +511,11 @@ export class Workflows {
       },
       ScanIndexForward: false,
     });
-    return items
-      .filter((item): item is VersionItem => !("deleted" in item))
-      .map((item) => toRecord(item, latest.version));
+    return Promise.all(
+      items
+        .filter((item): item is VersionItem => !("deleted" in item))
+        .map((item) => this.record(item, latest.version)),
+    );
   }
 
   async list(page: {

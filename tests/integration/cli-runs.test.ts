@@ -118,6 +118,8 @@ describe("mcpflow workflow apply", () => {
     expect(versions.body.versions).toHaveLength(1);
 
     const { readFile } = await import("node:fs/promises");
+    const source = await cli.run(["workflow", "get", "everything-diamond", "--source"]);
+    expect(source.stdout).toBe(await readFile(file, "utf8"));
     const changed = join(dir, "diamond.yaml");
     await writeFile(
       changed,

@@ -3,7 +3,10 @@
 import { readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getPlatform } from "../../shared/platform.js";
+import { parseYaml } from "../../shared/yaml.js";
 import {
   EVERYTHING,
   EVERYTHING_NAME,
@@ -153,6 +156,97 @@ describe("versions", () => {
     expect(broken.headers.get("content-type")).toContain("application/problem+json");
     expect(broken.body.detail).toMatch(/YAML/);
     expect((await p.api("GET", "/v1/workflows/broken-yaml")).status).toBe(404);
+  });
+});
+
+describe("the text a version was saved from", () => {
+  const text = (name: string, comment: string) =>
+    `# ${comment}\nname: ${name}   # the name\nsteps:\n  - id: say  # first\n    server: ${EVERYTHING}\n    tool: echo\n    arguments: { message: 'hi' }\n`;
+
+  it("keeps YAML and JSON bodies byte for byte, answered beside the definition by every read", async () => {
+    const yaml = text("kept-text", "a comment");
+    const created = await p.api("POST", "/v1/workflows", {
+      rawBody: yaml,
+      contentType: "application/yaml",
+      role: "editor",
+    });
+    expect(created.status, created.text).toBe(201);
+    expect(created.body.source).toEqual({ text: yaml, format: "yaml", origin: "saved" });
+    const json = `{ "name": "kept-text",\n  "steps": [ {"id": "say", "server": "${EVERYTHING}", "tool": "echo", "arguments": {"message": "json"}} ] }`;
+    const updated = await p.api("PUT", "/v1/workflows/kept-text", {
+      rawBody: json,
+      contentType: "application/json",
+      role: "editor",
+    });
+    expect(updated.body).toMatchObject({
+      version: 2,
+      source: { text: json, format: "json", origin: "saved" },
+    });
+    expect((await p.api("GET", "/v1/workflows/kept-text")).body.source.text).toBe(json);
+    expect((await p.api("GET", "/v1/workflows/kept-text/versions/1")).body.source.text).toBe(yaml);
+    const versions = await p.api("GET", "/v1/workflows/kept-text/versions");
+    expect(versions.body.versions.map((v: { source: { text: string } }) => v.source.text)).toEqual([
+      json,
+      yaml,
+    ]);
+  });
+
+  it("makes a new version for a change of the text alone, and none for the same text", async () => {
+    const first = text("text-only", "first");
+    const save = (body: string) =>
+      p.api("PUT", "/v1/workflows/text-only", {
+        rawBody: body,
+        contentType: "application/yaml",
+        role: "editor",
+      });
+    await p.api("POST", "/v1/workflows", { rawBody: first, contentType: "application/yaml", role: "editor" });
+    expect((await save(first)).body.version).toBe(1);
+    const commented = text("text-only", "second");
+    const second = await save(commented);
+    expect(second.body).toMatchObject({ version: 2, source: { text: commented } });
+    expect((await save(commented)).body.version).toBe(2);
+  });
+
+  it("keeps a large text in the blob store and reads it back whole", async () => {
+    const padding = `# ${"x".repeat(100)}\n`.repeat(400);
+    const yaml = text("large-text", "large") + padding;
+    expect(Buffer.byteLength(yaml)).toBeGreaterThan(32 * 1024);
+    const created = await p.api("POST", "/v1/workflows", {
+      rawBody: yaml,
+      contentType: "application/yaml",
+      role: "editor",
+    });
+    expect(created.status, created.text).toBe(201);
+    const platform = await getPlatform();
+    const item = await platform.table.doc.send(
+      new GetCommand({ TableName: platform.table.name, Key: { pk: "WORKFLOW#large-text", sk: "V#000001" } }),
+    );
+    expect(item.Item?.source).toBeUndefined();
+    expect(item.Item?.sourceBlob).toMatch(/^workflows\/large-text\//);
+    expect((await p.api("GET", "/v1/workflows/large-text")).body.source.text).toBe(yaml);
+  });
+
+  it("answers a version saved before texts were kept with its definition written out as YAML", async () => {
+    await saveWorkflow(p, { name: "legacy-text", description: "old", steps: [echo("say", "old")] });
+    const platform = await getPlatform();
+    await platform.table.doc.send(
+      new UpdateCommand({
+        TableName: platform.table.name,
+        Key: { pk: "WORKFLOW#legacy-text", sk: "V#000001" },
+        UpdateExpression: "REMOVE #source, sourceFormat",
+        ExpressionAttributeNames: { "#source": "source" },
+      }),
+    );
+    const legacy = await p.api("GET", "/v1/workflows/legacy-text", { role: "viewer" });
+    expect(legacy.body.source).toMatchObject({ format: "yaml", origin: "derived" });
+    expect(legacy.body.source.text).toMatch(/^name: legacy-text\ndescription: old\nsteps:\n {2}- id: say\n/);
+    expect(parseYaml(legacy.body.source.text)).toEqual(legacy.body.definition);
+    // Its definition saved again with a text is the same version: an older version has no text to compare.
+    const again = await p.api("PUT", "/v1/workflows/legacy-text", {
+      body: { name: "legacy-text", description: "old", steps: [echo("say", "old")] },
+      role: "editor",
+    });
+    expect(again.body.version).toBe(1);
   });
 });
 

@@ -1978,6 +1978,13 @@ export interface components {
             name: string;
             version: number;
             definition: components["schemas"]["WorkflowDefinition"];
+            source: {
+                text: string;
+                /** @enum {string} */
+                format: "yaml" | "json";
+                /** @enum {string} */
+                origin: "saved" | "derived";
+            };
             aslBytes: number;
             savedAt: string;
             savedBy: string;

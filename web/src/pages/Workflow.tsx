@@ -4,7 +4,6 @@
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { getRouteApi, Link, useNavigate } from "@tanstack/react-router";
 import { lazy, Suspense, useRef } from "react";
-import { stringify } from "yaml";
 import { unwrap } from "../api/client.js";
 import type { WorkflowVersionRecord } from "../api/types.js";
 import { useApp, useCan } from "../app-context.js";
@@ -23,7 +22,8 @@ const MergeEditor = lazy(() => import("../editors/MergeEditor.js").then((m) => (
 const route = getRouteApi("/workflows/$name");
 type Tab = "graph" | "yaml" | "asl" | "versions" | "runs";
 
-export const yamlOf = (record: WorkflowVersionRecord) => stringify(record.definition, { lineWidth: 0 });
+/** The text a version was saved from (comments included), which the editor edits and the versions compare. */
+const textOf = (record: WorkflowVersionRecord) => record.source.text;
 
 export function Workflow() {
   const { client } = useApp();
@@ -83,7 +83,13 @@ export function Workflow() {
           <WorkflowGraph steps={record.definition.steps} label={`Graph of ${name} v${record.version}`} />
         )}
         {tab === "yaml" && (
-          <WorkflowEditor key={record.version} name={name} initial={yamlOf(record)} readOnly={!canEdit} />
+          <WorkflowEditor
+            key={record.version}
+            name={name}
+            initial={textOf(record)}
+            format={record.source.format}
+            readOnly={!canEdit}
+          />
         )}
         {tab === "asl" && <Asl name={name} version={record.version} />}
         {tab === "versions" && (
@@ -199,8 +205,8 @@ function Versions(props: {
             </div>
           </div>
           <Merge
-            left={yamlOf(other)}
-            right={yamlOf(props.current)}
+            left={textOf(other)}
+            right={textOf(props.current)}
             language="yaml"
             leftLabel={`v${other.version}`}
             rightLabel={`v${props.current.version}`}

@@ -10,7 +10,7 @@ import { ProblemMessage } from "../components/common.js";
 import { CodeEditor, type Diagnostic } from "../editors/CodeEditor.js";
 import { rangeOfField } from "./yaml-positions.js";
 
-const YAML = { "content-type": "application/yaml" };
+const CONTENT_TYPES = { yaml: "application/yaml", json: "application/json" } as const;
 const asText = (body: unknown) => body as string;
 
 type Check =
@@ -18,8 +18,15 @@ type Check =
   | { state: "valid"; steps: number }
   | { state: "invalid"; problem: ApiProblem };
 
-export function WorkflowEditor(props: { name?: string | undefined; initial: string; readOnly?: boolean }) {
+export function WorkflowEditor(props: {
+  name?: string | undefined;
+  initial: string;
+  /** The text's format: it is sent as such, so the version keeps the text as the user wrote it. */
+  format?: "yaml" | "json";
+  readOnly?: boolean;
+}) {
   const { client } = useApp();
+  const contentType = CONTENT_TYPES[props.format ?? "yaml"];
   const navigate = useNavigate();
   const [text, setText] = useState(props.initial);
   const [check, setCheck] = useState<Check>({ state: "checking" });
@@ -32,7 +39,7 @@ export function WorkflowEditor(props: { name?: string | undefined; initial: stri
       try {
         const result = await client.POST("/v1/workflows/validate", {
           body: text as never,
-          headers: YAML,
+          headers: { "content-type": contentType },
           bodySerializer: asText,
           signal: controller.signal,
         });
@@ -47,7 +54,7 @@ export function WorkflowEditor(props: { name?: string | undefined; initial: stri
       clearTimeout(timer);
       controller.abort();
     };
-  }, [text, client, props.readOnly]);
+  }, [text, client, props.readOnly, contentType]);
 
   const diagnostics = useMemo<Diagnostic[]>(() => {
     if (check.state !== "invalid") return [];
@@ -59,16 +66,17 @@ export function WorkflowEditor(props: { name?: string | undefined; initial: stri
     }));
   }, [check, text]);
 
+  const headers = { "content-type": contentType };
   const save = useMutation({
     mutationFn: async () => {
       const result = props.name
         ? await client.PUT("/v1/workflows/{name}", {
             params: { path: { name: props.name } },
             body: text as never,
-            headers: YAML,
+            headers,
             bodySerializer: asText,
           })
-        : await client.POST("/v1/workflows", { body: text as never, headers: YAML, bodySerializer: asText });
+        : await client.POST("/v1/workflows", { body: text as never, headers, bodySerializer: asText });
       return unwrap(result);
     },
     onSuccess: (saved) =>
