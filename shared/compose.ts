@@ -13,7 +13,6 @@ import { SearchIndex } from "./search/service.js";
 import { mcdSearchSource, serverSearchSource } from "./search/sources.js";
 import { workflowExists, workflowSearchSource } from "./workflows/search-source.js";
 import { type PrepareWorkflow, Workflows } from "./workflows/service.js";
-import type { CanonicalSource } from "./workflows/source.js";
 
 const SEARCH_SOURCES: SearchSources = {
   server: serverSearchSource,
@@ -48,11 +47,6 @@ export interface WorkflowOptions {
    * without it `prepare`, `create` and `update` throw.
    */
   prepareWorkflow?: PrepareWorkflow;
-  /**
-   * Writes out versions saved before their texts were kept (`canonicalSource` from
-   * shared/workflows/definition-text.ts); only the host that answers versions passes it, for the same reason.
-   */
-  canonicalSource?: CanonicalSource;
 }
 
 /** After a save: searchable at once and listed under every server it pins. After a delete: neither. */
@@ -61,7 +55,6 @@ export function createWorkflows(platform: Platform, options: WorkflowOptions = {
   return new Workflows(platform, {
     registry: createRegistry(platform),
     ...(options.prepareWorkflow ? { prepare: options.prepareWorkflow } : {}),
-    ...(options.canonicalSource ? { canonicalSource: options.canonicalSource } : {}),
     listener: {
       async saved(definition) {
         await searchChanged(platform, { type: "workflow", id: definition.name, op: "upsert" });

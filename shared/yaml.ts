@@ -1,15 +1,7 @@
 // YAML text to JSON values (workflow bodies and files, MCD front matter) with js-yaml, YAML 1.2 core schema:
 // `yes`/`on` and timestamps stay strings, duplicate keys are refused, `<<` is an ordinary key. js-yaml is less than
 // half the size of `yaml` in a Lambda bundle (docs/decisions/0003-bundle-size.md).
-import {
-  CORE_SCHEMA,
-  constructFromEvents,
-  dump,
-  EVENT_ID,
-  type Event,
-  parseEvents,
-  YAMLException,
-} from "js-yaml";
+import { CORE_SCHEMA, constructFromEvents, EVENT_ID, type Event, parseEvents, YAMLException } from "js-yaml";
 
 /** Broken YAML: `reason` says what, `line` and `column` (from 1) where; `message` says both on one line. */
 export class YamlSyntaxError extends Error {
@@ -145,12 +137,4 @@ function checkAliases(events: readonly Event[], text: string, max: number): void
     };
     visit(root);
   }
-}
-
-/**
- * A JSON value as block YAML (js-yaml, core schema): keys in their order, no anchors, no folding. What a version
- * saved before texts were kept shows as its text (shared/workflows/source.ts).
- */
-export function stringifyYaml(value: unknown): string {
-  return dump(value, { schema: CORE_SCHEMA, noRefs: true, lineWidth: -1 });
 }

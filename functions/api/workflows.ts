@@ -5,14 +5,13 @@ import { createApiHandler } from "../../shared/http/handler.js";
 import type { Platform } from "../../shared/platform.js";
 import { startRun } from "../../shared/runs/lifecycle.js";
 import { parseWorkflow } from "../../shared/workflows/definition.js";
-import { canonicalSource } from "../../shared/workflows/definition-text.js";
 import { prepareWorkflow } from "../../shared/workflows/prepare.js";
 import type { SavedText } from "../../shared/workflows/service.js";
 import { sourceFormatOf } from "../../shared/workflows/source.js";
 import { parseYaml } from "../../shared/yaml.js";
 
-/** This area saves, validates and answers workflows, so its workflows service carries the compiler and the writer. */
-const workflowsOf = (platform: Platform) => createWorkflows(platform, { prepareWorkflow, canonicalSource });
+/** This area saves and validates workflows, so its workflows service carries the compiler. */
+const workflowsOf = (platform: Platform) => createWorkflows(platform, { prepareWorkflow });
 
 /** The body as sent: the version keeps it beside the definition parsed from it. */
 const savedText = (request: {

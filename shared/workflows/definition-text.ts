@@ -1,8 +1,8 @@
 // A workflow definition from JSON or YAML text (workflow files, test fixtures). Apart from definition.ts so that the
 // functions that only read definitions (runs, run-status) do not bundle the YAML parser.
 import { BadRequestError } from "../errors.js";
-import { parseYaml, stringifyYaml, YamlSyntaxError } from "../yaml.js";
-import { parseWorkflow, Step, WorkflowDefinition } from "./definition.js";
+import { parseYaml, YamlSyntaxError } from "../yaml.js";
+import { parseWorkflow, type WorkflowDefinition } from "./definition.js";
 
 /**
  * Decodes a workflow from JSON or YAML text. JSON when the content type says so; otherwise YAML, which also
@@ -26,29 +26,4 @@ export function parseWorkflowText(text: string, contentType?: string): WorkflowD
     });
   }
   return parseWorkflow(document);
-}
-
-/**
- * The text of a version saved before texts were kept: its pinned definition as YAML, keys in the order the schema
- * lists them (the store does not keep a map's key order).
- */
-export function canonicalSource(definition: unknown): string {
-  return stringifyYaml(ordered(definition, WorkflowDefinition.shape, Step.shape));
-}
-
-function ordered(value: unknown, shape: object, stepShape?: object): unknown {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return value;
-  const record = value as Record<string, unknown>;
-  const keys = [
-    ...Object.keys(shape).filter((key) => key in record),
-    ...Object.keys(record).filter((key) => !(key in shape)),
-  ];
-  return Object.fromEntries(
-    keys.map((key) => [
-      key,
-      key === "steps" && stepShape && Array.isArray(record[key])
-        ? (record[key] as unknown[]).map((step) => ordered(step, stepShape))
-        : record[key],
-    ]),
-  );
 }

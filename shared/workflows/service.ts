@@ -16,7 +16,7 @@ import * as z from "../zod.js";
 import { WorkflowDefinition } from "./definition.js";
 import { versionKey, workflowKey } from "./keys.js";
 import type { PreparedWorkflow, PrepareWorkflow } from "./prepare.js";
-import { type CanonicalSource, type SourceFormat, WorkflowSource } from "./source.js";
+import { type SourceFormat, WorkflowSource } from "./source.js";
 
 /**
  * A save's pins hold deletes off for 30 s (Registry.pinVersions); a save still retrying its claim after this long
@@ -158,12 +158,6 @@ export interface WorkflowsDeps {
    * pass it, so the compiler stays out of the bundles of those that only read them (runs, run status).
    */
   prepare?: PrepareWorkflow;
-  /**
-   * Writes out the text of a version saved before texts were kept (`canonicalSource`, definition-text.ts) as YAML.
-   * Passed, as `prepare`, by the host that answers versions, so the YAML writer stays out of the other bundles;
-   * without it such a text is the definition as JSON.
-   */
-  canonicalSource?: CanonicalSource;
 }
 
 export class Workflows {
@@ -318,20 +312,10 @@ export class Workflows {
 
   /** The text a version was saved from, or (saved before texts were kept) its definition written out. */
   private async sourceOf(item: VersionItem): Promise<WorkflowSource> {
-    const format = item.sourceFormat ?? "yaml";
-    if (item.source !== undefined) return { text: item.source, format, origin: "saved" };
-    if (item.sourceBlob) {
-      const blob = await this.platform.blobs.get(item.sourceBlob);
-      if (!blob)
-        throw new NotFoundError(
-          `The text of ${item.name} version ${item.version} is missing from the blob store.`,
-        );
-      return { text: Buffer.from(blob).toString("utf8"), format, origin: "saved" };
-    }
-    // A host composed without the YAML writer (one that saves in-process) answers the definition as JSON.
-    return this.deps.canonicalSource
-      ? { text: this.deps.canonicalSource(item.definition), format: "yaml", origin: "derived" }
-      : { text: `${JSON.stringify(item.definition, null, 2)}\n`, format: "json", origin: "derived" };
+    const text = item.source ?? (item.sourceBlob && (await this.blobText(item, item.sourceBlob, "text")));
+    if (text !== undefined) return { text, format: item.sourceFormat ?? "yaml", origin: "saved" };
+    // JSON, exact and without a YAML writer in the bundle (the workflows function is near its 300 KB budget).
+    return { text: `${JSON.stringify(item.definition, null, 2)}\n`, format: "json", origin: "derived" };
   }
 
   /** A save without a text (in-process callers) leaves the latest's text alone; older versions have none to compare. */
@@ -459,11 +443,14 @@ export class Workflows {
   }
 
   private async aslOf(item: VersionItem): Promise<string> {
-    if (item.asl) return item.asl;
-    const blob = item.aslBlob ? await this.platform.blobs.get(item.aslBlob) : undefined;
+    return item.asl ?? this.blobText(item, item.aslBlob, "state machine");
+  }
+
+  private async blobText(item: VersionItem, key: string | undefined, what: string): Promise<string> {
+    const blob = key ? await this.platform.blobs.get(key) : undefined;
     if (!blob)
       throw new NotFoundError(
-        `The state machine of ${item.name} version ${item.version} is missing from the blob store.`,
+        `The ${what} of ${item.name} version ${item.version} is missing from the blob store.`,
       );
     return Buffer.from(blob).toString("utf8");
   }

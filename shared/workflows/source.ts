@@ -6,12 +6,12 @@ export const SourceFormat = z.enum(["yaml", "json"]);
 export type SourceFormat = z.infer<typeof SourceFormat>;
 
 export const WorkflowSource = z.object({
-  /** The text exactly as it was saved (or, for `derived`, the definition written out as YAML). */
+  /** The text exactly as it was saved (or, for `derived`, the pinned definition as indented JSON). */
   text: z.string(),
   format: SourceFormat,
   /**
    * `saved`: the body the version was saved from. `derived`: the version was saved before texts were kept (or
-   * without one), and the text is its pinned definition written out when read.
+   * in-process without one), and the text is its pinned definition written out when read.
    */
   origin: z.enum(["saved", "derived"]),
 });
@@ -21,6 +21,3 @@ export type WorkflowSource = z.infer<typeof WorkflowSource>;
 export function sourceFormatOf(contentType: string | undefined): SourceFormat {
   return contentType !== undefined && /\bjson\b/i.test(contentType) ? "json" : "yaml";
 }
-
-/** Writes a definition out as text; the hosts that answer versions pass one (`canonicalSource`, source-text.ts). */
-export type CanonicalSource = (definition: unknown) => string;

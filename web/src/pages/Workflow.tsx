@@ -4,6 +4,7 @@
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { getRouteApi, Link, useNavigate } from "@tanstack/react-router";
 import { lazy, Suspense, useRef } from "react";
+import { stringify } from "yaml";
 import { unwrap } from "../api/client.js";
 import type { WorkflowVersionRecord } from "../api/types.js";
 import { useApp, useCan } from "../app-context.js";
@@ -22,8 +23,15 @@ const MergeEditor = lazy(() => import("../editors/MergeEditor.js").then((m) => (
 const route = getRouteApi("/workflows/$name");
 type Tab = "graph" | "yaml" | "asl" | "versions" | "runs";
 
-/** The text a version was saved from (comments included), which the editor edits and the versions compare. */
-const textOf = (record: WorkflowVersionRecord) => record.source.text;
+/**
+ * The text a version was saved from (comments included), which the editor edits and the versions compare; a
+ * version saved before texts were kept (the API answers its definition as JSON) is shown as YAML.
+ */
+export function sourceOf(record: WorkflowVersionRecord): { text: string; format: "yaml" | "json" } {
+  return record.source.origin === "derived"
+    ? { text: stringify(record.definition, { lineWidth: 0 }), format: "yaml" }
+    : record.source;
+}
 
 export function Workflow() {
   const { client } = useApp();
@@ -86,8 +94,8 @@ export function Workflow() {
           <WorkflowEditor
             key={record.version}
             name={name}
-            initial={textOf(record)}
-            format={record.source.format}
+            initial={sourceOf(record).text}
+            format={sourceOf(record).format}
             readOnly={!canEdit}
           />
         )}
@@ -205,8 +213,8 @@ function Versions(props: {
             </div>
           </div>
           <Merge
-            left={textOf(other)}
-            right={textOf(props.current)}
+            left={sourceOf(other).text}
+            right={sourceOf(props.current).text}
             language="yaml"
             leftLabel={`v${other.version}`}
             rightLabel={`v${props.current.version}`}
