@@ -1,4 +1,5 @@
-// The mcpflow CDK app: four stacks per stage (data, auth, execution, api), checked by cdk-nag on every synth.
+// The mcpflow CDK app: six stacks per stage (web, data, auth, execution, api, web-content), checked by cdk-nag on
+// every synth.
 // Run by the CDK CLI through cdk.json (`npx tsx infra/app.ts`); tests call buildApp() with their own context.
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -10,6 +11,8 @@ import { ApiStack } from "./stacks/api-stack.js";
 import { AuthStack } from "./stacks/auth-stack.js";
 import { DataStack } from "./stacks/data-stack.js";
 import { ExecutionStack } from "./stacks/execution-stack.js";
+import { WebContentStack } from "./stacks/web-content-stack.js";
+import { WebStack } from "./stacks/web-stack.js";
 
 export interface McpflowApp {
   readonly app: App;
@@ -18,15 +21,19 @@ export interface McpflowApp {
   readonly auth: AuthStack;
   readonly execution: ExecutionStack;
   readonly api: ApiStack;
+  readonly web: WebStack;
+  readonly webContent: WebContentStack;
 }
 
 export interface BuildAppOptions extends AppProps {
   /** Override of the runner Docker build context (tests point it at a scratch directory). */
   readonly runnerContextDir?: string;
+  /** Override of the built console (web/dist). */
+  readonly webDistDir?: string;
 }
 
 export function buildApp(options: BuildAppOptions = {}): McpflowApp {
-  const { runnerContextDir, ...appProps } = options;
+  const { runnerContextDir, webDistDir, ...appProps } = options;
   const app = new App(appProps);
   const config = loadConfig(app);
   const names = stageNames(config.stage);
@@ -37,6 +44,11 @@ export function buildApp(options: BuildAppOptions = {}): McpflowApp {
       : undefined;
   const common = { env, config };
 
+  // First: Cognito's callback URLs and the API's CORS origin need the console's address.
+  const web = new WebStack(app, `${names.prefix}-web`, {
+    ...common,
+    description: "mcpflow web: the console's private bucket behind CloudFront (origin access control)",
+  });
   const data = new DataStack(app, `${names.prefix}-data`, {
     ...common,
     description: "mcpflow data: DynamoDB table and payload bucket",
@@ -46,6 +58,7 @@ export function buildApp(options: BuildAppOptions = {}): McpflowApp {
     ...common,
     description: "mcpflow auth: Cognito user pool, groups, web, CLI and machine clients",
     terminationProtection: config.deletionProtection,
+    consoleUrl: web.url,
   });
   const execution = new ExecutionStack(app, `${names.prefix}-execution`, {
     ...common,
@@ -60,7 +73,19 @@ export function buildApp(options: BuildAppOptions = {}): McpflowApp {
     userPool: auth.userPool,
     clients: [auth.webClient, auth.machineClient, auth.cliClient],
     execution,
+    consoleUrl: web.url,
   });
+  const webContent = new WebContentStack(app, `${names.prefix}-web-content`, {
+    ...common,
+    description: "mcpflow web content: the built console and its /config.json",
+    api: api.api,
+    userPool: auth.userPool,
+    webClient: auth.webClient,
+    domain: auth.domain,
+    ...(webDistDir ? { distDir: webDistDir } : {}),
+  });
+  // The console bucket is referenced by its fixed name rather than an export.
+  webContent.addStackDependency(web);
   // The payload bucket is referenced by its fixed name rather than an export, so order the stacks explicitly.
   execution.addStackDependency(data);
   api.addStackDependency(data);
@@ -70,7 +95,7 @@ export function buildApp(options: BuildAppOptions = {}): McpflowApp {
   // cdk-nag 3 is a CDK policy-validation plugin (v2 was an Aspect): it runs on every synth and fails it on any
   // unacknowledged finding; acknowledgements are Validations.of(construct).acknowledge() next to the resource.
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
-  return { app, config, data, auth, execution, api };
+  return { app, config, data, auth, execution, api, web, webContent };
 }
 
 function isMain(): boolean {

@@ -18,6 +18,12 @@ export interface StageNames {
   readonly payloadBucket: string;
   /** The payload bucket name as cdk-nag renders it in findings. */
   readonly payloadBucketRendered: string;
+  /**
+   * `mcpflow-<stage>-console-<account>-<region>`: the console's files (web stack), fixed for the same reasons as
+   * the payload bucket: the web-content stack uploads to it by name.
+   */
+  readonly consoleBucket: string;
+  readonly consoleBucketRendered: string;
 }
 
 export function stageNames(stage: string): StageNames {
@@ -29,8 +35,20 @@ export function stageNames(stage: string): StageNames {
     secretsPrefix: `mcpflow/${stage}/`,
     payloadBucket: `${prefix}-payloads-${Aws.ACCOUNT_ID}-${Aws.REGION}`,
     payloadBucketRendered: `${prefix}-payloads-<AWS::AccountId>-<AWS::Region>`,
+    consoleBucket: `${prefix}-console-${Aws.ACCOUNT_ID}-${Aws.REGION}`,
+    consoleBucketRendered: `${prefix}-console-<AWS::AccountId>-<AWS::Region>`,
   };
 }
 
 /** The table's one global secondary index (`gsi1pk`/`gsi1sk`). */
 export const GSI1 = "gsi1";
+
+/** The Cognito hosted domain's prefix: the configured one, or `mcpflow-<stage>-<account>` (unique per region). */
+export function authDomainPrefix(config: { stage: string; authDomainPrefix: string | undefined }): string {
+  return config.authDomainPrefix ?? `${stageNames(config.stage).prefix}-${Aws.ACCOUNT_ID}`;
+}
+
+/** The hosted UI's origin for a domain prefix, as `UserPoolDomain.baseUrl()` renders it. */
+export function authDomainOrigin(prefix: string): string {
+  return `https://${prefix}.auth.${Aws.REGION}.amazoncognito.com`;
+}

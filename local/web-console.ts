@@ -5,6 +5,7 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { extname, join, normalize, sep } from "node:path";
+import { ASSETS_PREFIX, CACHE_CONTROL, isClientRoute } from "../shared/web/console-paths.js";
 import { consoleSecurityHeaders } from "../shared/web/security-headers.js";
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -59,7 +60,7 @@ export function createConsoleListener(options: ConsoleOptions): ConsoleListener 
     if (!file.startsWith(options.root + sep) && file !== options.root) return false;
     const found = await fileAt(file);
     if (found) {
-      const hashed = path.startsWith("/assets/");
+      const hashed = path.startsWith(ASSETS_PREFIX);
       send(
         res,
         req,
@@ -68,17 +69,14 @@ export function createConsoleListener(options: ConsoleOptions): ConsoleListener 
           ...security,
           "content-type": CONTENT_TYPES[extname(file)] ?? "application/octet-stream",
           "content-length": String(found.size),
-          "cache-control": hashed ? "public, max-age=31536000, immutable" : "no-cache",
+          "cache-control": hashed ? CACHE_CONTROL.assets : CACHE_CONTROL.other,
         },
         { file },
       );
       return true;
     }
-    // A client route such as /runs/abc or /servers/io.github.x%2Fy: the app decides. A missing file with an
-    // extension (or under /assets) is a real 404, so a stale chunk fails loudly instead of parsing HTML as JS.
-    const lastSegment = path.split("/").pop() ?? "";
-    const looksLikeFile = path.startsWith("/assets/") || /\.[a-z0-9]{1,5}$/i.test(lastSegment);
-    if (looksLikeFile) return false;
+    // A client route such as /runs/abc or /servers/io.github.x%2Fy: the app decides. A missing file is a real 404.
+    if (!isClientRoute(path)) return false;
     const index = join(options.root, "index.html");
     const indexFile = await fileAt(index);
     if (!indexFile) return false;
@@ -90,7 +88,7 @@ export function createConsoleListener(options: ConsoleOptions): ConsoleListener 
         ...security,
         "content-type": CONTENT_TYPES[".html"]!,
         "content-length": String(indexFile.size),
-        "cache-control": "no-cache",
+        "cache-control": CACHE_CONTROL.other,
       },
       { file: index },
     );

@@ -64,6 +64,8 @@ export interface ApiStackProps extends StackProps {
   readonly userPool: IUserPool;
   readonly clients: readonly IUserPoolClient[];
   readonly execution: ExecutionStack;
+  /** The console's CloudFront address (the web stack's), a CORS origin besides `config.webOrigin`. */
+  readonly consoleUrl: string;
 }
 
 export class ApiStack extends Stack {
@@ -79,7 +81,7 @@ export class ApiStack extends Stack {
       ...execution.lambdaEnvironment,
       MCPFLOW_USER_POOL_ID: props.userPool.userPoolId,
       MCPFLOW_USER_POOL_CLIENT_IDS: props.clients.map((c) => c.userPoolClientId).join(","),
-      MCPFLOW_WEB_ORIGIN: config.webOrigin,
+      MCPFLOW_WEB_ORIGIN: [props.consoleUrl, config.webOrigin].join(","),
     };
 
     const make = (area: ApiArea, description: string) =>
@@ -110,7 +112,7 @@ export class ApiStack extends Stack {
     this.functions = functions;
     this.grantAreas(functions, names, props);
 
-    this.api = this.restApi(config, names);
+    this.api = this.restApi(config, names, props.consoleUrl);
     const v1 = this.api.root.addResource("v1");
     for (const [area, routes] of Object.entries(API_ROUTES) as [ApiArea, readonly string[]][]) {
       const integration = new LambdaIntegration(functions[area].function, {
@@ -200,7 +202,7 @@ export class ApiStack extends Stack {
     new CfnOutput(this, "ApiUrl", { value: `${this.api.url}v1/` });
   }
 
-  private restApi(config: McpflowConfig, names: StageNames): RestApi {
+  private restApi(config: McpflowConfig, names: StageNames, consoleUrl: string): RestApi {
     const accessLogs = new LogGroup(this, "AccessLogs", {
       retention: config.logRetention,
       removalPolicy: RemovalPolicy.DESTROY,
@@ -227,7 +229,7 @@ export class ApiStack extends Stack {
         throttlingBurstLimit: config.throttleBurstLimit,
       },
       defaultCorsPreflightOptions: {
-        allowOrigins: [config.webOrigin],
+        allowOrigins: [consoleUrl, config.webOrigin],
         allowMethods: Cors.ALL_METHODS,
         allowHeaders: CORS_ALLOW_HEADERS,
         exposeHeaders: CORS_EXPOSE_HEADERS,

@@ -16,7 +16,7 @@ import {
 import type { Construct } from "constructs";
 import type { McpflowConfig } from "../config.js";
 import { acknowledge } from "../nag.js";
-import { stageNames } from "../naming.js";
+import { authDomainPrefix, stageNames } from "../naming.js";
 
 /** The loopback port `mcpflow login` listens on for Cognito's redirect (cli/commands/auth.ts uses the same). */
 export const CLI_LOGIN_PORT = 8765;
@@ -34,8 +34,13 @@ export const API_SCOPES = {
 
 export const RESOURCE_SERVER_ID = "mcpflow";
 
+/** Where Cognito sends the console back with the code (web/src/auth/cognito.ts handles it there). */
+export const CALLBACK_PATH = "/auth/callback";
+
 export interface AuthStackProps extends StackProps {
   readonly config: McpflowConfig;
+  /** The console's CloudFront address (the web stack's), signed in to besides `config.webOrigin`. */
+  readonly consoleUrl: string;
 }
 
 export class AuthStack extends Stack {
@@ -101,7 +106,7 @@ export class AuthStack extends Stack {
 
     // Client credentials and the hosted sign-in page both need a domain.
     this.domain = this.userPool.addDomain("Domain", {
-      cognitoDomain: { domainPrefix: config.authDomainPrefix ?? `${names.prefix}-${this.account}` },
+      cognitoDomain: { domainPrefix: authDomainPrefix(config) },
     });
 
     this.webClient = this.userPool.addClient("WebClient", {
@@ -112,8 +117,9 @@ export class AuthStack extends Stack {
       oAuth: {
         flows: { authorizationCodeGrant: true },
         scopes: [OAuthScope.OPENID, OAuthScope.EMAIL, OAuthScope.PROFILE, ...apiScopes],
-        callbackUrls: [`${config.webOrigin}/auth/callback`],
-        logoutUrls: [`${config.webOrigin}/`],
+        // The console on CloudFront, and webOrigin (a custom domain, or Vite's dev server against this stage).
+        callbackUrls: [props.consoleUrl, config.webOrigin].map((origin) => `${origin}${CALLBACK_PATH}`),
+        logoutUrls: [props.consoleUrl, config.webOrigin].map((origin) => `${origin}/`),
       },
       preventUserExistenceErrors: true,
       enableTokenRevocation: true,

@@ -1,4 +1,5 @@
-// CORS for the web origin (MCPFLOW_WEB_ORIGIN). API Gateway answers the preflight (OPTIONS) itself and adds the
+// CORS for the web origins (MCPFLOW_WEB_ORIGIN, comma-separated: on AWS the console's CloudFront address and the
+// configured webOrigin). API Gateway answers the preflight (OPTIONS) itself and adds the
 // headers to the errors it answers itself; responses from the Lambda functions must carry them too, or a browser
 // hides them from the page. One list of headers serves both (infra/stacks/api-stack.ts reads it).
 import type { MiddlewareObj } from "@middy/core";
@@ -16,11 +17,18 @@ export const CORS_ALLOW_HEADERS = [
 /** Response headers a browser client may read. */
 export const CORS_EXPOSE_HEADERS = ["ETag", "Location", "Retry-After", "x-request-id"];
 
-/** The middleware for `origin`, or undefined when no web origin is configured (no CORS headers at all). */
-export function corsFor(origin: string | undefined) {
-  if (!origin) return undefined;
+/**
+ * The middleware for `origins` (one origin, or several separated by commas), or undefined when none is configured
+ * (no CORS headers at all). A request from one of them gets its own origin back; any other gets none.
+ */
+export function corsFor(origins: string | undefined) {
+  const allowed = (origins ?? "")
+    .split(",")
+    .map((origin) => origin.trim())
+    .filter(Boolean);
+  if (allowed.length === 0) return undefined;
   return httpCors({
-    origins: [origin],
+    origins: allowed,
     exposeHeaders: CORS_EXPOSE_HEADERS.join(", "),
     // API Gateway answers OPTIONS before the function is called; locally nothing asks for a preflight answer.
     disableBeforePreflightResponse: true,

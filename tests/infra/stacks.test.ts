@@ -215,13 +215,13 @@ describe("auth stack", () => {
     });
   });
 
-  it("has a public PKCE web client: authorization code, no secret, callback on the web origin", () => {
+  it("has a public PKCE web client: authorization code, no secret, callback on the web origin (web.test.ts: and the console's)", () => {
     auth.hasResourceProperties("AWS::Cognito::UserPoolClient", {
       ClientName: "mcpflow-test-web",
       GenerateSecret: false,
       AllowedOAuthFlows: ["code"],
       AllowedOAuthFlowsUserPoolClient: true,
-      CallbackURLs: ["https://mcpflow.example.com/auth/callback"],
+      CallbackURLs: Match.arrayWith(["https://mcpflow.example.com/auth/callback"]),
       AllowedOAuthScopes: Match.arrayWith(["openid"]),
     });
   });
@@ -290,8 +290,9 @@ describe("API functions", () => {
         MCPFLOW_STAGE: "test",
         MCPFLOW_SECRETS_PREFIX: "mcpflow/test/",
         MCPFLOW_RUNNER_IMAGE: TEST_RUNNER_IMAGE,
-        MCPFLOW_WEB_ORIGIN: "https://mcpflow.example.com",
       });
+      // The console's CloudFront address and the web origin, comma-separated (web.test.ts).
+      expect(JSON.stringify(variables.MCPFLOW_WEB_ORIGIN)).toContain(",https://mcpflow.example.com");
       // Web, machine and CLI client ids, comma-separated.
       const clientIds = JSON.stringify(variables.MCPFLOW_USER_POOL_CLIENT_IDS);
       expect(clientIds).toMatch(/WebClient.*\},",",\{.*MachineClient.*\},",",\{.*CliClient/);
@@ -356,14 +357,16 @@ describe("REST API", () => {
   });
 
   it("answers CORS preflights under /v1 for the web origin, and lets gateway errors be read from any origin", () => {
+    // With two origins (the console's CloudFront address first, web.test.ts), API Gateway answers the first and a
+    // template answers the other when it is the request's.
     api.hasResourceProperties("AWS::ApiGateway::Method", {
       HttpMethod: "OPTIONS",
       Integration: Match.objectLike({
         IntegrationResponses: [
           Match.objectLike({
-            ResponseParameters: Match.objectLike({
-              "method.response.header.Access-Control-Allow-Origin": "'https://mcpflow.example.com'",
-            }),
+            ResponseTemplates: {
+              "application/json": Match.stringLikeRegexp('\\$origin == "https://mcpflow\\.example\\.com"'),
+            },
           }),
         ],
       }),

@@ -90,6 +90,17 @@ describe("CORS headers on the functions' answers", () => {
     expect(response.headers?.["Access-Control-Allow-Origin"]).toBeUndefined();
   });
 
+  it("allow each of several configured origins, and only them (the console's CloudFront address and webOrigin)", async () => {
+    const CLOUDFRONT = "https://d111111abcdef8.cloudfront.net";
+    const both = createApiHandler(routes, implementations, { webOrigin: `${ORIGIN},${CLOUDFRONT}` });
+    for (const origin of [ORIGIN, CLOUDFRONT]) {
+      const response = await both(event("/v1/ping", origin) as never, context);
+      expect(response.headers?.["Access-Control-Allow-Origin"], origin).toBe(origin);
+    }
+    const other = await both(event("/v1/ping", "https://evil.example.com") as never, context);
+    expect(other.headers?.["Access-Control-Allow-Origin"]).toBeUndefined();
+  });
+
   it("add nothing when no web origin is configured", async () => {
     const plain = createApiHandler(routes, implementations, { webOrigin: "" });
     const response = await plain(event("/v1/ping", ORIGIN) as never, context);
