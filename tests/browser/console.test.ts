@@ -181,6 +181,59 @@ steps:
       expect(await axeViolations(page)).toEqual([]);
     });
 
+    it("reads a run's history once more after it ended, though its last poll came before the end", async () => {
+      // The flake this replays: the monitor polled the history every 1.5 s while the run ran and stopped once the
+      // run's record said it ended, so a run that ended between two polls kept the history of the earlier one
+      // (greet drawn RUNNING under a SUCCEEDED header). Here every poll while the header says RUNNING answers the
+      // history as it was when the step was running — the worst case of that race, every time.
+      const saved = await p.api("POST", "/v1/workflows", {
+        body: {
+          name: "ui-ends-between-polls",
+          steps: [
+            {
+              id: "wait",
+              server: EVERYTHING,
+              tool: "trigger-long-running-operation",
+              arguments: { duration: 3, steps: 1 },
+              timeout_seconds: 60,
+            },
+          ],
+        },
+      });
+      expect(saved.status, saved.text).toBe(201);
+      const id = await startRun(p, "ui-ends-between-polls");
+      await waitForRunState(p, id, (run) => run.steps?.some((s: any) => s.status === "RUNNING"));
+      const whileRunning = await p.api("GET", `/v1/runs/${id}/events`);
+      expect(JSON.stringify(whileRunning.body)).not.toContain("ExecutionSucceeded");
+      // Frozen until the browser is handed a run record that says the run ended: a history read after that is the
+      // server's own, as it would be after the end.
+      let frozen = true;
+      await page.route(`**/v1/runs/${id}`, async (route) => {
+        const response = await route.fetch();
+        const body = await response.json();
+        if (body.status !== "RUNNING") frozen = false;
+        await route.fulfill({ response, json: body });
+      });
+      await page.route(`**/v1/runs/${id}/events`, async (route) => {
+        if (!frozen) return route.continue();
+        await route.fulfill({ status: 200, contentType: "application/json", json: whileRunning.body });
+      });
+      try {
+        await visit(`/runs/${id}?view=events`, /Run of/);
+        await page.getByRole("cell", { name: "TaskStateEntered" }).waitFor();
+        await page.locator("h1 .badge", { hasText: "SUCCEEDED" }).waitFor({ timeout: 60_000 });
+        // The history after the end: its last event, and the step's bar closed as it ended.
+        await page.getByRole("cell", { name: "ExecutionSucceeded" }).waitFor({ timeout: 10_000 });
+        await page.getByRole("link", { name: "Timeline" }).click();
+        const bar = page.locator('[data-row="wait"] rect[data-kind="attempt"]');
+        await bar.first().waitFor();
+        expect(await bar.first().getAttribute("data-status")).toBe("SUCCEEDED");
+      } finally {
+        await page.unroute(`**/v1/runs/${id}`);
+        await page.unroute(`**/v1/runs/${id}/events`);
+      }
+    });
+
     it("cancels a running run from the monitor", async () => {
       const saved = await p.api("POST", "/v1/workflows", {
         body: {

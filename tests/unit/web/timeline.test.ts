@@ -171,6 +171,27 @@ describe("layoutTimeline", () => {
     ]);
   });
 
+  it("closes an attempt the history leaves open at the step record's end and status (a history read before the end)", () => {
+    const timeline = layoutTimeline({
+      run: {
+        startedAt: at(0),
+        endedAt: at(900),
+        status: "SUCCEEDED",
+        steps: [{ stepId: "greet", status: "SUCCEEDED", attempts: 1, startedAt: at(100), endedAt: at(800) }],
+      },
+      // The history as a poll read it while greet ran: entered, never exited.
+      events: [event(50, "TaskStateEntered", "Call greet")],
+      now: T0 + 5000,
+    });
+    const greet = timeline.rows.find((row) => row.stepId === "greet")!;
+    expect(greet.bars).toEqual([
+      { start: 50, end: 100, kind: "waiting", status: "WAITING", open: false },
+      { start: 100, end: 800, kind: "attempt", attempt: 1, status: "SUCCEEDED", open: false },
+    ]);
+    expect(statusAt(greet, 850)).toBe("SUCCEEDED");
+    expect(timeline.end).toBe(900);
+  });
+
   it("lays out 500 steps with items well within the time a render allows", () => {
     const steps = Array.from({ length: 500 }, (_, i) => ({
       stepId: `s${i}`,

@@ -2,7 +2,7 @@
 // Cancel and Run again, and four views of the same run — Graph with live status colours, Timeline (a bar per
 // step, item and attempt, the critical path), Table and Events — with a time scrubber that replays the graph
 // and a step panel. The run and its history are polled while it runs; view, step and moment are in the URL.
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { getRouteApi, Link, useNavigate } from "@tanstack/react-router";
 import { lazy, Suspense, useMemo } from "react";
 import { stepGraph } from "../../../shared/workflows/graph.js";
@@ -41,10 +41,16 @@ export function Run() {
     refetchInterval: (query) => (query.state.data?.status === "RUNNING" ? 1_000 : false),
   });
   const running = run.data?.status === "RUNNING";
+  const ended = run.data !== undefined && !running;
   const events = useQuery({
-    queryKey: ["run", id, "events"],
+    // The history is read once more when the run is seen to have ended: polling alone stopped at its last read
+    // before the end, up to 1.5 s of events short (a step drawn RUNNING under a SUCCEEDED header). The platform
+    // writes a run's last events before its end (local/engine.ts; on AWS the history is Step Functions' own), so a
+    // read after the end is the whole history.
+    queryKey: ["run", id, "events", ended ? "ended" : "live"],
     queryFn: async () => unwrap(await client.GET("/v1/runs/{id}/events", { params: { path: { id } } })),
     refetchInterval: running ? 1_500 : false,
+    placeholderData: keepPreviousData,
   });
   const workflow = useQuery({
     queryKey: ["workflow", run.data?.workflow, "version", run.data?.version],
@@ -63,12 +69,13 @@ export function Run() {
     if (!run.data) return undefined;
     return layoutTimeline({
       run: run.data,
-      events: events.data?.events as never,
+      // Not the live history kept on screen while the final one loads: the records alone are right meanwhile.
+      events: (events.isPlaceholderData ? undefined : events.data?.events) as never,
       dependsOn: graph ? Object.fromEntries(graph.dependsOn) : undefined,
       order: graph?.order,
       now: Date.now(),
     });
-  }, [run.data, events.data, graph]);
+  }, [run.data, events.data, events.isPlaceholderData, graph]);
 
   if (run.isPending) return <Loading what="the run" />;
   if (run.error) return <ProblemMessage error={run.error} />;

@@ -253,7 +253,12 @@ function barsFromEvents(
       bar.start = recordedStart;
     }
   };
-  if (open) {
+  if (open && source.endedAt) {
+    // The record says the attempt ended, the history does not yet: the history lags the records (written in
+    // windows, read by a poll), and the record is the truth for the end.
+    close(at(source.endedAt), source.status);
+    adjust(out[out.length - 1]);
+  } else if (open) {
     // Still running: an attempt open until now (or the run's end).
     const bar = {
       start: open.start,
