@@ -1,6 +1,5 @@
-// The in-memory index: MiniSearch (BM25+) over servers, MCDs and workflows, with field weights, prefix and typo
-// tolerance, facets and snippets. Pure and synchronous; freshness.ts keeps one per container in step with the store.
-import MiniSearch, { type SearchResult } from "minisearch";
+// The in-memory search over servers, MCDs and workflows: BM25+ ranking with field weights, prefix and typo
+// tolerance (inverted-index.ts), facets, snippets and an answer cache. Pure and synchronous; freshness.ts keeps one per container in step with the store.
 import {
   hrefOf,
   type IndexedDocument,
@@ -9,11 +8,13 @@ import {
   type SearchHit,
   type SearchType,
 } from "./documents.js";
-import { buildSnippet, termPattern } from "./snippet.js";
+import { type IndexMatches, InvertedIndex, type QueryWord } from "./inverted-index.js";
+import { buildSnippet, markedWords } from "./snippet.js";
+import { bestOf } from "./top.js";
 
 /** Field weights: a word in a name or title says more about a document than the same word deep in a body. */
 export const FIELD_BOOST = { id: 3, title: 3, tags: 2, tools: 1.5, description: 1.5, body: 1 } as const;
-const FIELDS = Object.keys(FIELD_BOOST);
+const FIELDS = Object.keys(FIELD_BOOST) as (keyof typeof FIELD_BOOST)[];
 
 export interface EngineQuery {
   q?: string;
@@ -50,39 +51,44 @@ function fieldText(doc: IndexedDocument, field: string): string {
   }
 }
 
-interface Match {
-  doc: IndexedDocument;
-  score: number;
-  key: string;
-  /** The index terms this document matched (prefix and typo expansions of the query's words). */
-  terms: readonly string[];
-}
-
-const byKey = (a: Match, b: Match) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+/**
+ * Typos are looked for only when a query's words, whole or as prefixes, find fewer documents than this: walking the
+ * word tree within an edit distance is most of a query's cost, and near-spellings ranked under twenty real matches
+ * are noise. A fixed number, not the page size, so every page of one query sees the same ranking and total.
+ */
+export const TYPO_FALLBACK_BELOW = 20;
 
 /**
- * Puts runs of equal scores in key order, in place: MiniSearch already answers by score, so only ties need sorting.
- * Plain code-unit comparison: localeCompare costs more than the search itself on thousands of hits.
+ * A facet's counts. Without a prototype an object is a hash table from its first key, so hundreds of distinct tags
+ * cost no hidden-class transition each (building such an object from a Map cost more than the query itself).
  */
-function orderTies(matches: Match[]): void {
-  let from = 0;
-  for (let i = 1; i <= matches.length; i++) {
-    if (i < matches.length && matches[i]!.score === matches[from]!.score) continue;
-    if (i - from > 1) {
-      const run = matches.slice(from, i).sort(byKey);
-      for (let j = 0; j < run.length; j++) matches[from + j] = run[j]!;
-    }
-    from = i;
+type Counts = Record<string, number>;
+const counts = (): Counts => Object.create(null) as Counts;
+
+/** Counts each distinct tag of a document once (a document may list a tag twice), without a Set per document. */
+function countTags(tags: Counts, documentTags: readonly string[]): void {
+  for (let i = 0; i < documentTags.length; i++) {
+    const tag = documentTags[i]!;
+    if (documentTags.indexOf(tag) !== i) continue;
+    tags[tag] = (tags[tag] ?? 0) + 1;
   }
 }
 
-/** Counts each distinct tag of a document once (a document may list a tag twice), without a Set per document. */
-function countTags(counts: Map<string, number>, tags: readonly string[]): void {
-  for (let i = 0; i < tags.length; i++) {
-    const tag = tags[i]!;
-    if (tags.indexOf(tag) !== i) continue;
-    counts.set(tag, (counts.get(tag) ?? 0) + 1);
-  }
+const tokenize = (text: string) => text.split(WORD_SEPARATOR).filter((word) => word.length > 0);
+
+/**
+ * The query's words as the index holds words; each matches by prefix from 2 characters, and, with `typos`, within
+ * one edit per five characters from 4 (none in short words, where a typo makes another word).
+ */
+function queryWords(text: string, typos: boolean): QueryWord[] {
+  return tokenize(text)
+    .map((token) => token.toLowerCase())
+    .filter((term) => term.length > 0)
+    .map((term) => ({
+      term,
+      prefix: term.length >= 2,
+      typos: typos && term.length >= 4 ? Math.min(6, Math.round(term.length * 0.2)) : 0,
+    }));
 }
 
 /**
@@ -97,20 +103,10 @@ export class SearchEngine {
   /** The empty query's order, computed on first use after a change (listingOrder). */
   private ordered: string[] | undefined;
   private readonly answers = new Map<string, EngineResult>();
-  private readonly mini = new MiniSearch<IndexedDocument & { key: string }>({
-    idField: "key",
-    fields: FIELDS,
-    extractField: (doc, field) => (field === "key" ? doc.key : fieldText(doc, field)),
-    // Words are runs of letters and digits: `<b>weather</b>`, `get_forecast` and `io.x/weather` split cleanly
-    // (MiniSearch's default keeps symbols such as `<` inside words).
-    tokenize: (text) => text.split(WORD_SEPARATOR).filter((word) => word.length > 0),
-    searchOptions: {
-      boost: FIELD_BOOST,
-      prefix: (term) => term.length >= 2,
-      // One typo per 5 characters, none in short words where a typo makes another word.
-      fuzzy: (term) => (term.length >= 4 ? 0.2 : false),
-    },
-  });
+  private readonly index = new InvertedIndex<IndexedDocument>(
+    FIELDS.map((field) => FIELD_BOOST[field]),
+    tokenize,
+  );
 
   /** Whatever was derived from the documents is recomputed on next use. */
   private changed(): void {
@@ -130,10 +126,14 @@ export class SearchEngine {
     const parsed = SearchDocument.parse(input);
     const doc: IndexedDocument = { ...parsed, body: cap(parsed.body), description: cap(parsed.description) };
     const key = keyOf(doc.type, doc.id);
-    if (this.docs.has(key)) this.mini.discard(key);
+    this.index.remove(key);
     this.docs.set(key, doc);
     this.changed();
-    this.mini.add({ ...doc, key });
+    this.index.add(
+      key,
+      FIELDS.map((field) => fieldText(doc, field)),
+      doc,
+    );
   }
 
   remove(type: SearchType, id: string): void {
@@ -141,13 +141,13 @@ export class SearchEngine {
     if (!this.docs.has(key)) return;
     this.docs.delete(key);
     this.changed();
-    this.mini.discard(key);
+    this.index.remove(key);
   }
 
   clear(): void {
     this.docs.clear();
     this.changed();
-    this.mini.removeAll();
+    this.index.clear();
   }
 
   /** The answer may be shared with later identical queries: callers read it, never change it. */
@@ -161,76 +161,90 @@ export class SearchEngine {
     return answer;
   }
 
-  private answer(query: EngineQuery): EngineResult {
-    const text = query.q?.trim() ?? "";
-    const byType = (doc: IndexedDocument) => !query.type || doc.type === query.type;
-    const byTag = (doc: IndexedDocument) => !query.tag || doc.tags.includes(query.tag);
-    // Disjunctive facets: each facet counts the matches with every other filter applied, not its own.
-    const types = new Map<string, number>();
-    const tags = new Map<string, number>();
-    const wanted = query.offset + query.limit;
-    const kept: Match[] = [];
-    let total = 0;
-    const consider = (match: Match) => {
-      const { doc } = match;
-      const typeOk = byType(doc);
-      const tagOk = byTag(doc);
-      if (tagOk) types.set(doc.type, (types.get(doc.type) ?? 0) + 1);
-      if (typeOk) countTags(tags, doc.tags);
-      if (!typeOk || !tagOk) return;
-      total += 1;
-      if (kept.length < wanted) kept.push(match);
-    };
-    if (text.length === 0) {
-      for (const key of this.listingOrder()) consider({ doc: this.docs.get(key)!, score: 0, key, terms: [] });
-    } else {
-      // Every word must match (each with prefix and typo tolerance): more words, fewer and better hits.
-      // MiniSearch answers best first; equal scores are put in key order below so pages are stable.
-      const results: SearchResult[] = this.mini.search(text, { combineWith: "AND" });
-      const matched: Match[] = [];
-      for (const r of results) {
-        const key = String(r.id);
-        const doc = this.docs.get(key);
-        if (doc) matched.push({ doc, score: r.score, key, terms: r.terms });
-      }
-      orderTies(matched);
-      for (const match of matched) consider(match);
-    }
-    const page = kept.slice(query.offset);
-    // One pattern per query marks the words of every hit on the page.
-    const pattern =
-      text.length > 0
-        ? termPattern([...page.flatMap((m) => m.terms), ...text.toLowerCase().split(/[\s\p{P}]+/u)])
-        : undefined;
-    const hits = page.map(({ doc, score }) => ({
-      type: doc.type,
-      id: doc.id,
-      title: doc.title || doc.id,
-      tags: doc.tags,
-      score: Math.round(score * 1000) / 1000,
-      snippet: buildSnippet([doc.description, doc.body, doc.title, fieldText(doc, "tools"), doc.id], pattern),
-      href: hrefOf(doc.type, doc.id),
-    }));
-    return { hits, total, facets: { type: Object.fromEntries(types), tag: Object.fromEntries(tags) } };
+  /** Every document matching every word of `text`, with typos only when too few match without (TYPO_FALLBACK_BELOW). */
+  private matches(text: string): IndexMatches<IndexedDocument> {
+    const found = this.index.search(queryWords(text, false));
+    if (found.docs.length >= TYPO_FALLBACK_BELOW) return found;
+    return this.index.search(queryWords(text, true));
   }
 
-  /** Every document in the order of an empty query (type, title, id), kept until the next change. */
-  private listingOrder(): string[] {
+  private answer(query: EngineQuery): EngineResult {
+    const text = query.q?.trim() ?? "";
+    const found: IndexMatches<IndexedDocument> = text.length === 0 ? this.listing() : this.matches(text);
+    // Disjunctive facets: each facet counts the matches with every other filter applied, not its own.
+    const types = counts();
+    const tags = counts();
+    const kept: number[] = [];
+    for (let i = 0; i < found.docs.length; i++) {
+      const doc = found.docs[i]!;
+      const typeOk = !query.type || doc.type === query.type;
+      const tagOk = !query.tag || doc.tags.includes(query.tag);
+      if (tagOk) types[doc.type] = (types[doc.type] ?? 0) + 1;
+      if (typeOk) countTags(tags, doc.tags);
+      if (typeOk && tagOk) kept.push(i);
+    }
+    // Best first; equal scores in key order, so pages are stable. The empty query's listing is in order already.
+    const { keys, scores } = found;
+    const ranked =
+      text.length === 0
+        ? kept.slice(0, query.offset + query.limit)
+        : bestOf(kept.length, query.offset + query.limit, (a, b) => {
+            const x = kept[a]!;
+            const y = kept[b]!;
+            return scores[x]! > scores[y]! || (scores[x] === scores[y] && keys[x]! < keys[y]!);
+          }).map((at) => kept[at]!);
+    const page = ranked.slice(query.offset);
+    // The words to mark, once per query: every index word the query reached (a hit's text holds only those it
+    // matched, as the index cuts the same texts into the same words) and the words as typed.
+    const marked =
+      text.length > 0 ? markedWords([...found.terms, ...text.toLowerCase().split(/[\s\p{P}]+/u)]) : undefined;
+    const hits = page.map((i) => {
+      const doc = found.docs[i]!;
+      return {
+        type: doc.type,
+        id: doc.id,
+        title: doc.title || doc.id,
+        tags: doc.tags,
+        score: Math.round(scores[i]! * 1000) / 1000,
+        snippet: buildSnippet(
+          [doc.description, doc.body, doc.title, fieldText(doc, "tools"), doc.id],
+          marked,
+        ),
+        href: hrefOf(doc.type, doc.id),
+      };
+    });
+    return {
+      hits,
+      total: kept.length,
+      facets: { type: types, tag: tags },
+    };
+  }
+
+  /** Every document in the order of an empty query (type, title, id), each scored 0. */
+  private listing(): IndexMatches<IndexedDocument> {
     this.ordered ??= [...this.docs.entries()]
       .sort(
         ([, a], [, b]) =>
           a.type.localeCompare(b.type) || a.title.localeCompare(b.title) || a.id.localeCompare(b.id),
       )
       .map(([key]) => key);
-    return this.ordered;
+    return {
+      docs: this.ordered.map((key) => this.docs.get(key)!),
+      keys: this.ordered,
+      scores: this.ordered.map(() => 0),
+      terms: new Set(),
+    };
   }
 
   /** Ranked ids of one type, for callers that keep their own listing (the registry's `?search=`). */
   rank(type: SearchType, q: string): Map<string, number> {
-    const ranked = new Map<string, number>();
-    const filter = (r: SearchResult) => String(r.id).startsWith(`${type}:`);
-    const results = this.mini.search(q, { combineWith: "AND", filter });
-    for (const r of results) ranked.set(String(r.id).slice(type.length + 1), r.score);
-    return ranked;
+    const found = this.matches(q.trim());
+    const ofType = bestOf(found.docs.length, found.docs.length, (a, b) => {
+      return (
+        found.scores[a]! > found.scores[b]! ||
+        (found.scores[a] === found.scores[b] && found.keys[a]! < found.keys[b]!)
+      );
+    }).filter((i) => found.docs[i]!.type === type);
+    return new Map(ofType.map((i) => [found.docs[i]!.id, found.scores[i]!]));
   }
 }

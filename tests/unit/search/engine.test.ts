@@ -1,6 +1,6 @@
 // The in-memory engine on its own: field weights, typo and prefix tolerance, replacement and removal, facets.
 import { describe, expect, it } from "vitest";
-import { SearchEngine } from "../../../shared/search/engine.js";
+import { SearchEngine, TYPO_FALLBACK_BELOW } from "../../../shared/search/engine.js";
 
 function corpus(): SearchEngine {
   const engine = new SearchEngine();
@@ -111,5 +111,31 @@ describe("SearchEngine", () => {
     expect(hit?.snippet).toMatch(/^….*<mark>needle<\/mark>.*…$/);
     expect(hit!.snippet.length).toBeLessThan(260);
     expect(hit!.snippet).not.toMatch(/\s\s/);
+  });
+
+  it("looks for typos only when the words as typed find fewer than TYPO_FALLBACK_BELOW documents", () => {
+    const engine = new SearchEngine();
+    engine.upsert({ type: "mcd", id: "typo", title: "Wether report" });
+    for (let i = 1; i < TYPO_FALLBACK_BELOW; i++) {
+      engine.upsert({ type: "mcd", id: `exact-${i}`, title: `Weather ${i}` });
+    }
+    // One short of the threshold: the near-spelling is found too.
+    const few = engine.search({ q: "weather", limit: 100, offset: 0 });
+    expect(few.total).toBe(TYPO_FALLBACK_BELOW);
+    expect(few.hits.map((h) => h.id)).toContain("typo");
+    // At the threshold the words as typed are enough, and every page agrees on the total.
+    engine.upsert({ type: "mcd", id: "weathering", title: "Weathering" });
+    const pages = [0, 10, 20].map((offset) => engine.search({ q: "weather", limit: 10, offset }));
+    expect(pages.map((p) => p.total)).toEqual([
+      TYPO_FALLBACK_BELOW,
+      TYPO_FALLBACK_BELOW,
+      TYPO_FALLBACK_BELOW,
+    ]);
+    const ids = pages.flatMap((p) => p.hits.map((h) => h.id));
+    expect(ids).toHaveLength(TYPO_FALLBACK_BELOW);
+    expect(ids).toContain("weathering");
+    expect(ids).not.toContain("typo");
+    // A typo alone still finds what it means.
+    expect(engine.search({ q: "wether", limit: 5, offset: 0 }).hits.map((h) => h.id)).toContain("exact-1");
   });
 });
