@@ -3,6 +3,7 @@
 // a registry, workflow or MCD write is this file and nothing else: no module registers hooks at import time.
 // One factory per service, so a Lambda bundle carries only the services its function builds (esbuild drops the
 // factories it does not call); createServices builds them all.
+import { Dependencies } from "./dependencies/service.js";
 import { ReferenceIndex } from "./mcds/references.js";
 import { McdService } from "./mcds/service.js";
 import type { Platform } from "./platform.js";
@@ -95,6 +96,15 @@ export function createMcds(platform: Platform): McdService {
         await references.remove({ type: "mcd", id: slug });
       },
     },
+  });
+}
+
+/** What depends on what, read through the registry, the workflows and the MCDs (reads only: no compiler). */
+export function createDependencies(platform: Platform): Dependencies {
+  return new Dependencies({
+    registry: createRegistry(platform),
+    workflows: createWorkflows(platform),
+    mcds: createMcds(platform),
   });
 }
 

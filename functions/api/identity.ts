@@ -1,10 +1,12 @@
-// Lambda for /v1/me, /v1/api-keys, /v1/audit and /v1/sign-in.
+// Lambda for /v1/me (and the caller's preferences), /v1/api-keys, /v1/audit and /v1/sign-in.
 import { identityRoutes } from "../../shared/api/identity.routes.js";
 import { listAudit } from "../../shared/audit/log.js";
 import { NotFoundError } from "../../shared/errors.js";
 import { createApiHandler } from "../../shared/http/handler.js";
 import { createApiKey, listApiKeys, revokeApiKey } from "../../shared/identity/api-keys.js";
 import { redeemSignInCode, SESSION_TTL_SECONDS } from "../../shared/identity/sign-in-codes.js";
+import { getPreferences, putPreferences } from "../../shared/preferences/store.js";
+import { etagOf, parseIfMatch } from "../../shared/store/precondition.js";
 
 export const handler = createApiHandler(identityRoutes, {
   async signIn({ platform, body }) {
@@ -18,6 +20,14 @@ export const handler = createApiHandler(identityRoutes, {
   },
   async me({ caller }) {
     return { body: caller };
+  },
+  async getPreferences({ platform, caller }) {
+    const preferences = await getPreferences(platform.table, caller);
+    return { body: preferences, headers: { etag: etagOf(preferences.revision) } };
+  },
+  async putPreferences({ platform, caller, body, headers }) {
+    const saved = await putPreferences(platform.table, caller, body, parseIfMatch(headers["if-match"]));
+    return { body: saved, headers: { etag: etagOf(saved.revision) } };
   },
   async createApiKey({ platform, body, caller }) {
     const created = await createApiKey(platform.table, body, caller);

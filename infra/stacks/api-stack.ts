@@ -50,7 +50,7 @@ export const API_ROUTES: Readonly<Record<ApiArea, readonly string[]>> = {
   workflows: ["workflows"],
   runs: ["runs"],
   mcds: ["mcds"],
-  search: ["search"],
+  search: ["search", "dependencies"],
   identity: ["me", "api-keys", "audit", "sign-in"],
   meta: ["health", "openapi.json"],
 };
@@ -105,7 +105,7 @@ export class ApiStack extends Stack {
       workflows: make("workflows", "mcpflow API: workflows, compiled to Step Functions (/v1/workflows)"),
       runs: make("runs", "mcpflow API: workflow runs (/v1/runs)"),
       mcds: make("mcds", "mcpflow API: Model Context Documents (/v1/mcds)"),
-      search: make("search", "mcpflow API: search (/v1/search)"),
+      search: make("search", "mcpflow API: search and the dependency map (/v1/search, /v1/dependencies)"),
       identity: make("identity", "mcpflow API: caller, API keys, audit (/v1/me, /v1/api-keys, /v1/audit)"),
       meta: make("meta", "mcpflow API: health and OpenAPI document"),
     };

@@ -1,5 +1,6 @@
 // Every area's route contracts, for the OpenAPI document and the route x role tests.
 import type { RouteTable } from "../http/route.js";
+import { dependencyRoutes } from "./dependencies.routes.js";
 import { identityRoutes } from "./identity.routes.js";
 import { mcdRoutes } from "./mcds.routes.js";
 import { metaRoutes } from "./meta.routes.js";
@@ -18,6 +19,7 @@ export const ALL_ROUTES: RouteTable[] = [
   registrySourceRoutes,
   mcdRoutes,
   searchRoutes,
+  dependencyRoutes,
   workflowRoutes,
   runRoutes,
 ];

@@ -6,7 +6,7 @@ export const API_AREAS = {
   identity: ["/v1/me", "/v1/api-keys", "/v1/audit", "/v1/sign-in"],
   meta: ["/v1/health", "/v1/openapi.json"],
   mcds: ["/v1/mcds"],
-  search: ["/v1/search"],
+  search: ["/v1/search", "/v1/dependencies"],
   workflows: ["/v1/workflows"],
   runs: ["/v1/runs"],
 } as const satisfies Record<string, readonly string[]>;

@@ -1,8 +1,9 @@
 // Who the caller is, machine API keys, and the audit log.
 import { AuditEntry } from "../audit/log.js";
-import { LOCATION, route } from "../http/route.js";
+import { ETAG, LOCATION, route } from "../http/route.js";
 import { ApiKeyCreate, ApiKeyMetadata } from "../identity/api-keys.js";
 import { Caller } from "../identity/roles.js";
+import { MAX_PREFERENCES_BYTES, Preferences, StoredPreferences } from "../preferences/schema.js";
 import * as z from "../zod.js";
 
 const Page = z.strictObject({
@@ -37,6 +38,40 @@ export const identityRoutes = {
     tags: ["identity"],
     success: 200,
     response: Caller,
+  }),
+  getPreferences: route({
+    method: "GET",
+    path: "/v1/me/preferences",
+    role: "viewer",
+    action: "me.preferences.get",
+    summary:
+      "The caller's own preferences (the dashboard's panels, their order, pinned workflows and servers); defaults at revision 0 until the first save",
+    tags: ["identity"],
+    success: 200,
+    responseHeaders: [ETAG],
+    response: StoredPreferences,
+  }),
+  putPreferences: route({
+    method: "PUT",
+    path: "/v1/me/preferences",
+    role: "viewer",
+    action: "me.preferences.put",
+    summary:
+      "Replace the caller's own preferences; If-Match must name the revision read (412 if another browser saved since, 428 if missing)",
+    tags: ["identity"],
+    headers: [
+      {
+        name: "If-Match",
+        required: true,
+        description: "The revision these preferences are based on (`0` before the first save)",
+      },
+    ],
+    body: Preferences,
+    maxBodyBytes: MAX_PREFERENCES_BYTES,
+    success: 200,
+    errors: [412, 428],
+    responseHeaders: [ETAG],
+    response: StoredPreferences,
   }),
   createApiKey: route({
     method: "POST",

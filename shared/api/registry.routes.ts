@@ -1,4 +1,5 @@
 // The registry area's contract: /v1/servers and everything under it.
+
 import { LOCATION, route } from "../http/route.js";
 import { References } from "../mcds/schema.js";
 import { ProbedTool, ProbeResult } from "../mcp/probe-result.js";

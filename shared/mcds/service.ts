@@ -4,14 +4,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 import { GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
-import {
-  BadRequestError,
-  ConflictError,
-  NotFoundError,
-  PayloadTooLargeError,
-  PreconditionFailedError,
-  PreconditionRequiredError,
-} from "../errors.js";
+import { ConflictError, NotFoundError, PayloadTooLargeError, PreconditionFailedError } from "../errors.js";
 import type { Caller } from "../identity/roles.js";
 import type { Platform } from "../platform.js";
 import { decodeCursor, encodeCursor, indexPosition } from "../store/cursor.js";
@@ -106,23 +99,7 @@ function summary(head: HeadItem): McdSummary {
   return { ...meta(head), firstCreatedAt: head.firstCreatedAt };
 }
 
-/** `If-Match: 3`, `"3"` or `W/"3"` name version 3; anything else is refused before any write. */
-export function parseIfMatch(header: string | undefined): number {
-  if (header === undefined || header.trim() === "") {
-    throw new PreconditionRequiredError("Send `If-Match: <version>` with the version you edited.", {
-      issues: [{ field: "if-match", rule: "is required: the version this edit is based on" }],
-    });
-  }
-  const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(header);
-  if (!match) {
-    throw new BadRequestError("If-Match must name one version, e.g. `If-Match: 3`.", {
-      issues: [{ field: "if-match", rule: "must be a version number" }],
-    });
-  }
-  return Number(match[1]);
-}
-
-export const etagOf = (version: number) => `"${version}"`;
+export { etagOf, parseIfMatch } from "../store/precondition.js";
 
 /** Told after an MCD's store write succeeded; shared/compose.ts keeps search and reverse links in step with it. */
 export interface McdListener {

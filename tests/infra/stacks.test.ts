@@ -338,6 +338,7 @@ describe("REST API", () => {
         "runs",
         "mcds",
         "search",
+        "dependencies",
         "me",
         "api-keys",
         "audit",
@@ -347,7 +348,7 @@ describe("REST API", () => {
     expect(paths).toEqual(expect.arrayContaining(["health", "openapi.json", "{proxy+}"]));
     const methods = Object.values(api.findResources("AWS::ApiGateway::Method") as Resources);
     const any = methods.filter((m) => m.Properties.HttpMethod === "ANY");
-    expect(any.length).toBe(22);
+    expect(any.length).toBe(24);
     for (const method of any) {
       expect(method.Properties).toMatchObject({
         AuthorizationType: "NONE",

@@ -72,6 +72,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me/preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's own preferences (the dashboard's panels, their order, pinned workflows and servers); defaults at revision 0 until the first save
+         * @description Needs the `viewer` role or stronger.
+         */
+        get: operations["getPreferences"];
+        /**
+         * Replace the caller's own preferences; If-Match must name the revision read (412 if another browser saved since, 428 if missing)
+         * @description Needs the `viewer` role or stronger.
+         */
+        put: operations["putPreferences"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/api-keys": {
         parameters: {
             query?: never;
@@ -752,6 +776,46 @@ export interface paths {
          * @description Needs the `viewer` role or stronger.
          */
         get: operations["search"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dependencies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The dependency map: workflows (each version with the server versions it pins) and MCDs (with their links), paged in one order, and the servers they name with each pinned version's status
+         * @description Needs the `viewer` role or stronger.
+         */
+        get: operations["listDependencies"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dependencies/impact": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What a change to a server version would break, before it is made: the workflow versions that pin it (whether each is its workflow's latest) and the MCDs that describe the server; with change=tools, the workflow versions whose steps the version's probed tools would fail, and the MCDs naming a removed or changed tool
+         * @description Needs the `viewer` role or stronger.
+         */
+        get: operations["dependencyImpact"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2158,6 +2222,171 @@ export interface operations {
             };
             /** @description The caller's role is too weak */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPreferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's own preferences (the dashboard's panels, their order, pinned workflows and servers); defaults at revision 0 until the first save */
+            200: {
+                headers: {
+                    /** @description The version, quoted (`"3"`): send it back as If-Match to save the next one */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        dashboard: {
+                            /** @description the panels shown, in order; a panel left out is hidden */
+                            panels: ("pinned" | "recent-runs" | "failing-workflows" | "new-servers")[];
+                            pinned: {
+                                workflows: string[];
+                                servers: string[];
+                            };
+                        };
+                        /** @description 0 until the first save; If-Match names it (also the ETag) */
+                        revision: number;
+                        updatedAt?: string;
+                    };
+                };
+            };
+            /** @description No valid token or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role is too weak */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putPreferences: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The revision these preferences are based on (`0` before the first save) */
+                "If-Match": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    dashboard: {
+                        /** @description the panels shown, in order; a panel left out is hidden */
+                        panels: ("pinned" | "recent-runs" | "failing-workflows" | "new-servers")[];
+                        pinned: {
+                            workflows: string[];
+                            servers: string[];
+                        };
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Replace the caller's own preferences; If-Match must name the revision read (412 if another browser saved since, 428 if missing) */
+            200: {
+                headers: {
+                    /** @description The version, quoted (`"3"`): send it back as If-Match to save the next one */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        dashboard: {
+                            /** @description the panels shown, in order; a panel left out is hidden */
+                            panels: ("pinned" | "recent-runs" | "failing-workflows" | "new-servers")[];
+                            pinned: {
+                                workflows: string[];
+                                servers: string[];
+                            };
+                        };
+                        /** @description 0 until the first save; If-Match names it (also the ETag) */
+                        revision: number;
+                        updatedAt?: string;
+                    };
+                };
+            };
+            /** @description The request is malformed or a field is invalid (`errors` names each one) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role is too weak */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names a version that is no longer the current one (`currentVersion` is) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's Content-Type is not accepted here */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is required */
+            428: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5686,6 +5915,219 @@ export interface operations {
             };
             /** @description The caller's role is too weak */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listDependencies: {
+        parameters: {
+            query?: {
+                /** @description only what depends on this server (workflows that pin it, MCDs that link it) */
+                server?: string;
+                /** @description with `server`: only the workflow versions that pin this version */
+                version?: string;
+                /** @description only this workflow and the MCDs that link it */
+                workflow?: string;
+                /** @description only this MCD and the MCDs that link it */
+                mcd?: string;
+                /** @description only workflows, or only MCDs */
+                type?: "workflow" | "mcd";
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The dependency map: workflows (each version with the server versions it pins) and MCDs (with their links), paged in one order, and the servers they name with each pinned version's status */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        workflows: {
+                            name: string;
+                            description?: string;
+                            latestVersion: number;
+                            /** @description newest first; with `server`, only the versions that pin it */
+                            versions: {
+                                version: number;
+                                isLatest: boolean;
+                                servers: {
+                                    name: string;
+                                    version: string;
+                                }[];
+                            }[];
+                        }[];
+                        mcds: {
+                            slug: string;
+                            title: string;
+                            version: number;
+                            links: {
+                                /** @default [] */
+                                servers: string[];
+                                /** @default [] */
+                                workflows: string[];
+                                /** @default [] */
+                                mcds: string[];
+                            };
+                        }[];
+                        /** @description the servers this page's workflows and MCDs depend on */
+                        servers: {
+                            name: string;
+                            title?: string;
+                            latestVersion?: string;
+                            versions: {
+                                version: string;
+                                /** @enum {string} */
+                                status: "active" | "deprecated" | "deleted";
+                                isLatest: boolean;
+                            }[];
+                            /** @description true when no server of this name exists (an MCD links a name that is gone) */
+                            missing?: boolean;
+                        }[];
+                        nextCursor?: string;
+                    };
+                };
+            };
+            /** @description The request is malformed or a field is invalid (`errors` names each one) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role is too weak */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed, but refers to things that do not fit together */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    dependencyImpact: {
+        parameters: {
+            query: {
+                server: string;
+                version: string;
+                /** @description delete or deprecate this version; or `tools`: this version's probed tools replace those the workflows were saved against (a new version they would move to, or a re-probe that changed them) */
+                change?: "delete" | "deprecate" | "tools";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What a change to a server version would break, before it is made: the workflow versions that pin it (whether each is its workflow's latest) and the MCDs that describe the server; with change=tools, the workflow versions whose steps the version's probed tools would fail, and the MCDs naming a removed or changed tool */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        server: string;
+                        version: string;
+                        /** @enum {string} */
+                        change: "delete" | "deprecate" | "tools";
+                        workflows: {
+                            name: string;
+                            version: number;
+                            isLatest: boolean;
+                            pins: string;
+                            steps: {
+                                id: string;
+                                tool: string;
+                                /** @description change=tools: why the step would fail against the changed tools */
+                                issues?: {
+                                    field: string;
+                                    rule: string;
+                                }[];
+                            }[];
+                        }[];
+                        mcds: {
+                            slug: string;
+                            title: string;
+                            version: number;
+                            /** @description change=tools: the removed or changed tools the document names */
+                            mentions?: string[];
+                        }[];
+                        /** @description change=tools: tools other versions have that this one lacks or changed */
+                        changedTools?: string[];
+                        /** @description the change would be refused as it stands (a delete of a version workflows pin) */
+                        blocked: boolean;
+                    };
+                };
+            };
+            /** @description The request is malformed or a field is invalid (`errors` names each one) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role is too weak */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed, but refers to things that do not fit together */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
