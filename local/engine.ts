@@ -16,9 +16,10 @@ import { materializeRuntime } from "../shared/registry/materialize.js";
 import { runtimeAllowedHosts } from "../shared/registry/runtime-policy.js";
 import { endRun, type RunEnd } from "../shared/runs/lifecycle.js";
 import { MAX_CAUSE_CHARS } from "../shared/runs/limits.js";
-import { parseTaskRefs } from "../shared/runs/step-call.js";
+import { parseTaskRefs, type RunStore } from "../shared/runs/step-call.js";
 import { executeStep, StepInterrupted } from "../shared/runs/step-execution.js";
 import { Runs } from "../shared/runs/store.js";
+import { meteredTable, type StoreMeter } from "../shared/store/meter.js";
 
 /** An error whose name the state machine's Retry/Catch match on, as SendTaskFailure's `error` would be. */
 class TaskFailure extends Error {
@@ -40,6 +41,9 @@ interface ActiveExecution {
   cancelled: boolean;
   /** Set on platform shutdown: the run is left RUNNING, and the next start marks it FAILED. */
   abandoned: boolean;
+  /** The store as the run's steps see it: each request counted, for the run's usage (docs/costs.md). */
+  store?: RunStore;
+  meter: StoreMeter;
 }
 
 function taskStateNames(states: Record<string, Record<string, unknown>>, into: string[] = []): string[] {
@@ -149,6 +153,7 @@ export class LocalOrchestrator implements Orchestrator {
       done: Promise.resolve(),
       cancelled: false,
       abandoned: false,
+      meter: { reads: 0, writes: 0 },
     };
     // The answer does not wait for the run: it waits behind the process cap (its servers' slots), then executes.
     active.done = (async () => {
@@ -187,6 +192,7 @@ export class LocalOrchestrator implements Orchestrator {
   /** Runs the ASL to its end and records it; called once the run has its process slots. */
   private async execute(run: RunStart, executionArn: string, active: ActiveExecution): Promise<void> {
     const platform = this.platform!;
+    active.store = { table: meteredTable(platform.table, active.meter), blobs: platform.blobs };
     const asl = JSON.parse(run.aslJson) as { States: Record<string, Record<string, unknown>> };
     const inflight = new Set<Promise<unknown>>();
     const invoke = (input: unknown) => {
@@ -246,9 +252,16 @@ export class LocalOrchestrator implements Orchestrator {
       // Calls cut short by the end (a state timeout, a failed branch) record their failure first, and every step is
       // settled before the run's end is written: whoever sees the run ended sees its steps final.
       await Promise.all(inflight);
-      await events.catch(() => undefined);
+      const transitions = await events.catch(() => undefined);
       if (active.abandoned) return;
-      await endRun(platform, run.runId, end);
+      await endRun(platform, run.runId, {
+        ...end,
+        measured: {
+          ...(transitions !== undefined ? { stateTransitions: transitions } : {}),
+          storeReads: active.meter.reads,
+          storeWrites: active.meter.writes,
+        },
+      });
     })();
   }
 
@@ -257,8 +270,10 @@ export class LocalOrchestrator implements Orchestrator {
    * write at a time, at most every EVENT_WINDOW_MS: events that arrive meanwhile go together in the next one (25
    * per BatchWrite), so a run of fast steps writes its history in a few requests instead of one or two per step. A
    * crash loses at most the last window's events; the run and step records, written by the steps, lose nothing.
+   * Answers the state transitions Step Functions would bill for the run: the states entered and the retries.
    */
-  private async collectEvents(runId: string, logs: AsyncIterable<Record<string, unknown>>) {
+  private async collectEvents(runId: string, logs: AsyncIterable<Record<string, unknown>>): Promise<number> {
+    let transitions = 0;
     const runs = new Runs(this.platform!);
     let id = 0;
     const pending: ExecutionEvent[] = [];
@@ -289,6 +304,7 @@ export class LocalOrchestrator implements Orchestrator {
         unknown
       >;
       const state = detail.state as { name?: string; type?: string } | undefined;
+      if (type === "StateEntered" || type === "StateRetried") transitions++;
       pending.push({
         id: ++id,
         timestamp: new Date(timestamp ?? Date.now()).toISOString(),
@@ -304,6 +320,7 @@ export class LocalOrchestrator implements Orchestrator {
     }
     while (writing || pending.length > 0) await flush(false);
     if (failure) throw failure;
+    return transitions;
   }
 
   /**
@@ -314,7 +331,7 @@ export class LocalOrchestrator implements Orchestrator {
     const platform = this.platform!;
     const refs = parseTaskRefs(input);
     const outcome = await executeStep(refs, {
-      store: platform,
+      store: this.executions.get(refs.runId)?.store ?? platform,
       connector: {
         connect: async (call) => {
           const { runtime, secretValues } = await materializeRuntime(

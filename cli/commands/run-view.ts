@@ -1,6 +1,7 @@
 // A run as people follow it (a live tree of steps on a terminal) and as scripts do (JSON lines of events), and the
 // exit code a run's end maps to.
 import type { ApiClient } from "../../shared/api/client/index.js";
+import { formatUsd } from "../../shared/costs/format.js";
 import type { Row } from "../command.js";
 import { type Context, ok } from "../context.js";
 import { EXIT, type ExitCode } from "../errors.js";
@@ -88,6 +89,24 @@ export function renderTree(
     );
   });
   return lines.join("\n");
+}
+
+/**
+ * What an ended run used and cost on AWS, in one line (docs/costs.md); empty for a run that has not ended or was
+ * recorded before runs carried it.
+ */
+export function renderCost(run: Row, c: Colours): string {
+  const usage = run.usage as Record<string, number> | undefined;
+  const cost = run.cost as
+    | { usd: number; region: string; pricesAsOf: string; estimated: boolean }
+    | undefined;
+  if (!usage) return "";
+  const used =
+    `${usage.stateTransitions} transitions, ${usage.tasks} task(s) ${usage.taskSeconds} s, ` +
+    `${usage.functionGbSeconds} Lambda GB-s, ${usage.storeReads} reads, ${usage.storeWrites} writes`;
+  if (!cost) return `${c.dim("usage")}  ${used} (no price table for this region)`;
+  const basis = cost.estimated ? "what this run would cost on AWS" : "measured on AWS";
+  return `${c.dim("cost")}  ${formatUsd(cost.usd)}  ${c.dim(`${basis}, ${cost.region} list prices of ${cost.pricesAsOf}`)}\n${c.dim("usage")} ${used}`;
 }
 
 /** The steps a run's workflow version declares (none for a tool call, or when the version cannot be read). */

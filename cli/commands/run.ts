@@ -4,7 +4,7 @@ import { type Act, positiveInt, type Row } from "../command.js";
 import { listQuery, ok } from "../context.js";
 import { jsonArgument } from "../input.js";
 import { colours, duration, print, printValue, type View } from "../output.js";
-import { exitOfRun, renderTree, watchRun } from "./run-view.js";
+import { exitOfRun, renderCost, renderTree, watchRun } from "./run-view.js";
 
 const RUN: View<Row> = {
   columns: [
@@ -99,9 +99,11 @@ export function runCommands(act: Act): Command {
           "GET run",
           client.GET("/v1/runs/{id}", { params: { path: { id } } }),
         )) as Row;
-        if (ctx.format === "table")
-          ctx.io.stdout.write(`${renderTree(record, [], colours(ctx.io.stdout, ctx.env))}\n`);
-        else print(ctx.io, ctx.format, record, RUN);
+        if (ctx.format === "table") {
+          const c = colours(ctx.io.stdout, ctx.env);
+          const cost = renderCost(record, c);
+          ctx.io.stdout.write(`${renderTree(record, [], c)}\n${cost ? `${cost}\n` : ""}`);
+        } else print(ctx.io, ctx.format, record, RUN);
       }),
     );
 

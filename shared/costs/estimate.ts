@@ -2,19 +2,7 @@
 // (shared/costs/prices.ts). docs/costs.md gives the model per request, per step and per run.
 import { DEFAULT_CPU, DEFAULT_MEMORY } from "../tasks/fargate-size.js";
 import type { PriceTable } from "./prices.js";
-
-export interface RunUsage {
-  /** Step Functions Standard state transitions. */
-  stateTransitions: number;
-  /** Fargate task-seconds, each task counted for at least 60 s (Fargate's minimum charge). */
-  taskSeconds: number;
-  /** Lambda GB-seconds (the API, run-status and invoker functions' share of the run). */
-  functionGbSeconds: number;
-  functionRequests: number;
-  storeReads: number;
-  storeWrites: number;
-  apiRequests: number;
-}
+import type { PricedUsage } from "./schema.js";
 
 /** A server's task size unless its runtime asks for another (shared/tasks/fargate-size.ts): 0.25 vCPU, 0.5 GB. */
 export const TASK_SIZE = { vcpu: DEFAULT_CPU / 1024, gb: DEFAULT_MEMORY / 1024 } as const;
@@ -22,13 +10,13 @@ export const TASK_SIZE = { vcpu: DEFAULT_CPU / 1024, gb: DEFAULT_MEMORY / 1024 }
 export interface CostEstimate {
   region: string;
   usd: number;
-  lines: { item: keyof RunUsage; quantity: number; usd: number }[];
+  lines: { item: keyof PricedUsage; quantity: number; usd: number }[];
   pricesAsOf: string;
 }
 
-export function estimateCost(usage: RunUsage, prices: PriceTable): CostEstimate {
+export function estimateCost(usage: PricedUsage, prices: PriceTable): CostEstimate {
   const taskSecond = TASK_SIZE.vcpu * prices.fargateVcpuSecond + TASK_SIZE.gb * prices.fargateGbSecond;
-  const unit: Record<keyof RunUsage, number> = {
+  const unit: Record<keyof PricedUsage, number> = {
     stateTransitions: prices.stateTransition,
     taskSeconds: taskSecond,
     functionGbSeconds: prices.lambdaGbSecond,
@@ -37,7 +25,7 @@ export function estimateCost(usage: RunUsage, prices: PriceTable): CostEstimate 
     storeWrites: prices.dynamoWrite,
     apiRequests: prices.apiRequest,
   };
-  const lines = (Object.keys(unit) as (keyof RunUsage)[]).map((item) => ({
+  const lines = (Object.keys(unit) as (keyof PricedUsage)[]).map((item) => ({
     item,
     quantity: usage[item],
     usd: usage[item] * unit[item],

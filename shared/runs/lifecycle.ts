@@ -2,6 +2,8 @@
 // order in which a run ends) in one place, whichever orchestrator executes the run.
 
 import { createRegistry, createWorkflows } from "../compose.js";
+import { spendOf } from "../costs/run-cost.js";
+import type { MeasuredUsage } from "../costs/usage.js";
 import { NotFoundError, UnprocessableError } from "../errors.js";
 import type { Caller } from "../identity/roles.js";
 import { logger } from "../log.js";
@@ -174,7 +176,13 @@ async function assertServersMayRun(platform: Platform, definition: WorkflowDefin
   }
 }
 
-export type RunEnd = { status: Exclude<RunStatus, "RUNNING">; output?: unknown; error?: RunError };
+export type RunEnd = {
+  status: Exclude<RunStatus, "RUNNING">;
+  output?: unknown;
+  error?: RunError;
+  /** What the host that ran it counted (the embedded engine); the rest of its usage comes from the cost model. */
+  measured?: MeasuredUsage;
+};
 
 /**
  * The one way a run ends, whoever saw it end (the embedded engine, the run-status function on AWS, a cancel, a failed
@@ -189,9 +197,25 @@ export async function endRun(platform: Platform, runId: string, end: RunEnd): Pr
   const runs = new Runs(platform);
   const run = await runs.get(runId);
   const status = run.status === "RUNNING" ? end.status : run.status;
-  await runs.settleSteps(runId, await stepsOf(platform, run), status);
+  const declared = await stepsOf(platform, run);
+  const steps = await runs.settleSteps(runId, declared, status);
   if (run.status !== "RUNNING") return false;
-  return runs.finish(runId, end);
+  // Its usage and cost (docs/costs.md), from the records as the run ends and what its host counted.
+  const endedAt = new Date();
+  const spend = await spendOf(
+    platform,
+    {
+      startedAt: run.startedAt,
+      endedAt,
+      servers: declared.map((step) => step.server),
+      steps,
+      toolCall: run.workflow === TOOL_CALL_WORKFLOW,
+      ...(end.measured ? { measured: end.measured } : {}),
+    },
+    platform.mode,
+  );
+  const { measured: _measured, ...outcome } = end;
+  return runs.finish(runId, { ...outcome, endedAt, ...spend });
 }
 
 /** The steps a run's workflow version declares; none when the version is gone, so that the run still ends. */

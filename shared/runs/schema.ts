@@ -1,4 +1,5 @@
 // A run of a workflow version and the record of each of its steps, as the API returns them.
+import { RunCost, RunUsage } from "../costs/schema.js";
 import * as z from "../zod.js";
 
 export const RunStatus = z.enum(["RUNNING", "SUCCEEDED", "FAILED", "CANCELLED", "TIMED_OUT"]);
@@ -68,6 +69,10 @@ export const RunRecord = z.object({
   startedBy: z.string(),
   executionArn: z.optional(z.string()),
   consoleUrl: z.optional(z.string()),
+  usage: z.optional(RunUsage).check(z.meta({ description: "what the run used; set when it ends" })),
+  cost: z
+    .optional(RunCost)
+    .check(z.meta({ description: "its AWS list-price cost; set when it ends in a priced region" })),
   steps: z.optional(z.array(StepRecord)),
 });
 export type RunRecord = z.infer<typeof RunRecord>;

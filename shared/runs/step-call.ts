@@ -6,6 +6,7 @@ import { NotFoundError } from "../errors.js";
 import type { Platform } from "../platform.js";
 import { assertMayRun } from "../registry/approval.js";
 import type { Runtime, ServerVersionRecord } from "../registry/schema.js";
+import { originOf } from "../store/meter.js";
 import type { WorkflowDefinition } from "../workflows/definition.js";
 import { ancestry, stepGraph } from "../workflows/graph.js";
 import { listReferences, resolveTemplate, type TemplateContext } from "../workflows/references.js";
@@ -107,10 +108,12 @@ function cached<T>(
 }
 
 function cachesOf(store: RunStore): StoreCaches {
-  let found = caches.get(store.table);
+  // A metered view of the table (the engine's, per run) shares its store's caches.
+  const table = originOf(store.table);
+  let found = caches.get(table);
   if (!found) {
     found = { definitions: new Map(), servers: new Map(), inputs: new Map() };
-    caches.set(store.table, found);
+    caches.set(table, found);
   }
   return found;
 }

@@ -8,6 +8,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
+import type { RunCost, RunUsage } from "../costs/schema.js";
 import { ConflictError, NotFoundError } from "../errors.js";
 import type { Platform } from "../platform.js";
 import { decodeCursor, encodeCursor, indexPosition } from "../store/cursor.js";
@@ -38,6 +39,8 @@ interface RunItem {
   startedBy: string;
   executionArn?: string;
   consoleUrl?: string;
+  usage?: RunUsage;
+  cost?: RunCost;
 }
 
 interface StepItem {
@@ -183,17 +186,30 @@ export class Runs {
   /** Moves a RUNNING run to its end state; a run that already ended keeps its first end (cancel vs finish race). */
   async finish(
     id: string,
-    end: { status: Exclude<RunStatus, "RUNNING">; output?: unknown; error?: RunError },
+    end: {
+      status: Exclude<RunStatus, "RUNNING">;
+      output?: unknown;
+      error?: RunError;
+      endedAt?: Date;
+      usage?: RunUsage;
+      cost?: RunCost;
+    },
   ): Promise<boolean> {
     const kept = await this.keep(end.output, `runs/${id}/output.json`, "output");
     const sets = ["#status = :status", "endedAt = :at"];
     const values: Record<string, unknown> = {
       ":status": end.status,
-      ":at": new Date().toISOString(),
+      ":at": (end.endedAt ?? new Date()).toISOString(),
       ":running": "RUNNING",
     };
     const names: Record<string, string> = { "#status": "status" };
-    for (const [field, value] of Object.entries({ ...kept, ...(end.error ? { error: end.error } : {}) })) {
+    const extra = {
+      ...kept,
+      ...(end.error ? { error: end.error } : {}),
+      ...(end.usage ? { usage: end.usage } : {}),
+      ...(end.cost ? { cost: end.cost } : {}),
+    };
+    for (const [field, value] of Object.entries(extra)) {
       // `output` and `error` are DynamoDB reserved words: always go through attribute names.
       names[`#${field}`] = field;
       sets.push(`#${field} = :${field}`);
@@ -283,6 +299,8 @@ export class Runs {
       startedBy: item.startedBy,
       ...(item.executionArn ? { executionArn: item.executionArn } : {}),
       ...(item.consoleUrl ? { consoleUrl: item.consoleUrl } : {}),
+      ...(item.usage ? { usage: item.usage } : {}),
+      ...(item.cost ? { cost: item.cost } : {}),
     };
     if (options.steps) record.steps = groupSteps(await this.stepItems(id));
     return record;
@@ -464,12 +482,15 @@ export class Runs {
     return "outputBlob" in kept ? { outputBlob: kept.outputBlob as { key: string; bytes: number } } : {};
   }
 
-  /** Steps that never produced a record get one, so a finished run names every step of its workflow. */
+  /**
+   * Steps that never produced a record get one, so a finished run names every step of its workflow. Answers the
+   * steps' records as they were found, before settling.
+   */
   async settleSteps(
     run: string,
     steps: { stepId: string; tool: string; server: string }[],
     runStatus: RunStatus,
-  ) {
+  ): Promise<StepRecord[]> {
     const existing = groupSteps(await this.stepItems(run));
     const known = new Set(existing.map((s) => s.stepId));
     const now = new Date().toISOString();
@@ -513,6 +534,7 @@ export class Runs {
         }),
       );
     }
+    return existing;
   }
 
   async appendEvents(

@@ -161,6 +161,11 @@ steps:
       await dialog.getByRole("button", { name: "Start run" }).click();
       await page.waitForURL(/\/runs\/[a-z0-9]+-/);
       await page.locator("h1 .badge", { hasText: "SUCCEEDED" }).waitFor({ timeout: 60_000 });
+      // The header says what the ended run would cost on AWS.
+      await page.locator(".facts dd", { hasText: "what this run would cost on AWS" }).waitFor();
+      expect(await page.locator(".facts dd", { hasText: "would cost" }).textContent()).toMatch(
+        /^\$0\.\d+ what this run would cost on AWS \(us-east-1 list prices of \d{4}-\d{2}\)$/,
+      );
       await page.getByRole("link", { name: "Timeline" }).click();
       // A row and at least one attempt bar for each step and each item.
       for (const row of ["greet", "shout", "shout#0", "shout#1", "sum"]) {

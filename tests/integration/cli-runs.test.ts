@@ -149,6 +149,14 @@ describe("mcpflow run start --watch", () => {
         .sort(),
     ).toEqual(["greet", "report", "shout", "sum"]);
     expect(events.some((e) => e.type === "item" && e.step === "shout")).toBe(true);
+
+    // run get shows what the ended run used and would cost on AWS under its tree.
+    const shown = await cli.run(["run", "get", String(events[0]!.run)]);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toMatch(
+      /^cost {2}\$\d\.\d+(e-\d+)? {2}what this run would cost on AWS, us-east-1 list prices/m,
+    );
+    expect(shown.stdout).toMatch(/^usage \d+ transitions, 1 task\(s\) 60 s, /m);
   }, 180_000);
 
   it("exits 10 when the run fails and 11 when it is cancelled", async () => {

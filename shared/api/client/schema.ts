@@ -1227,6 +1227,36 @@ export interface components {
             startedBy: string;
             executionArn?: string;
             consoleUrl?: string;
+            /** @description what the run used; set when it ends */
+            usage?: {
+                /** @description Step Functions Standard state transitions (states entered and retries) */
+                stateTransitions: number;
+                /** @description Fargate tasks: one per server of the run that is not remote */
+                tasks: number;
+                /** @description Fargate task-seconds billed, each task at least 60 s (default task size) */
+                taskSeconds: number;
+                /** @description Lambda GB-seconds: the run's start, each step's executor, its end */
+                functionGbSeconds: number;
+                functionRequests: number;
+                /** @description DynamoDB read requests */
+                storeReads: number;
+                /** @description DynamoDB write requests (a batch counts its items) */
+                storeWrites: number;
+                /** @description API Gateway requests: the run's start */
+                apiRequests: number;
+                /** @description the fields counted where the run ran; the others come from the cost model */
+                measured: string[];
+            };
+            /** @description its AWS list-price cost; set when it ends in a priced region */
+            cost?: {
+                usd: number;
+                /** @constant */
+                currency: "USD";
+                region: string;
+                pricesAsOf: string;
+                /** @description true: what this run would cost on AWS (the embedded platform); false: from what AWS measured of it */
+                estimated: boolean;
+            };
             steps?: {
                 stepId: string;
                 tool: string;

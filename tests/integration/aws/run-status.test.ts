@@ -104,6 +104,9 @@ describe("run-status Lambda", () => {
       ["first", "SKIPPED"],
       ["second", "SKIPPED"],
     ]);
+    // Its usage from the model (run-status counted nothing): a remote server needs no task; two Pass states.
+    expect(run.usage).toMatchObject({ tasks: 0, taskSeconds: 0, stateTransitions: 2, measured: [] });
+    expect(run.cost).toMatchObject({ currency: "USD", region: "us-east-1", estimated: true });
   });
 
   it("ends a run FAILED with the execution's error and cause", async () => {

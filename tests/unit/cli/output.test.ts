@@ -1,8 +1,9 @@
 // The CLI's pure parts: when colour is on, the one-line error, the live tree of a run, the exit code of a run's end.
 import { describe, expect, it } from "vitest";
-import { exitOfRun, renderTree } from "../../../cli/commands/run-view.js";
+import { exitOfRun, renderCost, renderTree } from "../../../cli/commands/run-view.js";
 import { CliError, describeError, EXIT, problemError } from "../../../cli/errors.js";
 import { colourOn, colours } from "../../../cli/output.js";
+import { formatUsd } from "../../../shared/costs/format.js";
 
 describe("colour", () => {
   it("is on for a terminal only, and never with NO_COLOR or TERM=dumb", () => {
@@ -90,5 +91,42 @@ describe("the live tree of a run", () => {
     expect(lines[2]).toMatch(/^├─ ⠋ each +echo +RUNNING {2}\S+ {2}for_each 1\/3$/);
     expect(lines[3]).toMatch(/^└─ • report +echo +PENDING$/);
     expect(lines.join("\n")).not.toContain("\u001b[");
+  });
+});
+
+describe("renderCost", () => {
+  const c = colours({ isTTY: false }, {});
+  const usage = {
+    stateTransitions: 5,
+    tasks: 1,
+    taskSeconds: 60,
+    functionGbSeconds: 0.35,
+    functionRequests: 5,
+    storeReads: 13,
+    storeWrites: 12,
+    apiRequests: 1,
+    measured: ["stateTransitions"],
+  };
+
+  it("says the amount, whether it is an estimate, the region and the prices' date, then the usage", () => {
+    const cost = {
+      usd: 0.000364242,
+      currency: "USD",
+      region: "us-east-1",
+      pricesAsOf: "2026-11",
+      estimated: true,
+    };
+    expect(renderCost({ usage, cost }, c).split("\n")).toEqual([
+      "cost  $0.000364  what this run would cost on AWS, us-east-1 list prices of 2026-11",
+      "usage 5 transitions, 1 task(s) 60 s, 0.35 Lambda GB-s, 13 reads, 12 writes",
+    ]);
+    expect(renderCost({ usage, cost: { ...cost, estimated: false } }, c)).toContain("measured on AWS");
+  });
+
+  it("is empty for a run without usage; says so when the region has no prices", () => {
+    expect(renderCost({ status: "RUNNING" }, c)).toBe("");
+    expect(renderCost({ usage }, c)).toContain("no price table");
+    expect(formatUsd(0.0213)).toBe("$0.0213");
+    expect(formatUsd(0.00206)).toBe("$0.00206");
   });
 });

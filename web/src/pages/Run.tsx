@@ -5,6 +5,7 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { getRouteApi, Link, useNavigate } from "@tanstack/react-router";
 import { lazy, Suspense, useMemo } from "react";
+import { formatUsd } from "../../../shared/costs/format.js";
 import { stepGraph } from "../../../shared/workflows/graph.js";
 import { unwrap } from "../api/client.js";
 import type { RunRecord } from "../api/types.js";
@@ -218,6 +219,18 @@ function RunHeader({ record }: { record: RunRecord }) {
           {duration !== undefined ? formatDuration(duration) : "—"}
           {record.status === "RUNNING" ? " so far" : ""}
         </dd>
+        {record.cost && record.usage && (
+          <>
+            <dt>Cost</dt>
+            <dd
+              title={`${record.usage.stateTransitions} state transitions, ${record.usage.tasks} task(s) for ${record.usage.taskSeconds} s, ${record.usage.functionGbSeconds} Lambda GB-s, ${record.usage.storeReads} store reads, ${record.usage.storeWrites} writes`}
+            >
+              {formatUsd(record.cost.usd)}{" "}
+              {record.cost.estimated ? "what this run would cost on AWS" : "on AWS"} ({record.cost.region}{" "}
+              list prices of {record.cost.pricesAsOf})
+            </dd>
+          </>
+        )}
         {record.error && (
           <>
             <dt>Error</dt>
