@@ -182,12 +182,28 @@ export function miscCommands(act: Act) {
 
   const audit = new Command("audit")
     .description("the audit log, newest first (admins)")
+    .option("--actor <id or name>", "entries by this actor")
+    .option("--action <action>", "entries whose action begins so, e.g. servers. or servers.publish")
+    .option("--resource <target>", "entries whose target or path begins so")
+    .option("--outcome <outcome>", "success or failure")
+    .option("--from <time>", "entries at or after this RFC 3339 time")
+    .option("--to <time>", "entries before this RFC 3339 time")
     .option("--limit <n>", "at most this many", positiveInt("--limit"))
     .option("--cursor <cursor>")
     .action((opts, command) =>
       act(command, async (ctx) => {
         const client = await ctx.client();
-        const query = listQuery(opts, ["limit", "cursor"]);
+        // The API filters (and validates each filter, naming it); nothing is filtered here.
+        const query = listQuery(opts, [
+          "actor",
+          "action",
+          "resource",
+          "outcome",
+          "from",
+          "to",
+          "limit",
+          "cursor",
+        ]);
         const answer = await ok("GET /v1/audit", client.GET("/v1/audit", { params: { query } }));
         ctx.page(answer.items as Row[], AUDIT, answer.nextCursor);
       }),

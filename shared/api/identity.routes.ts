@@ -1,5 +1,5 @@
 // Who the caller is, machine API keys, and the audit log.
-import { AuditEntry } from "../audit/log.js";
+import { AuditEntry, AuditListQuery } from "../audit/log.js";
 import { ETAG, LOCATION, route } from "../http/route.js";
 import { ApiKeyCreate, ApiKeyMetadata } from "../identity/api-keys.js";
 import { Caller } from "../identity/roles.js";
@@ -112,9 +112,10 @@ export const identityRoutes = {
     path: "/v1/audit",
     role: "admin",
     action: "audit.list",
-    summary: "The audit log, newest first",
+    summary:
+      "The audit log, newest first, filtered by actor, action, resource, outcome and time range (from, to); a filtered page may hold fewer than limit entries and still have a nextCursor",
     tags: ["identity"],
-    query: Page,
+    query: AuditListQuery,
     success: 200,
     response: z.object({ items: z.array(AuditEntry), nextCursor: z.optional(z.string()) }),
   }),

@@ -428,6 +428,128 @@ describe("audit log", () => {
     expect([...times].sort().reverse()).toEqual(times);
     expect(whole.length).toBeGreaterThan(3);
   });
+
+  describe("filters, applied by the API", () => {
+    const marker = `io.github.auditfilter/s${randomBytes(3).toString("hex")}`;
+    let between: string;
+    let before: string;
+
+    /** Every entry the filters select, page by page (a filtered page may be short and still go on). */
+    async function filtered(query: string, limit = 2): Promise<Entry[]> {
+      const entries: Entry[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await p.api(
+          "GET",
+          `/v1/audit?limit=${limit}&${query}${cursor ? `&cursor=${cursor}` : ""}`,
+        );
+        expect(page.status, page.text).toBe(200);
+        expect(page.body.items.length).toBeLessThanOrEqual(limit);
+        entries.push(...page.body.items);
+        cursor = page.body.nextCursor;
+      } while (cursor);
+      return entries;
+    }
+
+    beforeAll(async () => {
+      before = new Date().toISOString();
+      await new Promise((done) => setTimeout(done, 5));
+      const published = await p.api("POST", "/v1/servers", {
+        role: "editor",
+        body: { name: marker, version: "1.0.0", description: "filtered" },
+      });
+      expect(published.status).toBe(201);
+      // A write to the version itself, so its entry has a target (marker@1.0.0); an editor may not change status.
+      const patched = await p.api("PATCH", `/v1/servers/${encodeURIComponent(marker)}/versions/1.0.0`, {
+        role: "editor",
+        body: { status: "deleted" },
+      });
+      expect(patched.status).toBe(403);
+      await new Promise((done) => setTimeout(done, 5));
+      between = new Date().toISOString();
+      await new Promise((done) => setTimeout(done, 5));
+      for (const version of ["2.0.0", "3.0.0"]) {
+        const refused = await p.api("POST", "/v1/servers", {
+          role: "viewer",
+          body: { name: marker, version, description: "x" },
+        });
+        expect(refused.status).toBe(403);
+      }
+      const key = await p.api("POST", "/v1/api-keys", { body: { name: "audit-filter", role: "viewer" } });
+      expect(key.status, key.text).toBe(201);
+    });
+
+    it("by actor (id or name), action (or its beginning), resource (target or path, or its beginning) and outcome", async () => {
+      const byViewer = await filtered(`actor=local-viewer&resource=${encodeURIComponent("/v1/servers")}`);
+      expect(byViewer.length).toBeGreaterThanOrEqual(2);
+      expect(byViewer.every((e) => e.actor.name === "local-viewer" && e.path.startsWith("/v1/servers"))).toBe(
+        true,
+      );
+      expect(await filtered("actor=user:local-viewer&resource=%2Fv1%2Fservers")).toEqual(byViewer);
+
+      const mine = await filtered(`resource=${encodeURIComponent(marker)}`);
+      expect(mine.map((e) => [e.actor.name, e.action, e.target])).toEqual([
+        ["local-editor", "servers.status", `${marker}@1.0.0`],
+      ]);
+      const failures = await filtered(`action=servers.&outcome=failure&from=${encodeURIComponent(before)}`);
+      expect(failures.map((e) => [e.action, e.actor.name, e.status])).toEqual([
+        ["servers.publish", "local-viewer", 403],
+        ["servers.publish", "local-viewer", 403],
+        ["servers.status", "local-editor", 403],
+      ]);
+      const successes = await filtered(`action=servers.&outcome=success&from=${encodeURIComponent(before)}`);
+      expect(successes.map((e) => [e.action, e.status])).toEqual([["servers.publish", 201]]);
+      const keys = await filtered(`action=api-keys.create&from=${encodeURIComponent(before)}`);
+      expect(keys.map((e) => e.action)).toEqual(["api-keys.create"]);
+      expect(await filtered("action=servers.publis&actor=nobody")).toEqual([]);
+    });
+
+    it("by time range: from (at or after) and to (before)", async () => {
+      const early = await filtered(`from=${encodeURIComponent(before)}&to=${encodeURIComponent(between)}`);
+      expect(early.map((e) => [e.action, e.status])).toEqual([
+        ["servers.status", 403],
+        ["servers.publish", 201],
+      ]);
+      const late = await filtered(`from=${encodeURIComponent(between)}`, 100);
+      expect(
+        late
+          .map((e) => e.action)
+          .reverse()
+          .slice(0, 3),
+      ).toEqual(["servers.publish", "servers.publish", "api-keys.create"]);
+      expect(late.every((e) => e.at >= between)).toBe(true);
+      const older = await filtered(`to=${encodeURIComponent(before)}`, 100);
+      expect(older.every((e) => e.at < before)).toBe(true);
+      expect(older.length).toBeGreaterThan(0);
+    });
+
+    it.each([
+      ["since=2026-01-01T00:00:00Z", "query", "unknown query parameter(s): since"],
+      ["from=yesterday", "query.from", "must be an RFC 3339 date-time such as 2026-11-27T08:00:00Z"],
+      ["from=2026-11-27T09:00:00Z&to=2026-11-27T08:00:00Z", "query.to", "must not be before from"],
+      ["outcome=maybe", "query.outcome", undefined],
+      [`actor=${"a".repeat(201)}`, "query.actor", undefined],
+      ["action=", "query.action", undefined],
+    ])("refuses %s with a 400 naming %s", async (query, field, rule) => {
+      const response = await p.api("GET", `/v1/audit?${query}`);
+      expect(response.status, response.text).toBe(400);
+      expect(response.headers.get("content-type")).toContain("application/problem+json");
+      const issue = response.body.errors.find((e: { field: string }) => e.field === field);
+      expect(issue, response.text).toBeDefined();
+      if (rule) expect(issue.rule).toBe(rule);
+    });
+
+    it("refuses a cursor from outside the time range asked for (400 on query.cursor, not a store error)", async () => {
+      const first = await p.api("GET", "/v1/audit?limit=1");
+      expect(first.body.nextCursor).toEqual(expect.any(String));
+      const response = await p.api(
+        "GET",
+        `/v1/audit?limit=1&from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z&cursor=${first.body.nextCursor}`,
+      );
+      expect(response.status, response.text).toBe(400);
+      expect(response.body.errors[0].field).toBe("query.cursor");
+    });
+  });
 });
 
 describe("persistence of identity data", () => {

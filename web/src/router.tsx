@@ -147,7 +147,10 @@ export const adminSearch = searchParams({
   tab: z.enum(["keys", "audit", "approvals"]),
   action: text,
   actor: text,
-  outcome: text,
+  resource: text,
+  outcome: z.enum(["success", "failure"]),
+  from: text,
+  to: text,
 });
 const admin = createRoute({
   getParentRoute: () => rootRoute,

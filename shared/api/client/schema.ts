@@ -148,7 +148,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The audit log, newest first
+         * The audit log, newest first, filtered by actor, action, resource, outcome and time range (from, to); a filtered page may hold fewer than limit entries and still have a nextCursor
          * @description Needs the `admin` role or stronger.
          */
         get: operations["listAudit"];
@@ -2640,6 +2640,12 @@ export interface operations {
             query?: {
                 limit?: number;
                 cursor?: string;
+                actor?: string;
+                action?: string;
+                resource?: string;
+                outcome?: "success" | "failure";
+                from?: string;
+                to?: string;
             };
             header?: never;
             path?: never;
@@ -2647,7 +2653,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The audit log, newest first */
+            /** @description The audit log, newest first, filtered by actor, action, resource, outcome and time range (from, to); a filtered page may hold fewer than limit entries and still have a nextCursor */
             200: {
                 headers: {
                     [name: string]: unknown;

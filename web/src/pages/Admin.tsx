@@ -1,6 +1,12 @@
 // Admin: API keys (created and shown once, revoked), the audit log filtered by action, actor and outcome (in the
 // URL), and the server versions waiting for an admin to approve their runtime before they may run.
-import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import {
+  keepPreviousData,
+  useInfiniteQuery,
+  useMutation,
+  useQuery,
+  useQueryClient,
+} from "@tanstack/react-query";
 import { getRouteApi, Link } from "@tanstack/react-router";
 import { type FormEvent, useState } from "react";
 import { unwrap } from "../api/client.js";
@@ -173,48 +179,72 @@ function ApiKeys() {
   );
 }
 
+/** The audit filters the URL carries, each sent to the API as the query parameter of the same name. */
+const AUDIT_FILTERS = ["actor", "action", "resource", "outcome", "from", "to"] as const;
+
+/** An RFC 3339 time (the URL's and the API's) as a datetime-local input shows it, in the viewer's time zone. */
+function localInput(iso: string | undefined): string {
+  if (!iso || Number.isNaN(Date.parse(iso))) return "";
+  const date = new Date(iso);
+  return new Date(date.getTime() - date.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+}
+
 function Audit() {
   const { client } = useApp();
   const search = route.useSearch();
   const navigate = route.useNavigate();
+  const filters = Object.fromEntries(
+    AUDIT_FILTERS.filter((name) => search[name]).map((name) => [name, search[name]]),
+  ) as Partial<Record<(typeof AUDIT_FILTERS)[number], string>>;
   const audit = useInfiniteQuery({
-    queryKey: ["audit"],
+    queryKey: ["audit", filters],
     initialPageParam: undefined as string | undefined,
     queryFn: async ({ pageParam }) =>
       unwrap(
         await client.GET("/v1/audit", {
-          params: { query: { limit: 100, ...(pageParam ? { cursor: pageParam } : {}) } },
+          params: {
+            query: {
+              ...(filters as Record<string, string>),
+              outcome: filters.outcome as "success" | "failure" | undefined,
+              limit: 100,
+              ...(pageParam ? { cursor: pageParam } : {}),
+            },
+          },
         }),
       ),
     getNextPageParam: (page) => page.nextCursor,
+    placeholderData: keepPreviousData,
   });
-  const entries = (audit.data?.pages.flatMap((page) => page.items) ?? []).filter(
-    (entry) =>
-      (!search.action || entry.action.includes(search.action)) &&
-      (!search.actor || entry.actor.name.includes(search.actor) || entry.actor.id.includes(search.actor)) &&
-      (!search.outcome || entry.outcome === search.outcome),
-  );
+  const entries = audit.data?.pages.flatMap((page) => page.items) ?? [];
   const set = (patch: Record<string, string | undefined>) =>
     navigate({ search: (previous) => ({ ...previous, ...patch }), replace: true });
+  const text = (name: "actor" | "action" | "resource", label: string) => (
+    <div>
+      <label htmlFor={`audit-${name}`}>{label}</label>
+      <input
+        id={`audit-${name}`}
+        value={search[name] ?? ""}
+        onChange={(e) => set({ [name]: e.target.value || undefined })}
+      />
+    </div>
+  );
+  const time = (name: "from" | "to", label: string) => (
+    <div>
+      <label htmlFor={`audit-${name}`}>{label}</label>
+      <input
+        id={`audit-${name}`}
+        type="datetime-local"
+        value={localInput(search[name])}
+        onChange={(e) => set({ [name]: e.target.value ? new Date(e.target.value).toISOString() : undefined })}
+      />
+    </div>
+  );
   return (
     <>
       <div className="toolbar">
-        <div>
-          <label htmlFor="audit-action">Action contains</label>
-          <input
-            id="audit-action"
-            value={search.action ?? ""}
-            onChange={(e) => set({ action: e.target.value || undefined })}
-          />
-        </div>
-        <div>
-          <label htmlFor="audit-actor">Actor</label>
-          <input
-            id="audit-actor"
-            value={search.actor ?? ""}
-            onChange={(e) => set({ actor: e.target.value || undefined })}
-          />
-        </div>
+        {text("actor", "Actor")}
+        {text("action", "Action starts with")}
+        {text("resource", "Resource starts with")}
         <div>
           <label htmlFor="audit-outcome">Outcome</label>
           <select
@@ -227,11 +257,14 @@ function Audit() {
             <option value="failure">failure</option>
           </select>
         </div>
+        {time("from", "From")}
+        {time("to", "Before")}
       </div>
       {audit.isPending && <Loading what="the audit log" />}
       <ProblemMessage error={audit.error} />
-      {audit.data && entries.length === 0 && (
-        <Empty>No entry matches (among the {audit.data.pages.length * 100} newest).</Empty>
+      {audit.data && entries.length === 0 && !audit.hasNextPage && <Empty>No entry matches.</Empty>}
+      {audit.data && entries.length === 0 && audit.hasNextPage && (
+        <Empty>No entry matches among the newest; older entries may.</Empty>
       )}
       {entries.length > 0 && (
         <div className="table-wrap">
