@@ -1,6 +1,7 @@
 // The run-start benchmark's baseline: a bare node:http server that answers each POST with 202 after the one write a
-// run start cannot do without (the run's item, a conditional put), against its own dynalite in the same process, as
-// the embedded platform has it. What the platform's start costs beyond this is the platform's own. Prints its URL.
+// run start cannot do without (the run's item, a conditional put), against its own dynalite in the same process on
+// a Unix socket, as the embedded platform has it. What the platform's start costs beyond this is the platform's own.
+// Prints its URL.
 import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
@@ -9,15 +10,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import dynalite from "dynalite";
-import { createTable, ensureTable } from "../shared/store/table.js";
+import { createSocketTable } from "../local/store-client.js";
+import { ensureTable } from "../shared/store/table.js";
 
 const home = await mkdtemp(join(tmpdir(), "mcpflow-bare-"));
 const store = dynalite({ path: home, createTableMs: 0 }) as Server;
-await new Promise<void>((done) => store.listen(0, "127.0.0.1", done));
-const table = createTable({
-  name: "bare",
-  endpoint: `http://127.0.0.1:${(store.address() as AddressInfo).port}`,
-});
+// On a Unix socket, through the same client as the platform's store.
+const socketPath = join(home, "store.sock");
+await new Promise<void>((done) => store.listen(socketPath, done));
+const table = createSocketTable("bare", socketPath);
 await ensureTable(table);
 
 const server = createServer((req, res) => {

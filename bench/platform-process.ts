@@ -29,22 +29,22 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startPlatformProcess(env: Record<string, string> = {}): Promise<PlatformProcess> {
+/** `root`: the checkout whose platform starts (PLATFORM_ROOT by default; another one to compare two in one run). */
+export async function startPlatformProcess(
+  env: Record<string, string> = {},
+  root: string = PLATFORM_ROOT,
+): Promise<PlatformProcess> {
   const home = await mkdtemp(join(tmpdir(), "mcpflow-bench-"));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   // BENCH_NODE_ARGS adds node flags to the platform's process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to see
   // where its time goes.
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
-  const child = spawn(
-    process.execPath,
-    [...nodeArgs, "--import", "tsx", join(PLATFORM_ROOT, "local/main.ts")],
-    {
-      cwd: PLATFORM_ROOT,
-      env: { ...process.env, MCPFLOW_HOME: home, PORT: String(port), POWERTOOLS_LOG_LEVEL: "SILENT", ...env },
-      stdio: ["ignore", "ignore", "inherit"],
-    },
-  );
+  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", join(root, "local/main.ts")], {
+    cwd: root,
+    env: { ...process.env, MCPFLOW_HOME: home, PORT: String(port), POWERTOOLS_LOG_LEVEL: "SILENT", ...env },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
   const exited = new Promise((done) => child.once("exit", done));
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");

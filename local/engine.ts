@@ -2,7 +2,6 @@
 // protocol (shared/runs/step-execution.ts), which reaches MCP servers through a per-run pool: child processes (or
 // HTTP sessions) started once per run.
 import { ExecutionAbortedError, ExecutionError, StateMachine } from "aws-local-stepfunctions";
-import { createWorkflows } from "../shared/compose.js";
 import { logger } from "../shared/log.js";
 import { connectServer } from "../shared/mcp/connect.js";
 import { ProcessSlots, RunConnectionPools } from "../shared/mcp/pool.js";
@@ -19,6 +18,7 @@ import { MAX_CAUSE_CHARS } from "../shared/runs/limits.js";
 import { parseTaskRefs, type RunStore } from "../shared/runs/step-call.js";
 import { executeStep, StepInterrupted } from "../shared/runs/step-execution.js";
 import { Runs } from "../shared/runs/store.js";
+import { workflowVersionToRun } from "../shared/runs/version-cache.js";
 import { meteredTable, type StoreMeter } from "../shared/store/meter.js";
 
 /** An error whose name the state machine's Retry/Catch match on, as SendTaskFailure's `error` would be. */
@@ -144,8 +144,14 @@ export class LocalOrchestrator implements Orchestrator {
     };
   }
 
+  executionOf(run: { runId: string; workflow: string }) {
+    return {
+      executionArn: `arn:aws:states:local:000000000000:execution:mcpflow-${run.workflow}:${run.runId}`,
+    };
+  }
+
   async start(run: RunStart) {
-    const executionArn = `arn:aws:states:local:000000000000:execution:mcpflow-${run.workflow}:${run.runId}`;
+    const { executionArn } = this.executionOf(run);
     const admission = new AbortController();
     const active: ActiveExecution = {
       abort: () => admission.abort(new Error("the run was stopped before it began")),
@@ -181,7 +187,7 @@ export class LocalOrchestrator implements Orchestrator {
   /** Slots a run takes: one per distinct server its steps name (remote ones too: telling needs each runtime). */
   private async serversOf(run: RunStart): Promise<number> {
     try {
-      const { definition } = await createWorkflows(this.platform!).versionForRun(run.workflow, run.version);
+      const { definition } = await workflowVersionToRun(this.platform!, run.workflow, run.version);
       return new Set(definition.steps.map((s) => `${s.server.name}@${s.server.version}`)).size;
     } catch {
       // ASL started without a stored workflow (the orchestrator contract does so): one slot.

@@ -23,13 +23,14 @@ import { type Platform, setPlatform } from "../shared/platform.js";
 import { runtimeAllowedHosts } from "../shared/registry/runtime-policy.js";
 import { SyncSources } from "../shared/registry/upstream-sources.js";
 import { createFileSecretStore } from "../shared/secrets/file-store.js";
-import { createTable, ensureTable, tableAnswers } from "../shared/store/table.js";
+import { ensureTable, tableAnswers } from "../shared/store/table.js";
 import { createLocalTaskLauncher } from "../shared/tasks/local-launcher.js";
 import { LocalOrchestrator } from "./engine.js";
 import { anotherPlatform, cannotWrite, lockHome, StartupError } from "./home-lock.js";
 import { type AreaHandler, apiServerOptions, createRequestListener } from "./http-adapter.js";
 import { closeDynaliteIterators } from "./level-iterators.js";
 import { registrySyncIntervalMs, startRegistrySyncTimer } from "./registry-sync-timer.js";
+import { createSocketTable } from "./store-client.js";
 import { CONSOLE_DIST } from "./web-build.js";
 import { createConsoleListener } from "./web-console.js";
 
@@ -225,7 +226,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     }) as Server;
     const socketPath = await storeSocket(home);
     await listen(store, { path: socketPath });
-    const table = createTable({ name: TABLE_NAME, socketPath });
+    const table = createSocketTable(TABLE_NAME, socketPath);
     try {
       await ensureTable(table);
     } catch (error) {

@@ -20,6 +20,11 @@ export interface Orchestrator {
     executionArn: string;
     consoleUrl?: string;
   }>;
+  /**
+   * The execution a run will have, where the orchestrator names it before it starts (the embedded engine): the run
+   * is recorded with it in its first write instead of a second one after the start, and start() answers the same.
+   */
+  executionOf?(run: { runId: string; workflow: string }): { executionArn: string; consoleUrl?: string };
   /** Stops the execution and whatever it runs (processes, tasks). */
   stop(run: { runId: string; executionArn: string }, cause: string): Promise<void>;
   events(run: { runId: string; executionArn: string }): Promise<ExecutionEvent[]>;

@@ -1,7 +1,7 @@
 // Starting, ending and cancelling runs: the rules (input schema, idempotency keys, the start-failure record, the
 // order in which a run ends) in one place, whichever orchestrator executes the run.
 
-import { createRegistry, createWorkflows } from "../compose.js";
+import { createWorkflows } from "../compose.js";
 import { spendOf } from "../costs/run-cost.js";
 import type { MeasuredUsage } from "../costs/usage.js";
 import { NotFoundError, UnprocessableError } from "../errors.js";
@@ -15,6 +15,7 @@ import { checkRunInput } from "../workflows/input-schema.js";
 import type { RunError, RunRecord, RunStatus } from "./schema.js";
 import { type IdempotentRun, newRunId, Runs } from "./store.js";
 import { TOOL_CALL_WORKFLOW } from "./tool-call-step.js";
+import { serverVersion } from "./version-cache.js";
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,128}$/;
 
@@ -76,6 +77,7 @@ async function createAndStart(
     startedBy: string;
   },
 ): Promise<RunRecord | undefined> {
+  const planned = platform.orchestrator.executionOf?.(run);
   let created: RunRecord;
   try {
     created = await runs.create({
@@ -84,6 +86,7 @@ async function createAndStart(
       version: run.version,
       input: run.input,
       startedBy: run.startedBy,
+      execution: planned,
     });
   } catch (error) {
     if (isConditionalCheckFailed(error)) return undefined;
@@ -97,7 +100,7 @@ async function createAndStart(
       aslJson: run.aslJson,
       input: run.input,
     });
-    await runs.setExecution(run.runId, started.executionArn, started.consoleUrl);
+    if (!planned) await runs.setExecution(run.runId, started.executionArn, started.consoleUrl);
     return {
       ...created,
       executionArn: started.executionArn,
@@ -161,7 +164,6 @@ async function existingRun(runs: Runs, id: string): Promise<RunRecord> {
  * refused here with the reason instead of failing at the first step that reaches it.
  */
 async function assertServersMayRun(platform: Platform, definition: WorkflowDefinition): Promise<void> {
-  const registry = createRegistry(platform);
   const pinned = new Map<string, { name: string; version: string }>();
   for (const step of definition.steps) {
     if (step.server.version === undefined) continue;
@@ -171,7 +173,7 @@ async function assertServersMayRun(platform: Platform, definition: WorkflowDefin
     });
   }
   for (const server of pinned.values()) {
-    const record = await registry.getVersionToRun(server.name, server.version);
+    const record = await serverVersion(platform, server.name, server.version);
     await assertMayRunRequest(platform.table, record, `${server.name}@${server.version}`);
   }
 }

@@ -1,21 +1,19 @@
 // What one Task of a compiled workflow asks for. The Task carries references only (run id, step id, item index);
 // the argument template and the data it reads are loaded here, from the store, by every host (executeStep).
 
-import { createRegistry, createWorkflows } from "../compose.js";
 import { NotFoundError } from "../errors.js";
-import type { Platform } from "../platform.js";
 import { assertMayRun } from "../registry/approval.js";
-import type { Runtime, ServerVersionRecord } from "../registry/schema.js";
-import { originOf } from "../store/meter.js";
+import type { Runtime } from "../registry/schema.js";
 import type { WorkflowDefinition } from "../workflows/definition.js";
 import { ancestry, stepGraph } from "../workflows/graph.js";
 import { listReferences, resolveTemplate, type TemplateContext } from "../workflows/references.js";
 import * as z from "../zod.js";
 import { Runs } from "./store.js";
 import { loadToolCall, TOOL_CALL_WORKFLOW } from "./tool-call-step.js";
+import { type RunStore, runInput, serverVersion, workflowDefinition } from "./version-cache.js";
 
 /** What a step call is loaded from: the run store (the table and the blob store), nothing else of a platform. */
-export type RunStore = Pick<Platform, "table" | "blobs">;
+export type { RunStore };
 
 /** Which call a Task asks for, whichever host receives it (ECS overrides, a Lambda payload, the local override). */
 export const StepRefs = z.object({
@@ -77,47 +75,6 @@ export function fromEnvironment(env: Record<string, string | undefined>): StepRe
   };
 }
 
-/**
- * Workflow versions, server version documents and a run's input never change once saved, so a warm process (the
- * embedded platform, a reused Lambda container, a Fargate runner) keeps them instead of reading them for every
- * step. Inputs are kept for fewer runs: they can be large, and a run's steps follow one another closely.
- */
-interface StoreCaches {
-  definitions: Map<string, Promise<WorkflowDefinition>>;
-  servers: Map<string, Promise<ServerVersionRecord>>;
-  inputs: Map<string, Promise<unknown>>;
-}
-/** Per table: names and run ids are unique within a store, not across the stores one process may open. */
-const caches = new WeakMap<object, StoreCaches>();
-const CACHE_LIMIT = 256;
-const INPUT_CACHE_LIMIT = 32;
-
-function cached<T>(
-  cache: Map<string, Promise<T>>,
-  key: string,
-  load: () => Promise<T>,
-  limit = CACHE_LIMIT,
-): Promise<T> {
-  const hit = cache.get(key);
-  if (hit) return hit;
-  const pending = load();
-  pending.catch(() => cache.delete(key));
-  if (cache.size >= limit) cache.delete(cache.keys().next().value as string);
-  cache.set(key, pending);
-  return pending;
-}
-
-function cachesOf(store: RunStore): StoreCaches {
-  // A metered view of the table (the engine's, per run) shares its store's caches.
-  const table = originOf(store.table);
-  let found = caches.get(table);
-  if (!found) {
-    found = { definitions: new Map(), servers: new Map(), inputs: new Map() };
-    caches.set(table, found);
-  }
-  return found;
-}
-
 /** The steps whose outputs a step's arguments and for_each read. */
 function referencedSteps(step: WorkflowDefinition["steps"][number]): string[] {
   const ids = new Set<string>();
@@ -133,26 +90,16 @@ function referencedSteps(step: WorkflowDefinition["steps"][number]): string[] {
 export async function loadStepCall(store: RunStore, refs: StepRefs): Promise<StepCall> {
   if (refs.workflow === TOOL_CALL_WORKFLOW) return loadToolCall(store, refs);
   const runs = new Runs(store);
-  const { definitions, servers, inputs } = cachesOf(store);
-  const definition = await cached(
-    definitions,
-    `${refs.workflow}@${refs.workflowVersion}`,
-    // Reading a version needs the table and the blob store only, which is all a runner in a Fargate task has.
-    async () =>
-      (await createWorkflows(store as Platform).versionForRun(refs.workflow, refs.workflowVersion))
-        .definition,
-  );
+  const definition = await workflowDefinition(store, refs.workflow, refs.workflowVersion);
   const step = definition.steps.find((s) => s.id === refs.stepId);
   if (!step)
     throw new NotFoundError(`Workflow ${refs.workflow} v${refs.workflowVersion} has no step ${refs.stepId}.`);
   const version = step.server.version!;
   // The reads a step needs do not depend on each other: one round trip's wait, not four.
   const [input, steps, record] = await Promise.all([
-    cached(inputs, refs.runId, () => runs.inputOf(refs.runId), INPUT_CACHE_LIMIT),
+    runInput(store, refs.runId),
     runs.stepResults(refs.runId, referencedSteps(step)),
-    cached(servers, `${step.server.name}@${version}`, () =>
-      createRegistry(store as Platform).getVersion(step.server.name, version),
-    ).then(async (found) => {
+    serverVersion(store, step.server.name, version).then(async (found) => {
       if (!found.runtime) throw new NotFoundError(`${step.server.name}@${version} has no runtime.`);
       // Second line behind the run's start: an approval revoked (or a grant withdrawn) mid-run stops the next step.
       await assertMayRun(store.table, found);

@@ -97,6 +97,8 @@ export class Runs {
     version: number;
     input: unknown;
     startedBy: string;
+    /** Known before the start where the orchestrator names its executions (Orchestrator.executionOf). */
+    execution?: { executionArn: string; consoleUrl?: string } | undefined;
   }): Promise<RunRecord> {
     const startedAt = new Date().toISOString();
     const item = {
@@ -110,6 +112,7 @@ export class Runs {
       status: "RUNNING",
       startedAt,
       startedBy: run.startedBy,
+      ...run.execution,
       ...(await this.keep(run.input, `runs/${run.id}/input.json`, "input")),
     };
     await this.table.doc.send(

@@ -1,10 +1,10 @@
 // The one DynamoDB table, reached through the document client. The same calls run against dynalite locally
 // and DynamoDB on AWS; dynalite has no transactions, so writes that must not clash use condition expressions.
-import { Agent, type AgentOptions } from "node:http";
 import {
   CreateTableCommand,
   DescribeTableCommand,
   DynamoDBClient,
+  type DynamoDBClientConfig,
   ResourceNotFoundException,
 } from "@aws-sdk/client-dynamodb";
 import {
@@ -23,30 +23,18 @@ export interface TableOptions {
   name: string;
   /** A local DynamoDB-compatible endpoint (dynalite, moto_server); left out, DynamoDB itself. */
   endpoint?: string;
-  /**
-   * The Unix socket the embedded store listens on: the embedded platform serves dynalite there, inside its 0700
-   * home, rather than on a loopback port that every server process could reach (decision 0005).
-   */
-  socketPath?: string;
   region?: string;
-}
-
-/** The host name requests to a store on a Unix socket carry; only the socket decides where they go. */
-const SOCKET_ENDPOINT = "http://mcpflow-store.local";
-
-/** Node's Agent hands its options to net.createConnection, which connects to `socketPath` (not in AgentOptions' type). */
-function socketAgentOptions(socketPath: string): AgentOptions {
-  return { keepAlive: true, socketPath } as AgentOptions;
+  /** More of the client's configuration: how the embedded platform reaches its store (local/store-client.ts). */
+  client?: Omit<DynamoDBClientConfig, "region" | "endpoint">;
 }
 
 export function createTable(options: TableOptions): Table {
-  const endpoint = options.socketPath ? SOCKET_ENDPOINT : options.endpoint;
   const client = new DynamoDBClient({
     region: options.region ?? process.env.AWS_REGION ?? "us-east-1",
-    ...(endpoint ? { endpoint, credentials: { accessKeyId: "local", secretAccessKey: "local" } } : {}),
-    ...(options.socketPath
-      ? { requestHandler: { httpAgent: new Agent(socketAgentOptions(options.socketPath)) } }
+    ...(options.endpoint
+      ? { endpoint: options.endpoint, credentials: { accessKeyId: "local", secretAccessKey: "local" } }
       : {}),
+    ...options.client,
   });
   const doc = DynamoDBDocumentClient.from(client, {
     // convertClassInstanceToMap: the marshaller tells a map from a class instance by `value.constructor`, so a
