@@ -1,5 +1,7 @@
-// CodeMirror 6 for YAML, Markdown and JSON: line numbers, history, search, and diagnostics that the page computes
-// (the workflow validation's field errors, placed on their lines). Loaded only where an editor is shown.
+// CodeMirror 6 for YAML, Markdown and JSON: line numbers, history, search, diagnostics that the page computes
+// (the workflow validation's field errors, placed on their lines) and completion the page supplies (the workflow
+// schema's keys). Loaded only where an editor is shown.
+import type { CompletionSource } from "@codemirror/autocomplete";
 import { json } from "@codemirror/lang-json";
 import { markdown } from "@codemirror/lang-markdown";
 import { yaml } from "@codemirror/lang-yaml";
@@ -19,6 +21,8 @@ export function CodeEditor(props: {
   label: string;
   readOnly?: boolean;
   diagnostics?: Diagnostic[];
+  /** Completion offered as one types (or on Ctrl+Space), besides the language's own. */
+  completions?: CompletionSource | undefined;
   onChange?(value: string): void;
   minHeight?: string;
 }) {
@@ -26,6 +30,8 @@ export function CodeEditor(props: {
   const view = useRef<EditorView | null>(null);
   const onChange = useRef(props.onChange);
   onChange.current = props.onChange;
+  const completions = useRef(props.completions);
+  completions.current = props.completions;
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: the editor is created once; value changes flow below
   useEffect(() => {
@@ -37,6 +43,12 @@ export function CodeEditor(props: {
           basicSetup,
           LANGUAGES[props.language](),
           linter(null),
+          EditorState.languageData.of(() => [
+            {
+              autocomplete: (context: Parameters<CompletionSource>[0]) =>
+                completions.current?.(context) ?? null,
+            },
+          ]),
           lintGutter(),
           EditorView.lineWrapping,
           EditorState.readOnly.of(props.readOnly === true),

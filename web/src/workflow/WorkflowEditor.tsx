@@ -8,6 +8,7 @@ import { ApiProblem, unwrap } from "../api/client.js";
 import { useApp } from "../app-context.js";
 import { ProblemMessage } from "../components/common.js";
 import { CodeEditor, type Diagnostic } from "../editors/CodeEditor.js";
+import { useWorkflowCompletion } from "../editors/workflow-completion.js";
 import { rangeOfField } from "./yaml-positions.js";
 
 const CONTENT_TYPES = { yaml: "application/yaml", json: "application/json" } as const;
@@ -30,6 +31,7 @@ export function WorkflowEditor(props: {
   const navigate = useNavigate();
   const [text, setText] = useState(props.initial);
   const [check, setCheck] = useState<Check>({ state: "checking" });
+  const completions = useWorkflowCompletion();
 
   useEffect(() => {
     if (props.readOnly) return;
@@ -95,6 +97,7 @@ export function WorkflowEditor(props: {
         label="Workflow YAML"
         readOnly={props.readOnly}
         diagnostics={diagnostics}
+        completions={props.readOnly ? undefined : completions}
         onChange={setText}
         minHeight="24rem"
       />
