@@ -18,7 +18,11 @@ import { printTable, writeResult } from "./table.js";
 
 const LOADS = Number(process.env.BENCH_LOADS ?? 5);
 const STEPS = Number(process.env.BENCH_MONITOR_STEPS ?? 500);
-const VIEWS = (process.env.BENCH_VIEWS ?? "timeline,table,graph").split(",") as ("timeline" | "table" | "graph")[];
+const VIEWS = (process.env.BENCH_VIEWS ?? "timeline,table,graph").split(",") as (
+  | "timeline"
+  | "table"
+  | "graph"
+)[];
 const LIMIT_MS = 1_000;
 
 const median = (values: number[]) => {
