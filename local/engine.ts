@@ -30,8 +30,11 @@ class TaskFailure extends Error {
 }
 
 const START_TIMEOUT_MS = 30_000;
-/** How often a run's history is written at most (collectEvents). */
-const EVENT_WINDOW_MS = 50;
+/**
+ * How often a run's history is written at most (collectEvents): a step of a fast tool takes a few milliseconds, so a
+ * shorter window wrote one batch per step (bench/workflow.ts); this one loses at most 200 ms of history to a crash.
+ */
+const EVENT_WINDOW_MS = 200;
 
 interface ActiveExecution {
   abort: () => void;

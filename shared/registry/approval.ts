@@ -4,11 +4,11 @@
 import { DeleteCommand, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { ConflictError, NotFoundError, UnprocessableError } from "../errors.js";
 import type { Caller } from "../identity/roles.js";
-import type { Table } from "../store/table.js";
+import { getMany, type Table } from "../store/table.js";
 import { serverKey } from "./heads.js";
 import { secretKeysOf } from "./materialize.js";
 import { runtimeDigest, runtimeSubject } from "./runtime-digest.js";
-import { getRuntimePolicy, matchRuntimePolicy } from "./runtime-policy.js";
+import { matchRuntimePolicy, POLICY_KEY, policyOf } from "./runtime-policy.js";
 import type { RunPermission, ServerVersionRecord } from "./schema.js";
 import { SecretNotGrantedError, secretKeysGrantedTo } from "./secret-grants.js";
 
@@ -74,7 +74,13 @@ export async function runPermission(table: Table, record: ServerVersionRecord): 
     };
   }
   const digest = runtimeDigest(subject);
-  const [approval, policy] = await Promise.all([readApproval(table, name, version), getRuntimePolicy(table)]);
+  // One round trip for both: this runs before every step's call.
+  const [approvalItem, policyItem] = await getMany<Record<string, unknown>>(table, [
+    approvalKey(name, version),
+    POLICY_KEY,
+  ]);
+  const approval = approvalItem as ApprovalItem | undefined;
+  const policy = policyOf(policyItem);
   const approved = approval?.runtimeDigest === digest;
   const referenced = secretKeysOf(subject.runtime);
   const granted = referenced.length > 0 ? await secretKeysGrantedTo(table, { name, version }, approved) : [];

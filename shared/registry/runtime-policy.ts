@@ -8,7 +8,7 @@ import { isConditionalCheckFailed, type Table } from "../store/table.js";
 import * as z from "../zod.js";
 import type { RuntimeSubject } from "./runtime-digest.js";
 
-const POLICY_KEY = { pk: "RUNTIME_POLICY", sk: "CURRENT" };
+export const POLICY_KEY = { pk: "RUNTIME_POLICY", sk: "CURRENT" };
 
 const SEGMENT_WILDCARD = "must be exact, or end in `/*` (every name under that path); no other `*`";
 const patternOk = (value: string) =>
@@ -81,8 +81,13 @@ const EMPTY: RuntimePolicy = { commands: [], packages: [], images: [], hosts: []
 
 export async function getRuntimePolicy(table: Table): Promise<RuntimePolicy> {
   const result = await table.doc.send(new GetCommand({ TableName: table.name, Key: POLICY_KEY }));
-  if (!result.Item) return EMPTY;
-  const { pk: _pk, sk: _sk, ...policy } = result.Item;
+  return policyOf(result.Item);
+}
+
+/** The policy its item holds; none stored is the empty policy. */
+export function policyOf(item: Record<string, unknown> | undefined): RuntimePolicy {
+  if (!item) return EMPTY;
+  const { pk: _pk, sk: _sk, ...policy } = item;
   return policy as RuntimePolicy;
 }
 

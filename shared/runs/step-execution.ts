@@ -80,6 +80,12 @@ export type StepOutcome =
 /** The timeout name Step Functions gives a state past its TimeoutSeconds; the compiled Retry matches it. */
 export const STATE_TIMEOUT = "States.Timeout";
 
+/**
+ * A call that ends within this is recorded by one write (start and end); a longer one shows RUNNING from then on. Far
+ * below any step's timeout (a second at least), so no retry of the same step can start meanwhile.
+ */
+const QUICK_CALL_MS = 100;
+
 /** The step record's tool and server for a call that could not be loaded. */
 const NOT_LOADED = "(not loaded)";
 
@@ -120,42 +126,49 @@ export async function executeStep(refs: StepRefs, deps: StepExecutionDeps): Prom
   }
   deps.onCall?.(call);
 
-  // The attempt is recorded while the tool is called, not before: one store round trip less on every step's path.
-  // The end is written only once the start is, so the record never goes back from ended to running.
-  const started = runs
-    .stepStarted(refs.runId, {
-      ...step,
-      tool: call.tool,
-      server: `${call.server.name}@${call.server.version}`,
-      arguments: call.arguments,
-    })
-    .then(
+  // A call that ends within QUICK_CALL_MS is recorded by one write, its start and its end together: most tool calls
+  // take a few milliseconds, and a start record nobody could see cost a store round trip per step. A longer call
+  // records its start then (dated when the call began), and its end only once the start is written, so the record
+  // never goes back from ended to running.
+  const attemptRecord = {
+    ...step,
+    tool: call.tool,
+    server: `${call.server.name}@${call.server.version}`,
+    arguments: call.arguments,
+  };
+  const callStartedAt = new Date();
+  const calling = callTool(call, deps, signal);
+  let ended = await settledWithin(calling, QUICK_CALL_MS);
+  let attempt: number | undefined;
+  if (!ended) {
+    const started = runs.stepStarted(refs.runId, attemptRecord, callStartedAt).then(
       (value) => ({ ok: true as const, attempt: value }),
       (error: unknown) => ({ ok: false as const, error }),
     );
-  const ended = await callTool(call, deps, signal);
-  const recorded = await started;
-  if (!recorded.ok) {
-    // Later steps read this step from the store: a step that cannot be recorded fails (its call may have run, as
-    // a retried step's call may have: steps are at least once).
-    return {
-      status: "FAILED",
-      failure: failureOf({
-        name: MCP_RUNNER_ERROR,
-        message: `could not record the step: ${describe(recorded.error)}`,
-      }).reported,
-    };
+    ended = await calling;
+    const recorded = await started;
+    if (!recorded.ok) {
+      // Later steps read this step from the store: a step that cannot be recorded fails (its call may have run, as
+      // a retried step's call may have: steps are at least once).
+      return {
+        status: "FAILED",
+        failure: failureOf({
+          name: MCP_RUNNER_ERROR,
+          message: `could not record the step: ${describe(recorded.error)}`,
+        }).reported,
+      };
+    }
+    attempt = recorded.attempt;
   }
-  const { attempt } = recorded;
+  /** The attempt's end: with its start when it was not recorded, else conditional on being the latest attempt. */
+  const recordEnd = (end: Parameters<Runs["stepEnded"]>[2]) =>
+    attempt === undefined
+      ? runs.stepCompleted(refs.runId, attemptRecord, callStartedAt, end)
+      : runs.stepEnded(refs.runId, step, end, { attempt });
   if (ended.ok === "interrupted") {
     if (ended.how === "abandoned") return { status: "INTERRUPTED", how: "abandoned" };
     await recordBestEffort(log, "the cancelled step", () =>
-      runs.stepEnded(
-        refs.runId,
-        step,
-        { status: "CANCELLED", error: { error: "Run.Cancelled", cause: "the run was cancelled" } },
-        { attempt },
-      ),
+      recordEnd({ status: "CANCELLED", error: { error: "Run.Cancelled", cause: "the run was cancelled" } }),
     );
     return { status: "INTERRUPTED", how: "cancelled" };
   }
@@ -166,12 +179,7 @@ export async function executeStep(refs: StepRefs, deps: StepExecutionDeps): Prom
   if (checked.ok) {
     let kept: Awaited<ReturnType<Runs["stepEnded"]>>;
     try {
-      kept = await runs.stepEnded(
-        refs.runId,
-        step,
-        { status: "SUCCEEDED", output: checked.output },
-        { attempt },
-      );
+      kept = await recordEnd({ status: "SUCCEEDED", output: checked.output });
     } catch (error) {
       const failure = failureOf({
         name: MCP_RUNNER_ERROR,
@@ -185,12 +193,7 @@ export async function executeStep(refs: StepRefs, deps: StepExecutionDeps): Prom
     return { status: "SUCCEEDED", result, ...(kept.superseded ? { superseded: true as const } : {}) };
   }
   const kept = await recordBestEffort(log, "the failure", () =>
-    runs.stepEnded(
-      refs.runId,
-      step,
-      { status: "FAILED", error: recordedError(checked.failure) },
-      { attempt },
-    ),
+    recordEnd({ status: "FAILED", error: recordedError(checked.failure) }),
   );
   return {
     status: "FAILED",
@@ -353,6 +356,19 @@ async function recordBestEffort<T>(
   } catch (error) {
     log.warn(`could not record ${what}`, { error: describe(error) });
     return undefined;
+  }
+}
+
+/** `work`'s value if it settles within `ms`, else undefined (it goes on). */
+async function settledWithin<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const later = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  try {
+    return await Promise.race([work, later]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

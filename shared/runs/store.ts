@@ -393,11 +393,13 @@ export class Runs {
     return results;
   }
 
+  /** Records an attempt's start (`at`: when its call began, now by default); answers its attempt number. */
   async stepStarted(
     run: string,
     step: { stepId: string; index?: number; tool: string; server: string; arguments: unknown },
+    at: Date = new Date(),
   ): Promise<number> {
-    const now = new Date().toISOString();
+    const now = at.toISOString();
     const kept = await this.keep(
       step.arguments,
       `runs/${run}/steps/${step.stepId}${step.index === undefined ? "" : `.${step.index}`}.args.json`,
@@ -442,7 +444,8 @@ export class Runs {
     run: string,
     step: { stepId: string; index?: number },
     end: { status: "SUCCEEDED"; output: unknown } | { status: "FAILED" | "CANCELLED"; error: RunError },
-    options: { attempt?: number } = {},
+    /** `settled`: the run's end writes it, and no attempt recorded in one write (stepCompleted) may follow. */
+    options: { attempt?: number; settled?: boolean } = {},
   ): Promise<{ outputBlob?: { key: string; bytes: number }; superseded?: boolean }> {
     const attemptSuffix = options.attempt === undefined ? "" : `.a${options.attempt}`;
     const kept =
@@ -454,6 +457,7 @@ export class Runs {
           )
         : { error: end.error };
     const sets = ["#status = :status", "endedAt = :at"];
+    if (options.settled) sets.push("settledAt = :at");
     const values: Record<string, unknown> = { ":status": end.status, ":at": new Date().toISOString() };
     const names: Record<string, string> = { "#status": "status" };
     for (const [field, value] of Object.entries(kept)) {
@@ -486,6 +490,80 @@ export class Runs {
   }
 
   /**
+   * Records a whole attempt in one write, its start and its end: for a call that ended before its start was worth
+   * recording (executeStep). Counts the attempt as stepStarted does; an attempt still running from before (a timed-out
+   * call) is superseded by it and its own end writes nothing. Writes nothing once the run's end settled the step.
+   */
+  async stepCompleted(
+    run: string,
+    step: { stepId: string; index?: number; tool: string; server: string; arguments: unknown },
+    startedAt: Date,
+    end: { status: "SUCCEEDED"; output: unknown } | { status: "FAILED" | "CANCELLED"; error: RunError },
+  ): Promise<{ outputBlob?: { key: string; bytes: number }; superseded?: boolean }> {
+    const path = `runs/${run}/steps/${step.stepId}${step.index === undefined ? "" : `.${step.index}`}`;
+    const args = await this.keep(step.arguments, `${path}.args.json`, "arguments");
+    // No attempt number is known before the write: the blob's name only has to differ from other attempts'.
+    const kept =
+      end.status === "SUCCEEDED"
+        ? await this.keep(
+            end.output,
+            `${path}.t${startedAt.getTime()}-${randomUUID().slice(0, 8)}.json`,
+            "output",
+          )
+        : { error: end.error };
+    const names: Record<string, string> = { "#server": "server", "#status": "status" };
+    const values: Record<string, unknown> = {
+      ":id": step.stepId,
+      ":tool": step.tool,
+      ":server": step.server,
+      ":status": end.status,
+      ":start": startedAt.toISOString(),
+      ":at": new Date().toISOString(),
+      ":one": 1,
+    };
+    const sets = [
+      "stepId = :id",
+      "tool = :tool",
+      "#server = :server",
+      "#status = :status",
+      "startedAt = if_not_exists(startedAt, :start)",
+      "endedAt = :at",
+    ];
+    if (step.index !== undefined) {
+      names["#index"] = "index";
+      values[":index"] = step.index;
+      sets.push("#index = :index");
+    }
+    for (const [field, value] of Object.entries({ ...args, ...kept })) {
+      names[`#${field}`] = field;
+      values[`:${field}`] = value;
+      sets.push(`#${field} = :${field}`);
+    }
+    // A success clears the error an earlier attempt left.
+    let remove = "";
+    if (!("error" in kept)) {
+      names["#error"] = "error";
+      remove = " REMOVE #error";
+    }
+    try {
+      await this.table.doc.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: { pk: runKey(run), sk: stepSk(step.stepId, step.index) },
+          UpdateExpression: `SET ${sets.join(", ")}${remove} ADD attempts :one`,
+          ConditionExpression: "attribute_not_exists(settledAt)",
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return { superseded: true };
+      throw error;
+    }
+    return "outputBlob" in kept ? { outputBlob: kept.outputBlob as { key: string; bytes: number } } : {};
+  }
+
+  /**
    * Steps that never produced a record get one, so a finished run names every step of its workflow. Answers the
    * steps' records as they were found, before settling.
    */
@@ -507,6 +585,7 @@ export class Runs {
         status: runStatus === "SUCCEEDED" ? "SKIPPED" : "NOT_RUN",
         attempts: 0,
         endedAt: now,
+        settledAt: now,
       });
     }
     for (const step of existing) {
@@ -525,6 +604,7 @@ export class Runs {
               cause: `the run ended ${runStatus}`,
             },
           },
+          { settled: true },
         );
       }
     }

@@ -8,6 +8,7 @@ import {
   ResourceNotFoundException,
 } from "@aws-sdk/client-dynamodb";
 import {
+  BatchGetCommand,
   DynamoDBDocumentClient,
   PutCommand,
   QueryCommand,
@@ -115,6 +116,27 @@ export async function queryAll<T>(
     start = page.LastEvaluatedKey;
   } while (start);
   return items;
+}
+
+type Key = { pk: string; sk: string };
+
+/**
+ * Several items by key in one round trip (BatchGetItem, strongly consistent), answered in the order of `keys`,
+ * undefined where there is none; keys the store left unprocessed (throttling) are asked again.
+ */
+export async function getMany<T>(table: Table, keys: Key[]): Promise<(T | undefined)[]> {
+  const found = new Map<string, T>();
+  const id = (key: Key) => `${key.pk}\u0000${key.sk}`;
+  let pending: Record<string, unknown>[] = keys;
+  for (let round = 0; pending.length > 0; round++) {
+    if (round > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** round)));
+    const answer = await table.doc.send(
+      new BatchGetCommand({ RequestItems: { [table.name]: { Keys: pending, ConsistentRead: true } } }),
+    );
+    for (const item of answer.Responses?.[table.name] ?? []) found.set(id(item as Key), item as T);
+    pending = answer.UnprocessedKeys?.[table.name]?.Keys ?? [];
+  }
+  return keys.map((key) => found.get(id(key)));
 }
 
 /**
