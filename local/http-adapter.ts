@@ -187,8 +187,14 @@ export function createRequestListener(
         ...(body === "unread" ? { connection: "close" } : {}),
       };
       if (body === "unread") res.on("finish", () => req.socket.destroySoon());
+      const payload = result.isBase64Encoded ? Buffer.from(result.body, "base64") : result.body;
+      // With its length known the answer goes out in one write, as API Gateway sends it, not in chunks (Node chunks
+      // whatever writeHead leaves without a length). 204 and 304 carry no body and no length.
+      if (payload.length > 0 && result.statusCode !== 204 && result.statusCode !== 304) {
+        outHeaders["content-length"] = Buffer.byteLength(payload);
+      }
       res.writeHead(result.statusCode, outHeaders as Record<string, string>);
-      res.end(result.isBase64Encoded ? Buffer.from(result.body, "base64") : result.body);
+      res.end(payload);
     } catch {
       // The handlers map every error themselves; reaching this means the adapter itself broke.
       if (!res.headersSent)

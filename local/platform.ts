@@ -278,7 +278,10 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     await chmod(tokenPath, 0o600);
 
     const handlers = await loadHandlers();
-    await createSearch(platform).rebuild();
+    const search = createSearch(platform);
+    // The home lock keeps every other platform off this store, so every searchable write goes through this process.
+    search.soleWriter();
+    await search.rebuild();
     ready(
       createRequestListener(handlers, {
         authenticate: (headers) => authenticate(platform, headers),

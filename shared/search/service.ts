@@ -7,6 +7,7 @@ import * as z from "../zod.js";
 import type { SearchQuery, SearchResponse } from "./documents.js";
 import {
   freshSearchEngine,
+  markSoleWriter,
   rebuildSearchIndex,
   recordSearchChange,
   type SearchChange,
@@ -44,6 +45,14 @@ export class SearchIndex {
    */
   changed(change: SearchChange): Promise<void> {
     return recordSearchChange(this.platform, this.sources, change);
+  }
+
+  /**
+   * Declares this process the only writer of the store (the embedded platform, which holds its home's lock): its
+   * index applies every change as it is recorded, so queries skip the generation counter read.
+   */
+  soleWriter(): void {
+    markSoleWriter(this.platform.table);
   }
 
   /** Reads every source into a fresh index (the embedded platform does this once at start). */

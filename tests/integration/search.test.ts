@@ -1,7 +1,7 @@
 // Search over HTTP on the embedded platform: ranking on a fixed corpus, typo and prefix queries, snippets,
 // facets, deletions that disappear at once, the registry's `?search=`, a second container catching up through
 // the generation counter, workflows indexed through the exported API, and a rebuild from the store on restart.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createServices } from "../../shared/compose.js";
 import { getPlatform } from "../../shared/platform.js";
 import { startTestPlatform, type TestPlatform } from "../helpers/platform.js";
@@ -171,6 +171,44 @@ describe("freshness", () => {
     expect((await search.search({ q: "bora", limit: 10 })).hits.map((h) => h.id)).toEqual(["bora-doc"]);
     expect((await p.api("DELETE", "/v1/mcds/bora-doc")).status).toBe(204);
     expect((await search.search({ q: "bora", limit: 10 })).hits).toEqual([]);
+  });
+
+  it("answers with its length, in one piece (no chunked encoding), as API Gateway does", async () => {
+    const response = await p.api("GET", "/v1/search?q=weather", { role: "viewer" });
+    expect(response.headers.get("transfer-encoding")).toBeNull();
+    expect(Number(response.headers.get("content-length"))).toBe(Buffer.byteLength(response.text));
+  });
+
+  it("answers from the embedded platform's own index with no store read per query (it is the store's only writer)", async () => {
+    const platform = await getPlatform();
+    const send = vi.spyOn(platform.table.doc, "send");
+    try {
+      for (const q of ["weather", "routes", "zzzz"]) await find(`q=${q}`);
+      // Reads of the generation counter would show here; verifying the caller's token reads nothing either.
+      expect(send).not.toHaveBeenCalled();
+    } finally {
+      send.mockRestore();
+    }
+  });
+
+  it("shows a save at once in the writing platform's index even when its search change cannot be recorded", async () => {
+    const platform = await getPlatform();
+    const { doc } = platform.table;
+    const original = doc.send.bind(doc) as (...args: unknown[]) => Promise<unknown>;
+    // The counter bump fails (a throttled or broken store); the MCD itself is written.
+    const send = vi.spyOn(doc, "send").mockImplementation(((
+      command: { input?: { Key?: { pk?: string } } },
+      ...rest: unknown[]
+    ) => {
+      if (command.input?.Key?.pk === "SEARCH") return Promise.reject(new Error("counter unavailable"));
+      return original(command, ...rest);
+    }) as never);
+    try {
+      await createMcd("tramontane-doc", "Tramontane notes", "A cold wind from the north.");
+    } finally {
+      send.mockRestore();
+    }
+    expect(ids(await find("q=tramontane"))).toEqual(["mcd:tramontane-doc"]);
   });
 
   it("indexes a saved workflow by its description and step tools, and drops it once deleted", async () => {
