@@ -20,6 +20,7 @@ import { executeStep, StepInterrupted } from "../shared/runs/step-execution.js";
 import { Runs } from "../shared/runs/store.js";
 import { workflowVersionToRun } from "../shared/runs/version-cache.js";
 import { meteredTable, type StoreMeter } from "../shared/store/meter.js";
+import { SERVER_START_RESOURCE } from "../statemachines/state-names.js";
 
 /** An error whose name the state machine's Retry/Catch match on, as SendTaskFailure's `error` would be. */
 class TaskFailure extends Error {
@@ -49,21 +50,24 @@ interface ActiveExecution {
   meter: StoreMeter;
 }
 
-function taskStateNames(states: Record<string, Record<string, unknown>>, into: string[] = []): string[] {
+type AslState = Record<string, unknown>;
+
+function taskStates(states: Record<string, AslState>, into: [string, AslState][] = []): [string, AslState][] {
   for (const [name, state] of Object.entries(states)) {
-    if (state.Type === "Task") into.push(name);
-    for (const branch of (state.Branches as
-      | { States: Record<string, Record<string, unknown>> }[]
-      | undefined) ?? []) {
-      taskStateNames(branch.States, into);
+    if (state.Type === "Task") into.push([name, state]);
+    for (const branch of (state.Branches as { States: Record<string, AslState> }[] | undefined) ?? []) {
+      taskStates(branch.States, into);
     }
     const processor = (state.ItemProcessor ?? state.Iterator) as
-      | { States: Record<string, Record<string, unknown>> }
+      | { States: Record<string, AslState> }
       | undefined;
-    if (processor) taskStateNames(processor.States, into);
+    if (processor) taskStates(processor.States, into);
   }
   return into;
 }
+
+/** A run's servers start with its first step here (the per-run pool), so "Start servers" does nothing locally. */
+const serversStartedLocally = async () => ({});
 
 /**
  * The interpreter's event names, as Step Functions' execution history spells them, so a run reads the same in
@@ -210,7 +214,12 @@ export class LocalOrchestrator implements Orchestrator {
       inflight.add(settled);
       return call as Promise<never>;
     };
-    const handlers = Object.fromEntries(taskStateNames(asl.States).map((name) => [name, invoke]));
+    const handlers = Object.fromEntries(
+      taskStates(asl.States).map(([name, state]) => [
+        name,
+        state.Resource === SERVER_START_RESOURCE ? serversStartedLocally : invoke,
+      ]),
+    );
     const machine = new StateMachine(asl as never, {
       // The ASL comes from our own compiler, whose every output the tests pass through asl-validator; validating again
       // on every run costs about a second on a busy machine.

@@ -2,8 +2,10 @@
 // Pure: no I/O, no clock, no randomness; the same definition and options give byte-identical JSON.
 //
 // State contract (what every state reads and writes):
-//   execution input  { "input": <run input>, "runId": "<id>" }
-//   state            { "input", "runId", "steps": { "<id>": StepRecord } }
+//   execution input  { "input", "runId", "hostKeySha256" }   (shared/orchestrator/execution-input.ts)
+//   state            { "input", "run": RunContext, "steps": { "<id>": StepRecord } }
+//   RunContext       { "id": <run id>, "workflow", "version", "executor": <step executor ARN>,
+//                      "hosts": { "s<n>": {url} | {Error, Cause} } }   (constant for the run; every step's payload)
 //   StepRecord       { "status": "SUCCEEDED", "output": <runner output> }
 //                  | { "status": "SKIPPED", "output": null }                       (when was false)
 //                  | { "status": "FAILED", "output": null, "error": {Error, Cause} } (on_error: continue)
@@ -11,6 +13,13 @@
 //   Only the steps the state machine itself reads (a later `when`, a `for_each.items`, the workflow `output`) keep
 //   a record in the state, and a step read only for its `status` keeps `{status}`: Step Functions stops at 256 KiB of
 //   state, and every other value is read from the store by the step that needs it (see stepsReadByStateMachine).
+//
+// Servers (decision 0008): a run starts each Fargate server it uses once, in "Start servers" (one
+// ecs:runTask.waitForTaskToken per distinct server@version, in parallel); each task reports where it serves, and
+// that lands in `$.hosts.s<n>`. Every step is a lambda:invoke.waitForTaskToken on the step executor with ids only
+// (and its server's host); what would repeat in every step (cluster, network, task definition, the executor's ARN)
+// is written once, in the start states, and read from the state (`$.run`). A server that did not start leaves `{Error, Cause}` instead of `{url}`: the steps that use it fail
+// with Mcp.ServerError, under their own retry and on_error, as they did when each step started its own task.
 //
 // References the compiler itself expresses in ASL (the `output` template, `when.path`, `for_each.items`):
 //   `{{ input... }}` and `{{ steps.<id>... }}` with `.name` (letters, digits, `_`, `-`) and `[n]` segments, mapped
@@ -21,6 +30,7 @@
 //   them, resolves them with resolveTemplate and so accepts every reference, whatever the size of the data.
 
 import { type FieldIssue, UnprocessableError } from "../shared/errors.js";
+import { RUN_TASK_GROUP_PREFIX } from "../shared/tasks/run-tasks.js";
 import type { Condition, Step, WorkflowDefinition } from "../shared/workflows/definition.js";
 import { stepGraph } from "../shared/workflows/graph.js";
 import {
@@ -34,7 +44,7 @@ import {
 } from "../shared/workflows/references.js";
 import { serverKey, validateWorkflow } from "../shared/workflows/validate.js";
 import * as z from "../shared/zod.js";
-import { stateNames } from "./state-names.js";
+import { SERVER_START_RESOURCE, stateNames } from "./state-names.js";
 
 export const CompileOptions = z.object({
   /** How each pinned `name@version` runs: in its own Fargate task, or through the remote invoker Lambda. */
@@ -46,16 +56,18 @@ export const CompileOptions = z.object({
     }),
   ),
   target: z.object({
+    /** Where a run's server tasks start (the runner image in host mode, MCPFLOW_RUNNER_MODE=host). */
     clusterArn: z.string().check(z.minLength(1)),
     subnets: z.array(z.string().check(z.minLength(1))),
     securityGroups: z.array(z.string().check(z.minLength(1))),
+    /** The step executor (the remote invoker Lambda): every step's Task invokes it. */
     remoteInvokerArn: z.string().check(z.minLength(1)),
     runnerContainerName: z._default(z.string().check(z.minLength(1)), "runner"),
     /** Public subnets without a NAT gateway need a public IP to pull images; private subnets do not. */
     assignPublicIp: z._default(z.boolean(), false),
     /**
-     * The longest silence a remote call's Task allows (its HeartbeatSeconds, below the step's timeout): the invoker
-     * beats well within it (MCPFLOW_HEARTBEAT_SECONDS). Shorter finds a lost invoker sooner.
+     * The longest silence a step's Task allows (its HeartbeatSeconds, below the step's timeout): the executor beats
+     * well within it (MCPFLOW_HEARTBEAT_SECONDS). Shorter finds a lost executor sooner.
      */
     remoteHeartbeatSeconds: z._default(z.int().check(z.positive()), 60),
   }),
@@ -136,17 +148,23 @@ export function buildStateMachine(definition: WorkflowDefinition, options: Compi
   const order = graph.order!;
   const steps = new Map(definition.steps.map((step) => [step.id, step]));
   const plan = planSteps(order, graph.dependsOn);
-  const emitter = new Emitter(
-    definition,
-    opts,
-    steps,
-    numberParallels(plan),
-    stepsReadByStateMachine(definition),
-  );
+  const hosts = hostedServers(definition, opts);
+  const emitter = new Emitter(opts, steps, numberParallels(plan), stepsReadByStateMachine(definition), hosts);
   const States: Record<string, State> = {};
+  if (hosts.size > 0) States[stateNames.startServers] = startServersState(hosts, opts);
   States[stateNames.start] = {
     Type: "Pass",
-    Parameters: { "input.$": "$.input", "runId.$": "$.runId", steps: {} },
+    Parameters: {
+      "input.$": "$.input",
+      run: {
+        "id.$": "$.runId",
+        workflow: definition.name,
+        version: String(opts.workflowVersion),
+        executor: opts.target.remoteInvokerArn,
+        ...(hosts.size > 0 ? { "hosts.$": "$.hosts" } : {}),
+      },
+      steps: {},
+    },
     Next: emitter.entry(plan),
   };
   emitter.emit(plan, States, stateNames.output);
@@ -154,8 +172,87 @@ export function buildStateMachine(definition: WorkflowDefinition, options: Compi
   return {
     Comment: `mcpflow workflow ${definition.name} version ${opts.workflowVersion}`,
     QueryLanguage: "JSONPath",
-    StartAt: stateNames.start,
+    StartAt: hosts.size > 0 ? stateNames.startServers : stateNames.start,
     States,
+  };
+}
+
+/** The servers that run as the run's Fargate tasks, numbered in the order steps first name them: key → n. */
+function hostedServers(definition: WorkflowDefinition, opts: ParsedOptions): Map<string, number> {
+  const hosts = new Map<string, number>();
+  for (const step of definition.steps) {
+    const key = serverKey(step.server);
+    if (opts.servers[key]?.mode === "ecs" && !hosts.has(key)) hosts.set(key, hosts.size);
+  }
+  return hosts;
+}
+
+/** Where step n's server is in the state: `$.hosts.s<n>`. */
+const hostField = (n: number) => `s${n}`;
+
+/** Bounds a server task's start: pulling its image, Fargate's start and the server's `initialize`. */
+export const SERVER_START_TIMEOUT_SECONDS = 600;
+
+/**
+ * "Start servers": one run-scoped task per server, in parallel; each branch ends with the task's report (`{url}`)
+ * or, when it failed to start, the error Step Functions caught (`{Error, Cause}`), so that only the steps that use
+ * that server fail, each under its own retry and on_error.
+ */
+function startServersState(hosts: ReadonlyMap<string, number>, opts: ParsedOptions): State {
+  const target = opts.target;
+  const Branches = [...hosts].map(([key, n]) => {
+    const start = stateNames.startServer(n);
+    const failed = stateNames.serverFailed(n);
+    return {
+      StartAt: start,
+      States: {
+        [start]: {
+          Type: "Task",
+          Comment: key,
+          Resource: SERVER_START_RESOURCE,
+          Parameters: {
+            Cluster: target.clusterArn,
+            TaskDefinition: opts.servers[key]!.taskDefinition!,
+            LaunchType: "FARGATE",
+            // run-status stops the run's tasks by their group (shared/tasks/run-tasks.ts) when the run ends.
+            "Group.$": `States.Format('${RUN_TASK_GROUP_PREFIX}{}', $.runId)`,
+            NetworkConfiguration: {
+              AwsvpcConfiguration: {
+                Subnets: target.subnets,
+                SecurityGroups: target.securityGroups,
+                AssignPublicIp: target.assignPublicIp ? "ENABLED" : "DISABLED",
+              },
+            },
+            Overrides: {
+              ContainerOverrides: [
+                {
+                  Name: target.runnerContainerName,
+                  Environment: [
+                    { Name: "MCPFLOW_RUNNER_MODE", Value: "host" },
+                    { Name: "MCPFLOW_TASK_TOKEN", "Value.$": "$$.Task.Token" },
+                    { Name: "MCPFLOW_RUN_ID", "Value.$": "$.runId" },
+                    { Name: "MCPFLOW_EXECUTION_ARN", "Value.$": "$$.Execution.Id" },
+                    // The key's hash only: the overrides are in the history and in DescribeTasks.
+                    { Name: "MCPFLOW_HOST_KEY_SHA256", "Value.$": "$.hostKeySha256" },
+                  ],
+                },
+              ],
+            },
+          },
+          TimeoutSeconds: SERVER_START_TIMEOUT_SECONDS,
+          Catch: [{ ErrorEquals: ["States.ALL"], Next: failed }],
+          End: true,
+        },
+        [failed]: { Type: "Pass", End: true },
+      },
+    };
+  });
+  return {
+    Type: "Parallel",
+    Branches,
+    ResultSelector: Object.fromEntries([...hosts.values()].map((n) => [`${hostField(n)}.$`, `$[${n}]`])),
+    ResultPath: "$.hosts",
+    Next: stateNames.start,
   };
 }
 
@@ -386,12 +483,18 @@ export function referencePath(reference: Reference): string {
 
 class Emitter {
   constructor(
-    private readonly definition: WorkflowDefinition,
     private readonly opts: ParsedOptions,
     private readonly steps: ReadonlyMap<string, Step>,
     private readonly parallels: ReadonlyMap<Plan, number>,
     private readonly reads: ReadonlyMap<string, StepRead>,
+    private readonly hosts: ReadonlyMap<string, number>,
   ) {}
+
+  /** The state path of a step's server host, when its server is one of the run's tasks. */
+  private hostPath(step: Step): string | undefined {
+    const n = this.hosts.get(serverKey(step.server));
+    return n === undefined ? undefined : `$.run.hosts.${hostField(n)}`;
+  }
 
   /** The first state a plan runs. */
   entry(plan: Plan): string {
@@ -419,10 +522,10 @@ class Emitter {
           this.emit(branch, branchStates, undefined);
           return { StartAt: this.entry(branch), States: branchStates };
         }),
-        // Each branch returns the whole state; keep one copy of input and runId and the union of step records.
+        // Each branch returns the whole state; keep one copy of input and run and the union of step records.
         ResultSelector: {
           "input.$": "$[0].input",
-          "runId.$": "$[0].runId",
+          "run.$": "$[0].run",
           "steps.$": mergeSteps(0, plan.branches.length),
         },
         ...transition(next),
@@ -465,11 +568,16 @@ class Emitter {
           : {};
     if (step.for_each) {
       const inner = this.taskState(step, true);
+      const host = this.hostPath(step);
       states[core] = {
         Type: "Map",
         ItemsPath: referencePath(parseSingleReference(step.for_each.items)),
-        // Only the index travels: the runner resolves the item itself, so large arrays never enter parameters.
-        ItemSelector: { "index.$": "$$.Map.Item.Index", "runId.$": "$.runId" },
+        // Only the index travels: the executor resolves the item itself, so large arrays never enter parameters.
+        ItemSelector: {
+          "index.$": "$$.Map.Item.Index",
+          "run.$": "$.run",
+          ...(host ? { "host.$": host } : {}),
+        },
         ...(step.for_each.max_concurrency === undefined
           ? {}
           : { MaxConcurrency: step.for_each.max_concurrency }),
@@ -522,16 +630,9 @@ class Emitter {
   }
 
   private taskState(step: Step, inMap: boolean): State {
-    const key = serverKey(step.server);
-    const runtime = this.opts.servers[key]!;
-    const version = String(this.opts.workflowVersion);
     const timeout = step.timeout_seconds;
-    // HeartbeatSeconds must stay below TimeoutSeconds. A Fargate task can take a minute or more to pull its image
-    // and start before the runner's first heartbeat, so ECS steps get a longer heartbeat than remote calls.
-    const heartbeat = Math.min(
-      timeout - 1,
-      runtime.mode === "ecs" ? 180 : this.opts.target.remoteHeartbeatSeconds,
-    );
+    // HeartbeatSeconds must stay below TimeoutSeconds; the executor beats well within it.
+    const heartbeat = Math.min(timeout - 1, this.opts.target.remoteHeartbeatSeconds);
     const retry =
       step.retry && step.retry.max_attempts > 1
         ? {
@@ -545,54 +646,24 @@ class Emitter {
             ],
           }
         : {};
-    const common = { Type: "Task" };
-    const limits = { TimeoutSeconds: timeout, HeartbeatSeconds: heartbeat, ...retry };
-    if (runtime.mode === "remote") {
-      return {
-        ...common,
-        Resource: "arn:aws:states:::lambda:invoke.waitForTaskToken",
-        Parameters: {
-          FunctionName: this.opts.target.remoteInvokerArn,
-          Payload: {
-            "taskToken.$": "$$.Task.Token",
-            "runId.$": "$.runId",
-            stepId: step.id,
-            ...(inMap ? { "itemIndex.$": "$.index" } : {}),
-            workflow: this.definition.name,
-            workflowVersion: version,
-            server: key,
-          },
-        },
-        ...limits,
-      };
-    }
-    const target = this.opts.target;
-    const environment: State[] = [
-      { Name: "MCPFLOW_TASK_TOKEN", "Value.$": "$$.Task.Token" },
-      { Name: "MCPFLOW_RUN_ID", "Value.$": "$.runId" },
-      { Name: "MCPFLOW_STEP_ID", Value: step.id },
-      // ECS environment values are strings.
-      ...(inMap ? [{ Name: "MCPFLOW_ITEM_INDEX", "Value.$": "States.JsonToString($.index)" }] : []),
-      { Name: "MCPFLOW_WORKFLOW", Value: this.definition.name },
-      { Name: "MCPFLOW_WORKFLOW_VERSION", Value: version },
-    ];
+    const host = this.hostPath(step);
     return {
-      ...common,
-      Resource: "arn:aws:states:::ecs:runTask.waitForTaskToken",
+      Type: "Task",
+      Resource: "arn:aws:states:::lambda:invoke.waitForTaskToken",
       Parameters: {
-        Cluster: target.clusterArn,
-        TaskDefinition: runtime.taskDefinition!,
-        LaunchType: "FARGATE",
-        NetworkConfiguration: {
-          AwsvpcConfiguration: {
-            Subnets: target.subnets,
-            SecurityGroups: target.securityGroups,
-            AssignPublicIp: target.assignPublicIp ? "ENABLED" : "DISABLED",
-          },
+        "FunctionName.$": "$.run.executor",
+        // Ids only: the executor loads the call from the store (functions/invoker/remote-mcp.ts, StepPayload).
+        Payload: {
+          "taskToken.$": "$$.Task.Token",
+          stepId: step.id,
+          ...(inMap ? { "itemIndex.$": "$.index" } : {}),
+          "run.$": "$.run",
+          ...(host ? { "host.$": inMap ? "$.host" : host } : {}),
         },
-        Overrides: { ContainerOverrides: [{ Name: target.runnerContainerName, Environment: environment }] },
       },
-      ...limits,
+      TimeoutSeconds: timeout,
+      HeartbeatSeconds: heartbeat,
+      ...retry,
     };
   }
 }

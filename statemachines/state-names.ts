@@ -3,6 +3,9 @@
 // bundle it.
 export const stateNames = {
   start: "Start run",
+  startServers: "Start servers",
+  startServer: (n: number) => `Start server ${n}`,
+  serverFailed: (n: number) => `Server ${n} did not start`,
   output: "Build output",
   call: (id: string) => `Call ${id}`,
   forEach: (id: string) => `For each ${id}`,
@@ -11,3 +14,9 @@ export const stateNames = {
   failed: (id: string) => `Record failure ${id}`,
   parallel: (n: number) => `Parallel ${n}`,
 };
+
+/**
+ * The Resource of the states that start a run's server tasks ("Start servers"): the embedded engine, whose servers
+ * are the platform's own processes, passes them by without doing anything.
+ */
+export const SERVER_START_RESOURCE = "arn:aws:states:::ecs:runTask.waitForTaskToken";

@@ -1,11 +1,14 @@
 // Lambda for EventBridge "Step Functions Execution Status Change" events: the execution's end becomes the run's
-// end in the store (the execution is named after the run id), and steps that never reported are settled.
+// end in the store (the execution is named after the run id), steps that never reported are settled, and the run's
+// server tasks are stopped (decision 0008).
+import { lazyClient } from "../../shared/aws/lazy-client.js";
 import { NotFoundError } from "../../shared/errors.js";
 import { logger } from "../../shared/log.js";
 import { getPlatform } from "../../shared/platform.js";
 import { endRun, type RunEnd } from "../../shared/runs/lifecycle.js";
 import { MAX_CAUSE_CHARS } from "../../shared/runs/limits.js";
 import type { RunError } from "../../shared/runs/schema.js";
+import { stopRunTasks } from "../../shared/tasks/run-tasks.js";
 import * as z from "../../shared/zod.js";
 
 export const ExecutionStatusChange = z.object({
@@ -53,6 +56,8 @@ export function runEndOf(detail: ExecutionStatusChange["detail"]): RunEnd | unde
   }
 }
 
+const ecs = lazyClient(() => import("@aws-sdk/client-ecs").then((m) => new m.ECSClient({})));
+
 export async function handler(event: unknown): Promise<{ runId?: string; updated: boolean }> {
   const parsed = ExecutionStatusChange.safeParse(event);
   if (!parsed.success) {
@@ -79,5 +84,11 @@ export async function handler(event: unknown): Promise<{ runId?: string; updated
     return { runId, updated: false };
   }
   logger.info("run ended", { runId, status: end.status, updated });
+  // After the run's end is recorded: a failure here is retried with the event, and endRun changes nothing then.
+  const cluster = process.env.MCPFLOW_CLUSTER_ARN;
+  if (cluster) {
+    const stopped = await stopRunTasks(ecs, cluster, runId);
+    if (stopped.length > 0) logger.info("stopped the run's server tasks", { runId, tasks: stopped.length });
+  }
   return { runId, updated };
 }

@@ -1,11 +1,13 @@
-// Lambda behind `lambda:invoke.waitForTaskToken` for servers reachable over Streamable HTTP: executes the step
-// (shared/runs/step-execution.ts) against the remote server, heartbeating meanwhile, and carries the outcome to Step
-// Functions with the task token. Remote servers need no task. The registry function also invokes it to probe a remote server version
-// (functions/invoker/probe.ts).
+// The step executor, behind every step's `lambda:invoke.waitForTaskToken`: executes the step
+// (shared/runs/step-execution.ts) against the step's server, heartbeating meanwhile, and carries the outcome to Step
+// Functions with the task token. A server that runs as one of the run's Fargate tasks is reached at the address its
+// task reported, inside the VPC, with the run's host key (decision 0008); a remote server over the public outbound
+// guard. The registry function also invokes it to probe a remote server version (functions/invoker/probe.ts).
 import { SFNClient } from "@aws-sdk/client-sfn";
 import type { Context } from "aws-lambda";
 import { logger } from "../../shared/log.js";
 import { connectServer } from "../../shared/mcp/connect.js";
+import { McpStartError } from "../../shared/mcp/errors.js";
 import { isProbeRequest, isToolCallRequest } from "../../shared/mcp/prober.js";
 import {
   beatWhileRunning,
@@ -14,26 +16,14 @@ import {
   reportToTask,
 } from "../../shared/orchestrator/task-token.js";
 import { outboundPolicyFromEnv } from "../../shared/outbound/guard.js";
+import { runHostRuleFromEnv } from "../../shared/outbound/run-host.js";
 import { getPlatform, type Platform } from "../../shared/platform.js";
 import { materializeRuntime } from "../../shared/registry/materialize.js";
 import { runtimeAllowedHosts } from "../../shared/registry/runtime-policy.js";
-import type { StepRefs } from "../../shared/runs/step-call.js";
-import { executeStep, StepInterrupted } from "../../shared/runs/step-execution.js";
-import * as z from "../../shared/zod.js";
+import { type HostReport, refsOfPayload, StepPayload, type StepRefs } from "../../shared/runs/step-call.js";
+import { executeStep, type StepConnection, StepInterrupted } from "../../shared/runs/step-execution.js";
+import { Runs } from "../../shared/runs/store.js";
 import { createProbeHandler, createToolCallHandler } from "./probe.js";
-
-const Text = z.string().check(z.minLength(1));
-
-export const RemoteInvokePayload = z.object({
-  taskToken: Text,
-  runId: Text,
-  stepId: Text,
-  itemIndex: z.optional(z.coerce.number().check(z.int(), z.gte(0))),
-  workflow: Text,
-  workflowVersion: z.coerce.number().check(z.int(), z.positive()),
-  server: Text,
-});
-export type RemoteInvokePayload = z.infer<typeof RemoteInvokePayload>;
 
 export interface RemoteInvokerDeps {
   sfn: Pick<SFNClient, "send">;
@@ -62,14 +52,8 @@ export function createRemoteMcpHandler(deps: RemoteInvokerDeps) {
     event: unknown,
     context?: Pick<Context, "getRemainingTimeInMillis">,
   ): Promise<RemoteInvokeOutcome> {
-    const payload = RemoteInvokePayload.parse(event);
-    const refs: StepRefs = {
-      runId: payload.runId,
-      stepId: payload.stepId,
-      ...(payload.itemIndex !== undefined ? { itemIndex: payload.itemIndex } : {}),
-      workflow: payload.workflow,
-      workflowVersion: payload.workflowVersion,
-    };
+    const payload = StepPayload.parse(event);
+    const refs: StepRefs = refsOfPayload(payload);
     const platform = await platformOf();
     // The state's TimeoutSeconds bounds the step; Lambda's own deadline (15 min) may come first.
     const remaining = context
@@ -95,6 +79,14 @@ export function createRemoteMcpHandler(deps: RemoteInvokerDeps) {
       signal: work.signal,
       connector: {
         connect: async (call, { signal }) => {
+          if (payload.host) {
+            return connectHost(payload.host, refs.runId, {
+              platform,
+              connect,
+              timeoutMs: startTimeoutMs,
+              signal,
+            });
+          }
           const { runtime, secretValues } = await materializeRuntime(
             call.runtime,
             call.server.name,
@@ -128,6 +120,49 @@ export function createRemoteMcpHandler(deps: RemoteInvokerDeps) {
       ? { status: "SUCCEEDED" }
       : { status: "FAILED", error: outcome.failure.error };
   };
+}
+
+/** Host keys of the runs this container served lately: a run's steps follow one another closely. */
+const hostKeys = new Map<string, Promise<string | undefined>>();
+const HOST_KEY_CACHE_LIMIT = 64;
+
+function hostKeyOf(platform: Platform, runId: string): Promise<string | undefined> {
+  const hit = hostKeys.get(runId);
+  if (hit) return hit;
+  const pending = new Runs(platform).hostKeyOf(runId);
+  pending.catch(() => hostKeys.delete(runId));
+  if (hostKeys.size >= HOST_KEY_CACHE_LIMIT) hostKeys.delete(hostKeys.keys().next().value as string);
+  hostKeys.set(runId, pending);
+  return pending;
+}
+
+/**
+ * The step's server in one of the run's tasks: at the address the task reported (a private IPv4 literal on the host
+ * port, shared/outbound/run-host.ts), with the run's key. A task that did not start fails the step as its server.
+ */
+async function connectHost(
+  host: HostReport,
+  runId: string,
+  options: { platform: Platform; connect: typeof connectServer; timeoutMs: number; signal: AbortSignal },
+): Promise<StepConnection> {
+  if (!host.url) {
+    throw new McpStartError(
+      "the run's server task",
+      `it did not start: ${host.Error ?? "unknown error"}${host.Cause ? `: ${host.Cause}` : ""}`,
+    );
+  }
+  const key = await hostKeyOf(options.platform, runId);
+  if (!key) throw new McpStartError("the run's server task", "the run has no host key");
+  const connection = await options.connect(
+    { transport: "streamable-http", url: host.url, headers: { authorization: `Bearer ${key}` } },
+    {
+      timeoutMs: options.timeoutMs,
+      signal: options.signal,
+      redact: [key],
+      outbound: { runHost: runHostRuleFromEnv(process.env) },
+    },
+  );
+  return { connection, secretValues: [key], release: () => connection.close() };
 }
 
 const invoke = createRemoteMcpHandler({ sfn: new SFNClient({}) });

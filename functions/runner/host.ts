@@ -3,7 +3,7 @@
 // container), serves it over Streamable HTTP on the task's private address to callers that hold the run's host key,
 // reports that address with the task token, and ends itself when its run has ended or nobody called it for a while.
 // See docs/decisions/0008-run-scoped-server-tasks.md.
-import { createHash, timingSafeEqual } from "node:crypto";
+import { timingSafeEqual } from "node:crypto";
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -19,16 +19,18 @@ import {
   sendTaskResult,
   TASK_GONE,
 } from "../../shared/orchestrator/task-token.js";
+import { RUN_HOST_PATH, RUN_HOST_PORT } from "../../shared/outbound/run-host.js";
+import { hostKeyDigest } from "../../shared/runs/host-key.js";
 import { hostFailure, hostFailureOf } from "../../shared/runs/step-execution.js";
 import { type HostConfig, parseHostEnv } from "./config.js";
 import { EXIT_CODES, maskableValues, type RunnerLogger, startTaskServer } from "./runner.js";
 
 /** Where the step executor reaches the host: `http://<task address>:<port>/mcp`. */
-export const HOST_PATH = "/mcp";
+export const HOST_PATH = RUN_HOST_PATH;
 
 const DEFAULTS = {
   /** Not the server's own port: a sidecar server serves on its declared one (docs/container-contract.md). */
-  port: 7777,
+  port: RUN_HOST_PORT,
   /** A run can wait long between two calls (retries, a slow branch); its end is what normally stops the host. */
   idleMs: 30 * 60_000,
   checkMs: 60_000,
@@ -106,9 +108,11 @@ export async function serveRunServer(
   });
 
   try {
-    http.listen(config.port ?? DEFAULTS.port, "0.0.0.0");
-    await once(http, "listening");
     const address = await (deps.address ?? (() => taskAddress(env)))();
+    // On Fargate the task has a network namespace of its own (awsvpc); elsewhere (MCPFLOW_HOST_ADDRESS, the tests)
+    // the host serves only on the address it reports.
+    http.listen(config.port ?? DEFAULTS.port, env.ECS_CONTAINER_METADATA_URI_V4 ? "0.0.0.0" : address);
+    await once(http, "listening");
     url = `http://${address}:${(http.address() as AddressInfo).port}${HOST_PATH}`;
   } catch (error) {
     http.close();
@@ -234,7 +238,7 @@ async function serveRequest(
 export function authorized(header: string | undefined, keyHash: Buffer): boolean {
   const match = /^Bearer (\S+)$/.exec(header ?? "");
   if (!match) return false;
-  const digest = createHash("sha256").update(match[1]!).digest();
+  const digest = hostKeyDigest(match[1]!);
   return digest.length === keyHash.length && timingSafeEqual(digest, keyHash);
 }
 

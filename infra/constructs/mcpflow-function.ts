@@ -4,6 +4,7 @@
 // this produces.
 import { join } from "node:path";
 import { type Duration, RemovalPolicy } from "aws-cdk-lib";
+import type { ISecurityGroup, IVpc, SubnetSelection } from "aws-cdk-lib/aws-ec2";
 import { Effect, type IRole, Policy, PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import {
   ApplicationLogLevel,
@@ -70,6 +71,8 @@ export interface McpflowFunctionProps {
   readonly logRetention: RetentionDays;
   readonly timeout: Duration;
   readonly memorySize: number;
+  /** In the VPC, in these subnets, with this security group (the step executor: it reaches the run's tasks). */
+  readonly network?: { vpc: IVpc; subnets: SubnetSelection; securityGroup: ISecurityGroup };
 }
 
 export class McpflowFunction extends Construct {
@@ -116,6 +119,13 @@ export class McpflowFunction extends Construct {
       memorySize: props.memorySize,
       timeout: props.timeout,
       role,
+      ...(props.network
+        ? {
+            vpc: props.network.vpc,
+            vpcSubnets: props.network.subnets,
+            securityGroups: [props.network.securityGroup],
+          }
+        : {}),
       logGroup: this.logGroup,
       loggingFormat: LoggingFormat.JSON,
       applicationLogLevelV2: ApplicationLogLevel.INFO,

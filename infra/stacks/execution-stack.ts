@@ -1,6 +1,7 @@
-// Execution stack: where workflow steps run. VPC and ECS cluster for the Fargate runner tasks, the roles the
-// runtime hands to the task definitions and state machines it creates, the remote-MCP invoker Lambda, and the
-// EventBridge rule that turns Step Functions status changes into run records.
+// Execution stack: where workflow steps run. VPC and ECS cluster for a run's server tasks (the runner in host mode,
+// started once per server per run: decision 0008), the roles the runtime hands to the task definitions and state
+// machines it creates, the step executor Lambda (in the VPC, the only caller a server task admits), and the
+// EventBridge rule that turns Step Functions status changes into run records and stops the run's tasks.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { CfnOutput, Duration, IgnoreMode, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
@@ -25,6 +26,7 @@ import { Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { LogGroup } from "aws-cdk-lib/aws-logs";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
+import { RUN_HOST_PORT } from "../../shared/outbound/run-host.js";
 import {
   arnFinding,
   bucketObjectsAcknowledgement,
@@ -57,6 +59,8 @@ export class ExecutionStack extends Stack {
   readonly vpc: IVpc;
   readonly cluster: Cluster;
   readonly taskSecurityGroup: SecurityGroup;
+  /** The step executor's: the only source a server task admits on the host port. */
+  readonly executorSecurityGroup: SecurityGroup;
   readonly taskRole: Role;
   readonly executionRole: Role;
   readonly stateMachineRole: Role;
@@ -81,10 +85,24 @@ export class ExecutionStack extends Stack {
     this.taskSecurityGroup = new SecurityGroup(this, "TaskSecurityGroup", {
       vpc: this.vpc,
       description:
-        "mcpflow runner tasks: no inbound; outbound HTTPS to AWS APIs, registries and remote MCP servers",
+        "mcpflow server tasks: inbound only the host port from the step executor; outbound HTTPS to AWS APIs, " +
+        "registries and the servers' own upstreams",
       allowAllOutbound: true,
     });
-    if (config.vpcEndpoints) this.addEndpoints(this.vpc, taskSubnets, this.taskSecurityGroup);
+    this.executorSecurityGroup = new SecurityGroup(this, "ExecutorSecurityGroup", {
+      vpc: this.vpc,
+      description:
+        "mcpflow step executor: to the run's server tasks (host port), AWS APIs and remote MCP servers",
+      allowAllOutbound: true,
+    });
+    // A run's steps reach its servers here, and nothing else does (the host key is the second line).
+    this.taskSecurityGroup.addIngressRule(
+      this.executorSecurityGroup,
+      Port.tcp(RUN_HOST_PORT),
+      "a run's steps from the step executor",
+    );
+    if (config.vpcEndpoints)
+      this.addEndpoints(this.vpc, taskSubnets, [this.taskSecurityGroup, this.executorSecurityGroup]);
 
     this.cluster = new Cluster(this, "Cluster", {
       clusterName: names.prefix,
@@ -108,21 +126,26 @@ export class ExecutionStack extends Stack {
     this.runnerImage = this.resolveRunnerImage(config, props.runnerContextDir ?? repoRoot);
     const secrets = secretsArn(names);
 
-    // Runner task role: what the runner sidecar itself calls (task tokens, large payloads).
+    // Server task role: what the runner in host mode calls. The task runs the server's own code, so it holds
+    // nothing that reaches other runs: no table (the run's host key is there), no payload bucket (decision 0008).
     this.taskRole = new Role(this, "RunnerTaskRole", {
       assumedBy: ecsTasksPrincipal(this),
       description:
-        "mcpflow runner task: loads its step call and writes step records (table), returns task tokens to " +
-        "Step Functions, reads/writes large payloads",
+        "mcpflow runner task: reports its server's address with the task token, asks whether its run's " +
+        "execution still runs; no table or bucket access",
     });
     attachPolicy(this, "RunnerTaskTokens", this.taskRole, [taskTokenStatement()], taskTokenAcknowledgement());
-    attachPolicy(this, "RunnerStepRecords", this.taskRole, stepRecordAccess(table));
     attachPolicy(
       this,
-      "RunnerPayloads",
+      "RunnerExecutionStatus",
       this.taskRole,
-      bucketObjects(names, "readwrite", false),
-      bucketObjectsAcknowledgement(names),
+      [allow(["states:DescribeExecution"], [arnOf("states", `execution:${names.stateMachinePrefix}*:*`)])],
+      {
+        findings: [arnFinding("states", `execution:${names.stateMachinePrefix}*:*`)],
+        reason:
+          `DescribeExecution on executions of this stage's state machines (${names.stateMachinePrefix}*), created ` +
+          "at run time: a server task ends itself once its run's execution is no longer RUNNING.",
+      },
     );
 
     // Task execution role: what ECS needs to start the task (image pull, logs, secrets injection).
@@ -167,14 +190,39 @@ export class ExecutionStack extends Stack {
 
     this.remoteInvoker = new McpflowFunction(this, "RemoteMcpInvoker", {
       entry: "functions/invoker/remote-mcp.ts",
-      description: "Calls a remote MCP server over Streamable HTTP for a Step Functions task token",
+      description: "The step executor: runs a step against its run's server task or a remote MCP server",
       serviceName: "mcpflow-remote-mcp",
       environment: commonEnvironment,
       logRetention: config.logRetention,
       // A tool call may be slow; the state's own TimeoutSeconds/heartbeat bounds the run, Lambda's cap is 15 min.
       timeout: Duration.minutes(15),
       memorySize: 512,
+      // In the VPC: a run's server tasks admit the host port from its security group only.
+      network: { vpc: this.vpc, subnets: taskSubnets, securityGroup: this.executorSecurityGroup },
     });
+    // What Lambda needs to attach the function to the VPC (AWSLambdaVPCAccessExecutionRole's actions, inline).
+    this.remoteInvoker.grant(
+      "VpcNetworkInterfaces",
+      [
+        allow(
+          [
+            "ec2:CreateNetworkInterface",
+            "ec2:DescribeNetworkInterfaces",
+            "ec2:DescribeSubnets",
+            "ec2:DeleteNetworkInterface",
+            "ec2:AssignPrivateIpAddresses",
+            "ec2:UnassignPrivateIpAddresses",
+          ],
+          ["*"],
+        ),
+      ],
+      {
+        findings: ["Resource::*"],
+        reason:
+          "Lambda creates and deletes the function's network interfaces in the VPC with its execution role; these " +
+          "are the actions of AWS's AWSLambdaVPCAccessExecutionRole, which grants them on * as Lambda requires.",
+      },
+    );
     // It beats while a call lasts (a remote call's HeartbeatSeconds is at most 60 s), as the runner does.
     this.remoteInvoker.grant("TaskTokens", [taskTokenStatement()], taskTokenAcknowledgement());
     // Like the runner: loadStepCall reads the workflow, run and server items; stepStarted/stepEnded update the step.
@@ -248,7 +296,10 @@ export class ExecutionStack extends Stack {
       },
     );
 
-    this.runStatus = this.runStatusPipeline(config, names, table, commonEnvironment);
+    this.runStatus = this.runStatusPipeline(config, names, table, {
+      ...commonEnvironment,
+      MCPFLOW_CLUSTER_ARN: this.cluster.clusterArn,
+    });
 
     this.lambdaEnvironment = {
       ...commonEnvironment,
@@ -311,16 +362,25 @@ export class ExecutionStack extends Stack {
     return vpc;
   }
 
-  /** Endpoints for everything a runner task talks to inside AWS, so it can run without NAT. */
-  private addEndpoints(vpc: IVpc, subnets: SubnetSelection, tasks: SecurityGroup): void {
-    // Only the runner tasks may reach the endpoints (not the whole VPC CIDR, the interface endpoint default).
+  /**
+   * Endpoints for everything the server tasks and the step executor talk to inside AWS, so they can run without NAT
+   * (remote MCP servers on the internet then stay out of reach: docs/deploy.md).
+   */
+  private addEndpoints(vpc: IVpc, subnets: SubnetSelection, clients: SecurityGroup[]): void {
+    // Only the tasks and the executor may reach the endpoints (not the whole VPC CIDR, the interface default).
     const endpoints = new SecurityGroup(this, "EndpointSecurityGroup", {
       vpc,
-      description: "mcpflow VPC interface endpoints: HTTPS from runner tasks only",
+      description: "mcpflow VPC interface endpoints: HTTPS from server tasks and the step executor only",
       allowAllOutbound: false,
     });
-    endpoints.addIngressRule(tasks, Port.tcp(443), "HTTPS from mcpflow runner tasks");
+    for (const client of clients)
+      endpoints.addIngressRule(client, Port.tcp(443), "HTTPS from mcpflow server tasks or the step executor");
     vpc.addGatewayEndpoint("S3Endpoint", { service: GatewayVpcEndpointAwsService.S3, subnets: [subnets] });
+    // The executor reads and writes the run's records.
+    vpc.addGatewayEndpoint("DynamoDbEndpoint", {
+      service: GatewayVpcEndpointAwsService.DYNAMODB,
+      subnets: [subnets],
+    });
     const services = {
       EcrApi: InterfaceVpcEndpointAwsService.ECR,
       EcrDocker: InterfaceVpcEndpointAwsService.ECR_DOCKER,
@@ -379,6 +439,22 @@ export class ExecutionStack extends Stack {
       memorySize: 512,
     });
     runStatus.grant("Runs", tableAccess(table, "readwrite"));
+    // At a run's end it stops the server tasks the run started (its task group among the cluster's running tasks).
+    const inCluster = { ArnEquals: { "ecs:cluster": this.cluster.clusterArn } };
+    runStatus.grant(
+      "RunTasks",
+      [
+        allow(["ecs:ListTasks"], ["*"], inCluster),
+        allow(["ecs:DescribeTasks", "ecs:StopTask"], [arnOf("ecs", `task/${names.prefix}/*`)], inCluster),
+      ],
+      {
+        findings: ["Resource::*", arnFinding("ecs", `task/${names.prefix}/*`)],
+        reason:
+          "ecs:ListTasks names no task (Resource::*) and is confined to this stage's cluster by the ecs:cluster " +
+          `condition; DescribeTasks and StopTask only on tasks of cluster ${names.prefix}, whose IDs RunTask ` +
+          "assigns at run time.",
+      },
+    );
     // It reads the run and the workflow version, ends the run and settles its steps; no Step Functions call (the
     // event carries the execution's status, output and error). A run output over 64 KiB goes to the payload bucket
     // (shared/runs/limits.ts), and a workflow version's ASL over 300 KB is read from it.

@@ -1,6 +1,7 @@
 // Which network addresses a server URL may lead to. Pure, no I/O: the publish check reads a URL's literal host with it,
 // and the guarded fetch (guard.ts) checks every address DNS gives before a connection is made.
 import ipaddr from "ipaddr.js";
+import { type RunHostRule, runHostProblem } from "./run-host.js";
 
 export interface AddressPolicy {
   /**
@@ -10,6 +11,8 @@ export interface AddressPolicy {
   allowedHosts?: readonly string[];
   /** Plain http to loopback, and loopback addresses at all: for the embedded platform and tests only. */
   allowLoopbackHttp?: boolean;
+  /** A run's server task (run-host.ts): only its rule applies, instead of every other. */
+  runHost?: RunHostRule;
 }
 
 /** Why an address is refused, in words; undefined when it is a public unicast address. */
@@ -54,6 +57,8 @@ export function hostAllowListed(host: string, policy: AddressPolicy): boolean {
 
 /** Whether a connection to `address`, found for `host`, may be made. */
 export function addressAllowed(host: string, address: string, policy: AddressPolicy): boolean {
+  // A host is reached by its literal address, never by a name.
+  if (policy.runHost) return false;
   if (nonPublicKind(address) === undefined) return true;
   if (hostAllowListed(host, policy)) return true;
   return policy.allowLoopbackHttp === true && isLoopback(address);
@@ -64,6 +69,7 @@ export function addressAllowed(host: string, address: string, policy: AddressPol
  * loopback host when the platform allows it; https everywhere else (an allow-listed internal host included).
  */
 export function urlProblem(url: URL, policy: AddressPolicy): string | undefined {
+  if (policy.runHost) return runHostProblem(url, policy.runHost);
   const host = bareHost(url);
   const literal = ipaddr.isValid(host);
   if (url.protocol === "http:") {

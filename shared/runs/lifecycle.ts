@@ -12,6 +12,7 @@ import { assertMayRunRequest } from "../registry/approval.js";
 import { isConditionalCheckFailed } from "../store/table.js";
 import type { WorkflowDefinition } from "../workflows/definition.js";
 import { checkRunInput } from "../workflows/input-schema.js";
+import { hostKeySha256, newHostKey } from "./host-key.js";
 import type { RunError, RunRecord, RunStatus } from "./schema.js";
 import { type IdempotentRun, newRunId, Runs } from "./store.js";
 import { TOOL_CALL_WORKFLOW } from "./tool-call-step.js";
@@ -77,6 +78,8 @@ async function createAndStart(
     startedBy: string;
   },
 ): Promise<RunRecord | undefined> {
+  // The run's host key (decision 0008): kept in the record for the step executor; the execution gets its hash.
+  const hostKey = newHostKey();
   const planned = platform.orchestrator.executionOf?.(run);
   let created: RunRecord;
   try {
@@ -87,6 +90,7 @@ async function createAndStart(
       input: run.input,
       startedBy: run.startedBy,
       execution: planned,
+      hostKey,
     });
   } catch (error) {
     if (isConditionalCheckFailed(error)) return undefined;
@@ -99,6 +103,7 @@ async function createAndStart(
       version: run.version,
       aslJson: run.aslJson,
       input: run.input,
+      hostKeySha256: hostKeySha256(hostKey),
     });
     if (!planned) await runs.setExecution(run.runId, started.executionArn, started.consoleUrl);
     return {

@@ -34,19 +34,50 @@ export interface StepCall {
   runtime: Runtime;
 }
 
-/** Reads the references out of a Task's effective input: ECS RunTask parameters or a Lambda invoke payload. */
+const Text = z.string().check(z.minLength(1));
+
+/**
+ * Where a run's server task serves (its report through the start Task's token), or the error Step Functions caught
+ * when it did not start (decision 0008).
+ */
+export const HostReport = z.object({
+  url: z.optional(z.string()),
+  Error: z.optional(z.string()),
+  Cause: z.optional(z.string()),
+});
+export type HostReport = z.infer<typeof HostReport>;
+
+/**
+ * What a step's Task sends the step executor (statemachines/compile.ts): the step's ids, the run's context (`$.run`,
+ * the same for every step of the run) and, for a server that runs as one of the run's tasks, where it serves.
+ */
+export const StepPayload = z.object({
+  taskToken: Text,
+  stepId: Text,
+  itemIndex: z.optional(z.coerce.number().check(z.int(), z.gte(0))),
+  run: z.object({
+    id: Text,
+    workflow: Text,
+    version: z.coerce.number().check(z.int(), z.positive()),
+  }),
+  host: z.optional(HostReport),
+});
+export type StepPayload = z.infer<typeof StepPayload>;
+
+export function refsOfPayload(payload: StepPayload): StepRefs {
+  return {
+    runId: payload.run.id,
+    stepId: payload.stepId,
+    ...(payload.itemIndex !== undefined ? { itemIndex: payload.itemIndex } : {}),
+    workflow: payload.run.workflow,
+    workflowVersion: payload.run.version,
+  };
+}
+
+/** Reads the references out of a Task's effective input: a Lambda invoke's parameters, or an ECS RunTask's. */
 export function parseTaskRefs(input: unknown): StepRefs {
   const record = (input ?? {}) as Record<string, unknown>;
-  const payload = record.Payload as Record<string, unknown> | undefined;
-  if (payload) {
-    return {
-      runId: String(payload.runId),
-      stepId: String(payload.stepId),
-      ...(payload.itemIndex !== undefined ? { itemIndex: Number(payload.itemIndex) } : {}),
-      workflow: String(payload.workflow),
-      workflowVersion: Number(payload.workflowVersion),
-    };
-  }
+  if (record.Payload) return refsOfPayload(StepPayload.parse(record.Payload));
   const overrides = record.Overrides as
     | { ContainerOverrides?: { Environment?: { Name: string; Value: string }[] }[] }
     | undefined;

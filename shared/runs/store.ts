@@ -41,6 +41,8 @@ interface RunItem {
   consoleUrl?: string;
   usage?: RunUsage;
   cost?: RunCost;
+  /** The run's host key (decision 0008): read by the step executor only, never part of a RunRecord. */
+  hostKey?: string;
 }
 
 interface StepItem {
@@ -99,6 +101,7 @@ export class Runs {
     startedBy: string;
     /** Known before the start where the orchestrator names its executions (Orchestrator.executionOf). */
     execution?: { executionArn: string; consoleUrl?: string } | undefined;
+    hostKey?: string;
   }): Promise<RunRecord> {
     const startedAt = new Date().toISOString();
     const item = {
@@ -113,6 +116,7 @@ export class Runs {
       startedAt,
       startedBy: run.startedBy,
       ...run.execution,
+      ...(run.hostKey ? { hostKey: run.hostKey } : {}),
       ...(await this.keep(run.input, `runs/${run.id}/input.json`, "input")),
     };
     await this.table.doc.send(
@@ -355,6 +359,20 @@ export class Runs {
       start = page.LastEvaluatedKey;
     } while (start && runs.length < filter.limit);
     return { runs, nextCursor: encodeCursor(start) };
+  }
+
+  /** The key a run's server tasks admit (decision 0008); undefined for a run started without one. */
+  async hostKeyOf(id: string): Promise<string | undefined> {
+    const result = await this.table.doc.send(
+      new GetCommand({
+        TableName: this.table.name,
+        Key: { pk: runKey(id), sk: "RUN" },
+        ProjectionExpression: "hostKey",
+        ConsistentRead: true,
+      }),
+    );
+    if (!result.Item) throw new NotFoundError(`No run with id ${id}.`);
+    return typeof result.Item.hostKey === "string" ? result.Item.hostKey : undefined;
   }
 
   async inputOf(id: string): Promise<unknown> {

@@ -4,6 +4,9 @@ import { describe, expect, it } from "vitest";
 import { ExecutionInput } from "../../shared/orchestrator/execution-input.js";
 import type { Orchestrator } from "../../shared/orchestrator/port.js";
 
+/** A run's host key digest, as startRun hands it to the orchestrator (shared/runs/host-key.ts). */
+const HOST_KEY_SHA256 = "ab".repeat(32);
+
 const PASS = JSON.stringify({
   QueryLanguage: "JSONPath",
   StartAt: "Only",
@@ -59,6 +62,7 @@ export function orchestratorContract(name: string, fixture: () => OrchestratorFi
         workflow: "contract-run",
         version: 1,
         aslJson: PASS,
+        hostKeySha256: HOST_KEY_SHA256,
         input: {},
       });
       expect(started.executionArn.endsWith(`:${runId}`)).toBe(true);
@@ -80,6 +84,7 @@ export function orchestratorContract(name: string, fixture: () => OrchestratorFi
         workflow: "contract-stop",
         version: 1,
         aslJson: PASS,
+        hostKeySha256: HOST_KEY_SHA256,
         input: {},
       });
       await orchestrator.stop({ runId, executionArn: started.executionArn }, "contract");
@@ -105,10 +110,11 @@ export function executionInputContract(name: string, fixture: () => ExecutionOut
         workflow: "contract-input",
         version: 1,
         aslJson: ECHO,
+        hostKeySha256: HOST_KEY_SHA256,
         input,
       });
       const dollar = ExecutionInput.parse(await outputOf({ runId, executionArn: started.executionArn }));
-      expect(dollar).toEqual({ input, runId });
+      expect(dollar).toEqual({ input, runId, hostKeySha256: HOST_KEY_SHA256 });
     });
   });
 }

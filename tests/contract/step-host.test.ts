@@ -46,20 +46,14 @@ describe("embedded engine", () => {
   stepHostContract("embedded engine (Task override)", world, () => ({
     async run(refs) {
       const engine = world.store.orchestrator as LocalOrchestrator;
-      // The Task's effective input, as the compiled ASL hands it for an ECS step.
+      // The Task's effective input, as the compiled ASL hands it to every step (statemachines/compile.ts).
       const parameters = {
-        Overrides: {
-          ContainerOverrides: [
-            {
-              Name: "runner",
-              Environment: [
-                { Name: "MCPFLOW_RUN_ID", Value: refs.runId },
-                { Name: "MCPFLOW_STEP_ID", Value: refs.stepId },
-                { Name: "MCPFLOW_WORKFLOW", Value: refs.workflow },
-                { Name: "MCPFLOW_WORKFLOW_VERSION", Value: String(refs.workflowVersion) },
-              ],
-            },
-          ],
+        FunctionName: "arn:aws:lambda:local:000000000000:function:mcpflow-local-remote-mcp",
+        Payload: {
+          taskToken: tokenOf(refs),
+          stepId: refs.stepId,
+          ...(refs.itemIndex !== undefined ? { itemIndex: refs.itemIndex } : {}),
+          run: { id: refs.runId, workflow: refs.workflow, version: String(refs.workflowVersion) },
         },
       };
       try {
@@ -100,7 +94,12 @@ describe("remote invoker", () => {
   stepHostContract("remote invoker", world, () => ({
     async run(refs) {
       const invoke = createRemoteMcpHandler({ sfn, platform: async () => world.store });
-      await invoke({ ...refs, taskToken: tokenOf(refs), server: "(unused)" });
+      await invoke({
+        taskToken: tokenOf(refs),
+        stepId: refs.stepId,
+        ...(refs.itemIndex !== undefined ? { itemIndex: refs.itemIndex } : {}),
+        run: { id: refs.runId, workflow: refs.workflow, version: refs.workflowVersion },
+      });
       return reported(tokenOf(refs));
     },
   }));

@@ -1,11 +1,11 @@
 // The AWS path end to end on moto_server (Step Functions execution on: LocalStack's interpreter inside moto). The
 // API functions on the AWS adapters publish servers (task definitions), save workflows (state machine, version,
-// alias) and start runs (StartExecution); the test plays Fargate with the real runner, Lambda with the real remote
-// invoker and EventBridge for the run-status function, then reads the run back through the API. Nothing reaches
-// AWS; docs/e2e.md says what this proves and what it does not.
+// alias) and start runs (StartExecution); the test plays Fargate with the real runner (each run's servers start once,
+// in host mode: decision 0008), Lambda with the real step executor and EventBridge for the run-status function, then
+// reads the run back through the API. Nothing reaches AWS; docs/e2e.md says what this proves and what it does not.
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { DescribeTaskDefinitionCommand } from "@aws-sdk/client-ecs";
+import { DescribeTaskDefinitionCommand, DescribeTasksCommand } from "@aws-sdk/client-ecs";
 import { GetExecutionHistoryCommand } from "@aws-sdk/client-sfn";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { taskFamily } from "../../shared/tasks/family.js";
@@ -83,7 +83,12 @@ describe.skipIf(!motoAvailable)("the AWS path on moto_server", () => {
     expect(run.status, run.text).toBe(200);
     return run.body;
   }
+  /** The run's server tasks: one RunTask each, which the Fargate double saw in ECS. */
   const tasksOf = (runId: string) => aws.tasks.filter((t) => t.env.MCPFLOW_RUN_ID === runId);
+  /** The step executor's invocations for the run (one per step call, item and attempt). */
+  const callsOf = (runId: string) =>
+    aws.invocations.filter((i) => (i.payload.run as { id?: string } | undefined)?.id === runId);
+  const stepsCalled = (runId: string) => callsOf(runId).map((i) => String(i.payload.stepId));
   /** What a failed expectation should show: the run, the doubles' own errors, the runners' logs. */
   const explain = (run: unknown, runId?: string) =>
     JSON.stringify(
@@ -95,6 +100,15 @@ describe.skipIf(!motoAvailable)("the AWS path on moto_server", () => {
       null,
       1,
     );
+  async function waitForAsync<T>(what: string, read: () => Promise<T | undefined>, timeoutMs = 60_000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await read();
+      if (value !== undefined) return value;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${explain(undefined)}`);
+      await sleep(200);
+    }
+  }
   async function waitFor<T>(what: string, read: () => T | undefined, timeoutMs = 60_000): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -121,7 +135,7 @@ describe.skipIf(!motoAvailable)("the AWS path on moto_server", () => {
     }
   });
 
-  it("everything-diamond: Parallel, Map and Choice on moto's interpreter, each call a Fargate task", async () => {
+  it("everything-diamond: Parallel, Map and Choice on moto's interpreter, its server one Fargate task for the run", async () => {
     const saved = await saveExample("everything-diamond.yaml");
     // Saving deployed the state machine, published version 1 and pointed the alias `live` at it.
     expect(saved.version).toBe(1);
@@ -139,22 +153,25 @@ describe.skipIf(!motoAvailable)("the AWS path on moto_server", () => {
         ["report", "SUCCEEDED"],
       ]),
     );
-    // One task per call: greet, sum, report and one per word; each from the version's task definition.
+    // One RunTask for the run's one server, in host mode, from the version's task definition; every call (greet,
+    // sum, report and one per word) went to it through the step executor.
     const tasks = tasksOf(runId);
-    expect(tasks.map((t) => t.env.MCPFLOW_STEP_ID).sort()).toEqual([
-      "greet",
-      "report",
-      "shout",
-      "shout",
-      "sum",
-    ]);
-    expect(tasks.every((t) => t.image === serverImage("mcp-server-everything"))).toBe(true);
+    expect(tasks).toHaveLength(1);
+    expect(tasks[0]!.image).toBe(serverImage("mcp-server-everything"));
+    expect(tasks[0]!.env.MCPFLOW_RUNNER_MODE).toBe("host");
+    expect(stepsCalled(runId).sort()).toEqual(["greet", "report", "shout", "shout", "sum"]);
     expect(
-      tasks
-        .filter((t) => t.env.MCPFLOW_STEP_ID === "shout")
-        .map((t) => t.env.MCPFLOW_ITEM_INDEX)
+      callsOf(runId)
+        .filter((i) => i.payload.stepId === "shout")
+        .map((i) => i.payload.itemIndex)
         .sort(),
-    ).toEqual(["0", "1"]);
+    ).toEqual([0, 1]);
+    // The host key's hash is in the history (the RunTask overrides); the key is nowhere in it.
+    const history = JSON.stringify(
+      await aws.clients.sfn.send(new GetExecutionHistoryCommand({ executionArn: run.executionArn })),
+    );
+    expect(history).toContain(tasks[0]!.env.MCPFLOW_HOST_KEY_SHA256);
+    expect(JSON.stringify(run)).not.toContain("hostKey");
     const events = await aws.api("GET", `/v1/runs/${runId}/events`);
     expect(events.status).toBe(200);
     const types = events.body.events.map((e: { type: string }) => e.type);
@@ -164,15 +181,61 @@ describe.skipIf(!motoAvailable)("the AWS path on moto_server", () => {
     expect(types.at(-1)).toBe("ExecutionSucceeded");
   });
 
-  // Each step is its own Fargate task with its own filesystem, so a server that keeps state in a file starts empty
-  // at every step: `observe` fails with "Entity with name Ada not found". DESIGN.md ("AWS execution") wants the
-  // servers of a run started once per run, which is not built.
-  it.fails("memory-sequence keeps its knowledge graph from step to step (fails until servers start once per run)", async () => {
+  // server-memory keeps its graph in a file: the run's one task keeps it from step to step (decision 0008).
+  it("memory-sequence keeps its knowledge graph from step to step, its server started once for the run", async () => {
     await saveExample("memory-sequence.json");
     const runId = await start("memory-sequence", { person: "Ada", company: "ACME", fact: "writes programs" });
     const run = await finished(runId);
     expect(run.status, explain(run, runId)).toBe("SUCCEEDED");
     expect(JSON.stringify(run.output.graph)).toContain("works_at");
+    expect(tasksOf(runId)).toHaveLength(1);
+    expect(stepsCalled(runId)).toHaveLength(4);
+  });
+
+  it("starts each server a run uses once, in parallel, and stops them when the run ends", async () => {
+    await save({
+      name: "e2e-two-servers",
+      steps: [
+        { id: "one", server: EVERYTHING, tool: "echo", arguments: { message: "one" } },
+        { id: "remember", server: `${MEMORY_NAME}@${EXAMPLE_VERSION}`, tool: "read_graph" },
+        { id: "two", server: EVERYTHING, tool: "echo", depends_on: ["one"], arguments: { message: "two" } },
+        {
+          id: "again",
+          server: `${MEMORY_NAME}@${EXAMPLE_VERSION}`,
+          tool: "read_graph",
+          depends_on: ["remember"],
+        },
+        {
+          id: "three",
+          server: EVERYTHING,
+          tool: "echo",
+          depends_on: ["two"],
+          arguments: { message: "three" },
+        },
+      ],
+      output: { three: "{{ steps.three.output.text }}" },
+    });
+    const runId = await start("e2e-two-servers");
+    const run = await finished(runId);
+    expect(run.status, explain(run, runId)).toBe("SUCCEEDED");
+    expect(run.output.three).toBe("Echo: three");
+    // Five calls, two distinct servers: two RunTask calls, both in the run's task group.
+    expect(stepsCalled(runId)).toHaveLength(5);
+    const tasks = tasksOf(runId);
+    expect(tasks.map((t) => t.image).sort()).toEqual(
+      [serverImage("mcp-server-everything"), serverImage("mcp-server-memory")].sort(),
+    );
+    const described = await aws.clients.ecs.send(
+      new DescribeTasksCommand({
+        cluster: process.env.MCPFLOW_CLUSTER_ARN,
+        tasks: tasks.map((t) => t.taskArn),
+      }),
+    );
+    expect(described.tasks!.map((t) => t.group)).toEqual([`mcpflow-run:${runId}`, `mcpflow-run:${runId}`]);
+    // run-status stopped them at the run's end (StopTask: SIGTERM), not their idle limit.
+    const codes = await Promise.all(tasks.map((t) => t.exited));
+    expect(codes).toEqual([0, 0]);
+    expect(tasks.every((t) => t.stopRequestedAt !== undefined)).toBe(true);
   });
 
   it("retries a failing call, then continues past it with on_error: continue", async () => {
@@ -201,7 +264,8 @@ describe.skipIf(!motoAvailable)("the AWS path on moto_server", () => {
     const run = await finished(runId);
     expect(run.status, explain(run, runId)).toBe("SUCCEEDED");
     expect(run.output).toEqual({ bad: "FAILED", after: "Echo: went on" });
-    expect(tasksOf(runId).filter((t) => t.env.MCPFLOW_STEP_ID === "bad")).toHaveLength(2);
+    expect(stepsCalled(runId).filter((id) => id === "bad")).toHaveLength(2);
+    expect(tasksOf(runId)).toHaveLength(1);
     const bad = run.steps.find((s: { stepId: string }) => s.stepId === "bad");
     expect(bad).toMatchObject({ status: "FAILED", error: { error: "Mcp.ToolError" } });
   });
@@ -220,6 +284,7 @@ describe.skipIf(!motoAvailable)("the AWS path on moto_server", () => {
       status: "FAILED",
       error: { error: "Mcp.ToolError" },
     });
+    expect(tasksOf(runId)).toHaveLength(1);
   });
 
   it("calls a remote server through lambda:invoke.waitForTaskToken, once per item of a for_each", async () => {
@@ -252,8 +317,9 @@ describe.skipIf(!motoAvailable)("the AWS path on moto_server", () => {
       "Echo: two?",
       "Echo: three?",
     ]);
-    const mine = aws.invocations.filter((i) => i.payload.runId === runId);
+    const mine = callsOf(runId);
     expect(mine.map((i) => i.payload.itemIndex).sort()).toEqual([0, 1, 2]);
+    expect(mine.every((i) => i.payload.host === undefined)).toBe(true);
     expect(aws.tasks.length).toBe(before); // no Fargate task for a remote server
   });
 
@@ -290,7 +356,7 @@ describe.skipIf(!motoAvailable)("the AWS path on moto_server", () => {
     expect(call!.taskScheduledEventDetails!.heartbeatInSeconds).toBe(REMOTE_HEARTBEAT_SECONDS);
   });
 
-  it("cancels a run: StopExecution, the run CANCELLED, and the runner stops at its next heartbeat", async () => {
+  it("cancels a run: StopExecution, the run CANCELLED, its server task stopped and the executor's call dropped", async () => {
     await save({
       name: "e2e-cancel",
       steps: [
@@ -299,28 +365,35 @@ describe.skipIf(!motoAvailable)("the AWS path on moto_server", () => {
           server: EVERYTHING,
           tool: "trigger-long-running-operation",
           arguments: { duration: 40, steps: 40 },
-          // Longer than the runner's heartbeat interval (20 s), so its own deadline does not end the call first.
           timeout_seconds: 60,
         },
       ],
     });
     const runId = await start("e2e-cancel");
-    const task = await waitFor("the runner to start its call", () =>
-      tasksOf(runId).find((t) => t.output.includes('"step started"')),
+    const host = await waitFor("the run's server task to serve", () =>
+      tasksOf(runId).find((t) => t.output.includes("serving the run's server")),
     );
+    const call = await waitFor("the step executor's call", () => callsOf(runId)[0]);
+    await waitForAsync("the step to be running", async () => {
+      const run = (await aws.api("GET", `/v1/runs/${runId}`)).body;
+      return run.steps?.find((s: { status: string }) => s.status === "RUNNING");
+    });
     const cancelled = await aws.api("POST", `/v1/runs/${runId}/cancel`);
     expect(cancelled.status, cancelled.text).toBe(200);
     expect(await aws.settle(runId)).toBe("ABORTED");
     const run = (await aws.api("GET", `/v1/runs/${runId}`)).body;
     expect(run.status).toBe("CANCELLED");
     const stoppedAt = Date.now();
-    const code = await task.exited;
-    // Step Functions does not stop a waitForTaskToken task; the runner learns at its next heartbeat (every 20 s)
-    // that the token is gone, and exits without a report.
-    expect(Date.now() - stoppedAt).toBeLessThan(25_000);
-    expect(code).toBe(3);
-    expect(task.output).toMatch(/no longer knows this task/);
-  });
+    // run-status stopped the task (the run's task group, StopTask); ECS's SIGTERM ends the host.
+    const code = await host.exited;
+    expect(Date.now() - stoppedAt).toBeLessThan(10_000);
+    expect(host.stopRequestedAt).toBeDefined();
+    expect(code).toBe(0);
+    expect(host.output).toMatch(/told to stop/);
+    // Step Functions does not stop a waitForTaskToken Lambda; the executor learns at its next heartbeat (every
+    // second here) that the token is gone, and reports nothing.
+    expect(await call.outcome).toEqual({ status: "NOT_REPORTED" });
+  }, 120_000);
 
   // The step protocol has one offload shape (shared/runs/step-execution.ts): the step record keeps `outputBlob`
   // and the next step's arguments resolve `steps.big.output.text` to the whole text read back from S3.
@@ -344,8 +417,9 @@ describe.skipIf(!motoAvailable)("the AWS path on moto_server", () => {
     const runId = await start("e2e-big", { text: big });
     const run = await finished(runId);
     expect(run.status, explain(run, runId)).toBe("SUCCEEDED");
-    const later = tasksOf(runId).find((t) => t.env.MCPFLOW_STEP_ID === "later")!;
-    expect(later.exitCode).toBe(0);
+    const later = callsOf(runId).find((i) => i.payload.stepId === "later")!;
+    expect(await later.outcome).toEqual({ status: "SUCCEEDED" });
+    expect(tasksOf(runId)).toHaveLength(1);
     const steps = (await aws.api("GET", `/v1/runs/${runId}`)).body.steps;
     const laterRecord = steps.find((s: { stepId: string }) => s.stepId === "later");
     // The later call received the whole text, not the preview the state carried: it echoed all of it, so its
@@ -441,8 +515,9 @@ describe.skipIf(!motoAvailable)("the AWS path on moto_server", () => {
     expect(definition.taskDefinition!.containerDefinitions![0]!.secrets).toEqual([
       { name: "API_TOKEN", valueFrom: `mcpflow/e2e/${name}/api-token` },
     ]);
-    const [task] = tasksOf(runId);
-    expect(task!.secretNames).toEqual(["API_TOKEN"]);
+    const tasks = tasksOf(runId);
+    expect(tasks).toHaveLength(1);
+    expect(tasks[0]!.secretNames).toEqual(["API_TOKEN"]);
     // The server saw the variable (its value is the platform's to mask in what it stores).
     expect(run.output.text).toContain("API_TOKEN");
   });
@@ -488,9 +563,9 @@ describe.skipIf(!motoAvailable)("the AWS path on moto_server", () => {
     expect(cwd).toMatch(/mcpflow-server-/);
   });
 
-  // HeartbeatSeconds is TimeoutSeconds - 1 for a step of up to 181 s, so the heartbeat and the timeout end a silent
-  // task within a second of each other; both are States.Timeout, and the history does not say which fired.
-  it("ends a step whose task hangs (no heartbeat, no report) in States.Timeout", async () => {
+  // The step's server task freezes after it served (runner and server: nothing answers). The executor keeps beating,
+  // so the step's TimeoutSeconds ends it: States.Timeout, as a lost executor's silence would (HeartbeatSeconds).
+  it("ends a step whose server task hangs in States.Timeout", async () => {
     await save({
       name: "e2e-hung",
       steps: [
@@ -498,8 +573,9 @@ describe.skipIf(!motoAvailable)("the AWS path on moto_server", () => {
       ],
     });
     const runId = await start("e2e-hung");
-    const task = await waitFor("the task", () => tasksOf(runId)[0]);
-    // The whole task freezes (runner and server): nothing beats, nothing reports.
+    const task = await waitFor("the run's server task to serve", () =>
+      tasksOf(runId).find((t) => t.output.includes("serving the run's server")),
+    );
     process.kill(-task.process.pid!, "SIGSTOP");
     try {
       const run = await finished(runId);
@@ -509,6 +585,7 @@ describe.skipIf(!motoAvailable)("the AWS path on moto_server", () => {
         new GetExecutionHistoryCommand({ executionArn: run.executionArn }),
       );
       expect(history.events?.map((e) => e.type)).toContain("TaskTimedOut");
+      expect(await callsOf(runId)[0]!.outcome).toEqual({ status: "NOT_REPORTED" });
     } finally {
       process.kill(-task.process.pid!, "SIGKILL");
     }

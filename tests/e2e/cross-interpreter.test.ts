@@ -13,6 +13,7 @@ import {
 } from "@aws-sdk/client-sfn";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { executionInputOf } from "../../shared/orchestrator/execution-input.js";
 import type { WorkflowDefinition } from "../../shared/workflows/definition.js";
 import { resolveTemplate, type StepResult } from "../../shared/workflows/references.js";
 import { compileWorkflow } from "../../statemachines/compile.js";
@@ -67,7 +68,9 @@ describe.skipIf(!motoAvailable)(
             new StartExecutionCommand({
               stateMachineArn: machine.stateMachineArn,
               name: runId,
-              input: JSON.stringify({ input: INPUT, runId }),
+              input: JSON.stringify(
+                executionInputOf({ input: INPUT, runId, hostKeySha256: "ab".repeat(32) }),
+              ),
             }),
           );
           runs.get(runId)!.executionArn = started.executionArn;
@@ -87,10 +90,10 @@ describe.skipIf(!motoAvailable)(
           files.map(async (file) => {
             const path = join(spool, file);
             const { payload } = JSON.parse(readFileSync(path, "utf8")) as {
-              payload: { taskToken: string; runId: string; stepId: string };
+              payload: { taskToken: string; stepId: string; run: { id: string } };
             };
             rmSync(path);
-            const run = runs.get(payload.runId)!;
+            const run = runs.get(payload.run.id)!;
             const step = run.definition.steps.find((s) => s.id === payload.stepId)!;
             const call: MotoRun["calls"][number] = {
               stepId: step.id,

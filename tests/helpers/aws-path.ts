@@ -1,8 +1,10 @@
 // The AWS path on moto_server, for the end-to-end suite: moto with Step Functions execution on, the resources the
 // CDK stacks define (table, bucket, cluster, VPC, secrets prefix), the API handlers wired to the AWS adapters
 // through the same HTTP adapter the embedded platform uses, and the test playing the parts moto cannot run here:
-// Fargate (a runner process per task the interpreter started, with that task's environment), Lambda (the remote
-// invoker, from the payload moto spooled) and EventBridge (the execution status change, to run-status).
+// Fargate (a runner process per task the interpreter started, with that task's environment, stopped with SIGTERM when
+// the task is stopped), Lambda (the step executor, from the payload moto spooled) and EventBridge (the execution status
+// change, to run-status). A run's server task (the runner in host mode, decision 0008) serves on 127.0.0.1 here, on a
+// port of its own; MCPFLOW_HOST_ALLOW_LOOPBACK=1 lets the executor connect there (the CDK never sets it).
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { chownSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -54,6 +56,8 @@ export interface FargateTask {
   output: string;
   exited: Promise<number | null>;
   exitCode?: number | null;
+  /** When the task was stopped (ECS StopTask) while it ran: the double sent the runner SIGTERM then. */
+  stopRequestedAt?: number;
 }
 
 export interface LambdaInvocation {
@@ -201,6 +205,8 @@ export function useAwsPath(): AwsPath {
       // invoker's beats (every second here) to live.
       MCPFLOW_REMOTE_HEARTBEAT_SECONDS: String(REMOTE_HEARTBEAT_SECONDS),
       MCPFLOW_HEARTBEAT_SECONDS: "1",
+      // The hosts run on this machine, each on 127.0.0.1 and a port of its own (see startTask).
+      MCPFLOW_HOST_ALLOW_LOOPBACK: "1",
       // Cognito cannot be reached (its JWKS is on AWS); the suite signs in with an API key instead.
       MCPFLOW_USER_POOL_ID: `${MOTO_REGION}_e2e`,
       MCPFLOW_USER_POOL_CLIENT_IDS: "e2e",
@@ -299,6 +305,12 @@ export function useAwsPath(): AwsPath {
       const imageUser = 2_100_000_000 + (taskCount++ % 1_000_000);
       // ECS gives every container of a task the task role's credential endpoint by this variable.
       env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI = `/v2/credentials/${crypto.randomUUID()}`;
+      if (env.MCPFLOW_RUNNER_MODE === "host") {
+        // Fargate would give the task an address of its own in the VPC (the metadata endpoint names it); here
+        // every host shares 127.0.0.1, so each listens on a free port and reports it.
+        env.MCPFLOW_HOST_ADDRESS = "127.0.0.1";
+        env.MCPFLOW_HOST_PORT = "0";
+      }
       if (process.getuid?.() === 0) chownSync(home, imageUser, imageUser);
       const child = spawn(process.execPath, [runnerBundle], {
         cwd: home,
@@ -327,6 +339,7 @@ export function useAwsPath(): AwsPath {
       child.stdout?.on("data", keep);
       child.stderr?.on("data", keep);
       tasks.push(record);
+      started.set(task.taskArn!, record);
       void record.exited.then(async (code) => {
         record.exitCode = code;
         // The essential container exited: Fargate stops the task.
@@ -341,6 +354,7 @@ export function useAwsPath(): AwsPath {
           .catch((error: unknown) => doubleErrors.push(`StopTask: ${String(error)}`));
       });
     };
+    const started = new Map<string, FargateTask>();
     const fargate = async () => {
       while (!stopped) {
         try {
@@ -350,6 +364,16 @@ export function useAwsPath(): AwsPath {
             for (const arn of fresh) seen.add(arn);
             const described = await clients.ecs.send(new DescribeTasksCommand({ cluster, tasks: fresh }));
             for (const task of described.tasks ?? []) await startTask(task);
+          }
+          // StopTask (run-status at the run's end): ECS sends the container SIGTERM.
+          const stopping = await clients.ecs.send(
+            new ListTasksCommand({ cluster, desiredStatus: "STOPPED" }),
+          );
+          for (const arn of stopping.taskArns ?? []) {
+            const record = started.get(arn);
+            if (!record || record.exitCode !== undefined || record.stopRequestedAt) continue;
+            record.stopRequestedAt = Date.now();
+            record.process.kill("SIGTERM");
           }
         } catch (error) {
           if (!stopped) doubleErrors.push(`fargate: ${String(error)}`);

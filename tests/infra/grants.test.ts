@@ -91,6 +91,7 @@ const sample = {
   stateMachineAlias: arn("states", "stateMachine:mcpflow-test-daily-report:live"),
   execution: arn("states", "execution:mcpflow-test-daily-report:01JRUN"),
   taskDefinition: arn("ecs", "task-definition/mcpflow-test-acme-weather-1-0-0:1"),
+  task: arn("ecs", "task/mcpflow-test/0123456789abcdef0123456789abcdef"),
   any: "*",
 };
 
@@ -207,7 +208,8 @@ const GRANTEES: Record<string, Grantee> = {
   // functions/api/meta.ts: /v1/health asks DescribeTable.
   meta: { stack: "api", role: "MetaApiRole", calls: [["dynamodb:DescribeTable", "table"]] },
   // functions/events/run-status.ts: endRun (Runs.get/settleSteps/finish, a large run output to S3),
-  // Workflows.versionForRun (a large ASL from S3); no Step Functions call.
+  // Workflows.versionForRun (a large ASL from S3), then stopRunTasks (shared/tasks/run-tasks.ts); no Step Functions
+  // call.
   "run-status": {
     stack: "execution",
     role: "RunStatusRole",
@@ -217,6 +219,9 @@ const GRANTEES: Record<string, Grantee> = {
       ["dynamodb:BatchWriteItem", "table"],
       ["s3:GetObject", "object"],
       ["s3:PutObject", "object"],
+      ["ecs:ListTasks", "any"],
+      ["ecs:DescribeTasks", "task"],
+      ["ecs:StopTask", "task"],
     ],
   },
   // functions/invoker/remote-mcp.ts: loadStepCall, Runs.stepStarted/stepEnded, materializeRuntime, SendTask*;
@@ -235,18 +240,16 @@ const GRANTEES: Record<string, Grantee> = {
       ["states:SendTaskHeartbeat", "any"],
     ],
   },
-  // functions/runner/main.ts: loadStepCall, Runs.stepStarted/stepEnded, S3 payloads, SendTask* and heartbeats.
+  // functions/runner/host.ts (the task's mode on AWS, decision 0008): SendTaskSuccess/Failure with its address,
+  // DescribeExecution for its run; the task token statement is shared with the step mode, which also beats.
   runner: {
     stack: "execution",
     role: "RunnerTaskRole",
     calls: [
-      ...itemReads,
-      ...itemWrites,
-      ["s3:GetObject", "object"],
-      ["s3:PutObject", "object"],
       ["states:SendTaskSuccess", "any"],
       ["states:SendTaskFailure", "any"],
       ["states:SendTaskHeartbeat", "any"],
+      ["states:DescribeExecution", "execution"],
     ],
   },
 };
@@ -294,8 +297,17 @@ describe("IAM grants match the SDK calls each function makes", () => {
     });
   }
 
-  it("gives the step executors no Scan, DeleteItem, batch write or index access", () => {
-    for (const name of ["runner", "remote-mcp-invoker"]) {
+  it("gives the server task role no table and no bucket access: the task runs the server's code (decision 0008)", () => {
+    const statements = roleStatements(templates.execution, "RunnerTaskRole");
+    const actions = statements.flatMap((s) => asArray(s.Action));
+    expect(actions.filter((a) => a.startsWith("dynamodb:") || a.startsWith("s3:"))).toEqual([]);
+    expect(
+      allows(statements, "states:DescribeExecution", arn("states", "execution:other-machine:01JRUN")),
+    ).toBe(false);
+  });
+
+  it("gives the step executor no Scan, DeleteItem, batch write or index access", () => {
+    for (const name of ["remote-mcp-invoker"]) {
       const grantee = GRANTEES[name]!;
       const statements = roleStatements(templates[grantee.stack], grantee.role);
       const dynamo = statements.flatMap((s) => asArray(s.Action)).filter((a) => a.startsWith("dynamodb:"));

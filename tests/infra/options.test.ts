@@ -104,8 +104,8 @@ describe("production stage options", () => {
 
   it("runs tasks in isolated subnets with endpoints reachable only from the task security group", () => {
     execution.resourceCountIs("AWS::EC2::NatGateway", 0);
-    // S3 gateway + ECR API, ECR Docker, Logs, Secrets Manager, Step Functions interface endpoints.
-    execution.resourceCountIs("AWS::EC2::VPCEndpoint", 6);
+    // S3 and DynamoDB gateways + ECR API, ECR Docker, Logs, Secrets Manager, Step Functions interface endpoints.
+    execution.resourceCountIs("AWS::EC2::VPCEndpoint", 7);
     execution.hasResourceProperties("AWS::EC2::SecurityGroupIngress", {
       IpProtocol: "tcp",
       FromPort: 443,

@@ -64,6 +64,15 @@ const UNSCOPABLE_ACTIONS = new Set([
   "logs:PutResourcePolicy",
   "logs:DescribeResourcePolicies",
   "logs:DescribeLogGroups",
+  // Confined to the stage's cluster by the ecs:cluster condition instead (run-status, decision 0008).
+  "ecs:ListTasks",
+  // Lambda manages a VPC function's network interfaces with its role (AWSLambdaVPCAccessExecutionRole's actions).
+  "ec2:CreateNetworkInterface",
+  "ec2:DescribeNetworkInterfaces",
+  "ec2:DescribeSubnets",
+  "ec2:DeleteNetworkInterface",
+  "ec2:AssignPrivateIpAddresses",
+  "ec2:UnassignPrivateIpAddresses",
 ]);
 
 let built: McpflowApp;
@@ -593,6 +602,39 @@ describe("execution stack", () => {
     });
     const rule = Object.values(execution.findResources("AWS::Events::Rule") as Resources)[0]!;
     expect(JSON.stringify(rule.Properties.EventPattern)).toContain(":stateMachine:mcpflow-test-");
+  });
+
+  it("puts the step executor in the VPC and admits the host port on the server tasks from its security group only", () => {
+    const invoker = Object.values(execution.findResources("AWS::Lambda::Function") as Resources).find((f) =>
+      JSON.stringify(f.Properties.Environment).includes("mcpflow-remote-mcp"),
+    )!;
+    expect(JSON.stringify(invoker.Properties.VpcConfig)).toMatch(/ExecutorSecurityGroup/);
+    const ingress = Object.values(
+      execution.findResources("AWS::EC2::SecurityGroupIngress") as Resources,
+    ).filter((r) => JSON.stringify(r.Properties.GroupId).includes("TaskSecurityGroup"));
+    expect(ingress.map((r) => [r.Properties.FromPort, r.Properties.ToPort])).toEqual([[7777, 7777]]);
+    expect(JSON.stringify(ingress[0]!.Properties.SourceSecurityGroupId)).toMatch(/ExecutorSecurityGroup/);
+    // No CIDR ingress on the task group at all.
+    const taskGroup = Object.entries(execution.findResources("AWS::EC2::SecurityGroup") as Resources).find(
+      ([id]) => id.startsWith("TaskSecurityGroup"),
+    )![1];
+    expect(taskGroup.Properties.SecurityGroupIngress).toBeUndefined();
+  });
+
+  it("gives run-status the cluster and lets it stop only this cluster's tasks", () => {
+    const statements = roleStatements(execution, "RunStatusRole").filter((s) =>
+      actionsOf([s]).some((a) => a.startsWith("ecs:")),
+    );
+    expect(statements.flatMap((s) => actionsOf([s])).sort()).toEqual([
+      "ecs:DescribeTasks",
+      "ecs:ListTasks",
+      "ecs:StopTask",
+    ]);
+    for (const statement of statements) expect(statement.Condition?.ArnEquals?.["ecs:cluster"]).toBeDefined();
+    const runStatus = Object.values(execution.findResources("AWS::Lambda::Function") as Resources).find((f) =>
+      JSON.stringify(f.Properties.Environment).includes("mcpflow-run-status"),
+    )!;
+    expect(JSON.stringify(runStatus.Properties.Environment)).toContain("MCPFLOW_CLUSTER_ARN");
   });
 
   it("trusts ecs-tasks only from this account for the runner roles", () => {

@@ -68,7 +68,11 @@ describe("examples", () => {
       events
         .filter((e: { type: string }) => e.type === "TaskStateEntered")
         .map((e: { stateName: string }) => e.stateName),
-    ).toEqual(["Call create", "Call relate", "Call observe", "Call read"]);
+    ).toEqual(["Start server 0", "Call create", "Call relate", "Call observe", "Call read"]);
+    // The run's server host key: its hash in the execution input (the key stays in the run's record only).
+    const started = events[0] as { detail?: { input?: { hostKeySha256?: string } } };
+    expect(JSON.stringify(started)).toMatch(/"hostKeySha256":"[0-9a-f]{64}"/);
+    expect(JSON.stringify(run)).not.toContain("hostKey");
 
     const order = ["create", "relate", "observe", "read"].map((s) => stepOf(run, s));
     for (const step of order) expect(step).toMatchObject({ status: "SUCCEEDED", attempts: 1 });

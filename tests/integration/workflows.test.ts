@@ -96,7 +96,7 @@ describe("versions", () => {
     expect(renamed.body.errors).toContainEqual(expect.objectContaining({ field: "name" }));
   });
 
-  it("serves each version's ASL: JSONPath, ECS waitForTaskToken tasks, no argument values", async () => {
+  it("serves each version's ASL: JSONPath, the server started once, each step a waitForTaskToken call, no argument values", async () => {
     await saveWorkflow(p, {
       name: "asl-shape",
       steps: [echo("first", "literal-arg-value"), echo("second", "b", { depends_on: ["first"] })],
@@ -109,7 +109,14 @@ describe("versions", () => {
       (s) => s.Type === "Task",
     );
     expect(tasks).toHaveLength(2);
-    for (const task of tasks) expect(task.Resource).toBe("arn:aws:states:::ecs:runTask.waitForTaskToken");
+    for (const task of tasks) expect(task.Resource).toBe("arn:aws:states:::lambda:invoke.waitForTaskToken");
+    // The steps' one server starts once, in "Start servers" (decision 0008).
+    const start = asl.States["Start servers"] as {
+      Branches: { States: Record<string, { Resource: string }> }[];
+    };
+    expect(start.Branches.map((b) => Object.values(b.States)[0]!.Resource)).toEqual([
+      "arn:aws:states:::ecs:runTask.waitForTaskToken",
+    ]);
     // Arguments are loaded by the runner, never carried in the state machine.
     expect(response.text).not.toContain("literal-arg-value");
   });

@@ -4,6 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+  DescribeExecutionCommand,
   SendTaskFailureCommand,
   SendTaskHeartbeatCommand,
   SendTaskSuccessCommand,
@@ -12,6 +13,7 @@ import {
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { createRemoteMcpHandler, handler } from "../../../functions/invoker/remote-mcp.js";
+import { serveFromEnv } from "../../../functions/runner/host.js";
 import { type LocalPlatform, startLocalPlatform } from "../../../local/platform.js";
 import { createServices } from "../../../shared/compose.js";
 import type { Caller } from "../../../shared/identity/roles.js";
@@ -19,10 +21,11 @@ import { getPlatform, type Platform } from "../../../shared/platform.js";
 import { approveRuntime, runPermission } from "../../../shared/registry/approval.js";
 import { grantSecret } from "../../../shared/registry/secret-grants.js";
 import { Registry } from "../../../shared/registry/service.js";
+import { hostKeySha256, newHostKey } from "../../../shared/runs/host-key.js";
 import { newRunId, Runs } from "../../../shared/runs/store.js";
 import { WorkflowDefinition } from "../../../shared/workflows/definition.js";
 import { prepareWorkflow } from "../../../shared/workflows/prepare.js";
-import { startEverythingHttp } from "../mcp/npm-servers.js";
+import { EVERYTHING_BIN, startEverythingHttp } from "../mcp/npm-servers.js";
 
 vi.hoisted(() => {
   process.env.POWERTOOLS_LOG_LEVEL ??= "SILENT";
@@ -131,13 +134,12 @@ describe("remote MCP invoker", () => {
     });
     return id;
   }
-  const payload = (runId: string, stepId: string, server = "io.github.test/everything@1.0.0") => ({
+  // What a compiled step sends (statemachines/compile.ts): ids and the run's context; the step's server is read
+  // from the workflow version.
+  const payload = (runId: string, stepId: string, _server = "io.github.test/everything@1.0.0") => ({
     taskToken: `token-${runId}-${stepId}`,
-    runId,
     stepId,
-    workflow: "remote-echo",
-    workflowVersion: 1,
-    server,
+    run: { id: runId, workflow: "remote-echo", version: "1", executor: "arn:aws:lambda:::function:x" },
   });
 
   it("calls the tool over Streamable HTTP, records the step and sends SendTaskSuccess with the output", async () => {
@@ -240,9 +242,109 @@ describe("remote MCP invoker", () => {
     expect(sfn.commandCalls(SendTaskFailureCommand)).toHaveLength(0);
   });
 
+  describe("a step whose server is one of the run's tasks (decision 0008)", () => {
+    /** A real host (the runner in host mode) serving server-everything over stdio, keyed with the run's key. */
+    async function startHost(key: string) {
+      sfn.on(DescribeExecutionCommand).resolves({ status: "RUNNING" });
+      const stop = new AbortController();
+      const served = serveFromEnv(
+        {
+          MCPFLOW_RUNNER_MODE: "host",
+          MCPFLOW_TASK_TOKEN: "start-token",
+          MCPFLOW_RUN_ID: "run-host",
+          MCPFLOW_EXECUTION_ARN: "arn:aws:states:eu-west-1:123456789012:execution:mcpflow-test-w:run-host",
+          MCPFLOW_HOST_KEY_SHA256: hostKeySha256(key),
+          MCPFLOW_HOST_PORT: "0",
+          MCPFLOW_HOST_ADDRESS: "127.0.0.1",
+          MCPFLOW_SERVER_COMMAND: process.execPath,
+          MCPFLOW_SERVER_ARGS: JSON.stringify([EVERYTHING_BIN, "stdio"]),
+        },
+        { sfn: new SFNClient({}), stop: stop.signal },
+      );
+      const deadline = Date.now() + 20_000;
+      while (sfn.commandCalls(SendTaskSuccessCommand).length === 0) {
+        if (Date.now() > deadline) throw new Error("the host never reported");
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const report = JSON.parse(sfn.commandCalls(SendTaskSuccessCommand)[0]!.args[0].input.output!);
+      sfn.resetHistory();
+      return { url: String(report.url), stop: () => stop.abort(), served };
+    }
+    async function keyedRun(input: unknown): Promise<{ runId: string; key: string }> {
+      const runId = newRunId();
+      const key = newHostKey();
+      await new Runs(platform).create({
+        id: runId,
+        workflow: "remote-echo",
+        version: 1,
+        input,
+        startedBy: "user:editor",
+        hostKey: key,
+      });
+      return { runId, key };
+    }
+    const failureOf = () => sfn.commandCalls(SendTaskFailureCommand)[0]?.args[0].input;
+
+    it("calls the tool through the host with the run's key, under the host rule (loopback admitted by the test flag)", async () => {
+      const { runId, key } = await keyedRun({ message: "through the host" });
+      const host = await startHost(key);
+      vi.stubEnv("MCPFLOW_HOST_ALLOW_LOOPBACK", "1");
+      try {
+        const event = { ...payload(runId, "echo"), host: { url: host.url } };
+        expect(await handler(event)).toEqual({ status: "SUCCEEDED" });
+        const sent = JSON.parse(sfn.commandCalls(SendTaskSuccessCommand)[0]!.args[0].input.output!);
+        expect(sent.output.text).toBe("Echo: through the host");
+        // Another run's key (here: a run whose key is not the host's) is refused by the host.
+        const other = await keyedRun({ message: "wrong key" });
+        sfn.resetHistory();
+        expect(await handler({ ...payload(other.runId, "echo"), host: { url: host.url } })).toEqual({
+          status: "FAILED",
+          error: "Mcp.ServerError",
+        });
+        expect(JSON.stringify(failureOf())).not.toContain(other.key);
+      } finally {
+        vi.unstubAllEnvs();
+        host.stop();
+        expect(await host.served).toBe(0);
+      }
+    });
+
+    it("refuses a host that is not a private IPv4 literal on the host port, without connecting", async () => {
+      const { runId } = await keyedRun({ message: "x" });
+      // Loopback without the test flag, a public address, the metadata service, a name, https, another port.
+      for (const url of [
+        "http://127.0.0.1:7777/mcp",
+        "http://8.8.8.8:7777/mcp",
+        "http://169.254.169.254:7777/mcp",
+        "http://host.internal:7777/mcp",
+        "https://10.0.1.2:7777/mcp",
+        "http://10.0.1.2:22/mcp",
+      ]) {
+        sfn.resetHistory();
+        expect(await handler({ ...payload(runId, "echo"), host: { url } }), url).toEqual({
+          status: "FAILED",
+          error: "Mcp.ServerError",
+        });
+        expect(failureOf()?.cause, url).toMatch(/must/);
+      }
+    });
+
+    it("fails the step as Mcp.ServerError when its server's task did not start", async () => {
+      const { runId } = await keyedRun({ message: "x" });
+      const host = { Error: "States.Timeout", Cause: "the server task did not report in 600 s" };
+      expect(await handler({ ...payload(runId, "echo"), host })).toEqual({
+        status: "FAILED",
+        error: "Mcp.ServerError",
+      });
+      expect(failureOf()?.cause).toContain("did not start: States.Timeout");
+      const step = (await new Runs(platform).get(runId, { steps: true })).steps?.find(
+        (s) => s.stepId === "echo",
+      );
+      expect(step).toMatchObject({ status: "FAILED", error: { error: "Mcp.ServerError" } });
+    });
+  });
+
   it("refuses a payload without a task token", async () => {
-    await expect(
-      handler({ runId: "r", stepId: "s", workflow: "w", workflowVersion: 1, server: "x" }),
-    ).rejects.toThrow();
+    await expect(handler({ stepId: "s", run: { id: "r", workflow: "w", version: 1 } })).rejects.toThrow();
   });
 });

@@ -11,6 +11,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { createStepFunctionsOrchestrator, LIVE_ALIAS } from "../../../shared/orchestrator/step-functions.js";
 import { MOTO_ACCOUNT_ID, MOTO_REGION, motoAvailable, useMotoServer } from "../../helpers/moto.js";
 
+/** A run's host key digest, as startRun hands it to the orchestrator (shared/runs/host-key.ts). */
+const HOST_KEY_SHA256 = "ab".repeat(32);
+
 const ROLE = `arn:aws:iam::${MOTO_ACCOUNT_ID}:role/mcpflow-test-states`;
 const LOG_GROUP = `arn:aws:logs:${MOTO_REGION}:${MOTO_ACCOUNT_ID}:log-group:/mcpflow/test/states:*`;
 const pass = (result: string) =>
@@ -84,6 +87,7 @@ describe.skipIf(!motoAvailable)("Step Functions orchestrator on moto_server", ()
       workflow: "sfn-start",
       version: 1,
       aslJson: pass("v1"),
+      hostKeySha256: HOST_KEY_SHA256,
       input: { n: 1 },
     });
     expect(started.executionArn).toBe(
@@ -94,8 +98,12 @@ describe.skipIf(!motoAvailable)("Step Functions orchestrator on moto_server", ()
     );
     const execution = await client.send(new DescribeExecutionCommand({ executionArn: started.executionArn }));
     expect(execution).toMatchObject({ name: "run-start-1", status: "RUNNING" });
-    // The run input as a run carries it; the adapter wraps it as the compiled ASL expects.
-    expect(JSON.parse(execution.input!)).toEqual({ input: { n: 1 }, runId: "run-start-1" });
+    // The run input as a run carries it; the adapter wraps it as the compiled ASL expects, with the host key's hash.
+    expect(JSON.parse(execution.input!)).toEqual({
+      input: { n: 1 },
+      runId: "run-start-1",
+      hostKeySha256: HOST_KEY_SHA256,
+    });
   });
 
   it("starts on the version the workflow version was deployed as, when the store knows it", async () => {
@@ -121,7 +129,14 @@ describe.skipIf(!motoAvailable)("Step Functions orchestrator on moto_server", ()
     await sfn.deploy({ name: "sfn-pinned", version: 2, aslJson: pass("v2") });
     // moto_server cannot start an execution of a version (it answers HTTP 500), so this proves the request only.
     await sfn
-      .start({ runId: "run-pinned-1", workflow: "sfn-pinned", version: 1, aslJson: pass("v1"), input: {} })
+      .start({
+        runId: "run-pinned-1",
+        workflow: "sfn-pinned",
+        version: 1,
+        aslJson: pass("v1"),
+        input: {},
+        hostKeySha256: HOST_KEY_SHA256,
+      })
       .catch(() => undefined);
     expect(sent.at(-1)?.input).toMatchObject({
       stateMachineArn: `arn:aws:states:${MOTO_REGION}:${MOTO_ACCOUNT_ID}:stateMachine:mcpflow-test-sfn-pinned:1`,
@@ -132,7 +147,13 @@ describe.skipIf(!motoAvailable)("Step Functions orchestrator on moto_server", ()
   it("refuses to start a second execution with the same run id", async () => {
     const sfn = orchestrator();
     await sfn.deploy({ name: "sfn-twice", version: 1, aslJson: pass("v1") });
-    const run = { runId: "run-twice", workflow: "sfn-twice", version: 1, aslJson: pass("v1") };
+    const run = {
+      runId: "run-twice",
+      workflow: "sfn-twice",
+      version: 1,
+      aslJson: pass("v1"),
+      hostKeySha256: HOST_KEY_SHA256,
+    };
     await sfn.start({ ...run, input: { a: 1 } });
     await expect(sfn.start({ ...run, input: { a: 2 } })).rejects.toMatchObject({
       name: "ExecutionAlreadyExists",
@@ -147,6 +168,7 @@ describe.skipIf(!motoAvailable)("Step Functions orchestrator on moto_server", ()
       workflow: "sfn-stop",
       version: 1,
       aslJson: pass("v1"),
+      hostKeySha256: HOST_KEY_SHA256,
       input: {},
     });
     await sfn.stop({ runId: "run-stop-1", executionArn }, "cancelled by a test");
@@ -163,6 +185,7 @@ describe.skipIf(!motoAvailable)("Step Functions orchestrator on moto_server", ()
       workflow: "sfn-history",
       version: 1,
       aslJson: pass("v1"),
+      hostKeySha256: HOST_KEY_SHA256,
       input: {},
     });
     const events = await sfn.events({ runId: "run-history-1", executionArn });
@@ -193,6 +216,7 @@ describe.skipIf(!motoAvailable)("Step Functions orchestrator on moto_server", ()
         workflow: "sfn-never-deployed",
         version: 1,
         aslJson: pass("v1"),
+        hostKeySha256: HOST_KEY_SHA256,
         input: {},
       }),
     ).rejects.toThrow(/sfn-never-deployed has no state machine/);

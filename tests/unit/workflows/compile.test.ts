@@ -113,22 +113,22 @@ describe("compileWorkflow", () => {
     }
   });
 
-  test("every Task is a waitForTaskToken call with timeout, shorter heartbeat and state names under 80 characters", () => {
+  test("every step is a waitForTaskToken call on the step executor with timeout, shorter heartbeat and state names under 80 characters", () => {
     const definition = SHAPES["every feature"]!;
     const { asl } = compileWorkflow(definition, optionsFor(definition, ["io.github.example/remote@2.0.0"]));
     const states = allStates(asl);
-    const tasks = [...states].filter(([, s]) => s.Type === "Task");
+    const tasks = [...states].filter(([name, s]) => s.Type === "Task" && name.startsWith("Call "));
     expect(tasks.map(([name]) => name).sort()).toEqual(["Call a", "Call b", "Call c"]);
-    for (const [name, task] of tasks) {
-      expect(name.length).toBeLessThanOrEqual(80);
+    for (const [, task] of tasks) {
       expect(task.TimeoutSeconds).toBeGreaterThan(task.HeartbeatSeconds as number);
-      expect(String(task.Resource)).toMatch(/\.waitForTaskToken$/);
+      expect(task.Resource).toBe("arn:aws:states:::lambda:invoke.waitForTaskToken");
+      expect(task.Parameters).toMatchObject({ "FunctionName.$": "$.run.executor" });
     }
     for (const name of states.keys()) expect(name.length).toBeLessThanOrEqual(80);
     expect(states.get("Call a")).toMatchObject({ TimeoutSeconds: 30, HeartbeatSeconds: 29 });
   });
 
-  test("a remote call's HeartbeatSeconds is the target's remoteHeartbeatSeconds (60 unless configured), below its timeout", () => {
+  test("a step's HeartbeatSeconds is the target's remoteHeartbeatSeconds (60 unless configured), below its timeout", () => {
     const definition = SHAPES["every feature"]!;
     const options = optionsFor(definition, ["io.github.example/remote@2.0.0"]);
     expect(allStates(compileWorkflow(definition, options).asl).get("Call c")).toMatchObject({
@@ -137,50 +137,121 @@ describe("compileWorkflow", () => {
     });
     options.target.remoteHeartbeatSeconds = 5;
     const states = allStates(compileWorkflow(definition, options).asl);
+    // The executor beats for every step, whether its server is remote or one of the run's tasks.
     expect(states.get("Call c")).toMatchObject({ TimeoutSeconds: 300, HeartbeatSeconds: 5 });
-    // ECS steps keep theirs: a task may take minutes to start before its first beat.
-    expect(states.get("Call a")).toMatchObject({ TimeoutSeconds: 30, HeartbeatSeconds: 29 });
+    expect(states.get("Call b")).toMatchObject({ HeartbeatSeconds: 5 });
+    expect(states.get("Call a")).toMatchObject({ TimeoutSeconds: 30, HeartbeatSeconds: 5 });
   });
 
-  test("an ECS step passes only references to the runner container", () => {
-    const definition = SHAPES["every feature"]!;
-    const { asl } = compileWorkflow(definition, optionsFor(definition));
-    const call = allStates(asl).get("Call b")!;
-    expect(call.Resource).toBe("arn:aws:states:::ecs:runTask.waitForTaskToken");
-    expect(call.Parameters).toMatchObject({
-      LaunchType: "FARGATE",
-      Cluster: "arn:aws:ecs:eu-west-1:123456789012:cluster/mcpflow",
-      NetworkConfiguration: {
-        AwsvpcConfiguration: { Subnets: expect.any(Array), SecurityGroups: expect.any(Array) },
+  test("a run starts each Fargate server once, in parallel, before its first step (decision 0008)", () => {
+    const definition = workflow([
+      step("a"),
+      { id: "b", server: "io.github.example/other@1.0.0", tool: "t", depends_on: ["a"] },
+      step("c", { depends_on: ["b"] }),
+      { id: "d", server: "io.github.example/remote@2.0.0", tool: "t", depends_on: ["c"] },
+    ]);
+    const { asl } = compileWorkflow(definition, optionsFor(definition, ["io.github.example/remote@2.0.0"]));
+    expect(asl.StartAt).toBe("Start servers");
+    const start = asl.States["Start servers"] as State & { Branches: StateMachine[] };
+    expect(start).toMatchObject({
+      Type: "Parallel",
+      ResultSelector: { "s0.$": "$[0]", "s1.$": "$[1]" },
+      ResultPath: "$.hosts",
+      Next: "Start run",
+    });
+    // One task per distinct server@version the run uses; none for the remote server.
+    expect(start.Branches.map((b) => b.States[b.StartAt]!.Comment)).toEqual([
+      SERVER,
+      "io.github.example/other@1.0.0",
+    ]);
+    const task = start.Branches[0]!.States["Start server 0"]!;
+    expect(task).toMatchObject({
+      Resource: "arn:aws:states:::ecs:runTask.waitForTaskToken",
+      Parameters: {
+        Cluster: "arn:aws:ecs:eu-west-1:123456789012:cluster/mcpflow",
+        LaunchType: "FARGATE",
+        "Group.$": "States.Format('mcpflow-run:{}', $.runId)",
+        NetworkConfiguration: {
+          AwsvpcConfiguration: { Subnets: expect.any(Array), SecurityGroups: expect.any(Array) },
+        },
+        Overrides: {
+          ContainerOverrides: [
+            {
+              Name: "runner",
+              Environment: [
+                { Name: "MCPFLOW_RUNNER_MODE", Value: "host" },
+                { Name: "MCPFLOW_TASK_TOKEN", "Value.$": "$$.Task.Token" },
+                { Name: "MCPFLOW_RUN_ID", "Value.$": "$.runId" },
+                { Name: "MCPFLOW_EXECUTION_ARN", "Value.$": "$$.Execution.Id" },
+                { Name: "MCPFLOW_HOST_KEY_SHA256", "Value.$": "$.hostKeySha256" },
+              ],
+            },
+          ],
+        },
       },
-      Overrides: {
-        ContainerOverrides: [
-          {
-            Name: "runner",
-            Environment: [
-              { Name: "MCPFLOW_TASK_TOKEN", "Value.$": "$$.Task.Token" },
-              { Name: "MCPFLOW_RUN_ID", "Value.$": "$.runId" },
-              { Name: "MCPFLOW_STEP_ID", Value: "b" },
-              { Name: "MCPFLOW_ITEM_INDEX", "Value.$": "States.JsonToString($.index)" },
-              { Name: "MCPFLOW_WORKFLOW", Value: "w" },
-              { Name: "MCPFLOW_WORKFLOW_VERSION", Value: "3" },
-            ],
-          },
-        ],
+      // A server that does not start is caught: only the steps that use it fail, under their own retry/on_error.
+      Catch: [{ ErrorEquals: ["States.ALL"], Next: "Server 0 did not start" }],
+    });
+    // The run's context is written once; each step reads its server's host from it.
+    expect(asl.States["Start run"]).toMatchObject({
+      Parameters: {
+        "input.$": "$.input",
+        run: {
+          "id.$": "$.runId",
+          workflow: "w",
+          version: "3",
+          executor: "arn:aws:lambda:eu-west-1:123456789012:function:mcpflow-remote-invoker",
+          "hosts.$": "$.hosts",
+        },
       },
     });
-    // Far below ECS's 8 KiB override limit, whatever the data: no argument or output travels in the overrides.
-    expect(JSON.stringify((call.Parameters as State).Overrides).length).toBeLessThan(1024);
+    const states = allStates(asl);
+    expect((states.get("Call a")!.Parameters as State).Payload).toEqual({
+      "taskToken.$": "$$.Task.Token",
+      stepId: "a",
+      "run.$": "$.run",
+      "host.$": "$.run.hosts.s0",
+    });
+    expect((states.get("Call b")!.Parameters as State).Payload).toMatchObject({ "host.$": "$.run.hosts.s1" });
+    expect((states.get("Call c")!.Parameters as State).Payload).toMatchObject({ "host.$": "$.run.hosts.s0" });
+    expect((states.get("Call d")!.Parameters as State).Payload).not.toHaveProperty("host.$");
   });
 
-  test("a remote step invokes the remote invoker with the task token", () => {
+  test("a workflow of remote servers only starts no task", () => {
+    const definition = SHAPES["every feature"]!;
+    const remoteOnly = optionsFor(definition);
+    for (const key of Object.keys(remoteOnly.servers)) remoteOnly.servers[key] = { mode: "remote" };
+    const { asl } = compileWorkflow(definition, remoteOnly);
+    expect(asl.StartAt).toBe("Start run");
+    expect(JSON.stringify(asl)).not.toContain("ecs:runTask");
+  });
+
+  test("a for_each step hands each item its server's host, and nothing of the items", () => {
+    const definition = SHAPES["every feature"]!;
+    const { asl } = compileWorkflow(definition, optionsFor(definition));
+    const map = allStates(asl).get("For each b")!;
+    expect(map.ItemSelector).toEqual({
+      "index.$": "$$.Map.Item.Index",
+      "run.$": "$.run",
+      "host.$": "$.run.hosts.s0",
+    });
+    expect((allStates(asl).get("Call b")!.Parameters as State).Payload).toEqual({
+      "taskToken.$": "$$.Task.Token",
+      stepId: "b",
+      "itemIndex.$": "$.index",
+      "run.$": "$.run",
+      "host.$": "$.host",
+    });
+  });
+
+  test("a remote step invokes the step executor with the task token", () => {
     const definition = SHAPES["every feature"]!;
     const { asl } = compileWorkflow(definition, optionsFor(definition, ["io.github.example/remote@2.0.0"]));
     expect(allStates(asl).get("Call c")).toMatchObject({
       Resource: "arn:aws:states:::lambda:invoke.waitForTaskToken",
       Parameters: {
-        FunctionName: "arn:aws:lambda:eu-west-1:123456789012:function:mcpflow-remote-invoker",
-        Payload: { "taskToken.$": "$$.Task.Token", "runId.$": "$.runId", stepId: "c", workflow: "w" },
+        "FunctionName.$": "$.run.executor",
+        Payload: { "taskToken.$": "$$.Task.Token", "run.$": "$.run", stepId: "c" },
       },
       // The output reads only `steps.c.status`: the state keeps no more of c.
       ResultSelector: { status: "SUCCEEDED" },
@@ -229,7 +300,14 @@ describe("compileWorkflow", () => {
 
   test("a diamond runs its middle steps in one Parallel state", () => {
     const { asl } = compileWorkflow(SHAPES.diamond!, optionsFor(SHAPES.diamond!));
-    expect(Object.keys(asl.States)).toEqual(["Start run", "Call a", "Parallel 1", "Call d", "Build output"]);
+    expect(Object.keys(asl.States)).toEqual([
+      "Start servers",
+      "Start run",
+      "Call a",
+      "Parallel 1",
+      "Call d",
+      "Build output",
+    ]);
     const parallel = asl.States["Parallel 1"] as { Branches: StateMachine[] };
     expect(parallel.Branches.map((b) => b.StartAt)).toEqual(["Call b", "Call c"]);
   });
@@ -279,7 +357,7 @@ describe("aslLimits", () => {
   });
 
   test("compileWorkflow refuses a workflow whose state machine would exceed 1 MiB", () => {
-    const steps = Array.from({ length: 1500 }, (_, i) =>
+    const steps = Array.from({ length: 4000 }, (_, i) =>
       step(`s${i}`, i > 0 ? { depends_on: [`s${i - 1}`] } : {}),
     );
     const issues = compileIssues(workflow(steps));

@@ -1,6 +1,7 @@
 // Compiled workflows on the real ASL interpreter, with a local handler playing the runner.
 import { describe, expect, test } from "vitest";
 import {
+  HOST_URL,
   McpToolError,
   optionsFor,
   runLocally,
@@ -316,8 +317,26 @@ describe("a compiled workflow on the local interpreter", () => {
       { compileOptions: optionsFor(definition, [SERVER]) },
     );
     expect(run.error).toBeUndefined();
-    expect(run.calls[0]?.parameters).toMatchObject({ Payload: { stepId: "a", runId: "run-0001" } });
+    expect(run.calls[0]?.parameters).toMatchObject({ Payload: { stepId: "a", run: { id: "run-0001" } } });
+    expect(run.hostStarts).toEqual([]);
     expect(run.result).toBe("hello");
+  });
+
+  test("starts each Fargate server once per run, before the first step, and every step reaches it by its report", async () => {
+    const definition = workflow([
+      step("a"),
+      step("b", { depends_on: ["a"], for_each: { items: "{{ input.items }}" } }),
+      { id: "c", server: "io.github.example/other@1.0.0", tool: "t", depends_on: ["a"] },
+      step("d", { depends_on: ["b", "c"] }),
+    ]);
+    const run = await runLocally(definition, { items: [1, 2, 3] });
+    expect(run.error).toBeUndefined();
+    expect(run.hostStarts).toHaveLength(2);
+    expect(run.calls).toHaveLength(6);
+    for (const call of run.calls) {
+      const payload = (call.parameters as { Payload: { host: unknown } }).Payload;
+      expect(payload.host, call.stepId).toEqual({ url: HOST_URL });
+    }
   });
 
   test("the output template keeps types for whole references and formats interpolations", async () => {

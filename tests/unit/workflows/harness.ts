@@ -1,5 +1,7 @@
 // Runs compiled workflows on the real ASL interpreter (aws-local-stepfunctions); a local handler plays the runner.
 import { StateMachine } from "aws-local-stepfunctions";
+import { executionInputOf } from "../../../shared/orchestrator/execution-input.js";
+import { parseTaskRefs } from "../../../shared/runs/step-call.js";
 import {
   parseWorkflow,
   type WorkflowDefinition,
@@ -109,6 +111,8 @@ export interface LocalRun {
   calls: ToolCallRecord[];
   /** The runner's view of step results at the end. */
   steps: Record<string, StepResult>;
+  /** The RunTask parameters of every server task the run started ("Start servers"). */
+  hostStarts: Record<string, unknown>[];
 }
 
 function taskStateNames(states: Record<string, State>, names: string[] = []): string[] {
@@ -124,23 +128,18 @@ function taskStateNames(states: Record<string, State>, names: string[] = []): st
 }
 
 function environmentOf(parameters: Record<string, unknown>): Record<string, string | number> {
-  if ("Payload" in parameters) {
-    const payload = parameters.Payload as Record<string, string | number>;
-    return {
-      MCPFLOW_TASK_TOKEN: payload.taskToken!,
-      MCPFLOW_RUN_ID: payload.runId!,
-      MCPFLOW_STEP_ID: payload.stepId!,
-      ...(payload.itemIndex === undefined ? {} : { MCPFLOW_ITEM_INDEX: String(payload.itemIndex) }),
-      MCPFLOW_WORKFLOW: payload.workflow!,
-      MCPFLOW_WORKFLOW_VERSION: payload.workflowVersion!,
-    };
-  }
-  const overrides = parameters.Overrides as {
-    ContainerOverrides: { Name: string; Environment: { Name: string; Value: string }[] }[];
+  const refs = parseTaskRefs(parameters);
+  return {
+    MCPFLOW_RUN_ID: refs.runId,
+    MCPFLOW_STEP_ID: refs.stepId,
+    ...(refs.itemIndex === undefined ? {} : { MCPFLOW_ITEM_INDEX: String(refs.itemIndex) }),
+    MCPFLOW_WORKFLOW: refs.workflow,
+    MCPFLOW_WORKFLOW_VERSION: refs.workflowVersion,
   };
-  const runner = overrides.ContainerOverrides.find((c) => c.Name === "runner")!;
-  return Object.fromEntries(runner.Environment.map((e) => [e.Name, e.Value]));
 }
+
+/** A run's server task, as the host reports it once its server answers (functions/runner/host.ts). */
+export const HOST_URL = "http://10.0.1.23:7777/mcp";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -154,6 +153,7 @@ export async function runLocally(
   const itemOutputs = new Map<string, unknown[]>();
   const attempts = new Map<string, number>();
   const calls: ToolCallRecord[] = [];
+  const hostStarts: Record<string, unknown>[] = [];
   let clock = 0;
   const byId = new Map(definition.steps.map((step) => [step.id, step]));
 
@@ -161,6 +161,10 @@ export async function runLocally(
     NonNullable<NonNullable<Parameters<StateMachine["run"]>[1]>["overrides"]>["taskResourceLocalHandlers"]
   >[string];
   const handler = async (parameters: Record<string, unknown>) => {
+    if (parameters.Cluster) {
+      hostStarts.push(parameters);
+      return { url: HOST_URL };
+    }
     const env = environmentOf(parameters);
     const step = byId.get(String(env.MCPFLOW_STEP_ID))!;
     const itemIndex = env.MCPFLOW_ITEM_INDEX === undefined ? undefined : Number(env.MCPFLOW_ITEM_INDEX);
@@ -230,14 +234,18 @@ export async function runLocally(
     },
   );
   const retryIntervalOverrides = Object.fromEntries(names.map((name) => [name, 0]));
-  const execution = machine.run({ input, runId: "run-0001" } as Parameters<typeof machine.run>[0], {
+  const executionInput = executionInputOf({ runId: "run-0001", input, hostKeySha256: "ab".repeat(32) });
+  const execution = machine.run(executionInput as Parameters<typeof machine.run>[0], {
     overrides: {
       taskResourceLocalHandlers: Object.fromEntries(
         names.map((name) => [name, handler as unknown as LocalHandler]),
       ),
       retryIntervalOverrides,
     },
-    context: { Task: { Token: "local-task-token" } },
+    context: {
+      Task: { Token: "local-task-token" },
+      Execution: { Id: "arn:aws:states:eu-west-1:123456789012:execution:w:run-0001", Name: "run-0001" },
+    } as never,
   });
   const watched = options.onState
     ? (async () => {
@@ -251,8 +259,8 @@ export async function runLocally(
   try {
     const result = await execution.result;
     await watched;
-    return { result, calls, steps };
+    return { result, calls, steps, hostStarts };
   } catch (error) {
-    return { error: error as Error, calls, steps };
+    return { error: error as Error, calls, steps, hostStarts };
   }
 }
