@@ -86,7 +86,7 @@ export class ExecutionStack extends Stack {
       vpc: this.vpc,
       description:
         "mcpflow server tasks: inbound only the host port from the step executor; outbound HTTPS to AWS APIs, " +
-        "registries and the servers' own upstreams",
+        "registries and the upstreams of the servers",
       allowAllOutbound: true,
     });
     this.executorSecurityGroup = new SecurityGroup(this, "ExecutorSecurityGroup", {

@@ -38,7 +38,7 @@ const echo = (id: string, after?: string) => ({
 });
 
 describe("a run's usage and cost", () => {
-  it("a sequence of three steps: three Task states and two Pass states entered, one task, its store requests counted", async () => {
+  it("a sequence of three steps: its server started once, three calls and two Pass states entered, one task, its store requests counted", async () => {
     await saveWorkflow(p, { name: "cost-sequence", steps: [echo("a"), echo("b", "a"), echo("c", "b")] });
     const id = await startRun(p, "cost-sequence");
     const run = await waitForRun(p, id);
@@ -51,8 +51,9 @@ describe("a run's usage and cost", () => {
     }[];
     const entered = events.filter((e) => e.type.endsWith("StateEntered")).length;
     expect(usage.stateTransitions).toBe(entered);
-    expect(events.filter((e) => e.type === "TaskStateEntered")).toHaveLength(3);
-    expect(entered).toBe(5);
+    // "Start servers" (a Parallel of one Task, decision 0008), "Start run", the three calls, "Build output".
+    expect(events.filter((e) => e.type === "TaskStateEntered")).toHaveLength(4);
+    expect(entered).toBe(7);
     expect(usage.measured).toEqual(["stateTransitions", "storeReads", "storeWrites"]);
     // One server, started once for the run: a task billed one minute at least.
     expect(usage).toMatchObject({ tasks: 1, taskSeconds: 60, apiRequests: 1, functionRequests: 5 });
@@ -70,7 +71,7 @@ describe("a run's usage and cost", () => {
       pricesAsOf: prices.asOf,
       estimated: true,
     });
-    // A minute of the default task, five transitions, and the functions, store requests and API request.
+    // A minute of the default task, seven transitions, and the functions, store requests and API request.
     const task = 60 * (0.25 * prices.fargateVcpuSecond + 0.5 * prices.fargateGbSecond);
     const others =
       usage.functionGbSeconds * prices.lambdaGbSecond +
@@ -100,8 +101,8 @@ describe("a run's usage and cost", () => {
     });
     const run = await waitForRun(p, await startRun(p, "cost-retry"));
     expect(run.status, JSON.stringify(run)).toBe("SUCCEEDED");
-    // Start, the Task entered once and retried once, the output.
-    expect(run.usage.stateTransitions).toBe(4);
+    // Start servers and its Task, start, the call entered once and retried once, the output.
+    expect(run.usage.stateTransitions).toBe(6);
     expect(run.usage.functionRequests).toBe(2 + 2);
     expect(run.usage.tasks).toBe(1);
   });
