@@ -92,14 +92,14 @@ export class ExecutionStack extends Stack {
     this.executorSecurityGroup = new SecurityGroup(this, "ExecutorSecurityGroup", {
       vpc: this.vpc,
       description:
-        "mcpflow step executor: to the run's server tasks (host port), AWS APIs and remote MCP servers",
+        "mcpflow step executor: to the server tasks of runs (host port), AWS APIs and remote MCP servers",
       allowAllOutbound: true,
     });
     // A run's steps reach its servers here, and nothing else does (the host key is the second line).
     this.taskSecurityGroup.addIngressRule(
       this.executorSecurityGroup,
       Port.tcp(RUN_HOST_PORT),
-      "a run's steps from the step executor",
+      "the steps of runs, from the step executor",
     );
     if (config.vpcEndpoints)
       this.addEndpoints(this.vpc, taskSubnets, [this.taskSecurityGroup, this.executorSecurityGroup]);
