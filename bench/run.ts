@@ -6,7 +6,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const suites = ["registry", "search", "compile", "mcp", "workflow", "bundles", "web"];
+const suites = ["registry", "search", "compile", "mcp", "workflow", "bundles", "web", "run-monitor"];
 const only = process.argv.slice(2).filter((arg) => !arg.startsWith("--"));
 const updateBaseline = process.argv.includes("--update-baseline");
 

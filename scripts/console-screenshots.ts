@@ -1,6 +1,7 @@
 // `npx tsx scripts/console-screenshots.ts`: the screenshots of docs/console.md. Starts an embedded platform in a
 // scratch home, loads the examples, runs a workflow, writes an MCD, signs in with a one-time link and photographs
-// every page at 1280×800 (and a few at 390×844) into docs/console/.
+// every page at 1280×800 (and a few at 390×844) into docs/console/. Names given as arguments take only those
+// (`npx tsx scripts/console-screenshots.ts dependencies server-impact`), leaving the other files as they are.
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -45,6 +46,18 @@ try {
       body: `# Everything server runbook\n\nThe **everything** reference server echoes, adds and more.\n\n- Use \`echo\` to greet.\n- Use \`get-sum\` to add.\n\n${mcd.slice(0, 600)}`,
     },
   });
+  const EVERYTHING = "io.github.modelcontextprotocol/server-everything";
+  // The admin's own dashboard: the everything-diamond workflow and the everything server pinned, runs first.
+  await p.api("PUT", "/v1/me/preferences", {
+    headers: { "if-match": "0" },
+    body: {
+      dashboard: {
+        panels: ["recent-runs", "pinned", "failing-workflows", "new-servers"],
+        pinned: { workflows: ["everything-diamond"], servers: [EVERYTHING] },
+      },
+    },
+  });
+  const only = new Set(process.argv.slice(2));
   const page = browser.page;
   await page.goto(await p.signInLink());
   await page.getByText("Signed in as").waitFor();
@@ -75,11 +88,36 @@ try {
     ["mcd-edit", "/mcds/weather-runbook?mode=edit"],
     ["search", "/search?q=echo"],
     ["admin-audit", "/admin?tab=audit"],
+    [
+      "dashboard-arrange",
+      "/",
+      async () => {
+        await page.getByRole("button", { name: "Arrange" }).click();
+        await page.getByRole("heading", { name: "Arrange your dashboard" }).waitFor();
+      },
+    ],
+    ["dependencies", "/dependencies"],
+    [
+      "server-impact",
+      `/servers/${encodeURIComponent(EVERYTHING)}?tab=versions`,
+      async () => {
+        await page
+          .getByRole("button", { name: /^Delete .*…$/ })
+          .first()
+          .click();
+        await page
+          .getByRole("dialog")
+          .getByRole("link", { name: /everything-diamond v1/ })
+          .waitFor();
+      },
+    ],
   ];
-  for (const [name, path] of shots) {
+  for (const [name, path, act] of shots) {
+    if (only.size > 0 && !only.has(name)) continue;
     await page.goto(`${p.url}${path}`);
     await page.locator("main h1").first().waitFor();
     await page.waitForLoadState("networkidle");
+    await act?.();
     await page.screenshot({ path: join(OUT, `${name}.png`), fullPage: false });
     process.stdout.write(`docs/console/${name}.png\n`);
   }
@@ -88,6 +126,7 @@ try {
     ["mobile-catalog", "/servers"],
     ["mobile-run", `/runs/${runId}?view=table`],
   ] as const) {
+    if (only.size > 0 && !only.has(name)) continue;
     await page.goto(`${p.url}${path}`);
     await page.locator("main h1").first().waitFor();
     await page.waitForLoadState("networkidle");

@@ -1,4 +1,4 @@
-// mcpflow server list | get | versions | publish | import | probe | tools | try | approve | status | export
+// mcpflow server list | get | versions | publish | import | probe | tools | try | approve | status | impact | export
 import { Command } from "@commander-js/extra-typings";
 import { type Act, at, positiveInt, type Row } from "../command.js";
 import { type Context, listQuery, ok } from "../context.js";
@@ -47,6 +47,54 @@ const IMPORTED: View<Row> = {
   ],
   name: (r) => `${r.name}@${r.version}`,
 };
+
+/** A workflow version a change would break (GET /v1/dependencies/impact), one row each. */
+const IMPACTED: View<Row> = {
+  columns: [
+    { header: "workflow", value: (r) => r.name },
+    { header: "version", value: (r) => r.version },
+    { header: "latest", value: (r) => (r.isLatest ? "yes" : "no") },
+    { header: "pins", value: (r) => r.pins },
+    {
+      header: "steps",
+      value: (r) =>
+        ((r.steps as Row[] | undefined) ?? [])
+          .map((step) => {
+            const issues = (step.issues as Row[] | undefined) ?? [];
+            return issues.length === 0
+              ? String(step.id)
+              : `${step.id} (${issues.map((i) => `${i.field}: ${i.rule}`).join("; ")})`;
+          })
+          .join(", "),
+    },
+  ],
+  name: (r) => `${r.name} v${r.version}`,
+};
+
+type ImpactChange = "delete" | "deprecate" | "tools";
+
+async function impactOf(ctx: Context, server: string, version: string, change: ImpactChange): Promise<Row> {
+  const client = await ctx.client();
+  return (await ok(
+    "GET impact",
+    client.GET("/v1/dependencies/impact", { params: { query: { server, version, change } } }),
+  )) as Row;
+}
+
+/** On stderr, what the impact says beside its rows: the MCDs, the changed tools, whether a delete is refused. */
+function noteImpact(ctx: Context, impact: Row): void {
+  const workflows = (impact.workflows as Row[]).length;
+  ctx.note(`${workflows} workflow version${workflows === 1 ? "" : "s"} affected`);
+  const mcds = impact.mcds as Row[];
+  if (mcds.length > 0) {
+    ctx.note(
+      `MCDs: ${mcds.map((m) => `${m.slug}${m.mentions ? ` (names ${(m.mentions as string[]).join(", ")})` : ""}`).join(", ")}`,
+    );
+  }
+  const changed = impact.changedTools as string[] | undefined;
+  if (changed && changed.length > 0) ctx.note(`changed tools: ${changed.join(", ")}`);
+  if (impact.blocked) ctx.note("a delete is refused while workflows pin the version");
+}
 
 /** MCP's defaults, as the API applies them (shared/runs/tool-call.ts). */
 function isDestructive(tool: Row): boolean {
@@ -274,6 +322,13 @@ export function serverCommands(act: Act): Command {
           throw new CliError("Give a status (active, deprecated, deleted) or --message.", {
             exit: EXIT.usage,
           });
+        // Deprecating or deleting says first what depends on the version (the API still decides a delete).
+        if (status === "deprecated" || status === "deleted") {
+          const impact = await impactOf(ctx, name, version, status === "deleted" ? "delete" : "deprecate");
+          for (const w of impact.workflows as Row[])
+            ctx.note(`pinned by ${w.name} v${w.version}${w.isLatest ? " (latest)" : ""}`);
+          noteImpact(ctx, impact);
+        }
         const client = await ctx.client();
         const record = await ok(
           "PATCH server version",
@@ -286,6 +341,28 @@ export function serverCommands(act: Act): Command {
           }),
         );
         print(ctx.io, ctx.format, record as Row, SERVER);
+      }),
+    );
+
+  server
+    .command("impact <name> <version>")
+    .description(
+      "what a change to a version would break: the workflow versions that pin it and the MCDs that describe it",
+    )
+    .option(
+      "--change <change>",
+      "delete, deprecate, or tools (this version's probed tools against every workflow on the server)",
+      "delete",
+    )
+    .action((name, version, opts, command) =>
+      act(command, async (ctx) => {
+        if (!["delete", "deprecate", "tools"].includes(opts.change))
+          throw new CliError("--change must be delete, deprecate or tools.", { exit: EXIT.usage });
+        const impact = await impactOf(ctx, name, version, opts.change as ImpactChange);
+        if (ctx.format === "table") {
+          print(ctx.io, ctx.format, impact.workflows as Row[], IMPACTED);
+          noteImpact(ctx, impact);
+        } else printValue(ctx.io, ctx.format, impact);
       }),
     );
 

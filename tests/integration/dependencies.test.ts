@@ -4,6 +4,7 @@
 // deprecating or moving to v2 would break. Hostile queries are 4xx naming the field.
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cliFor } from "../helpers/cli.js";
 import { publishServer, REPO_ROOT, saveWorkflow } from "../helpers/examples.js";
 import { startTestPlatform, type TestPlatform } from "../helpers/platform.js";
 
@@ -319,4 +320,26 @@ describe("impact before a change", () => {
     expect(extra.status).toBe(400);
     expect(extra.body.errors).toEqual([{ field: "query", rule: "unknown query parameter(s): dryRun" }]);
   });
+});
+
+describe("the CLI", () => {
+  it("prints the impact of a tool change as rows, and lists who pins a version before refusing its delete", async () => {
+    const cli = await cliFor(p.url);
+    const env = { MCPFLOW_TOKEN: p.tokens.admin };
+    const tools = await cli.run(["server", "impact", TOOLSET, "2.0.0", "--change", "tools"], { env });
+    expect(tools.code, tools.stderr).toBe(0);
+    expect(tools.stdout).toContain("greeter");
+    expect(tools.stdout).toContain("steps.loud.tool");
+    expect(tools.stderr).toContain("changed tools: greet, shout");
+    expect(tools.stderr).toContain("MCDs: toolset-guide (names shout)");
+    const asJson = await cli.run(["server", "impact", TOOLSET, "1.0.0", "-o", "json"], { env });
+    expect(JSON.parse(asJson.stdout)).toMatchObject({ change: "delete", blocked: true });
+    const refused = await cli.run(["server", "status", TOOLSET, "1.0.0", "deleted"], { env });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain("pinned by greeter v1");
+    expect(refused.stderr).toContain("pinned by other v1 (latest)");
+    expect(refused.stderr).toContain("a delete is refused while workflows pin the version");
+    const bad = await cli.run(["server", "impact", TOOLSET, "1.0.0", "--change", "explode"], { env });
+    expect(bad.code).toBe(2);
+  }, 180_000);
 });

@@ -159,6 +159,20 @@ const admin = createRoute({
   component: lazyRouteComponent(() => import("./pages/Admin.js"), "Admin"),
 });
 
+export const dependenciesSearch = searchParams({
+  server: text,
+  version: text,
+  workflow: text,
+  mcd: text,
+  type: z.enum(["workflow", "mcd"]),
+});
+const dependencies = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/dependencies",
+  validateSearch: dependenciesSearch,
+  component: lazyRouteComponent(() => import("./pages/Dependencies.js"), "Dependencies"),
+});
+
 const newWorkflow = createRoute({
   getParentRoute: () => rootRoute,
   path: "/create/workflow",
@@ -184,6 +198,7 @@ const routeTree = rootRoute.addChildren([
   mcd,
   newMcd,
   search,
+  dependencies,
   admin,
 ]);
 

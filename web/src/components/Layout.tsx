@@ -10,6 +10,7 @@ const NAV = [
   { to: "/workflows", label: "Workflows" },
   { to: "/runs", label: "Runs" },
   { to: "/mcds", label: "MCDs" },
+  { to: "/dependencies", label: "Dependencies" },
   { to: "/search", label: "Search" },
 ] as const;
 

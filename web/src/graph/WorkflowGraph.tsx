@@ -77,6 +77,9 @@ export function WorkflowGraph(props: {
         edges={edges}
         nodeTypes={nodeTypes}
         fitView
+        // Only the nodes and edges in view are rendered: a 500-step run's graph took 6 s of main thread otherwise
+        // (bench/run-monitor.ts).
+        onlyRenderVisibleElements
         minZoom={0.2}
         nodesConnectable={false}
         nodesDraggable={false}

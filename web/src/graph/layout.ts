@@ -40,26 +40,59 @@ export interface GraphLayout {
   height: number;
 }
 
-export function layoutGraph(steps: GraphStep[]): GraphLayout {
+export interface LayeredNode {
+  id: string;
+  width: number;
+  height: number;
+}
+
+/**
+ * dagre's layered layout, the one place the console calls it: top-left corners for `nodes`, and the edges whose both
+ * ends are known (in the order given).
+ */
+export function layoutLayered(
+  nodes: readonly LayeredNode[],
+  edges: readonly { source: string; target: string }[],
+  options: { rankdir?: "TB" | "LR"; nodesep?: number; ranksep?: number } = {},
+): {
+  positions: Map<string, { x: number; y: number }>;
+  edges: { id: string; source: string; target: string }[];
+  width: number;
+  height: number;
+} {
   const graph = new dagre.graphlib.Graph();
-  graph.setGraph({ rankdir: "TB", nodesep: 30, ranksep: 50, marginx: 10, marginy: 10 });
+  graph.setGraph({
+    rankdir: options.rankdir ?? "TB",
+    nodesep: options.nodesep ?? 30,
+    ranksep: options.ranksep ?? 50,
+    marginx: 10,
+    marginy: 10,
+  });
   graph.setDefaultEdgeLabel(() => ({}));
-  const known = new Set(steps.map((step) => step.id));
-  for (const step of steps) graph.setNode(step.id, { width: NODE_WIDTH, height: NODE_HEIGHT });
-  const edges: GraphLayout["edges"] = [];
-  for (const step of steps) {
-    for (const dep of step.depends_on ?? []) {
-      if (!known.has(dep)) continue;
-      graph.setEdge(dep, step.id);
-      edges.push({ id: `${dep}->${step.id}`, source: dep, target: step.id });
-    }
+  for (const node of nodes) graph.setNode(node.id, { width: node.width, height: node.height });
+  const known = new Set(nodes.map((node) => node.id));
+  const placedEdges: { id: string; source: string; target: string }[] = [];
+  for (const edge of edges) {
+    if (!known.has(edge.source) || !known.has(edge.target)) continue;
+    graph.setEdge(edge.source, edge.target);
+    placedEdges.push({ id: `${edge.source}->${edge.target}`, ...edge });
   }
   dagre.layout(graph);
-  const nodes = steps.map((step) => {
-    const placed = graph.node(step.id) as { x: number; y: number };
+  const positions = new Map<string, { x: number; y: number }>();
+  for (const node of nodes) {
+    const placed = graph.node(node.id) as { x: number; y: number };
     // dagre gives centres; the renderer wants top-left corners.
-    return { id: step.id, x: placed.x - NODE_WIDTH / 2, y: placed.y - NODE_HEIGHT / 2, step };
-  });
+    positions.set(node.id, { x: placed.x - node.width / 2, y: placed.y - node.height / 2 });
+  }
   const size = graph.graph() as { width?: number; height?: number };
-  return { nodes, edges, width: size.width ?? 0, height: size.height ?? 0 };
+  return { positions, edges: placedEdges, width: size.width ?? 0, height: size.height ?? 0 };
+}
+
+export function layoutGraph(steps: GraphStep[]): GraphLayout {
+  const layout = layoutLayered(
+    steps.map((step) => ({ id: step.id, width: NODE_WIDTH, height: NODE_HEIGHT })),
+    steps.flatMap((step) => (step.depends_on ?? []).map((dep) => ({ source: dep, target: step.id }))),
+  );
+  const nodes = steps.map((step) => ({ id: step.id, ...layout.positions.get(step.id)!, step }));
+  return { nodes, edges: layout.edges, width: layout.width, height: layout.height };
 }

@@ -10,6 +10,7 @@ import { useApp, useCan } from "../app-context.js";
 import { CodeBlock, Empty, Loading, ProblemMessage, StatusBadge, Time } from "../components/common.js";
 import { clientConfigOf } from "../server/client-config.js";
 import { ServerSecrets } from "../server/ServerSecrets.js";
+import { StatusActions } from "../server/StatusChange.js";
 
 const TryTool = lazy(() => import("../server/TryTool.js").then((m) => ({ default: m.TryTool })));
 
@@ -300,6 +301,7 @@ function Connect({ server }: { server: Parameters<typeof clientConfigOf>[0] }) {
 }
 
 function Versions({ name, records }: { name: string; records: VersionRecord[] }) {
+  const canEdit = useCan("editor");
   return (
     <div className="table-wrap">
       <table>
@@ -309,6 +311,7 @@ function Versions({ name, records }: { name: string; records: VersionRecord[] })
             <th scope="col">Status</th>
             <th scope="col">Published</th>
             <th scope="col">By</th>
+            {canEdit && <th scope="col">Change</th>}
           </tr>
         </thead>
         <tbody>
@@ -331,6 +334,11 @@ function Versions({ name, records }: { name: string; records: VersionRecord[] })
                 <Time iso={record.publishedAt} />
               </td>
               <td>{record.publishedBy}</td>
+              {canEdit && (
+                <td>
+                  <StatusActions record={record} />
+                </td>
+              )}
             </tr>
           ))}
         </tbody>
@@ -349,33 +357,40 @@ function Related({ name }: { name: string }) {
   if (references.isPending) return <Loading what="links" />;
   if (references.error) return <ProblemMessage error={references.error} />;
   return (
-    <div className="grid-2">
-      <section aria-labelledby="related-mcds">
-        <h2 id="related-mcds">MCDs that describe it</h2>
-        {references.data.mcds.length === 0 && <Empty>None.</Empty>}
-        <ul className="plain">
-          {references.data.mcds.map((ref) => (
-            <li key={ref.id}>
-              <Link to="/mcds/$slug" params={{ slug: ref.id }}>
-                {ref.title ?? ref.id}
-              </Link>
-            </li>
-          ))}
-        </ul>
-      </section>
-      <section aria-labelledby="related-workflows">
-        <h2 id="related-workflows">Workflows that use it</h2>
-        {references.data.workflows.length === 0 && <Empty>None.</Empty>}
-        <ul className="plain">
-          {references.data.workflows.map((ref) => (
-            <li key={ref.id}>
-              <Link to="/workflows/$name" params={{ name: ref.id }}>
-                {ref.title ?? ref.id}
-              </Link>
-            </li>
-          ))}
-        </ul>
-      </section>
-    </div>
+    <>
+      <p>
+        <Link to="/dependencies" search={{ server: name }}>
+          Which workflow versions pin which version: the dependency map
+        </Link>
+      </p>
+      <div className="grid-2">
+        <section aria-labelledby="related-mcds">
+          <h2 id="related-mcds">MCDs that describe it</h2>
+          {references.data.mcds.length === 0 && <Empty>None.</Empty>}
+          <ul className="plain">
+            {references.data.mcds.map((ref) => (
+              <li key={ref.id}>
+                <Link to="/mcds/$slug" params={{ slug: ref.id }}>
+                  {ref.title ?? ref.id}
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </section>
+        <section aria-labelledby="related-workflows">
+          <h2 id="related-workflows">Workflows that use it</h2>
+          {references.data.workflows.length === 0 && <Empty>None.</Empty>}
+          <ul className="plain">
+            {references.data.workflows.map((ref) => (
+              <li key={ref.id}>
+                <Link to="/workflows/$name" params={{ name: ref.id }}>
+                  {ref.title ?? ref.id}
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </section>
+      </div>
+    </>
   );
 }

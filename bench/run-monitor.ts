@@ -1,0 +1,171 @@
+/// <reference lib="dom" />
+// The run monitor with a 500-step run (issue 13: "renders within 1 s of its data arriving"), in headless Chromium:
+// an embedded platform runs a real 500-step workflow (a chain of `echo` calls on the everything server, one
+// for_each step of 20 items among them), then the console's run page is loaded BENCH_LOADS times per view. For each
+// load: the time from the last of its data arriving (the run, its history, the workflow version: the browser's
+// resource timing) to the last change the page made to the document after it (React's last commit), and the
+// long tasks meanwhile. Against a baseline in the same run: a 10-step run. Prints a table, writes JSON.
+// Run: npx tsx bench/run-monitor.ts   (writes bench/results/latest/run-monitor.json)
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { buildConsoleIfStale } from "../local/web-build.js";
+import { openBrowser } from "../tests/helpers/browser.js";
+import { EVERYTHING, publishExampleServers, startRun, waitForRun } from "../tests/helpers/examples.js";
+import { startTestPlatform, type TestPlatform } from "../tests/helpers/platform.js";
+import { printTable, writeResult } from "./table.js";
+
+const LOADS = Number(process.env.BENCH_LOADS ?? 5);
+const STEPS = Number(process.env.BENCH_MONITOR_STEPS ?? 500);
+const VIEWS = (process.env.BENCH_VIEWS ?? "timeline,table,graph").split(",") as (
+  | "timeline"
+  | "table"
+  | "graph"
+)[];
+const LIMIT_MS = 1_000;
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+/** A chain of `count` steps, the tenth a for_each of 20 items, so the timeline has sub-rows too. */
+async function runOf(p: TestPlatform, name: string, count: number): Promise<string> {
+  const steps = Array.from({ length: count }, (_, i) => ({
+    id: `s${i}`,
+    server: EVERYTHING,
+    tool: "echo",
+    ...(i > 0 ? { depends_on: [`s${i - 1}`] } : {}),
+    ...(i === 9
+      ? { for_each: { items: "{{ input.items }}" }, arguments: { message: "{{ item }}" } }
+      : { arguments: { message: `step ${i}` } }),
+  }));
+  const saved = await p.api("POST", "/v1/workflows", {
+    body: {
+      name,
+      input: { type: "object", properties: { items: { type: "array", items: { type: "string" } } } },
+      steps,
+    },
+  });
+  // A 500-step save may pass the handler's 29 s on a loaded machine and answer 500 though it was stored.
+  if (saved.status !== 201 && (await p.api("GET", `/v1/workflows/${name}`)).status !== 200)
+    throw new Error(`saving ${name}: ${saved.status} ${saved.text}`);
+  if (saved.status !== 201)
+    process.stdout.write(`saving ${name} answered ${saved.status}, but it was stored\n`);
+  const id = await startRun(p, name, { items: Array.from({ length: 20 }, (_, i) => `item ${i}`) });
+  const run = await waitForRun(p, id, { timeoutMs: 30 * 60_000 });
+  if (run.status !== "SUCCEEDED") throw new Error(`${name} ended ${run.status}`);
+  return id;
+}
+
+interface Load {
+  /** From the last API answer the page needed to its last change to the document. */
+  renderMs: number;
+  /** Long tasks (over 50 ms) after the data arrived, summed. */
+  longTaskMs: number;
+}
+
+async function measure(browser: Awaited<ReturnType<typeof openBrowser>>, url: string, rows: number) {
+  const page = browser.page;
+  await page.goto("about:blank");
+  await page.goto(url);
+  // The run's header first, then a quiet second: the page has settled.
+  await page.locator("h1 .badge", { hasText: "SUCCEEDED" }).waitFor({ timeout: 60_000 });
+  await page.waitForFunction(
+    (expected) =>
+      document.querySelector(`[aria-label^="Timeline of ${expected} rows"]`) !== null ||
+      document.querySelectorAll("tbody tr").length > 0 ||
+      document.querySelectorAll(".graph-node").length > 0,
+    rows,
+    { timeout: 60_000 },
+  );
+  await page.waitForTimeout(1_500);
+  return page.evaluate(() => {
+    const probe = (
+      window as unknown as { __monitorProbe: { mutations: number[]; longTasks: [number, number][] } }
+    ).__monitorProbe;
+    const data = performance
+      .getEntriesByType("resource")
+      .filter((entry) =>
+        /\/v1\/(runs\/[^/?]+(\/events)?|workflows\/[^/]+\/versions\/\d+)(\?|$)/.test(entry.name),
+      )
+      .map((entry) => (entry as PerformanceResourceTiming).responseEnd);
+    const arrived = Math.max(...data);
+    const lastChange = Math.max(...probe.mutations);
+    const longTaskMs = probe.longTasks
+      .filter(([start]) => start >= arrived - 1)
+      .reduce((sum, [, duration]) => sum + duration, 0);
+    return { renderMs: lastChange - arrived, longTaskMs, answers: data.length };
+  });
+}
+
+export async function runMonitorBench() {
+  process.env.MCPFLOW_ALLOW_LOOPBACK_HTTP = "1";
+  await buildConsoleIfStale();
+  const scratch = await mkdtemp(join(tmpdir(), "mcpflow-bench-monitor-"));
+  const p = await startTestPlatform();
+  const browser = await openBrowser();
+  try {
+    await publishExampleServers(p, join(scratch, "memory.json"));
+    const small = await runOf(p, "bench-monitor-10", 10);
+    const large = await runOf(p, `bench-monitor-${STEPS}`, STEPS);
+    // Every mutation of the document and every long task, timed, from before the app's first script runs.
+    await browser.page.addInitScript(() => {
+      const probe = { mutations: [] as number[], longTasks: [] as [number, number][] };
+      (window as unknown as { __monitorProbe: typeof probe }).__monitorProbe = probe;
+      new MutationObserver(() => probe.mutations.push(performance.now())).observe(document, {
+        subtree: true,
+        childList: true,
+        attributes: true,
+        characterData: true,
+      });
+      new PerformanceObserver((list) => {
+        for (const entry of list.getEntries()) probe.longTasks.push([entry.startTime, entry.duration]);
+      }).observe({ type: "longtask", buffered: true });
+    });
+    await browser.page.goto(await p.signInLink());
+    await browser.page.getByText("Signed in as").waitFor();
+
+    const results: Record<string, { steps: number; view: string; loads: Load[]; medianMs: number }> = {};
+    const lines: string[][] = [];
+    for (const [steps, id, rows] of [
+      [10, small, 10 + 20],
+      [STEPS, large, STEPS + 20],
+    ] as const) {
+      for (const view of VIEWS) {
+        const loads: Load[] = [];
+        for (let i = 0; i < LOADS; i++) {
+          const load = await measure(browser, `${p.url}/runs/${id}?view=${view}`, rows);
+          if (load.answers < 3) throw new Error(`${view}: only ${load.answers} API answers timed`);
+          loads.push({ renderMs: load.renderMs, longTaskMs: load.longTaskMs });
+        }
+        const medianMs = median(loads.map((l) => l.renderMs));
+        results[`${steps}-${view}`] = { steps, view, loads, medianMs };
+        lines.push([
+          String(steps),
+          view,
+          medianMs.toFixed(0),
+          Math.max(...loads.map((l) => l.renderMs)).toFixed(0),
+          median(loads.map((l) => l.longTaskMs)).toFixed(0),
+          steps === STEPS ? (medianMs <= LIMIT_MS ? "yes" : "NO") : "",
+        ]);
+      }
+    }
+    for (const view of VIEWS) {
+      const ratio = results[`${STEPS}-${view}`]!.medianMs / Math.max(1, results[`10-${view}`]!.medianMs);
+      lines.push([`${STEPS}/10`, view, `${ratio.toFixed(1)}x`, "", "", ""]);
+    }
+    printTable(["steps", "view", "median ms", "max ms", "long tasks ms", `≤ ${LIMIT_MS} ms`], lines);
+    const file = writeResult("run-monitor", { loads: LOADS, limitMs: LIMIT_MS, results });
+    process.stdout.write(`wrote ${file}\n`);
+    return results;
+  } finally {
+    await browser.close();
+    await p.cleanup();
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) await runMonitorBench();
