@@ -52,7 +52,7 @@ export class EditableText {
   constructor(readonly text: string) {
     const doc = parseDocument(text, { uniqueKeys: true });
     const error = doc.errors[0];
-    if (error) throw new TextEditError(error.message.split("\n")[0]);
+    if (error) throw new TextEditError(error.message.split("\n")[0]!.replace(/:$/, ""));
     if (!isMap(doc.contents)) throw new TextEditError("The document is not a mapping.");
     this.root = doc.contents;
     this.json = doc.contents.flow === true && text.trimStart().startsWith("{");

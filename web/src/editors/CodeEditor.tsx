@@ -25,6 +25,8 @@ export function CodeEditor(props: {
   completions?: CompletionSource | undefined;
   onChange?(value: string): void;
   minHeight?: string;
+  /** The editor once created (null when destroyed), for a page that dispatches its own changes into its history. */
+  onView?(view: EditorView | null): void;
 }) {
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | null>(null);
@@ -65,7 +67,11 @@ export function CodeEditor(props: {
       }),
     });
     view.current = editor;
-    return () => editor.destroy();
+    props.onView?.(editor);
+    return () => {
+      props.onView?.(null);
+      editor.destroy();
+    };
   }, []);
 
   // A value set from outside (a loaded version, a merge) replaces the text; typing does not come back here.

@@ -1,4 +1,5 @@
-// A new workflow: a YAML template in the editor, validated as it is typed, saved as version 1.
+// A new workflow: an empty one in the builder (canvas and YAML side by side), validated as it is typed, saved as
+// version 1.
 import { lazy, Suspense } from "react";
 import { Loading } from "../components/common.js";
 
@@ -6,19 +7,10 @@ const WorkflowEditor = lazy(() =>
   import("../workflow/WorkflowEditor.js").then((m) => ({ default: m.WorkflowEditor })),
 );
 
-const TEMPLATE = `# A workflow: steps call MCP tools; depends_on orders them, for_each fans out, when skips.
+const TEMPLATE = `# A new workflow: add steps from the catalog on the canvas, or write them here. Each step calls an MCP
+# tool; depends_on orders them, for_each fans out, when skips (docs/workflows.md).
 name: my-workflow
-description: What this workflow does
-input:
-  type: object
-  properties:
-    message: { type: string }
-steps:
-  - id: first
-    server: io.github.example/server
-    tool: echo
-    arguments:
-      message: "{{ input.message }}"
+steps: []
 `;
 
 export function NewWorkflow() {
@@ -26,8 +18,8 @@ export function NewWorkflow() {
     <>
       <h1>New workflow</h1>
       <p className="muted">
-        Name the servers as <code>name@version</code> (or just the name for the latest). Errors appear on the
-        line they concern.
+        Build it on the canvas (add steps from the catalog, draw edges for <code>depends_on</code>) or write
+        the YAML; both edit the same text. Errors appear on the line they concern.
       </p>
       <Suspense fallback={<Loading what="the editor" />}>
         <WorkflowEditor initial={TEMPLATE} />

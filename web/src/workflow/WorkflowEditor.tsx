@@ -1,15 +1,23 @@
 // The workflow's YAML in a code editor, validated as it is typed (POST /v1/workflows/validate, the same checks a
 // save runs: schema, servers and tools against their probes, the compile), each error drawn on the step and
 // field it names; Save stores the next version (or the first, for a new workflow).
+import { isolateHistory, redo, undo } from "@codemirror/commands";
+import type { EditorView } from "@codemirror/view";
 import { useMutation } from "@tanstack/react-query";
 import { useNavigate } from "@tanstack/react-router";
-import { useEffect, useMemo, useState } from "react";
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { TextEditError } from "../../../shared/workflows/text-edit.js";
 import { ApiProblem, unwrap } from "../api/client.js";
 import { useApp } from "../app-context.js";
-import { ProblemMessage } from "../components/common.js";
+import { Loading, ProblemMessage } from "../components/common.js";
 import { CodeEditor, type Diagnostic } from "../editors/CodeEditor.js";
 import { useWorkflowCompletion } from "../editors/workflow-completion.js";
+import type { ApplyEdit } from "./WorkflowBuilder.js";
 import { rangeOfField } from "./yaml-positions.js";
+
+const WorkflowBuilder = lazy(() =>
+  import("./WorkflowBuilder.js").then((m) => ({ default: m.WorkflowBuilder })),
+);
 
 const CONTENT_TYPES = { yaml: "application/yaml", json: "application/json" } as const;
 const asText = (body: unknown) => body as string;
@@ -32,6 +40,23 @@ export function WorkflowEditor(props: {
   const [text, setText] = useState(props.initial);
   const [check, setCheck] = useState<Check>({ state: "checking" });
   const completions = useWorkflowCompletion();
+  const view = useRef<EditorView | null>(null);
+  const [editError, setEditError] = useState<string | undefined>();
+
+  // A canvas action becomes one transaction of the editor, alone in its history event: Undo takes back exactly it.
+  const apply = useCallback<ApplyEdit>((edit) => {
+    const editor = view.current;
+    if (!editor) return;
+    try {
+      const changes = edit(editor.state.doc.toString());
+      setEditError(undefined);
+      if (changes.length === 0) return;
+      editor.dispatch({ changes, annotations: isolateHistory.of("full"), userEvent: "input.builder" });
+    } catch (error) {
+      if (!(error instanceof TextEditError)) throw error;
+      setEditError(error.message);
+    }
+  }, []);
 
   useEffect(() => {
     if (props.readOnly) return;
@@ -89,18 +114,44 @@ export function WorkflowEditor(props: {
       }),
   });
 
+  const code = (
+    <CodeEditor
+      value={props.initial}
+      language="yaml"
+      label="Workflow YAML"
+      readOnly={props.readOnly}
+      diagnostics={diagnostics}
+      completions={props.readOnly ? undefined : completions}
+      onChange={setText}
+      onView={(editor) => {
+        view.current = editor;
+      }}
+      minHeight="24rem"
+    />
+  );
   return (
     <div>
-      <CodeEditor
-        value={props.initial}
-        language="yaml"
-        label="Workflow YAML"
-        readOnly={props.readOnly}
-        diagnostics={diagnostics}
-        completions={props.readOnly ? undefined : completions}
-        onChange={setText}
-        minHeight="24rem"
-      />
+      {props.readOnly ? (
+        code
+      ) : (
+        <div className="builder">
+          <Suspense fallback={<Loading what="the canvas" />}>
+            <WorkflowBuilder
+              text={text}
+              apply={apply}
+              readOnly={false}
+              undo={() => view.current && undo(view.current)}
+              redo={() => view.current && redo(view.current)}
+            />
+          </Suspense>
+          <div className="builder-code">{code}</div>
+        </div>
+      )}
+      {editError && (
+        <p role="alert" className="error">
+          {editError}
+        </p>
+      )}
       {!props.readOnly && (
         <div className="toolbar">
           <p role="status" aria-live="polite" className={check.state === "invalid" ? "error" : "muted"}>
