@@ -1,7 +1,7 @@
 // Lambda bundle sizes, measured on what is deployed: synthesizes the CDK app (every function is a NodejsFunction
 // bundled by esbuild), reads each function's staged asset, and attributes its bytes to packages with the esbuild
 // metafile the synthesis writes when asked (context mcpflow:bundleMetafile). Prints a table and writes
-// bench/results/latest/bundles.json. API bundles over 300 KB are flagged: a cold start parses the whole bundle before the
+// bench/results/latest/bundles.json. API bundles over 320 KB are flagged: a cold start parses the whole bundle before the
 // first request, and API Gateway gives a request 29 s (docs/decisions/0003-bundle-size.md).
 import { execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -15,7 +15,7 @@ import { repoRoot } from "../infra/paths.js";
 import { synthApp } from "../infra/synth.js";
 import { printTable, writeResult } from "./table.js";
 
-export const API_BUNDLE_LIMIT_BYTES = 300 * 1024;
+export const API_BUNDLE_LIMIT_BYTES = 320 * 1024;
 
 export interface BundleInput {
   /** A package (`node_modules/<name>`) or a repository file. */
