@@ -225,7 +225,8 @@ steps:
       });
       try {
         await visit(`/runs/${id}?view=events`, /Run of/);
-        await page.getByRole("cell", { name: "TaskStateEntered" }).waitFor();
+        // The history while running: the run's first task state (the servers' start) and the step's.
+        await page.getByRole("cell", { name: "TaskStateEntered" }).first().waitFor();
         await page.locator("h1 .badge", { hasText: "SUCCEEDED" }).waitFor({ timeout: 60_000 });
         // The history after the end: its last event, and the step's bar closed as it ended.
         await page.getByRole("cell", { name: "ExecutionSucceeded" }).waitFor({ timeout: 10_000 });
