@@ -3,7 +3,6 @@ import { registryRoutes } from "../../shared/api/registry.routes.js";
 import { createReferences, createRegistry, createSearch } from "../../shared/compose.js";
 import { createApiHandler } from "../../shared/http/handler.js";
 import type { Platform } from "../../shared/platform.js";
-import { withRunPermission } from "../../shared/registry/approval.js";
 import { OfficialRegistry } from "../../shared/registry/official-api.js";
 import {
   changeVersionStatus,
@@ -29,8 +28,7 @@ const registryContext = (platform: Platform): RegistryContext => ({
   platform,
   registry: createRegistry(platform),
 });
-const officialRegistry = (platform: Platform) =>
-  new OfficialRegistry(platform.table, createRegistry(platform));
+const officialRegistry = (platform: Platform) => new OfficialRegistry(platform.table);
 const serverPath = (name: string) => `/v1/servers/${encodeURIComponent(name)}`;
 
 export const handler = createApiHandler(
@@ -69,8 +67,9 @@ export const handler = createApiHandler(
       return { body: await createReferences(platform).find({ type: "server", id: params.name }) };
     },
     async getServer({ platform, params, query }) {
-      const record = await createRegistry(platform).getLatest(params.name, query.include_deleted === "true");
-      return { body: await withRunPermission(platform.table, record) };
+      return {
+        body: await createRegistry(platform).describeLatest(params.name, query.include_deleted === "true"),
+      };
     },
     async listServerVersions({ platform, params, query }) {
       const versions = await createRegistry(platform).listVersions(
@@ -80,8 +79,7 @@ export const handler = createApiHandler(
       return { body: { versions } };
     },
     async getServerVersion({ platform, params }) {
-      const record = await createRegistry(platform).getVersion(params.name, params.version);
-      return { body: await withRunPermission(platform.table, record) };
+      return { body: await createRegistry(platform).describeVersion(params.name, params.version) };
     },
     async listOfficialServers({ platform, query }) {
       return { body: await officialRegistry(platform).list(query) };

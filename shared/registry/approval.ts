@@ -5,12 +5,27 @@ import { DeleteCommand, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { ConflictError, NotFoundError, UnprocessableError } from "../errors.js";
 import type { Caller } from "../identity/roles.js";
 import { getMany, type Table } from "../store/table.js";
+import { changeServer } from "./head-projection.js";
 import { serverKey } from "./heads.js";
 import { secretKeysOf } from "./materialize.js";
 import { runtimeDigest, runtimeSubject } from "./runtime-digest.js";
-import { matchRuntimePolicy, POLICY_KEY, policyOf } from "./runtime-policy.js";
+import {
+  displayedRuntimePolicy,
+  matchRuntimePolicy,
+  POLICY_KEY,
+  policyOf,
+  type RuntimePolicyRules,
+} from "./runtime-policy.js";
 import type { RunPermission, ServerVersionRecord } from "./schema.js";
-import { SecretNotGrantedError, secretKeysGrantedTo } from "./secret-grants.js";
+import {
+  grantCovers,
+  listSecretGrants,
+  SecretNotGrantedError,
+  secretKeysGrantedTo,
+} from "./secret-grants.js";
+import type { RunFacts } from "./server-items.js";
+
+const EMPTY_POLICY: RuntimePolicyRules = { commands: [], packages: [], images: [], hosts: [] };
 
 const approvalKey = (name: string, version: string) => ({ pk: serverKey(name), sk: `APPROVAL#${version}` });
 
@@ -65,6 +80,40 @@ async function readApproval(table: Table, name: string, version: string): Promis
 export async function runPermission(table: Table, record: ServerVersionRecord): Promise<RunPermission> {
   const { name, version } = record.server;
   const subject = runtimeSubject(record.server);
+  if (!subject) return decideRunPermission(record, { grants: [] }, EMPTY_POLICY);
+  // One round trip for the approval and the policy: this runs before every step's call.
+  const [[approvalItem, policyItem], grants] = await Promise.all([
+    getMany<Record<string, unknown>>(table, [approvalKey(name, version), POLICY_KEY]),
+    secretKeysOf(subject.runtime).length > 0 ? listSecretGrants(table, name) : [],
+  ]);
+  const approval = approvalItem as ApprovalItem | undefined;
+  return decideRunPermission(
+    record,
+    { ...(approval ? { approval: pickApproval(approval) } : {}), grants },
+    policyOf(policyItem),
+  );
+}
+
+/**
+ * runPermission as a get or a list shows it, from the run facts the head or the listing item carries (written with
+ * every approval and grant, head-projection.ts) and the policy as this process last read it (displayedRuntimePolicy).
+ */
+export async function displayedRunPermission(
+  table: Table,
+  record: ServerVersionRecord,
+  facts: RunFacts,
+): Promise<RunPermission> {
+  return decideRunPermission(record, facts, await displayedRuntimePolicy(table));
+}
+
+/** The decision itself, from what it depends on: the version's approval, the server's grants and the policy. */
+export function decideRunPermission(
+  record: ServerVersionRecord,
+  facts: RunFacts,
+  policy: RuntimePolicyRules,
+): RunPermission {
+  const { version } = record.server;
+  const subject = runtimeSubject(record.server);
   if (!subject) {
     return {
       mayRun: false,
@@ -74,16 +123,16 @@ export async function runPermission(table: Table, record: ServerVersionRecord): 
     };
   }
   const digest = runtimeDigest(subject);
-  // One round trip for both: this runs before every step's call.
-  const [approvalItem, policyItem] = await getMany<Record<string, unknown>>(table, [
-    approvalKey(name, version),
-    POLICY_KEY,
-  ]);
-  const approval = approvalItem as ApprovalItem | undefined;
-  const policy = policyOf(policyItem);
+  const approval = facts.approval;
   const approved = approval?.runtimeDigest === digest;
   const referenced = secretKeysOf(subject.runtime);
-  const granted = referenced.length > 0 ? await secretKeysGrantedTo(table, { name, version }, approved) : [];
+  const granted =
+    referenced.length > 0
+      ? facts.grants
+          .filter((grant) => grantCovers(grant.versions, version, approved))
+          .map((grant) => grant.key)
+          .sort()
+      : [];
   const secrets = { granted, notGranted: referenced.filter((key) => !granted.includes(key)) };
   const approvalView = approval ? { approval: { ...pickApproval(approval), current: approved } } : {};
   if (approved) return { mayRun: true, reason: "approved", runtimeDigest: digest, ...approvalView, secrets };
@@ -180,16 +229,39 @@ export async function approveRuntime(
     );
   }
   const item: ApprovalItem = { runtimeDigest: digest, approvedBy: caller.id, approvedAt: now.toISOString() };
-  await table.doc.send(
-    new PutCommand({ TableName: table.name, Item: { ...approvalKey(name, version), ...item } }),
+  // The head shows its latest version's approval: an approval of another version leaves it as it is.
+  await changeServer(
+    table,
+    name,
+    () =>
+      table.doc.send(
+        new PutCommand({ TableName: table.name, Item: { ...approvalKey(name, version), ...item } }),
+      ),
+    {
+      unchangedIf: (head) => head.latestVersion !== version,
+      absent: () => new NotFoundError(`No server named ${name}.`),
+    },
   );
   return item;
 }
 
 /** Answers the digest that was approved. */
 export async function revokeApproval(table: Table, name: string, version: string): Promise<string> {
-  const result = await table.doc.send(
-    new DeleteCommand({ TableName: table.name, Key: approvalKey(name, version), ReturnValues: "ALL_OLD" }),
+  const { result } = await changeServer(
+    table,
+    name,
+    () =>
+      table.doc.send(
+        new DeleteCommand({
+          TableName: table.name,
+          Key: approvalKey(name, version),
+          ReturnValues: "ALL_OLD",
+        }),
+      ),
+    {
+      unchangedIf: (head) => head.latestVersion !== version,
+      absent: () => new NotFoundError(`${name}@${version} has no approval to revoke.`),
+    },
   );
   if (!result.Attributes) throw new NotFoundError(`${name}@${version} has no approval to revoke.`);
   return (result.Attributes as ApprovalItem).runtimeDigest;

@@ -6,10 +6,19 @@ import { NotFoundError } from "../errors.js";
 import { decodeCursor, encodeCursor } from "../store/cursor.js";
 import type { Table } from "../store/table.js";
 import * as z from "../zod.js";
-import { runPermission } from "./approval.js";
-import { listServerHeads } from "./heads.js";
-import { MCPFLOW_META_KEY, type ServerDocument, type ServerVersionRecord } from "./schema.js";
-import { exportServerJson, type Registry } from "./service.js";
+import { decideRunPermission } from "./approval.js";
+import { readSources, type ServerSources } from "./head-projection.js";
+import { listedNames } from "./listing.js";
+import { listingSnapshot } from "./listing-snapshot.js";
+import { displayedRuntimePolicy, type RuntimePolicyRules } from "./runtime-policy.js";
+import {
+  MCPFLOW_META_KEY,
+  type RunPermission,
+  type ServerDocument,
+  type ServerVersionRecord,
+} from "./schema.js";
+import { toRecord } from "./server-items.js";
+import { exportServerJson } from "./service.js";
 import { pickLatest, sortNewestFirst } from "./versions.js";
 
 export const OFFICIAL_META_KEY = "io.modelcontextprotocol.registry/official";
@@ -44,13 +53,8 @@ export interface OfficialListQuery {
  * A version is in the read API when it is not deleted and an admin let it run: it is what the organisation vouches
  * for. Its entry counts as updated when it became visible, so a registry syncing with `updated_since` sees it.
  */
-async function publicView(
-  table: Table,
-  record: ServerVersionRecord,
-): Promise<ServerVersionRecord | undefined> {
-  if (record.status === "deleted") return undefined;
-  const permission = await runPermission(table, record);
-  if (!permission.mayRun) return undefined;
+function publicView(record: ServerVersionRecord, permission: RunPermission): ServerVersionRecord | undefined {
+  if (record.status === "deleted" || !permission.mayRun) return undefined;
   const approvedAt = permission.reason === "approved" ? permission.approval?.approvedAt : undefined;
   return approvedAt && approvedAt > record.updatedAt ? { ...record, updatedAt: approvedAt } : record;
 }
@@ -163,10 +167,18 @@ interface PublicVersion {
   isLatest: boolean;
 }
 
-/** A server's public versions, newest first; `isLatest` is the latest of these, not of every version. */
-async function publicVersions(table: Table, records: ServerVersionRecord[]): Promise<PublicVersion[]> {
-  const views = await Promise.all(records.map((record) => publicView(table, record)));
-  const visible = views.filter((view): view is ServerVersionRecord => view !== undefined);
+/**
+ * A server's public versions, newest first; `isLatest` is the latest of these, not of every version. From the
+ * server's items as readSources reads them (two queries) and the policy as this process shows it
+ * (displayedRuntimePolicy): no read per version.
+ */
+function publicVersions(sources: ServerSources, policy: RuntimePolicyRules): PublicVersion[] {
+  const visible = sources.versions.flatMap((item) => {
+    const record = toRecord(item, sources.head?.latestVersion);
+    const approval = sources.approvals.get(item.version);
+    const facts = { ...(approval ? { approval } : {}), grants: sources.grants };
+    return publicView(record, decideRunPermission(record, facts, policy)) ?? [];
+  });
   const candidates = visible.map((record) => ({
     record,
     version: record.server.version,
@@ -197,12 +209,21 @@ const PositionTuple = z.tuple([z.string(), z.string(), z.string()]);
 const READ_CONCURRENCY = 8;
 
 export class OfficialRegistry {
-  constructor(
-    private readonly table: Table,
-    private readonly registry: Registry,
-  ) {}
+  constructor(private readonly table: Table) {}
 
-  /** GET /v0.1/servers: every public version (or the latest, or one version) of every server, by name. */
+  private async publicVersionsOf(name: string, policy?: RuntimePolicyRules): Promise<PublicVersion[]> {
+    const [sources, rules] = await Promise.all([
+      readSources(this.table, name),
+      policy ?? displayedRuntimePolicy(this.table),
+    ]);
+    return publicVersions(sources, rules);
+  }
+
+  /**
+   * GET /v0.1/servers: every public version (or the latest, or one version) of every server, by name. The names
+   * come from the listing's LIVE partition from the cursor's server on, a few servers' items at a time, until
+   * the page is full: a page reads the servers it shows (and those it passes over for holding no public version).
+   */
   async list(query: OfficialListQuery): Promise<OfficialServerList> {
     const tuple = decodeCursor(
       query.cursor,
@@ -212,41 +233,40 @@ export class OfficialRegistry {
     const after = tuple && { name: tuple[0], publishedAt: tuple[1], version: tuple[2] };
     const needle = query.search?.toLowerCase();
     const since = query.updated_since ? Date.parse(query.updated_since) : undefined;
-    const names = (await listServerHeads(this.table))
-      .filter((head) => !head.allDeleted)
-      .map((head) => head.name)
-      .filter((name) => !needle || name.toLowerCase().includes(needle))
-      .sort(compare);
+    // The first list in a process brings the listing in line (its migration included), as GET /v1/servers does.
+    await listingSnapshot(this.table).ready();
+    const policy = await displayedRuntimePolicy(this.table);
 
     const page: (PublicVersion & CursorPosition)[] = [];
     let more = false;
-    for (let i = 0; i < names.length && !more; i += READ_CONCURRENCY) {
-      const batch = names.slice(i, i + READ_CONCURRENCY);
-      if (after && batch.at(-1)! < after.name) continue;
-      const versions = await Promise.all(
-        batch.map(async (name) => publicVersions(this.table, await this.registry.versionRecords(name))),
-      );
-      const entries = versions
-        .flat()
-        .filter(({ record, isLatest }) =>
-          query.version === "latest" ? isLatest : !query.version || record.server.version === query.version,
-        )
-        .filter(({ record }) => since === undefined || Date.parse(record.updatedAt) > since)
-        .map((entry) => ({
-          ...entry,
-          name: entry.record.server.name,
-          publishedAt: entry.record.publishedAt,
-          version: entry.record.server.version,
-        }))
-        .filter((entry) => !after || byPosition(entry, after) > 0)
-        .sort(byPosition);
-      for (const entry of entries) {
-        if (page.length === query.limit) {
-          more = true;
-          break;
+    for await (const listed of listedNames(this.table, "LIVE", after?.name)) {
+      const names = listed.filter((name) => !needle || name.toLowerCase().includes(needle));
+      for (let i = 0; i < names.length && !more; i += READ_CONCURRENCY) {
+        const batch = names.slice(i, i + READ_CONCURRENCY);
+        const versions = await Promise.all(batch.map((name) => this.publicVersionsOf(name, policy)));
+        const entries = versions
+          .flat()
+          .filter(({ record, isLatest }) =>
+            query.version === "latest" ? isLatest : !query.version || record.server.version === query.version,
+          )
+          .filter(({ record }) => since === undefined || Date.parse(record.updatedAt) > since)
+          .map((entry) => ({
+            ...entry,
+            name: entry.record.server.name,
+            publishedAt: entry.record.publishedAt,
+            version: entry.record.server.version,
+          }))
+          .filter((entry) => !after || byPosition(entry, after) > 0)
+          .sort(byPosition);
+        for (const entry of entries) {
+          if (page.length === query.limit) {
+            more = true;
+            break;
+          }
+          page.push(entry);
         }
-        page.push(entry);
       }
+      if (more) break;
     }
     const last = page.at(-1);
     return {
@@ -260,7 +280,7 @@ export class OfficialRegistry {
 
   /** GET /v0.1/servers/{name}/versions: a server's public versions, newest first. */
   async versions(name: string): Promise<OfficialServerList> {
-    const versions = await publicVersions(this.table, await this.registry.versionRecords(name));
+    const versions = await this.publicVersionsOf(name);
     if (versions.length === 0) throw new NotFoundError("Server not found");
     return {
       servers: versions.map(({ record, isLatest }) => officialResponse(record, isLatest)),
@@ -270,7 +290,7 @@ export class OfficialRegistry {
 
   /** GET /v0.1/servers/{name}/versions/{version}: one public version, or the latest of them. */
   async version(name: string, version: string): Promise<OfficialServerResponse> {
-    const versions = await publicVersions(this.table, await this.registry.versionRecords(name));
+    const versions = await this.publicVersionsOf(name);
     if (versions.length === 0) throw new NotFoundError("Server not found");
     const found = versions.find(({ record, isLatest }) =>
       version === "latest" ? isLatest : record.server.version === version,

@@ -91,6 +91,24 @@ export function policyOf(item: Record<string, unknown> | undefined): RuntimePoli
   return policy as RuntimePolicy;
 }
 
+/**
+ * How long a process may show a policy it read (in the `execution` of gets and lists): a change made through
+ * another process (another Lambda container) shows there within this; one made here shows at once. The checks
+ * that let something run (assertMayRun) always read the policy itself.
+ */
+export const DISPLAYED_POLICY_MS = 5_000;
+
+const displayed = new WeakMap<Table, { policy: RuntimePolicy; at: number }>();
+
+/** The policy as gets and lists show it: read at most every DISPLAYED_POLICY_MS per process. */
+export async function displayedRuntimePolicy(table: Table, now = Date.now()): Promise<RuntimePolicy> {
+  const kept = displayed.get(table);
+  if (kept && now - kept.at < DISPLAYED_POLICY_MS) return kept.policy;
+  const policy = await getRuntimePolicy(table);
+  displayed.set(table, { policy, at: now });
+  return policy;
+}
+
 /** Replaces the whole policy; a concurrent change in between is refused rather than silently overwritten. */
 export async function putRuntimePolicy(
   table: Table,
@@ -119,6 +137,7 @@ export async function putRuntimePolicy(
       throw new ConflictError("The runtime policy changed meanwhile; read it and try again.");
     throw error;
   }
+  displayed.set(table, { policy: next, at: Date.now() });
   return next;
 }
 

@@ -324,7 +324,8 @@ export const ServerVersionRecord = z.object({
   publishedBy: z.string(),
   execution: z.optional(RunPermission).check(
     z.meta({
-      description: "whether this version may run and why; on single-version answers, not in lists",
+      description:
+        "whether this version may run and why; on gets and on list items (where the runtime policy shown may be up to 5 s old)",
     }),
   ),
 });

@@ -5,10 +5,12 @@ import { DeleteCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import satisfies from "semver/functions/satisfies.js";
 import valid from "semver/functions/valid.js";
 import validRange from "semver/ranges/valid.js";
+import { NotFoundError } from "../errors.js";
 import type { Caller } from "../identity/roles.js";
 import { MissingSecretError } from "../secrets/port.js";
 import { queryAll, type Table } from "../store/table.js";
 import * as z from "../zod.js";
+import { changeServer } from "./head-projection.js";
 import { serverKey } from "./heads.js";
 import { ServerVersionString } from "./schema.js";
 
@@ -41,16 +43,35 @@ export async function grantSecret(
   now: Date = new Date(),
 ): Promise<SecretGrant> {
   const grant: SecretGrant = { key, versions, grantedBy: caller.id, grantedAt: now.toISOString() };
-  await table.doc.send(new PutCommand({ TableName: table.name, Item: { ...grantKey(name, key), ...grant } }));
+  // The head carries the grants (what gets and lists show as `execution`): projected again with the write.
+  await changeServer(
+    table,
+    name,
+    () =>
+      table.doc.send(new PutCommand({ TableName: table.name, Item: { ...grantKey(name, key), ...grant } })),
+    { absent: () => new NotFoundError(`No server named ${name}.`) },
+  );
   return grant;
 }
 
 /** False when there was no grant. */
 export async function revokeSecretGrant(table: Table, name: string, key: string): Promise<boolean> {
-  const result = await table.doc.send(
-    new DeleteCommand({ TableName: table.name, Key: grantKey(name, key), ReturnValues: "ALL_OLD" }),
-  );
-  return result.Attributes !== undefined;
+  const absent = new NotFoundError(`No server named ${name}.`);
+  try {
+    const { result } = await changeServer(
+      table,
+      name,
+      () =>
+        table.doc.send(
+          new DeleteCommand({ TableName: table.name, Key: grantKey(name, key), ReturnValues: "ALL_OLD" }),
+        ),
+      { absent: () => absent },
+    );
+    return result.Attributes !== undefined;
+  } catch (error) {
+    if (error === absent) return false;
+    throw error;
+  }
 }
 
 export async function listSecretGrants(table: Table, name: string): Promise<SecretGrant[]> {

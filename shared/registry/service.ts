@@ -1,123 +1,43 @@
 // The registry: immutable server versions, a head item per server that names its latest version, listing with
 // facets, status changes, and server.json import/export. Writes that could race use conditional puts.
 import { randomUUID } from "node:crypto";
-import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { ConflictError, type FieldIssue, NotFoundError, PayloadTooLargeError } from "../errors.js";
 import type { Caller } from "../identity/roles.js";
 import type { ProbeResult } from "../mcp/probe-result.js";
 import { decodeCursor, encodeCursor } from "../store/cursor.js";
 import { isConditionalCheckFailed, putIfAbsent, queryAll, type Table } from "../store/table.js";
-import { backoff } from "../store/version-log.js";
 import { issuesFromZod } from "../validation.js";
 import * as z from "../zod.js";
-import { listServerHeads } from "./heads.js";
-import { deriveRuntime } from "./runtime.js";
+import { decideRunPermission, displayedRunPermission } from "./approval.js";
+import { changeServer, readHead, readHeadAndVersion } from "./head-projection.js";
+import { type ListingFilter, type ListingItem, readListingItems, readListingPage } from "./listing.js";
+import { facetsOf, type ListingSummary, listingSnapshot, matchesFilter } from "./listing-snapshot.js";
+import { displayedRuntimePolicy } from "./runtime-policy.js";
 import {
   MCPFLOW_META_KEY,
   SERVER_SCHEMA_URL,
   ServerDocument,
   type ServerListQuery,
-  type ServerStatus,
   type ServerVersionRecord,
   type StatusPatch,
 } from "./schema.js";
+import { type ProjectedHead, serverKey, toRecord, type VersionItem, versionKey } from "./server-items.js";
 import { getProbe, saveProbe } from "./tools.js";
 import { pickLatest, sortNewestFirst } from "./versions.js";
 
-/** DynamoDB items hold 400 KB; a version item and the head item each carry the whole document, plus bookkeeping. */
+/** DynamoDB items hold 400 KB; a version item, the head and each listing item carry the whole document. */
 export const MAX_DOCUMENT_BYTES = 350 * 1024;
-
-const serverKey = (name: string) => `SERVER#${name}`;
-
-const versionKey = (version: string) => `V#${version}`;
-
-interface VersionItem {
-  pk: string;
-  sk: string;
-  name: string;
-  version: string;
-  document: ServerDocument;
-  status: ServerStatus;
-  statusMessage?: string;
-  publishedAt: string;
-  updatedAt: string;
-  publishedBy: string;
-  /** Delete-versus-pin bookkeeping (deleteVersion, pinVersions); never part of a record. */
-  retiringAt?: string;
-  retiringMark?: string;
-  lastPinAt?: string;
-  pinnedBy?: Set<string>;
-}
-
-interface HeadItem {
-  pk: string;
-  sk: "HEAD";
-  gsi1pk: "SERVERS";
-  gsi1sk: string;
-  name: string;
-  latestVersion: string;
-  latest: VersionItem;
-  allDeleted: boolean;
-  revision: number;
-}
 
 /** How long a pin keeps a delete away, and a delete's mark keeps pins away: longer than any save or delete runs
  * (API Gateway cuts a request at 29 s), short enough that a crash in between blocks nothing for long. */
 const PIN_WINDOW_MS = 30_000;
-const HEAD_ATTEMPTS = 50;
-
-function headFrom(
-  name: string,
-  versions: VersionItem[],
-  current: HeadItem | undefined,
-): HeadItem | undefined {
-  const live = versions.filter((v) => v.status !== "deleted");
-  const latest = pickLatest(live.length > 0 ? live : versions);
-  if (!latest) return undefined;
-  const { retiringAt: _r, retiringMark: _m, lastPinAt: _l, pinnedBy: _p, ...document } = latest;
-  return {
-    pk: serverKey(name),
-    sk: "HEAD",
-    gsi1pk: "SERVERS",
-    gsi1sk: name,
-    name,
-    latestVersion: latest.version,
-    latest: document,
-    allDeleted: live.length === 0,
-    revision: (current?.revision ?? 0) + 1,
-  };
-}
 
 function pinnedError(name: string, version: string, pinning: string[]): ConflictError {
   return new ConflictError(`${name}@${version} is pinned by workflow(s) ${pinning.join(", ")}.`, {
     issues: [{ field: "status", rule: `cannot delete a version that workflows pin: ${pinning.join(", ")}` }],
     extra: { workflows: pinning },
   });
-}
-
-function sameHead(a: HeadItem, b: HeadItem): boolean {
-  return (
-    a.latestVersion === b.latestVersion &&
-    a.allDeleted === b.allDeleted &&
-    a.latest?.status === b.latest.status &&
-    a.latest?.statusMessage === b.latest.statusMessage &&
-    a.latest?.updatedAt === b.latest.updatedAt
-  );
-}
-
-function toRecord(item: VersionItem, latestVersion: string | undefined): ServerVersionRecord {
-  const { runtime, source } = deriveRuntime(item.document);
-  return {
-    server: item.document,
-    ...(runtime ? { runtime } : {}),
-    runtimeSource: source,
-    status: item.status,
-    ...(item.statusMessage ? { statusMessage: item.statusMessage } : {}),
-    isLatest: item.version === latestVersion,
-    publishedAt: item.publishedAt,
-    updatedAt: item.updatedAt,
-    publishedBy: item.publishedBy,
-  };
 }
 
 /**
@@ -155,13 +75,27 @@ export class Registry {
       updatedAt: at,
       publishedBy: caller.id,
     };
-    if (!(await putIfAbsent(this.table, { ...item }))) {
-      throw new ConflictError(`${doc.name} ${doc.version} is already published; versions are immutable.`, {
-        issues: [{ field: "version", rule: "must be a version not yet published for this server" }],
-      });
-    }
-    // The version item is the commit: from here on the answer is 201, whatever the head's contention.
-    const head = await this.refreshHead(doc.name, item);
+    // The version item is the commit: from here on the answer is 201, whatever the head's contention. A new
+    // active version that is not the latest leaves the head as it is (only publishes that change it contend).
+    const { head } = await changeServer(
+      this.table,
+      doc.name,
+      async () => {
+        if (!(await putIfAbsent(this.table, { ...item }))) {
+          throw new ConflictError(
+            `${doc.name} ${doc.version} is already published; versions are immutable.`,
+            {
+              issues: [{ field: "version", rule: "must be a version not yet published for this server" }],
+            },
+          );
+        }
+      },
+      {
+        now: () => this.now().getTime(),
+        unchangedIf: (current) =>
+          !current.allDeleted && pickLatest([current.latest, item]) === current.latest,
+      },
+    );
     await this.listener?.serverChanged(doc.name);
     return toRecord(item, head?.latestVersion);
   }
@@ -178,58 +112,6 @@ export class Registry {
   async saveProbe(name: string, version: string, probe: ProbeResult): Promise<void> {
     await saveProbe(this.table, name, version, probe);
     await this.listener?.serverChanged(name);
-  }
-
-  /**
-   * Recomputes the head item from a consistent read of all versions; optimistic locking on `revision`. A write that
-   * loses the race reads again: a head already equal to what the versions say is left alone, so only writers that
-   * change the answer contend. The head is a projection of the version items, which are the commit, so this never
-   * fails a write that stored its item: after the last attempt the next reader repairs the head (currentHead).
-   */
-  private async refreshHead(name: string, published?: VersionItem): Promise<HeadItem | undefined> {
-    let computed: HeadItem | undefined;
-    for (let attempt = 0; attempt < HEAD_ATTEMPTS; attempt++) {
-      const current = await this.getHead(name, true);
-      // A new active version that is not the latest leaves the head as it is: only the publishes that change the
-      // answer contend for it.
-      if (
-        published &&
-        current &&
-        !current.allDeleted &&
-        pickLatest([current.latest, published]) === current.latest
-      )
-        return current;
-      computed = headFrom(name, await this.listVersionItems(name), current);
-      if (!computed) return undefined;
-      if (current && sameHead(current, computed)) return current;
-      try {
-        await this.table.doc.send(
-          new PutCommand({
-            TableName: this.table.name,
-            Item: computed,
-            ConditionExpression: current ? "revision = :revision" : "attribute_not_exists(pk)",
-            ...(current ? { ExpressionAttributeValues: { ":revision": current.revision } } : {}),
-          }),
-        );
-        return computed;
-      } catch (error) {
-        if (!isConditionalCheckFailed(error)) throw error;
-      }
-      await backoff(attempt);
-    }
-    return computed;
-  }
-
-  /**
-   * The head as the version items say it is, repaired first when a write stopped between storing its version and
-   * refreshing the head (a crash, a timeout, contention it gave up on).
-   */
-  private async currentHead(name: string): Promise<HeadItem | undefined> {
-    const [current, versions] = await Promise.all([this.getHead(name, true), this.listVersionItems(name)]);
-    const computed = headFrom(name, versions, current);
-    if (!computed) return undefined;
-    if (current && sameHead(current, computed)) return current;
-    return (await this.refreshHead(name)) ?? computed;
   }
 
   /**
@@ -349,17 +231,6 @@ export class Registry {
     return result.Item as VersionItem | undefined;
   }
 
-  private async getHead(name: string, consistent = false): Promise<HeadItem | undefined> {
-    const result = await this.table.doc.send(
-      new GetCommand({
-        TableName: this.table.name,
-        Key: { pk: serverKey(name), sk: "HEAD" },
-        ConsistentRead: consistent,
-      }),
-    );
-    return result.Item as HeadItem | undefined;
-  }
-
   private async listVersionItems(name: string): Promise<VersionItem[]> {
     return await queryAll<VersionItem>(this.table, {
       KeyConditionExpression: "pk = :pk AND begins_with(sk, :v)",
@@ -368,22 +239,41 @@ export class Registry {
     });
   }
 
-  private async requireHead(name: string): Promise<HeadItem> {
-    const head = await this.currentHead(name);
+  private async requireHead(name: string, includeDeleted = true): Promise<ProjectedHead> {
+    const head = await readHead(this.table, name);
     if (!head) throw new NotFoundError(`No server named ${name}.`);
+    if (head.allDeleted && !includeDeleted) throw new NotFoundError(`Every version of ${name} is deleted.`);
     return head;
   }
 
+  /** The latest version: one read of the head (projected again first only when a write left it behind). */
   async getLatest(name: string, includeDeleted = false): Promise<ServerVersionRecord> {
-    const head = await this.requireHead(name);
-    if (head.allDeleted && !includeDeleted) throw new NotFoundError(`Every version of ${name} is deleted.`);
+    const head = await this.requireHead(name, includeDeleted);
     return toRecord(head.latest, head.latestVersion);
   }
 
+  /** getLatest with whether it may run (`execution`), from the head's run facts: still one read. */
+  async describeLatest(name: string, includeDeleted = false): Promise<ServerVersionRecord> {
+    const head = await this.requireHead(name, includeDeleted);
+    const record = toRecord(head.latest, head.latestVersion);
+    const facts = head.runFacts ?? { grants: [] };
+    return { ...record, execution: await displayedRunPermission(this.table, record, facts) };
+  }
+
+  /** One version, and whether it is the latest: the version and the head in one BatchGetItem. */
   async getVersion(name: string, version: string): Promise<ServerVersionRecord> {
-    const [item, head] = await Promise.all([this.getVersionItem(name, version), this.currentHead(name)]);
+    const { head, item } = await readHeadAndVersion(this.table, name, version);
     if (!item) throw new NotFoundError(`No version ${version} of ${name}.`);
     return toRecord(item, head?.latestVersion);
+  }
+
+  /** getVersion with `execution`: the version's approval comes in the same BatchGetItem, the grants on the head. */
+  async describeVersion(name: string, version: string): Promise<ServerVersionRecord> {
+    const { head, item, approval } = await readHeadAndVersion(this.table, name, version, true);
+    if (!item) throw new NotFoundError(`No version ${version} of ${name}.`);
+    const record = toRecord(item, head?.latestVersion);
+    const facts = { ...(approval ? { approval } : {}), grants: head?.runFacts?.grants ?? [] };
+    return { ...record, execution: await displayedRunPermission(this.table, record, facts) };
   }
 
   /**
@@ -397,8 +287,7 @@ export class Registry {
   }
 
   async listVersions(name: string, includeDeleted: boolean): Promise<ServerVersionRecord[]> {
-    const head = await this.requireHead(name);
-    const items = await this.listVersionItems(name);
+    const [head, items] = await Promise.all([this.requireHead(name), this.listVersionItems(name)]);
     return sortNewestFirst(items)
       .filter((item) => includeDeleted || item.status !== "deleted")
       .map((item) => toRecord(item, head.latestVersion));
@@ -406,11 +295,9 @@ export class Registry {
 
   /** Every version of a server, deleted ones included, newest first; empty when there is no such server. */
   async versionRecords(name: string): Promise<ServerVersionRecord[]> {
-    const head = await this.getHead(name);
+    const [head, items] = await Promise.all([readHead(this.table, name), this.listVersionItems(name)]);
     if (!head) return [];
-    return sortNewestFirst(await this.listVersionItems(name)).map((item) =>
-      toRecord(item, head.latestVersion),
-    );
+    return sortNewestFirst(items).map((item) => toRecord(item, head.latestVersion));
   }
 
   /** `mark`: the retiring mark a delete holds (deleteVersion); the status changes only while it still holds it. */
@@ -434,85 +321,113 @@ export class Registry {
       values[":message"] = patch.statusMessage;
     }
     if (mark !== undefined) values[":mark"] = mark;
-    let updated: VersionItem;
-    try {
-      const result = await this.table.doc.send(
-        new UpdateCommand({
-          TableName: this.table.name,
-          Key: { pk: serverKey(name), sk: versionKey(version) },
-          UpdateExpression: `SET ${sets.join(", ")}${mark !== undefined ? " REMOVE retiringAt, retiringMark" : ""}`,
-          ConditionExpression: mark !== undefined ? "retiringMark = :mark" : "attribute_exists(pk)",
-          ExpressionAttributeNames: patch.status ? { "#status": "status" } : undefined,
-          ExpressionAttributeValues: values,
-          ReturnValues: "ALL_NEW",
-        }),
-      );
-      updated = result.Attributes as VersionItem;
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) {
-        if (mark === undefined) throw new NotFoundError(`No version ${version} of ${name}.`);
-        throw new ConflictError(`${name}@${version} was pinned while it was being deleted; it stays.`, {
-          issues: [{ field: "status", rule: "cannot delete a version while a workflow save pins it" }],
-        });
+    const update = async (): Promise<VersionItem> => {
+      try {
+        const result = await this.table.doc.send(
+          new UpdateCommand({
+            TableName: this.table.name,
+            Key: { pk: serverKey(name), sk: versionKey(version) },
+            UpdateExpression: `SET ${sets.join(", ")}${mark !== undefined ? " REMOVE retiringAt, retiringMark" : ""}`,
+            ConditionExpression: mark !== undefined ? "retiringMark = :mark" : "attribute_exists(pk)",
+            ExpressionAttributeNames: patch.status ? { "#status": "status" } : undefined,
+            ExpressionAttributeValues: values,
+            ReturnValues: "ALL_NEW",
+          }),
+        );
+        return result.Attributes as VersionItem;
+      } catch (error) {
+        if (isConditionalCheckFailed(error)) {
+          if (mark === undefined) throw new NotFoundError(`No version ${version} of ${name}.`);
+          throw new ConflictError(`${name}@${version} was pinned while it was being deleted; it stays.`, {
+            issues: [{ field: "status", rule: "cannot delete a version while a workflow save pins it" }],
+          });
+        }
+        throw error;
       }
-      throw error;
-    }
-    const head = await this.refreshHead(name);
+    };
+    const { result: updated, head } = await changeServer(this.table, name, update, {
+      now: () => this.now().getTime(),
+      absent: () => new NotFoundError(`No version ${version} of ${name}.`),
+    });
     await this.listener?.serverChanged(name);
     return toRecord(updated, head?.latestVersion);
   }
 
-  /** Every server's head; the registry is read as a whole for facets, which suits thousands of servers. */
-  async listHeads(): Promise<HeadItem[]> {
-    return listServerHeads<HeadItem>(this.table);
-  }
-
-  /** `score`, when given, orders by relevance (highest first) instead of by name; pages then follow that order. */
   /**
-   * A page of servers with facets. With `search` and a ranker (the search index), matching and order come from
-   * the search engine (prefix, typo tolerance, field weights); without a ranker, a substring match by name.
+   * A page of servers with facets. Without `search`, the page is one query of the listing partition the filters
+   * name (listing.ts), from the cursor on, in name order; facets and total come from the process's listing
+   * snapshot (listing-snapshot.ts: this process's writes at once, others' within seconds). With `search`, the
+   * match is over the snapshot (ranked by the search index when one is given, else a substring of name, title,
+   * description, tags or category), and the page's items are read by name.
    */
   async list(query: ServerListQuery, ranker?: ServerRanker): Promise<ServerList> {
-    const ranked = ranker && query.search?.trim() ? await ranker.rankServers(query.search) : undefined;
-    const matches = ranked && ((record: ServerVersionRecord) => ranked.has(record.server.name));
-    const score = ranked && ((record: ServerVersionRecord) => ranked.get(record.server.name) ?? 0);
-    const includeDeleted = query.include_deleted === "true" || query.status === "deleted";
+    const snapshot = listingSnapshot(this.table);
+    await snapshot.ready();
+    const filter: ListingFilter = {
+      includeDeleted: query.include_deleted === "true" || query.status === "deleted",
+      ...(query.status !== undefined ? { status: query.status } : {}),
+      ...(query.tag !== undefined ? { tag: query.tag } : {}),
+      ...(query.category !== undefined ? { category: query.category } : {}),
+    };
     const after = decodeCursor(query.cursor, ListPosition)?.after;
-    const needle = query.search?.toLowerCase();
-    const matched = (await this.listHeads())
-      .filter((head) => includeDeleted || !head.allDeleted)
-      .map((head) => toRecord(head.latest, head.latestVersion))
-      .filter((record) => !query.status || record.status === query.status)
-      .filter((record) => !query.tag || (record.server.tags ?? []).includes(query.tag))
-      .filter((record) => !query.category || record.server.category === query.category)
-      .filter((record) => (matches ? matches(record) : !needle || substringMatch(record, needle)))
-      // Code-unit order, the same order the cursor's `>` compares in; localeCompare would skip or repeat names.
-      .sort(
-        (a, b) =>
-          (score ? score(b) - score(a) : 0) ||
-          (a.server.name < b.server.name ? -1 : a.server.name > b.server.name ? 1 : 0),
-      );
+    if (query.search?.trim()) return this.searchList(query, filter, after, snapshot.all(), ranker);
+    const [{ facets, total }, page] = [
+      snapshot.count(filter),
+      await readListingPage(this.table, filter, after, query.limit),
+    ];
+    const servers = await this.withExecution(page.items);
+    const last = page.items.at(-1);
+    return {
+      servers,
+      facets,
+      total,
+      ...(page.more && last ? { nextCursor: encodeCursor({ after: last.sk }) } : {}),
+    };
+  }
 
-    const facets = { tags: {} as Record<string, number>, categories: {} as Record<string, number> };
-    for (const record of matched) {
-      for (const tag of record.server.tags ?? []) facets.tags[tag] = (facets.tags[tag] ?? 0) + 1;
-      const category = record.server.category;
-      if (category) facets.categories[category] = (facets.categories[category] ?? 0) + 1;
-    }
+  private async searchList(
+    query: ServerListQuery,
+    filter: ListingFilter,
+    after: string | undefined,
+    summaries: Iterable<ListingSummary>,
+    ranker: ServerRanker | undefined,
+  ): Promise<ServerList> {
+    const search = query.search!;
+    const ranked = ranker ? await ranker.rankServers(search) : undefined;
+    const needle = search.toLowerCase();
+    const score = (summary: ListingSummary) => ranked?.get(summary.name) ?? 0;
+    const matched = [...summaries]
+      .filter((summary) => matchesFilter(summary, filter))
+      .filter((summary) => (ranked ? ranked.has(summary.name) : substringMatch(summary, needle)))
+      // Code-unit order, the same order the cursor's `>` compares in; localeCompare would skip or repeat names.
+      .sort((a, b) => score(b) - score(a) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     // Ranked pages continue after the cursor's name in ranked order; name-ordered pages compare names.
     const rest = !after
       ? matched
-      : score
-        ? matched.slice(matched.findIndex((record) => record.server.name === after) + 1)
-        : matched.filter((record) => record.server.name > after);
+      : ranked
+        ? matched.slice(matched.findIndex((summary) => summary.name === after) + 1)
+        : matched.filter((summary) => summary.name > after);
     const page = rest.slice(0, query.limit);
+    const items = await readListingItems(
+      this.table,
+      page.map((summary) => summary.name),
+    );
     const last = page.at(-1);
     return {
-      servers: page,
-      facets,
+      servers: await this.withExecution(items),
+      facets: facetsOf(matched),
       total: matched.length,
-      ...(rest.length > page.length && last ? { nextCursor: encodeCursor({ after: last.server.name }) } : {}),
+      ...(rest.length > page.length && last ? { nextCursor: encodeCursor({ after: last.name }) } : {}),
     };
+  }
+
+  /** List entries with `execution`, from the run facts each listing item carries and the displayed policy. */
+  private async withExecution(items: ListingItem[]): Promise<ServerVersionRecord[]> {
+    const policy = await displayedRuntimePolicy(this.table);
+    return items.map((item) => ({
+      ...item.record,
+      execution: decideRunPermission(item.record, item.runFacts, policy),
+    }));
   }
 }
 
@@ -528,9 +443,8 @@ export interface ServerList {
   nextCursor?: string;
 }
 
-function substringMatch(record: ServerVersionRecord, needle: string): boolean {
-  const doc = record.server;
-  return [doc.name, doc.title, doc.description, ...(doc.tags ?? []), doc.category]
+function substringMatch(summary: ListingSummary, needle: string): boolean {
+  return [summary.name, summary.title, summary.description, ...summary.tags, summary.category]
     .filter((value): value is string => typeof value === "string")
     .some((value) => value.toLowerCase().includes(needle));
 }

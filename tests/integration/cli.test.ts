@@ -188,7 +188,10 @@ describe("output formats", () => {
 
     const table = await cli.run(["server", "list"]);
     expect(table.stdout).toMatch(/^NAME\s+VERSION\s+STATUS\s+MAY RUN\s+DESCRIPTION$/m);
-    expect(table.stdout).toMatch(/^io\.cli\/weather\s+1\.0\.0\s+active\s+/m);
+    // List items carry `execution`: the "may run" column is filled in the list too.
+    expect(table.stdout).toMatch(
+      /^io\.cli\/weather\s+1\.0\.0\s+active\s+(yes|not-approved|no-runtime)\s+\S/m,
+    );
     // Not a terminal: no colour codes.
     expect(table.stdout).not.toContain("\u001b[");
 

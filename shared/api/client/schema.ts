@@ -1957,7 +1957,7 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
             publishedBy: string;
-            /** @description whether this version may run and why; on single-version answers, not in lists */
+            /** @description whether this version may run and why; on gets and on list items (where the runtime policy shown may be up to 5 s old) */
             execution?: {
                 mayRun: boolean;
                 /** @enum {string} */

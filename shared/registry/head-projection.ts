@@ -1,0 +1,416 @@
+// Each server's head (its latest version, what deciding whether it may run needs, and its listing items) kept in
+// line with its versions, approvals and grants, without transactions. A write that changes any of them first adds
+// a pending token to the head, then commits (the version put, the status update, the approval or grant), then
+// projects the head and its listing items and removes its token. Whoever reads a head that holds a token, or whose
+// listing lags its revision, projects it again from the items themselves; a token older than any request runs is
+// removed by that repair. So a crash at any point leaves an acknowledged write committed and, at worst, a head or
+// a listing item behind it that the next read of the server, the next write, or the next listing snapshot load
+// (listing-snapshot.ts: at most every 5 minutes) brings in line.
+import { randomUUID } from "node:crypto";
+import { BatchGetCommand, DeleteCommand, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { isConditionalCheckFailed, queryAll, type Table } from "../store/table.js";
+import { backoff } from "../store/version-log.js";
+import {
+  bumpListingGeneration,
+  type ListingItem,
+  listingKeys,
+  removeOwnItems,
+  writeListingItems,
+} from "./listing.js";
+import { canonicalJson } from "./runtime-digest.js";
+import {
+  type ApprovalFacts,
+  type GrantFacts,
+  HEAD_LAYOUT,
+  HEAD_SK,
+  type HeadItem,
+  isProjected,
+  type LatestVersion,
+  type ProjectedHead,
+  type RunFacts,
+  serverKey,
+  toRecord,
+  type VersionItem,
+  versionKey,
+} from "./server-items.js";
+import { pickLatest } from "./versions.js";
+
+/** Longer than any request runs (API Gateway cuts one at 29 s): a token this old belongs to a write that stopped. */
+export const PENDING_GRACE_MS = 30_000;
+const ATTEMPTS = 50;
+
+/** Told of every head whose listing items were brought in line (the process's listing snapshot follows it). */
+export type ProjectionObserver = (head: ProjectedHead) => void;
+
+const observers = new WeakMap<Table, Set<ProjectionObserver>>();
+
+export function observeProjections(table: Table, observer: ProjectionObserver): void {
+  const set = observers.get(table) ?? new Set();
+  set.add(observer);
+  observers.set(table, set);
+}
+
+/** Everything a head is projected from, read consistently: versions, approvals, grants, and the head itself. */
+export interface ServerSources {
+  head?: HeadItem;
+  versions: VersionItem[];
+  approvals: Map<string, ApprovalFacts>;
+  grants: GrantFacts[];
+}
+
+/** Two queries side by side: `APPROVAL#…` to `HEAD` (approvals, grants, head) and `V#…` (versions); not the probes. */
+export async function readSources(table: Table, name: string): Promise<ServerSources> {
+  const [front, versions] = await Promise.all([
+    queryAll<Record<string, unknown> & { sk: string }>(table, {
+      KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
+      ExpressionAttributeValues: { ":pk": serverKey(name), ":from": "APPROVAL#", ":to": HEAD_SK },
+      ConsistentRead: true,
+    }),
+    queryAll<VersionItem>(table, {
+      KeyConditionExpression: "pk = :pk AND begins_with(sk, :v)",
+      ExpressionAttributeValues: { ":pk": serverKey(name), ":v": "V#" },
+      ConsistentRead: true,
+    }),
+  ]);
+  const sources: ServerSources = { versions, approvals: new Map(), grants: [] };
+  for (const item of front) {
+    if (item.sk === HEAD_SK) sources.head = item as unknown as HeadItem;
+    else if (item.sk.startsWith("APPROVAL#")) {
+      const { runtimeDigest, approvedBy, approvedAt } = item as unknown as ApprovalFacts;
+      sources.approvals.set(item.sk.slice("APPROVAL#".length), { runtimeDigest, approvedBy, approvedAt });
+    } else if (item.sk.startsWith("GRANT#")) {
+      const { key, versions: granted } = item as unknown as GrantFacts;
+      sources.grants.push({ key, versions: granted });
+    }
+  }
+  sources.grants.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return sources;
+}
+
+interface HeadContent {
+  latestVersion: string;
+  latest: LatestVersion;
+  allDeleted: boolean;
+  runFacts: RunFacts;
+}
+
+/** The latest live version (semver; the latest deleted one when all are deleted) and its run facts. */
+export function headContent(sources: ServerSources): HeadContent | undefined {
+  const live = sources.versions.filter((v) => v.status !== "deleted");
+  const latest = pickLatest(live.length > 0 ? live : sources.versions);
+  if (!latest) return undefined;
+  const { retiringAt: _r, retiringMark: _m, lastPinAt: _l, pinnedBy: _p, ...document } = latest;
+  const approval = sources.approvals.get(latest.version);
+  return {
+    latestVersion: latest.version,
+    latest: document,
+    allDeleted: live.length === 0,
+    runFacts: { ...(approval ? { approval } : {}), grants: sources.grants },
+  };
+}
+
+const fingerprint = (content: HeadContent) =>
+  canonicalJson({
+    latestVersion: content.latestVersion,
+    latest: content.latest,
+    allDeleted: content.allDeleted,
+    runFacts: content.runFacts,
+  });
+
+const tokenAge = (token: string, now: number) => now - Date.parse(token.slice(0, token.indexOf("#")));
+
+/**
+ * Whether a head must be projected again before it is answered: a placeholder, an older layout, listing items
+ * behind its revision, or a write under way or stopped (a pending token other than `own`).
+ */
+export function needsProjection(head: HeadItem, own?: string): boolean {
+  if (!isProjected(head) || head.layout !== HEAD_LAYOUT || head.listedRevision !== head.revision) return true;
+  return [...(head.pending ?? [])].some((token) => token !== own);
+}
+
+/**
+ * Projects the head and the listing items from the server's items; answers the head, or undefined when the
+ * server has no version. Optimistic on the head's `revision`: a projector that loses reads again.
+ */
+export async function projectServer(
+  table: Table,
+  name: string,
+  now: () => number = Date.now,
+): Promise<ProjectedHead | undefined> {
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    const sources = await readSources(table, name);
+    const current = sources.head;
+    const content = headContent(sources);
+    if (!content) {
+      if (current) await removePlaceholder(table, name, current, now());
+      return undefined;
+    }
+    const keys = listingKeys({
+      name,
+      status: content.latest.status,
+      allDeleted: content.allDeleted,
+      tags: content.latest.document.tags ?? [],
+      ...(content.latest.document.category !== undefined
+        ? { category: content.latest.document.category }
+        : {}),
+    });
+    let head: ProjectedHead;
+    if (
+      isProjected(current) &&
+      current.layout === HEAD_LAYOUT &&
+      fingerprint(current as HeadContent) === fingerprint(content)
+    ) {
+      head = current;
+    } else {
+      const revision = (current?.revision ?? 0) + 1;
+      const listedKeys = [...new Set([...(current?.listedKeys ?? []), ...keys])];
+      try {
+        await table.doc.send(
+          new UpdateCommand({
+            TableName: table.name,
+            Key: { pk: serverKey(name), sk: HEAD_SK },
+            UpdateExpression:
+              "SET gsi1pk = :gsi1pk, gsi1sk = :name, #name = :name, latestVersion = :latestVersion, latest = :latest, " +
+              "allDeleted = :allDeleted, runFacts = :runFacts, layout = :layout, listedKeys = :listedKeys, revision = :revision",
+            ConditionExpression:
+              current?.revision !== undefined ? "revision = :current" : "attribute_not_exists(revision)",
+            ExpressionAttributeNames: { "#name": "name" },
+            ExpressionAttributeValues: {
+              ":gsi1pk": "SERVERS",
+              ":name": name,
+              ":latestVersion": content.latestVersion,
+              ":latest": content.latest,
+              ":allDeleted": content.allDeleted,
+              ":runFacts": content.runFacts,
+              ":layout": HEAD_LAYOUT,
+              ":listedKeys": listedKeys,
+              ":revision": revision,
+              ...(current?.revision !== undefined ? { ":current": current.revision } : {}),
+            },
+          }),
+        );
+      } catch (error) {
+        if (!isConditionalCheckFailed(error)) throw error;
+        await backoff(attempt);
+        continue;
+      }
+      head = {
+        ...(current ?? { pk: serverKey(name), sk: HEAD_SK, gsi1pk: "SERVERS", gsi1sk: name, name }),
+        ...content,
+        gsi1pk: "SERVERS",
+        layout: HEAD_LAYOUT,
+        listedKeys,
+        revision,
+      } as ProjectedHead;
+    }
+    if (head.listedRevision !== head.revision) {
+      if (!(await listHead(table, head, keys))) {
+        await backoff(attempt);
+        continue;
+      }
+    }
+    await removeStoppedTokens(table, name, head.pending, now());
+    return head;
+  }
+  // Contention beyond every attempt: the writes committed; the next read projects the head.
+  return undefined;
+}
+
+/** Brings the listing items in line with `head`; false when a newer revision overtook it meanwhile. */
+async function listHead(table: Table, head: ProjectedHead, keys: string[]): Promise<boolean> {
+  const item: Omit<ListingItem, "pk" | "sk"> = {
+    revision: head.revision,
+    allDeleted: head.allDeleted,
+    status: head.latest.status,
+    ...(head.latest.document.category !== undefined ? { category: head.latest.document.category } : {}),
+    record: toRecord(head.latest, head.latestVersion),
+    runFacts: head.runFacts ?? { grants: [] },
+  };
+  const stale = (head.listedKeys ?? []).filter((key) => !keys.includes(key));
+  await writeListingItems(table, item, head.name, keys, stale);
+  try {
+    await table.doc.send(
+      new UpdateCommand({
+        TableName: table.name,
+        Key: { pk: serverKey(head.name), sk: HEAD_SK },
+        UpdateExpression: "SET listedRevision = :revision, listedKeys = :keys",
+        ConditionExpression: "revision = :revision",
+        ExpressionAttributeValues: { ":revision": head.revision, ":keys": keys },
+      }),
+    );
+  } catch (error) {
+    if (!isConditionalCheckFailed(error)) throw error;
+    // A newer revision's projector may have removed its stale items before these were written: take them back.
+    await removeOwnItems(table, head.name, keys, head.revision);
+    return false;
+  }
+  head.listedRevision = head.revision;
+  head.listedKeys = keys;
+  await bumpListingGeneration(table);
+  for (const observer of observers.get(table) ?? []) observer(head);
+  return true;
+}
+
+async function removeStoppedTokens(
+  table: Table,
+  name: string,
+  pending: Set<string> | undefined,
+  now: number,
+): Promise<void> {
+  const stopped = [...(pending ?? [])].filter((token) => tokenAge(token, now) > PENDING_GRACE_MS);
+  if (stopped.length === 0) return;
+  await table.doc.send(
+    new UpdateCommand({
+      TableName: table.name,
+      Key: { pk: serverKey(name), sk: HEAD_SK },
+      UpdateExpression: "DELETE pending :stopped",
+      ExpressionAttributeValues: { ":stopped": new Set(stopped) },
+    }),
+  );
+}
+
+/** A first publish that stopped before its version existed left a placeholder head: gone once no write holds it. */
+async function removePlaceholder(table: Table, name: string, head: HeadItem, now: number): Promise<void> {
+  await removeStoppedTokens(table, name, head.pending, now);
+  await table.doc
+    .send(
+      new DeleteCommand({
+        TableName: table.name,
+        Key: { pk: serverKey(name), sk: HEAD_SK },
+        ConditionExpression: "attribute_not_exists(revision) AND attribute_not_exists(pending)",
+      }),
+    )
+    .catch((error: unknown) => {
+      if (!isConditionalCheckFailed(error)) throw error;
+    });
+}
+
+/** The head as it is to be answered: one read, projected again first when it needs it. */
+export async function readHead(table: Table, name: string): Promise<ProjectedHead | undefined> {
+  const result = await table.doc.send(
+    new GetCommand({
+      TableName: table.name,
+      Key: { pk: serverKey(name), sk: HEAD_SK },
+      ConsistentRead: true,
+    }),
+  );
+  const head = result.Item as HeadItem | undefined;
+  if (!head) return undefined;
+  if (!needsProjection(head)) return head as ProjectedHead;
+  return projectServer(table, name);
+}
+
+/** The head and one version (and its approval, when asked) in one BatchGetItem; the head projected when needed. */
+export async function readHeadAndVersion(
+  table: Table,
+  name: string,
+  version: string,
+  withApproval = false,
+): Promise<{ head?: ProjectedHead; item?: VersionItem; approval?: ApprovalFacts }> {
+  const keys = [
+    { pk: serverKey(name), sk: HEAD_SK },
+    { pk: serverKey(name), sk: versionKey(version) },
+    ...(withApproval ? [{ pk: serverKey(name), sk: `APPROVAL#${version}` }] : []),
+  ];
+  const found = new Map<string, Record<string, unknown>>();
+  let wanted: Record<string, unknown>[] | undefined = keys;
+  for (let attempt = 0; wanted && wanted.length > 0; attempt++) {
+    if (attempt > 0) await backoff(attempt);
+    const result = await table.doc.send(
+      new BatchGetCommand({ RequestItems: { [table.name]: { Keys: wanted, ConsistentRead: true } } }),
+    );
+    for (const item of result.Responses?.[table.name] ?? []) found.set(item.sk as string, item);
+    wanted = result.UnprocessedKeys?.[table.name]?.Keys as Record<string, unknown>[] | undefined;
+  }
+  let head = found.get(HEAD_SK) as HeadItem | undefined;
+  if (head && needsProjection(head)) head = await projectServer(table, name);
+  const approval = found.get(`APPROVAL#${version}`) as ApprovalFacts | undefined;
+  return {
+    ...(isProjected(head) ? { head } : {}),
+    ...(found.has(versionKey(version))
+      ? { item: found.get(versionKey(version)) as unknown as VersionItem }
+      : {}),
+    ...(approval
+      ? {
+          approval: {
+            runtimeDigest: approval.runtimeDigest,
+            approvedBy: approval.approvedBy,
+            approvedAt: approval.approvedAt,
+          },
+        }
+      : {}),
+  };
+}
+
+/**
+ * Runs a write that changes what a server's head is projected from: a pending token on the head first (creating
+ * a placeholder for a first publish), then the write, then the projection, then the token goes. `unchangedIf`
+ * lets a write that cannot change the head (a version that is not the new latest, an approval of another version)
+ * skip the projection when the head it finds is otherwise in line.
+ */
+export async function changeServer<T>(
+  table: Table,
+  name: string,
+  write: () => Promise<T>,
+  options: {
+    unchangedIf?: (head: ProjectedHead) => boolean;
+    /** The error when the server has no head; left out, the write may create the server (a publish). */
+    absent?: () => Error;
+    now?: () => number;
+  } = {},
+): Promise<{ result: T; head?: ProjectedHead }> {
+  const now = options.now ?? Date.now;
+  const token = `${new Date(now()).toISOString()}#${randomUUID()}`;
+  try {
+    await table.doc.send(
+      new UpdateCommand({
+        TableName: table.name,
+        Key: { pk: serverKey(name), sk: HEAD_SK },
+        UpdateExpression:
+          "SET gsi1pk = if_not_exists(gsi1pk, :gsi1pk), gsi1sk = if_not_exists(gsi1sk, :name), " +
+          "#name = if_not_exists(#name, :name) ADD pending :token",
+        ...(options.absent ? { ConditionExpression: "attribute_exists(pk)" } : {}),
+        ExpressionAttributeNames: { "#name": "name" },
+        ExpressionAttributeValues: { ":gsi1pk": "SERVERS", ":name": name, ":token": new Set([token]) },
+      }),
+    );
+  } catch (error) {
+    if (options.absent && isConditionalCheckFailed(error)) throw options.absent();
+    throw error;
+  }
+  const settle = () =>
+    table.doc.send(
+      new UpdateCommand({
+        TableName: table.name,
+        Key: { pk: serverKey(name), sk: HEAD_SK },
+        UpdateExpression: "DELETE pending :token",
+        ExpressionAttributeValues: { ":token": new Set([token]) },
+      }),
+    );
+  let result: T;
+  try {
+    result = await write();
+  } catch (error) {
+    // Nothing was committed: the token goes (a placeholder left by a refused first write is removed on its next read).
+    await settle();
+    throw error;
+  }
+  let head: ProjectedHead | undefined;
+  if (options.unchangedIf) {
+    const found = (
+      await table.doc.send(
+        new GetCommand({
+          TableName: table.name,
+          Key: { pk: serverKey(name), sk: HEAD_SK },
+          ConsistentRead: true,
+        }),
+      )
+    ).Item as HeadItem | undefined;
+    if (found && !needsProjection(found, token) && options.unchangedIf(found as ProjectedHead)) {
+      head = found as ProjectedHead;
+    }
+  }
+  head ??= await projectServer(table, name, now);
+  await settle();
+  return { result, ...(head ? { head } : {}) };
+}
