@@ -179,8 +179,12 @@ async function settled(url: string, headers: Record<string, string>): Promise<vo
   const until = Date.now() + 120_000;
   while (Date.now() < until) {
     const start = performance.now();
-    await (await fetch(`${url}/v1/health`, { headers })).text();
-    if (performance.now() - start < 500) return;
+    try {
+      await (await fetch(`${url}/v1/health`, { headers, signal: AbortSignal.timeout(10_000) })).text();
+      if (performance.now() - start < 500) return;
+    } catch {
+      // Still busy (a connection reset or no answer yet): try again.
+    }
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
 }

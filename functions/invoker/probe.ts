@@ -49,7 +49,7 @@ export function createProbeHandler(deps: { platform?: () => Promise<Platform> } 
     const timeoutMs = Math.min(Math.max(1000, Number(event.probe.timeoutMs) || MAX_PROBE_MS), MAX_PROBE_MS);
     const platform = await platformOf();
     try {
-      const record = await createRegistry(platform).getVersion(name, version);
+      const record = await createRegistry(platform).getVersionToRun(name, version);
       if (!record.runtime || !reachableFromLambda(record.runtime)) {
         throw new UnsupportedProbeError(
           `${name}@${version} is not a remote server; on AWS only a streamable-http runtime with a url can be ` +

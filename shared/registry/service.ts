@@ -277,8 +277,9 @@ export class Registry {
   }
 
   /**
-   * One version as a run start checks it (its document, runtime and status) in one read: without the head, so
-   * `isLatest` is false whatever the version. getVersion answers it with the head.
+   * One version as a run start or a step checks it (its document, runtime and status) in one GetItem: without the
+   * head, so `isLatest` is false whatever the version, and never a projection, which writes (the step executors'
+   * role may read and write step records only: infra/policies.ts stepRecordAccess). getVersion answers with the head.
    */
   async getVersionToRun(name: string, version: string): Promise<ServerVersionRecord> {
     const item = await this.getVersionItem(name, version);

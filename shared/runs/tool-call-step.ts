@@ -36,7 +36,7 @@ export async function loadToolCall(store: RunStore, refs: StepRefs): Promise<Ste
   const parsed = ToolCallInput.safeParse(await new Runs(store).inputOf(refs.runId));
   if (!parsed.success) throw new UnprocessableError(`Run ${refs.runId} is not a tool call.`);
   const { server, tool } = parsed.data;
-  const record = await createRegistry(store as Platform).getVersion(server.name, server.version);
+  const record = await createRegistry(store as Platform).getVersionToRun(server.name, server.version);
   if (!record.runtime) throw new NotFoundError(`${server.name}@${server.version} has no runtime.`);
   await assertMayRun(store.table, record);
   return {
