@@ -12,7 +12,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import autocannon from "autocannon";
-import { createTable, type Table } from "../shared/store/table.js";
+import { createSocketTable } from "../local/store-client.js";
+import type { Table } from "../shared/store/table.js";
 import { printTable, writeResult } from "./table.js";
 
 const SIZES = (process.env.BENCH_SIZES ?? "200,5000").split(",").map(Number);
@@ -246,9 +247,7 @@ async function measureSize(
     await seed(platform.url, headers, size);
     seedSeconds = Math.round((performance.now() - seedStart) / 100) / 10;
     // The bare server reads the platform's own store, over its socket, as the platform does.
-    bare = await startBareServer(
-      createTable({ name: "mcpflow", socketPath: join(home, "run", "store.sock") }),
-    );
+    bare = await startBareServer(createSocketTable("mcpflow", join(home, "run", "store.sock")));
     const bareUrl = `http://127.0.0.1:${(bare.address() as AddressInfo).port}`;
     // One warm-up request each: a cold cache is not what a steady registry serves from.
     for (const path of [listPath, getPath]) {

@@ -7,6 +7,7 @@ import { Dependencies } from "./dependencies/service.js";
 import { ReferenceIndex } from "./mcds/references.js";
 import { McdService } from "./mcds/service.js";
 import type { Platform } from "./platform.js";
+import { ServerVersions } from "./registry/server-versions.js";
 import { Registry } from "./registry/service.js";
 import { Runs } from "./runs/store.js";
 import { recordSearchChange, type SearchChange, type SearchSources } from "./search/freshness.js";
@@ -54,7 +55,8 @@ export interface WorkflowOptions {
 export function createWorkflows(platform: Platform, options: WorkflowOptions = {}): Workflows {
   const references = createReferences(platform);
   return new Workflows(platform, {
-    registry: createRegistry(platform),
+    // Reads and pins only: the registry's writes and the listing's projection stay out of the workflows bundle.
+    registry: new ServerVersions(platform.table),
     ...(options.prepareWorkflow ? { prepare: options.prepareWorkflow } : {}),
     listener: {
       async saved(definition) {

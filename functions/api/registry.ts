@@ -21,7 +21,8 @@ import {
   revokeVersionApproval,
 } from "../../shared/registry/run-decisions.js";
 import { getRuntimePolicy, putRuntimePolicy } from "../../shared/registry/runtime-policy.js";
-import { exportServerJson } from "../../shared/registry/service.js";
+import { exportServerJson } from "../../shared/registry/server-json.js";
+import { RegistryReads } from "../../shared/registry/server-reads.js";
 import { callTool } from "../../shared/runs/tool-call.js";
 
 const registryContext = (platform: Platform): RegistryContext => ({
@@ -60,7 +61,7 @@ export const handler = createApiHandler(
       return { body: policy, audit: { revision: String(policy.revision) } };
     },
     async listServers({ platform, query }) {
-      return { body: await createRegistry(platform).list(query, createSearch(platform)) };
+      return { body: await new RegistryReads(platform.table).list(query, createSearch(platform)) };
     },
     async listServerReferences({ platform, params }) {
       await createRegistry(platform).getLatest(params.name, true);
@@ -68,7 +69,10 @@ export const handler = createApiHandler(
     },
     async getServer({ platform, params, query }) {
       return {
-        body: await createRegistry(platform).describeLatest(params.name, query.include_deleted === "true"),
+        body: await new RegistryReads(platform.table).describeLatest(
+          params.name,
+          query.include_deleted === "true",
+        ),
       };
     },
     async listServerVersions({ platform, params, query }) {
@@ -79,7 +83,7 @@ export const handler = createApiHandler(
       return { body: { versions } };
     },
     async getServerVersion({ platform, params }) {
-      return { body: await createRegistry(platform).describeVersion(params.name, params.version) };
+      return { body: await new RegistryReads(platform.table).describeVersion(params.name, params.version) };
     },
     async listOfficialServers({ platform, query }) {
       return { body: await officialRegistry(platform).list(query) };

@@ -2,7 +2,6 @@
 // reads the runtime from the registry itself, so the request carries references only, and resolves the server's
 // secrets in memory as it does for a tool call.
 
-import { createRegistry } from "../../shared/compose.js";
 import { logger } from "../../shared/log.js";
 import { createInProcessProber } from "../../shared/mcp/in-process-prober.js";
 import {
@@ -16,6 +15,7 @@ import {
 } from "../../shared/mcp/prober.js";
 import { getPlatform, type Platform } from "../../shared/platform.js";
 import { runtimeAllowedHosts } from "../../shared/registry/runtime-policy.js";
+import { ServerVersions } from "../../shared/registry/server-versions.js";
 
 /** The registry function's own wait is bounded by API Gateway (29 s); a probe never needs longer than this. */
 const MAX_PROBE_MS = 25_000;
@@ -49,7 +49,7 @@ export function createProbeHandler(deps: { platform?: () => Promise<Platform> } 
     const timeoutMs = Math.min(Math.max(1000, Number(event.probe.timeoutMs) || MAX_PROBE_MS), MAX_PROBE_MS);
     const platform = await platformOf();
     try {
-      const record = await createRegistry(platform).getVersionToRun(name, version);
+      const record = await new ServerVersions(platform.table).getVersionToRun(name, version);
       if (!record.runtime || !reachableFromLambda(record.runtime)) {
         throw new UnsupportedProbeError(
           `${name}@${version} is not a remote server; on AWS only a streamable-http runtime with a url can be ` +

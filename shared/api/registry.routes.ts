@@ -3,7 +3,7 @@
 import { LOCATION, route } from "../http/route.js";
 import { References } from "../mcds/schema.js";
 import { ProbedTool, ProbeResult } from "../mcp/probe-result.js";
-import { RuntimePolicy, RuntimePolicyRules } from "../registry/runtime-policy.js";
+import { RuntimePolicy, RuntimePolicyRules } from "../registry/runtime-policy-schema.js";
 import {
   ServerDocument,
   ServerListQuery,

@@ -7,7 +7,7 @@
 // a listing item behind it that the next read of the server, the next write, or the next listing snapshot load
 // (listing-snapshot.ts: at most every 5 minutes) brings in line.
 import { randomUUID } from "node:crypto";
-import { BatchGetCommand, DeleteCommand, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, UpdateCommand, type UpdateCommandInput } from "@aws-sdk/lib-dynamodb";
 import { isConditionalCheckFailed, queryAll, type Table } from "../store/table.js";
 import { backoff } from "../store/version-log.js";
 import {
@@ -42,12 +42,30 @@ const ATTEMPTS = 50;
 /** Told of every head whose listing items were brought in line (the process's listing snapshot follows it). */
 export type ProjectionObserver = (head: ProjectedHead) => void;
 
-const observers = new WeakMap<Table, Set<ProjectionObserver>>();
+const observers = new WeakMap<Table, ProjectionObserver>();
 
+/** One per table and process: the listing snapshot (listing-snapshot.ts). */
 export function observeProjections(table: Table, observer: ProjectionObserver): void {
-  const set = observers.get(table) ?? new Set();
-  set.add(observer);
-  observers.set(table, set);
+  observers.set(table, observer);
+}
+
+/** The head item as stored (consistent). */
+async function getHeadItem(table: Table, name: string): Promise<HeadItem | undefined> {
+  const result = await table.doc.send(
+    new GetCommand({
+      TableName: table.name,
+      Key: { pk: serverKey(name), sk: HEAD_SK },
+      ConsistentRead: true,
+    }),
+  );
+  return result.Item as HeadItem | undefined;
+}
+
+/** One UpdateItem of the head. */
+function updateHead(table: Table, name: string, input: Omit<UpdateCommandInput, "TableName" | "Key">) {
+  return table.doc.send(
+    new UpdateCommand({ TableName: table.name, Key: { pk: serverKey(name), sk: HEAD_SK }, ...input }),
+  );
 }
 
 /** Everything a head is projected from, read consistently: versions, approvals, grants, and the head itself. */
@@ -142,7 +160,8 @@ export async function projectServer(
     const current = sources.head;
     const content = headContent(sources);
     if (!content) {
-      if (current) await removePlaceholder(table, name, current, now());
+      // A placeholder (a first publish that stopped before its version) is no server; its stale tokens go.
+      if (current) await removeStoppedTokens(table, name, current.pending, now());
       return undefined;
     }
     const keys = listingKeys({
@@ -165,30 +184,26 @@ export async function projectServer(
       const revision = (current?.revision ?? 0) + 1;
       const listedKeys = [...new Set([...(current?.listedKeys ?? []), ...keys])];
       try {
-        await table.doc.send(
-          new UpdateCommand({
-            TableName: table.name,
-            Key: { pk: serverKey(name), sk: HEAD_SK },
-            UpdateExpression:
-              "SET gsi1pk = :gsi1pk, gsi1sk = :name, #name = :name, latestVersion = :latestVersion, latest = :latest, " +
-              "allDeleted = :allDeleted, runFacts = :runFacts, layout = :layout, listedKeys = :listedKeys, revision = :revision",
-            ConditionExpression:
-              current?.revision !== undefined ? "revision = :current" : "attribute_not_exists(revision)",
-            ExpressionAttributeNames: { "#name": "name" },
-            ExpressionAttributeValues: {
-              ":gsi1pk": "SERVERS",
-              ":name": name,
-              ":latestVersion": content.latestVersion,
-              ":latest": content.latest,
-              ":allDeleted": content.allDeleted,
-              ":runFacts": content.runFacts,
-              ":layout": HEAD_LAYOUT,
-              ":listedKeys": listedKeys,
-              ":revision": revision,
-              ...(current?.revision !== undefined ? { ":current": current.revision } : {}),
-            },
-          }),
-        );
+        await updateHead(table, name, {
+          UpdateExpression:
+            "SET gsi1pk = :gsi1pk, gsi1sk = :name, #name = :name, latestVersion = :latestVersion, latest = :latest, " +
+            "allDeleted = :allDeleted, runFacts = :runFacts, layout = :layout, listedKeys = :listedKeys, revision = :revision",
+          ConditionExpression:
+            current?.revision !== undefined ? "revision = :current" : "attribute_not_exists(revision)",
+          ExpressionAttributeNames: { "#name": "name" },
+          ExpressionAttributeValues: {
+            ":gsi1pk": "SERVERS",
+            ":name": name,
+            ":latestVersion": content.latestVersion,
+            ":latest": content.latest,
+            ":allDeleted": content.allDeleted,
+            ":runFacts": content.runFacts,
+            ":layout": HEAD_LAYOUT,
+            ":listedKeys": listedKeys,
+            ":revision": revision,
+            ...(current?.revision !== undefined ? { ":current": current.revision } : {}),
+          },
+        });
       } catch (error) {
         if (!isConditionalCheckFailed(error)) throw error;
         await backoff(attempt);
@@ -229,15 +244,11 @@ async function listHead(table: Table, head: ProjectedHead, keys: string[]): Prom
   const stale = (head.listedKeys ?? []).filter((key) => !keys.includes(key));
   await writeListingItems(table, item, head.name, keys, stale);
   try {
-    await table.doc.send(
-      new UpdateCommand({
-        TableName: table.name,
-        Key: { pk: serverKey(head.name), sk: HEAD_SK },
-        UpdateExpression: "SET listedRevision = :revision, listedKeys = :keys",
-        ConditionExpression: "revision = :revision",
-        ExpressionAttributeValues: { ":revision": head.revision, ":keys": keys },
-      }),
-    );
+    await updateHead(table, head.name, {
+      UpdateExpression: "SET listedRevision = :revision, listedKeys = :keys",
+      ConditionExpression: "revision = :revision",
+      ExpressionAttributeValues: { ":revision": head.revision, ":keys": keys },
+    });
   } catch (error) {
     if (!isConditionalCheckFailed(error)) throw error;
     // A newer revision's projector may have removed its stale items before these were written: take them back.
@@ -247,7 +258,7 @@ async function listHead(table: Table, head: ProjectedHead, keys: string[]): Prom
   head.listedRevision = head.revision;
   head.listedKeys = keys;
   await bumpListingGeneration(table);
-  for (const observer of observers.get(table) ?? []) observer(head);
+  observers.get(table)?.(head);
   return true;
 }
 
@@ -259,87 +270,29 @@ async function removeStoppedTokens(
 ): Promise<void> {
   const stopped = [...(pending ?? [])].filter((token) => tokenAge(token, now) > PENDING_GRACE_MS);
   if (stopped.length === 0) return;
-  await table.doc.send(
-    new UpdateCommand({
-      TableName: table.name,
-      Key: { pk: serverKey(name), sk: HEAD_SK },
-      UpdateExpression: "DELETE pending :stopped",
-      ExpressionAttributeValues: { ":stopped": new Set(stopped) },
-    }),
-  );
+  await updateHead(table, name, {
+    UpdateExpression: "DELETE pending :stopped",
+    ExpressionAttributeValues: { ":stopped": new Set(stopped) },
+  });
 }
 
-/** A first publish that stopped before its version existed left a placeholder head: gone once no write holds it. */
-async function removePlaceholder(table: Table, name: string, head: HeadItem, now: number): Promise<void> {
-  await removeStoppedTokens(table, name, head.pending, now);
-  await table.doc
-    .send(
-      new DeleteCommand({
-        TableName: table.name,
-        Key: { pk: serverKey(name), sk: HEAD_SK },
-        ConditionExpression: "attribute_not_exists(revision) AND attribute_not_exists(pending)",
-      }),
-    )
-    .catch((error: unknown) => {
-      if (!isConditionalCheckFailed(error)) throw error;
-    });
+/**
+ * The head as its items say it is, without writing: one read, and when a write left it behind, the projection
+ * computed in memory from the server's items (the functions that only read versions may not write heads).
+ */
+export async function peekHead(table: Table, name: string): Promise<ProjectedHead | undefined> {
+  const head = await getHeadItem(table, name);
+  if (!head || !needsProjection(head)) return head as ProjectedHead | undefined;
+  const content = headContent(await readSources(table, name));
+  return content && ({ ...head, ...content } as ProjectedHead);
 }
 
 /** The head as it is to be answered: one read, projected again first when it needs it. */
 export async function readHead(table: Table, name: string): Promise<ProjectedHead | undefined> {
-  const result = await table.doc.send(
-    new GetCommand({
-      TableName: table.name,
-      Key: { pk: serverKey(name), sk: HEAD_SK },
-      ConsistentRead: true,
-    }),
-  );
-  const head = result.Item as HeadItem | undefined;
+  const head = await getHeadItem(table, name);
   if (!head) return undefined;
   if (!needsProjection(head)) return head as ProjectedHead;
   return projectServer(table, name);
-}
-
-/** The head and one version (and its approval, when asked) in one BatchGetItem; the head projected when needed. */
-export async function readHeadAndVersion(
-  table: Table,
-  name: string,
-  version: string,
-  withApproval = false,
-): Promise<{ head?: ProjectedHead; item?: VersionItem; approval?: ApprovalFacts }> {
-  const keys = [
-    { pk: serverKey(name), sk: HEAD_SK },
-    { pk: serverKey(name), sk: versionKey(version) },
-    ...(withApproval ? [{ pk: serverKey(name), sk: `APPROVAL#${version}` }] : []),
-  ];
-  const found = new Map<string, Record<string, unknown>>();
-  let wanted: Record<string, unknown>[] | undefined = keys;
-  for (let attempt = 0; wanted && wanted.length > 0; attempt++) {
-    if (attempt > 0) await backoff(attempt);
-    const result = await table.doc.send(
-      new BatchGetCommand({ RequestItems: { [table.name]: { Keys: wanted, ConsistentRead: true } } }),
-    );
-    for (const item of result.Responses?.[table.name] ?? []) found.set(item.sk as string, item);
-    wanted = result.UnprocessedKeys?.[table.name]?.Keys as Record<string, unknown>[] | undefined;
-  }
-  let head = found.get(HEAD_SK) as HeadItem | undefined;
-  if (head && needsProjection(head)) head = await projectServer(table, name);
-  const approval = found.get(`APPROVAL#${version}`) as ApprovalFacts | undefined;
-  return {
-    ...(isProjected(head) ? { head } : {}),
-    ...(found.has(versionKey(version))
-      ? { item: found.get(versionKey(version)) as unknown as VersionItem }
-      : {}),
-    ...(approval
-      ? {
-          approval: {
-            runtimeDigest: approval.runtimeDigest,
-            approvedBy: approval.approvedBy,
-            approvedAt: approval.approvedAt,
-          },
-        }
-      : {}),
-  };
 }
 
 /**
@@ -362,50 +315,34 @@ export async function changeServer<T>(
   const now = options.now ?? Date.now;
   const token = `${new Date(now()).toISOString()}#${randomUUID()}`;
   try {
-    await table.doc.send(
-      new UpdateCommand({
-        TableName: table.name,
-        Key: { pk: serverKey(name), sk: HEAD_SK },
-        UpdateExpression:
-          "SET gsi1pk = if_not_exists(gsi1pk, :gsi1pk), gsi1sk = if_not_exists(gsi1sk, :name), " +
-          "#name = if_not_exists(#name, :name) ADD pending :token",
-        ...(options.absent ? { ConditionExpression: "attribute_exists(pk)" } : {}),
-        ExpressionAttributeNames: { "#name": "name" },
-        ExpressionAttributeValues: { ":gsi1pk": "SERVERS", ":name": name, ":token": new Set([token]) },
-      }),
-    );
+    await updateHead(table, name, {
+      UpdateExpression:
+        "SET gsi1pk = if_not_exists(gsi1pk, :gsi1pk), gsi1sk = if_not_exists(gsi1sk, :name), " +
+        "#name = if_not_exists(#name, :name) ADD pending :token",
+      ...(options.absent ? { ConditionExpression: "attribute_exists(pk)" } : {}),
+      ExpressionAttributeNames: { "#name": "name" },
+      ExpressionAttributeValues: { ":gsi1pk": "SERVERS", ":name": name, ":token": new Set([token]) },
+    });
   } catch (error) {
     if (options.absent && isConditionalCheckFailed(error)) throw options.absent();
     throw error;
   }
   const settle = () =>
-    table.doc.send(
-      new UpdateCommand({
-        TableName: table.name,
-        Key: { pk: serverKey(name), sk: HEAD_SK },
-        UpdateExpression: "DELETE pending :token",
-        ExpressionAttributeValues: { ":token": new Set([token]) },
-      }),
-    );
+    updateHead(table, name, {
+      UpdateExpression: "DELETE pending :token",
+      ExpressionAttributeValues: { ":token": new Set([token]) },
+    });
   let result: T;
   try {
     result = await write();
   } catch (error) {
-    // Nothing was committed: the token goes (a placeholder left by a refused first write is removed on its next read).
+    // Nothing was committed: the token goes.
     await settle();
     throw error;
   }
   let head: ProjectedHead | undefined;
   if (options.unchangedIf) {
-    const found = (
-      await table.doc.send(
-        new GetCommand({
-          TableName: table.name,
-          Key: { pk: serverKey(name), sk: HEAD_SK },
-          ConsistentRead: true,
-        }),
-      )
-    ).Item as HeadItem | undefined;
+    const found = await getHeadItem(table, name);
     if (found && !needsProjection(found, token) && options.unchangedIf(found as ProjectedHead)) {
       head = found as ProjectedHead;
     }

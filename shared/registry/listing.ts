@@ -2,14 +2,8 @@
 // `#STATUS#<s>`, `#TAG#<t>`, `#CATEGORY#<c>`), each holding one item per server sorted by name, carrying the
 // list entry as the API answers it. A page of GET /v1/servers is then one Query of the partition its filters
 // name, whatever the registry's size. The items are a projection of the head (head-projection.ts writes them).
-import {
-  BatchGetCommand,
-  DeleteCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from "@aws-sdk/lib-dynamodb";
-import { isConditionalCheckFailed, type Table } from "../store/table.js";
+import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { getMany, isConditionalCheckFailed, type Table } from "../store/table.js";
 import type { ServerStatus, ServerVersionRecord } from "./schema.js";
 import type { RunFacts } from "./server-items.js";
 
@@ -55,55 +49,41 @@ export interface ListingFilter {
 }
 
 /**
- * Which partition serves a filter, and what is left to check on its items: a tag or a category partition holds
- * deleted servers too, and a second filter (tag and category, or with a status) is checked on the items read.
+ * Which partition serves a filter, and the condition left to check on its items: a tag or a category partition
+ * holds deleted servers too, and a second filter (tag and category, or either with a status) has no partition of
+ * its own.
  */
-export function listingPlan(filter: ListingFilter): { key: string; rest: Partial<ListingFilter> } {
-  const live = filter.includeDeleted || filter.status === "deleted" ? {} : { includeDeleted: false };
-  if (filter.tag !== undefined) {
-    const { tag, ...rest } = filter;
-    return { key: `TAG#${tag}`, rest: { ...pick(rest), ...live } };
-  }
-  if (filter.category !== undefined) {
-    const { category, ...rest } = filter;
-    return { key: `CATEGORY#${category}`, rest: { ...pick(rest), ...live } };
-  }
-  if (filter.status !== undefined) return { key: `STATUS#${filter.status}`, rest: {} };
-  return { key: filter.includeDeleted ? "ALL" : "LIVE", rest: {} };
-}
-
-function pick(rest: Partial<ListingFilter>): Partial<ListingFilter> {
-  return {
-    ...(rest.status !== undefined ? { status: rest.status } : {}),
-    ...(rest.category !== undefined ? { category: rest.category } : {}),
-  };
-}
-
-function filterExpression(rest: Partial<ListingFilter>): {
+export function listingPlan(filter: ListingFilter): {
+  key: string;
   FilterExpression?: string;
   ExpressionAttributeNames?: Record<string, string>;
-  ExpressionAttributeValues?: Record<string, unknown>;
+  ExpressionAttributeValues: Record<string, unknown>;
 } {
+  const { tag, category, status, includeDeleted } = filter;
+  if (tag === undefined && category === undefined) {
+    return {
+      key: status ? `STATUS#${status}` : includeDeleted ? "ALL" : "LIVE",
+      ExpressionAttributeValues: {},
+    };
+  }
   const terms: string[] = [];
-  const names: Record<string, string> = {};
   const values: Record<string, unknown> = {};
-  if (rest.includeDeleted === false) {
+  if (!includeDeleted && status !== "deleted") {
     terms.push("allDeleted = :false");
     values[":false"] = false;
   }
-  if (rest.status !== undefined) {
+  if (status !== undefined) {
     terms.push("#status = :status");
-    names["#status"] = "status";
-    values[":status"] = rest.status;
+    values[":status"] = status;
   }
-  if (rest.category !== undefined) {
+  if (tag !== undefined && category !== undefined) {
     terms.push("category = :category");
-    values[":category"] = rest.category;
+    values[":category"] = category;
   }
-  if (terms.length === 0) return {};
   return {
-    FilterExpression: terms.join(" AND "),
-    ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
+    key: tag !== undefined ? `TAG#${tag}` : `CATEGORY#${category}`,
+    ...(terms.length > 0 ? { FilterExpression: terms.join(" AND ") } : {}),
+    ...(status !== undefined ? { ExpressionAttributeNames: { "#status": "status" } } : {}),
     ExpressionAttributeValues: values,
   };
 }
@@ -119,8 +99,7 @@ export async function readListingPage(
   after: string | undefined,
   limit: number,
 ): Promise<{ items: ListingItem[]; more: boolean }> {
-  const { key, rest } = listingPlan(filter);
-  const filtering = filterExpression(rest);
+  const { key, ...filtering } = listingPlan(filter);
   const items: ListingItem[] = [];
   let start: Record<string, unknown> | undefined = after ? { pk: listPk(key), sk: after } : undefined;
   do {
@@ -143,16 +122,11 @@ export async function readListingPage(
 /** The listing items of named servers (at most 100), in the order given; a name without one is left out. */
 export async function readListingItems(table: Table, names: string[]): Promise<ListingItem[]> {
   if (names.length === 0) return [];
-  const found = new Map<string, ListingItem>();
-  let keys: Record<string, unknown>[] | undefined = names.map((name) => ({ pk: listPk("ALL"), sk: name }));
-  for (let attempt = 0; keys && keys.length > 0 && attempt < 5; attempt++) {
-    const result = await table.doc.send(
-      new BatchGetCommand({ RequestItems: { [table.name]: { Keys: keys } } }),
-    );
-    for (const item of (result.Responses?.[table.name] ?? []) as ListingItem[]) found.set(item.sk, item);
-    keys = result.UnprocessedKeys?.[table.name]?.Keys as Record<string, unknown>[] | undefined;
-  }
-  return names.flatMap((name) => found.get(name) ?? []);
+  const items = await getMany<ListingItem>(
+    table,
+    names.map((name) => ({ pk: listPk("ALL"), sk: name })),
+  );
+  return items.filter((item): item is ListingItem => item !== undefined);
 }
 
 /**
@@ -232,23 +206,4 @@ export async function bumpListingGeneration(table: Table): Promise<void> {
 
 function ignoreConditionFailed(error: unknown): void {
   if (!isConditionalCheckFailed(error)) throw error;
-}
-
-/** The names in one listing partition from `from` on (inclusive), in name order, read a page at a time. */
-export async function* listedNames(table: Table, key: string, from?: string): AsyncGenerator<string[]> {
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await table.doc.send(
-      new QueryCommand({
-        TableName: table.name,
-        KeyConditionExpression: from !== undefined ? "pk = :pk AND sk >= :from" : "pk = :pk",
-        ExpressionAttributeValues: { ":pk": listPk(key), ...(from !== undefined ? { ":from": from } : {}) },
-        ProjectionExpression: "sk",
-        ExclusiveStartKey: start,
-        Limit: 100,
-      }),
-    );
-    yield (page.Items ?? []).map((item) => item.sk as string);
-    start = page.LastEvaluatedKey;
-  } while (start);
 }

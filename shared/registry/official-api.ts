@@ -8,7 +8,7 @@ import type { Table } from "../store/table.js";
 import * as z from "../zod.js";
 import { decideRunPermission } from "./approval.js";
 import { readSources, type ServerSources } from "./head-projection.js";
-import { listedNames } from "./listing.js";
+import { readListingPage } from "./listing.js";
 import { listingSnapshot } from "./listing-snapshot.js";
 import { displayedRuntimePolicy, type RuntimePolicyRules } from "./runtime-policy.js";
 import {
@@ -18,7 +18,7 @@ import {
   type ServerVersionRecord,
 } from "./schema.js";
 import { toRecord } from "./server-items.js";
-import { exportServerJson } from "./service.js";
+import { exportServerJson } from "./server-json.js";
 import { pickLatest, sortNewestFirst } from "./versions.js";
 
 export const OFFICIAL_META_KEY = "io.modelcontextprotocol.registry/official";
@@ -239,8 +239,13 @@ export class OfficialRegistry {
 
     const page: (PublicVersion & CursorPosition)[] = [];
     let more = false;
-    for await (const listed of listedNames(this.table, "LIVE", after?.name)) {
-      const names = listed.filter((name) => !needle || name.toLowerCase().includes(needle));
+    // The cursor's server first (it may hold versions after the cursor's), then the live servers after it.
+    let names = after ? [after.name] : [];
+    let from = after?.name;
+    for (;;) {
+      const listed = await readListingPage(this.table, { includeDeleted: false }, from, 100);
+      names.push(...listed.items.map((item) => item.sk));
+      names = names.filter((name) => !needle || name.toLowerCase().includes(needle));
       for (let i = 0; i < names.length && !more; i += READ_CONCURRENCY) {
         const batch = names.slice(i, i + READ_CONCURRENCY);
         const versions = await Promise.all(batch.map((name) => this.publicVersionsOf(name, policy)));
@@ -266,7 +271,9 @@ export class OfficialRegistry {
           page.push(entry);
         }
       }
-      if (more) break;
+      from = listed.items.at(-1)?.sk;
+      if (more || !listed.more || !from) break;
+      names = [];
     }
     const last = page.at(-1);
     return {

@@ -23,7 +23,8 @@ import { registerTask } from "./run-decisions.js";
 import { deriveRuntime } from "./runtime.js";
 import { runtimeDigest, runtimeSubject } from "./runtime-digest.js";
 import type { ServerDocument, ServerVersionRecord, StatusPatch } from "./schema.js";
-import { importServerJson, type Registry } from "./service.js";
+import { importServerJson } from "./server-json.js";
+import type { Registry } from "./service.js";
 
 /** What the registry's rules work with: the platform's adapters and the registry as the composition root built it. */
 export interface RegistryContext {

@@ -1,9 +1,10 @@
 // The step of a tool-call run (shared/runs/tool-call.ts): what it is named, what its run stores, and how a host loads
 // its call. Apart from the service so that the hosts' bundles (runner, invoker) do not carry the service's rules.
-import { createRegistry } from "../compose.js";
+
 import { NotFoundError, UnprocessableError } from "../errors.js";
 import type { Platform } from "../platform.js";
 import { assertMayRun } from "../registry/approval.js";
+import { ServerVersions } from "../registry/server-versions.js";
 import * as z from "../zod.js";
 import type { RunStore, StepCall, StepRefs } from "./step-call.js";
 import { Runs } from "./store.js";
@@ -36,7 +37,7 @@ export async function loadToolCall(store: RunStore, refs: StepRefs): Promise<Ste
   const parsed = ToolCallInput.safeParse(await new Runs(store).inputOf(refs.runId));
   if (!parsed.success) throw new UnprocessableError(`Run ${refs.runId} is not a tool call.`);
   const { server, tool } = parsed.data;
-  const record = await createRegistry(store as Platform).getVersionToRun(server.name, server.version);
+  const record = await new ServerVersions(store.table).getVersionToRun(server.name, server.version);
   if (!record.runtime) throw new NotFoundError(`${server.name}@${server.version} has no runtime.`);
   await assertMayRun(store.table, record);
   return {

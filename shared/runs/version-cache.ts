@@ -1,9 +1,10 @@
 // What a warm process keeps of the store between runs: workflow versions, server version documents and a run's input
 // never change once saved, so the embedded platform, a reused Lambda container and a Fargate runner read each once
 // instead of at every run start and every step. Approvals and grants are not kept: a revocation acts at once.
-import { createRegistry, createWorkflows } from "../compose.js";
+import { createWorkflows } from "../compose.js";
 import type { Platform } from "../platform.js";
 import type { ServerVersionRecord } from "../registry/schema.js";
+import { ServerVersions } from "../registry/server-versions.js";
 import { originOf } from "../store/meter.js";
 import type { WorkflowDefinition } from "../workflows/definition.js";
 import { Runs } from "./store.js";
@@ -68,7 +69,7 @@ export function workflowVersionToRun(
 /** A server version's document and runtime (its status, not whether it may run: see assertMayRun). */
 export function serverVersion(store: RunStore, name: string, version: string): Promise<ServerVersionRecord> {
   return cached(caches, store, `s:${name}@${version}`, () =>
-    createRegistry(store as Platform).getVersionToRun(name, version),
+    new ServerVersions(store.table).getVersionToRun(name, version),
   );
 }
 

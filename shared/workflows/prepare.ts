@@ -5,7 +5,7 @@ import { type CompileOptions, compileWorkflow } from "../../statemachines/compil
 import { type FieldIssue, NotFoundError, UnprocessableError } from "../errors.js";
 import type { Platform } from "../platform.js";
 import type { ServerVersionRecord } from "../registry/schema.js";
-import type { Registry } from "../registry/service.js";
+import type { ServerVersions } from "../registry/server-versions.js";
 import { getProbe } from "../registry/tools.js";
 import { taskFamily } from "../tasks/family.js";
 import type { WorkflowDefinition } from "./definition.js";
@@ -25,7 +25,7 @@ export interface PreparedWorkflow {
 
 export type PrepareWorkflow = (
   platform: Platform,
-  registry: Registry,
+  registry: ServerVersions,
   definition: WorkflowDefinition,
   version: number,
 ) => Promise<PreparedWorkflow>;

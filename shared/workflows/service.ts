@@ -7,7 +7,7 @@ import { GetCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { ConflictError, NotFoundError, UnprocessableError } from "../errors.js";
 import type { Caller } from "../identity/roles.js";
 import type { Platform } from "../platform.js";
-import type { Registry } from "../registry/service.js";
+import type { ServerVersions } from "../registry/server-versions.js";
 import { decodeCursor, encodeCursor, indexPosition } from "../store/cursor.js";
 import { putIfAbsent, queryAll } from "../store/table.js";
 import { backoff, highestSlot, moveHeadForward, SLOT_ATTEMPTS } from "../store/version-log.js";
@@ -151,7 +151,7 @@ export interface WorkflowListener {
 }
 
 export interface WorkflowsDeps {
-  registry: Registry;
+  registry: ServerVersions;
   listener: WorkflowListener;
   /**
    * Checks and compiles a definition (shared/workflows/prepare.ts). Only hosts that save or validate workflows

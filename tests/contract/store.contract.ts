@@ -13,6 +13,7 @@ import {
 } from "../../shared/identity/api-keys.js";
 import type { Caller } from "../../shared/identity/roles.js";
 import type { Platform } from "../../shared/platform.js";
+import { RegistryReads } from "../../shared/registry/server-reads.js";
 import { Registry } from "../../shared/registry/service.js";
 import { Runs } from "../../shared/runs/store.js";
 import type { Table } from "../../shared/store/table.js";
@@ -62,7 +63,7 @@ export function storeContract(name: string, table: () => Table): void {
       await registry.publish(server("io.contract/facet", "1.1.0", ["x", "y"]), caller);
       await registry.setStatus("io.contract/facet", "1.1.0", { status: "deleted" });
       expect((await registry.getLatest("io.contract/facet")).server.version).toBe("1.0.0");
-      const list = await registry.list({ limit: 100, search: "io.contract/facet" });
+      const list = await new RegistryReads(table()).list({ limit: 100, search: "io.contract/facet" });
       expect(list.servers.map((s) => s.server.version)).toEqual(["1.0.0"]);
       expect(list.facets.tags).toEqual({ x: 1 });
     });

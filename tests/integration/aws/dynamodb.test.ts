@@ -4,6 +4,7 @@ import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ConflictError } from "../../../shared/errors.js";
 import type { Caller } from "../../../shared/identity/roles.js";
+import { RegistryReads } from "../../../shared/registry/server-reads.js";
 import { Registry } from "../../../shared/registry/service.js";
 import { createTable, ensureTable, type Table } from "../../../shared/store/table.js";
 import { MOTO_REGION, motoAvailable, useMotoServer } from "../../helpers/moto.js";
@@ -52,7 +53,7 @@ describe.skipIf(!motoAvailable)("DynamoDB on moto_server", () => {
       publishedBy: "user:editor",
     });
 
-    const listed = await registry.list({ limit: 30 });
+    const listed = await new RegistryReads(table).list({ limit: 30 });
     expect(listed.servers.map((s) => `${s.server.name}@${s.server.version}`)).toEqual([
       "io.github.acme/weather@1.0.0",
     ]);

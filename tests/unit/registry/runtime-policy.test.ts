@@ -3,7 +3,8 @@
 import { describe, expect, it } from "vitest";
 import type { RuntimeSubject } from "../../../shared/registry/runtime-digest.js";
 import { canonicalJson, runtimeDigest, runtimeSubject } from "../../../shared/registry/runtime-digest.js";
-import { matchRuntimePolicy, RuntimePolicyRules } from "../../../shared/registry/runtime-policy.js";
+import { matchRuntimePolicy } from "../../../shared/registry/runtime-policy.js";
+import { RuntimePolicyRules } from "../../../shared/registry/runtime-policy-schema.js";
 import { grantCovers } from "../../../shared/registry/secret-grants.js";
 
 const policy = (rules: Partial<RuntimePolicyRules>) => RuntimePolicyRules.parse(rules);
