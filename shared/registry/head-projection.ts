@@ -1,11 +1,11 @@
 // Each server's head (its latest version, what deciding whether it may run needs, and its listing items) kept in
 // line with its versions, approvals and grants, without transactions. A write that changes any of them first adds
 // a pending token to the head, then commits (the version put, the status update, the approval or grant), then
-// projects the head and its listing items and removes its token. Whoever reads a head that holds a token, or whose
-// listing lags its revision, projects it again from the items themselves; a token older than any request runs is
-// removed by that repair. So a crash at any point leaves an acknowledged write committed and, at worst, a head or
-// a listing item behind it that the next read of the server, the next write, or the next listing snapshot load
-// (listing-snapshot.ts: at most every 5 minutes) brings in line.
+// projects the head and its listing items and removes its token. Whoever reads a head whose token is older than
+// any request runs (its write stopped), or whose listing lags its revision, projects it again from the items
+// themselves and removes such tokens. So a crash at any point leaves the write's commit and, at worst, a head or a
+// listing item behind it that the first read of the server or write to it after PENDING_GRACE_MS, or the next
+// listing snapshot load (listing-snapshot.ts: at most every 5 minutes), brings in line.
 import { randomUUID } from "node:crypto";
 import { GetCommand, UpdateCommand, type UpdateCommandInput } from "@aws-sdk/lib-dynamodb";
 import { isConditionalCheckFailed, queryAll, type Table } from "../store/table.js";
@@ -31,7 +31,6 @@ import {
   serverKey,
   toRecord,
   type VersionItem,
-  versionKey,
 } from "./server-items.js";
 import { pickLatest } from "./versions.js";
 
@@ -139,11 +138,18 @@ const tokenAge = (token: string, now: number) => now - Date.parse(token.slice(0,
 
 /**
  * Whether a head must be projected again before it is answered: a placeholder, an older layout, listing items
- * behind its revision, or a write under way or stopped (a pending token other than `own`).
+ * behind its revision, or a write that stopped (a pending token older than PENDING_GRACE_MS). A write under way
+ * projects the head itself once it committed: until then the head answers what was acknowledged, and readers and
+ * other writers do not contend with it.
  */
-export function needsProjection(head: HeadItem, own?: string): boolean {
-  if (!isProjected(head) || head.layout !== HEAD_LAYOUT || head.listedRevision !== head.revision) return true;
-  return [...(head.pending ?? [])].some((token) => token !== own);
+export function needsProjection(head: HeadItem, now = Date.now()): boolean {
+  return head.listedRevision !== head.revision || !projectedHere(head, now);
+}
+
+/** A head in this layout with no stopped write (its listing may still be under way by its own projector). */
+function projectedHere(head: HeadItem, now: number): head is ProjectedHead {
+  if (!isProjected(head) || head.layout !== HEAD_LAYOUT) return false;
+  return ![...(head.pending ?? [])].some((token) => tokenAge(token, now) > PENDING_GRACE_MS);
 }
 
 /**
@@ -154,10 +160,13 @@ export async function projectServer(
   table: Table,
   name: string,
   now: () => number = Date.now,
+  unchangedIf?: (head: ProjectedHead) => boolean,
 ): Promise<ProjectedHead | undefined> {
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const sources = await readSources(table, name);
     const current = sources.head;
+    // A write that cannot change the head stops as soon as another writer has brought it in line.
+    if (current && unchangedIf && projectedHere(current, now()) && unchangedIf(current)) return current;
     const content = headContent(sources);
     if (!content) {
       // A placeholder (a first publish that stopped before its version) is no server; its stale tokens go.
@@ -343,11 +352,9 @@ export async function changeServer<T>(
   let head: ProjectedHead | undefined;
   if (options.unchangedIf) {
     const found = await getHeadItem(table, name);
-    if (found && !needsProjection(found, token) && options.unchangedIf(found as ProjectedHead)) {
-      head = found as ProjectedHead;
-    }
+    if (found && projectedHere(found, now()) && options.unchangedIf(found)) head = found;
   }
-  head ??= await projectServer(table, name, now);
+  head ??= await projectServer(table, name, now, options.unchangedIf);
   await settle();
   return { result, ...(head ? { head } : {}) };
 }

@@ -1,17 +1,17 @@
 // The registry: immutable server versions, a head item per server that names its latest version, listing with
 // facets, status changes, and server.json import/export. Writes that could race use conditional puts.
 import { randomUUID } from "node:crypto";
-import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { ConflictError, type FieldIssue, NotFoundError, PayloadTooLargeError } from "../errors.js";
+import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { ConflictError, NotFoundError, PayloadTooLargeError } from "../errors.js";
 import type { Caller } from "../identity/roles.js";
 import type { ProbeResult } from "../mcp/probe-result.js";
-import { isConditionalCheckFailed, putIfAbsent, queryAll, type Table } from "../store/table.js";
+import { isConditionalCheckFailed, putIfAbsent, type Table } from "../store/table.js";
 import { changeServer, readHead } from "./head-projection.js";
 import type { ServerDocument, ServerVersionRecord, StatusPatch } from "./schema.js";
 import { type ProjectedHead, serverKey, toRecord, type VersionItem, versionKey } from "./server-items.js";
 import { PIN_WINDOW_MS, ServerVersions } from "./server-versions.js";
 import { getProbe, saveProbe } from "./tools.js";
-import { pickLatest, sortNewestFirst } from "./versions.js";
+import { pickLatest } from "./versions.js";
 
 /** DynamoDB items hold 400 KB; a version item, the head and each listing item carry the whole document. */
 export const MAX_DOCUMENT_BYTES = 350 * 1024;

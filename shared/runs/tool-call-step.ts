@@ -2,7 +2,6 @@
 // its call. Apart from the service so that the hosts' bundles (runner, invoker) do not carry the service's rules.
 
 import { NotFoundError, UnprocessableError } from "../errors.js";
-import type { Platform } from "../platform.js";
 import { assertMayRun } from "../registry/approval.js";
 import { ServerVersions } from "../registry/server-versions.js";
 import * as z from "../zod.js";

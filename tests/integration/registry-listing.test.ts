@@ -322,7 +322,7 @@ describe("index maintenance", () => {
         },
       }),
     );
-    const registry = new Registry(table);
+    const _registry = new Registry(table);
     const listed = await new RegistryReads(table).list(query({ tag: "a" }));
     expect(listed.servers.map((s) => s.server.name)).toEqual([name]);
     expect(listed.facets).toEqual({ tags: { a: 1 }, categories: { one: 1 } });
