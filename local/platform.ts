@@ -20,6 +20,7 @@ import { createInProcessProber } from "../shared/mcp/in-process-prober.js";
 import { ProcessRegistry } from "../shared/mcp/process-tree.js";
 import { createSandbox } from "../shared/mcp/sandbox.js";
 import { type Platform, setPlatform } from "../shared/platform.js";
+import { writesBeforeAreStopped } from "../shared/registry/head-projection.js";
 import { runtimeAllowedHosts } from "../shared/registry/runtime-policy.js";
 import { SyncSources } from "../shared/registry/upstream-sources.js";
 import { createFileSecretStore } from "../shared/secrets/file-store.js";
@@ -281,6 +282,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     const search = createSearch(platform);
     // The home lock keeps every other platform off this store, so every searchable write goes through this process.
     search.soleWriter();
+    // For the same reason, a registry write a previous instance left pending is over: repaired at its first read.
+    writesBeforeAreStopped(platform.table);
     await search.rebuild();
     ready(
       createRequestListener(handlers, {

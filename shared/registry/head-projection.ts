@@ -134,7 +134,25 @@ const fingerprint = (content: HeadContent) =>
     runFacts: content.runFacts,
   });
 
-const tokenAge = (token: string, now: number) => now - Date.parse(token.slice(0, token.indexOf("#")));
+const tokenTime = (token: string) => Date.parse(token.slice(0, token.indexOf("#")));
+
+/** Per table: the instant before which every pending token belongs to a process that is gone (sole writers only). */
+const stoppedBefore = new WeakMap<Table, number>();
+
+/**
+ * Declares that no write begun before `since` is still under way on this table: the embedded platform, which holds
+ * its home's lock and so is the store's only writer, calls it at start, and a previous instance's interrupted
+ * writes are then repaired by the first read instead of after PENDING_GRACE_MS.
+ */
+export function writesBeforeAreStopped(table: Table, since = Date.now()): void {
+  stoppedBefore.set(table, since);
+}
+
+/** A pending token of a write that stopped: older than any request runs, or older than this process's start. */
+function isStopped(table: Table, token: string, now: number): boolean {
+  const at = tokenTime(token);
+  return now - at > PENDING_GRACE_MS || at < (stoppedBefore.get(table) ?? Number.NEGATIVE_INFINITY);
+}
 
 /**
  * Whether a head must be projected again before it is answered: a placeholder, an older layout, listing items
@@ -142,14 +160,14 @@ const tokenAge = (token: string, now: number) => now - Date.parse(token.slice(0,
  * projects the head itself once it committed: until then the head answers what was acknowledged, and readers and
  * other writers do not contend with it.
  */
-export function needsProjection(head: HeadItem, now = Date.now()): boolean {
-  return head.listedRevision !== head.revision || !projectedHere(head, now);
+export function needsProjection(table: Table, head: HeadItem, now = Date.now()): boolean {
+  return head.listedRevision !== head.revision || !projectedHere(table, head, now);
 }
 
 /** A head in this layout with no stopped write (its listing may still be under way by its own projector). */
-function projectedHere(head: HeadItem, now: number): head is ProjectedHead {
+function projectedHere(table: Table, head: HeadItem, now: number): head is ProjectedHead {
   if (!isProjected(head) || head.layout !== HEAD_LAYOUT) return false;
-  return ![...(head.pending ?? [])].some((token) => tokenAge(token, now) > PENDING_GRACE_MS);
+  return ![...(head.pending ?? [])].some((token) => isStopped(table, token, now));
 }
 
 /**
@@ -166,7 +184,8 @@ export async function projectServer(
     const sources = await readSources(table, name);
     const current = sources.head;
     // A write that cannot change the head stops as soon as another writer has brought it in line.
-    if (current && unchangedIf && projectedHere(current, now()) && unchangedIf(current)) return current;
+    if (current && unchangedIf && projectedHere(table, current, now()) && unchangedIf(current))
+      return current;
     const content = headContent(sources);
     if (!content) {
       // A placeholder (a first publish that stopped before its version) is no server; its stale tokens go.
@@ -277,7 +296,7 @@ async function removeStoppedTokens(
   pending: Set<string> | undefined,
   now: number,
 ): Promise<void> {
-  const stopped = [...(pending ?? [])].filter((token) => tokenAge(token, now) > PENDING_GRACE_MS);
+  const stopped = [...(pending ?? [])].filter((token) => isStopped(table, token, now));
   if (stopped.length === 0) return;
   await updateHead(table, name, {
     UpdateExpression: "DELETE pending :stopped",
@@ -291,7 +310,7 @@ async function removeStoppedTokens(
  */
 export async function peekHead(table: Table, name: string): Promise<ProjectedHead | undefined> {
   const head = await getHeadItem(table, name);
-  if (!head || !needsProjection(head)) return head as ProjectedHead | undefined;
+  if (!head || !needsProjection(table, head)) return head as ProjectedHead | undefined;
   const content = headContent(await readSources(table, name));
   return content && ({ ...head, ...content } as ProjectedHead);
 }
@@ -300,7 +319,7 @@ export async function peekHead(table: Table, name: string): Promise<ProjectedHea
 export async function readHead(table: Table, name: string): Promise<ProjectedHead | undefined> {
   const head = await getHeadItem(table, name);
   if (!head) return undefined;
-  if (!needsProjection(head)) return head as ProjectedHead;
+  if (!needsProjection(table, head)) return head as ProjectedHead;
   return projectServer(table, name);
 }
 
@@ -352,7 +371,7 @@ export async function changeServer<T>(
   let head: ProjectedHead | undefined;
   if (options.unchangedIf) {
     const found = await getHeadItem(table, name);
-    if (found && projectedHere(found, now()) && options.unchangedIf(found)) head = found;
+    if (found && projectedHere(table, found, now()) && options.unchangedIf(found)) head = found;
   }
   head ??= await projectServer(table, name, now, options.unchangedIf);
   await settle();

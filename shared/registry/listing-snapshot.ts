@@ -148,9 +148,9 @@ export class ListingSnapshot {
         ExpressionAttributeValues: { ":pk": "SERVERS" },
       });
       const next = new Map<string, ListingSummary>();
-      const stale = heads.filter((head) => needsProjection(head));
+      const stale = heads.filter((head) => needsProjection(this.table, head));
       for (const head of heads)
-        if (!needsProjection(head)) next.set(head.name, summaryOf(head as ProjectedHead));
+        if (!needsProjection(this.table, head)) next.set(head.name, summaryOf(head as ProjectedHead));
       for (let i = 0; i < stale.length; i += REPAIR_CONCURRENCY) {
         const repaired = await Promise.all(
           stale.slice(i, i + REPAIR_CONCURRENCY).map((head) => projectServer(this.table, head.name)),

@@ -37,7 +37,7 @@ async function readHeadAndVersion(
   for (const item of await getMany<Record<string, unknown>>(table, keys))
     if (item) found.set(item.sk as string, item);
   let head = found.get(HEAD_SK) as HeadItem | undefined;
-  if (head && needsProjection(head)) head = await projectServer(table, name);
+  if (head && needsProjection(table, head)) head = await projectServer(table, name);
   return {
     ...(isProjected(head) ? { head } : {}),
     item: found.get(sks[1]!) as VersionItem | undefined,
