@@ -21,13 +21,22 @@ interface StepNodeData extends Record<string, unknown> {
   selected: boolean;
 }
 
-function StepNode({ data }: NodeProps<Node<StepNodeData>>) {
-  const { step, status } = data;
+/**
+ * What a step's node shows, on the run's graph and on the builder's canvas: its id (and status), server@version,
+ * tool, and marks for for_each, when and on_error: continue. `connectable` is the builder's (edges drawn by hand).
+ */
+export function StepNodeCard(props: {
+  step: GraphStep;
+  status?: string | undefined;
+  selected: boolean;
+  connectable?: boolean;
+}) {
+  const { step, status, selected, connectable } = props;
   return (
     <div
-      className={`graph-node ${status ? `status-${status.toLowerCase()}` : ""} ${data.selected ? "selected" : ""}`}
+      className={`graph-node ${status ? `status-${status.toLowerCase()}` : ""} ${selected ? "selected" : ""}`}
     >
-      <Handle type="target" position={Position.Top} />
+      <Handle type="target" position={Position.Top} isConnectable={connectable} />
       <div className="graph-node-title">
         <strong>{step.id}</strong>
         {status && <span className="graph-node-status">{status}</span>}
@@ -41,9 +50,13 @@ function StepNode({ data }: NodeProps<Node<StepNodeData>>) {
         {step.when !== undefined && <span className="mark">when</span>}
         {step.on_error === "continue" && <span className="mark">on error: continue</span>}
       </div>
-      <Handle type="source" position={Position.Bottom} />
+      <Handle type="source" position={Position.Bottom} isConnectable={connectable} />
     </div>
   );
+}
+
+function StepNode({ data }: NodeProps<Node<StepNodeData>>) {
+  return <StepNodeCard step={data.step} status={data.status} selected={data.selected} />;
 }
 
 const nodeTypes = { step: StepNode };

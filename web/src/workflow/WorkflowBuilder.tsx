@@ -34,6 +34,7 @@ import { useApp } from "../app-context.js";
 import { ProblemMessage } from "../components/common.js";
 import { fieldsOf } from "../forms/schema-form.js";
 import { layoutGraph, serverLabel, shortServerLabel } from "../graph/layout.js";
+import { StepNodeCard } from "../graph/WorkflowGraph.js";
 import {
   argumentText,
   argumentValue,
@@ -114,25 +115,7 @@ interface NodeData extends Record<string, unknown> {
 }
 
 function StepNode({ data }: NodeProps<Node<NodeData>>) {
-  const { step } = data;
-  return (
-    <div className={`graph-node ${data.selected ? "selected" : ""}`}>
-      <Handle type="target" position={Position.Top} isConnectable={data.editable} />
-      <div className="graph-node-title">
-        <strong>{step.id}</strong>
-      </div>
-      <div className="graph-node-server" title={serverLabel(step.server)}>
-        {shortServerLabel(step.server)}
-      </div>
-      <div>
-        <code>{step.tool}</code>
-        {step.for_each !== undefined && <span className="mark">for each</span>}
-        {step.when !== undefined && <span className="mark">when</span>}
-        {step.on_error === "continue" && <span className="mark">on error: continue</span>}
-      </div>
-      <Handle type="source" position={Position.Bottom} isConnectable={data.editable} />
-    </div>
-  );
+  return <StepNodeCard step={data.step} selected={data.selected} connectable={data.editable} />;
 }
 
 const nodeTypes = { step: StepNode };
