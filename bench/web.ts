@@ -1,12 +1,13 @@
-// The web console's JavaScript, as a browser loads it: builds web/dist when stale, then reads Vite's manifest to
-// sum, gzip-compressed, what the first page (the dashboard, after sign-in) loads — the entry, its static imports
-// and the dashboard's chunk — and what each other page adds. Budget: the first page under 300 KB gzip (issue 13);
-// editors, the graph and Cognito's client are lazy chunks. Prints a table and writes bench/results/web.json.
+// The web console's JavaScript, as a browser loads it: builds web/dist when stale or not a production build, refuses
+// a development build (React's jsxDEV in a chunk), then reads Vite's manifest to sum, gzip-compressed, what the first
+// page (the dashboard, after sign-in) loads — the entry, its static imports and the dashboard's chunk — and what each
+// other page adds. Budget: the first page under 300 KB gzip (issue 13); editors, the graph and Cognito's client are
+// lazy chunks. Prints a table and writes bench/results/web.json.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
-import { buildConsoleIfStale, CONSOLE_DIST } from "../local/web-build.js";
+import { buildConsoleIfStale, CONSOLE_DIST, developmentChunks } from "../local/web-build.js";
 import { printTable, writeResult } from "./table.js";
 
 export const FIRST_PAGE_LIMIT_BYTES = 300 * 1024;
@@ -44,8 +45,13 @@ function closure(manifest: Manifest, keys: string[], into = new Set<string>()): 
   return into;
 }
 
-/** Measures a built console (web/dist by default). */
+/** Measures a built console (web/dist by default); refuses a development build, which weighs nearly twice as much. */
 export function measureConsole(dist = CONSOLE_DIST): ConsoleWeight {
+  const development = developmentChunks(dist);
+  if (development.length)
+    throw new Error(
+      `${dist} is a development build (React's jsxDEV in ${development.slice(0, 3).join(", ")})`,
+    );
   const manifest = JSON.parse(readFileSync(join(dist, ".vite/manifest.json"), "utf8")) as Manifest;
   const gzip = new Map<string, number>();
   const size = (key: string) => {
