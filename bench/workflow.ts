@@ -68,6 +68,9 @@ async function viaWorkflow(count: number): Promise<{
   stateBytes: number;
   usage: Record<string, number> | undefined;
   usd: number | undefined;
+  startMs: number;
+  spanMs: number;
+  endMs: number;
 }> {
   const home = await mkdtemp(join(tmpdir(), "mcpflow-bench-"));
   // Imported here: request logs would flood stdout, and the logger reads its level when first imported.
@@ -138,6 +141,12 @@ async function viaWorkflow(count: number): Promise<{
     const record = await call("GET", `/v1/runs/${run.id}`);
     if (status !== "SUCCEEDED") console.error(`run ${status}: ${JSON.stringify(record.error)}`);
     const totalMs = Date.parse(String(record.endedAt)) - started;
+    // Where the run's time goes, from the step records' own times: until the first step ends (the run's start, the
+    // server's start within the first call), each step after it, after the last one (the run's end).
+    const ends = ((record.steps ?? []) as { endedAt?: string }[])
+      .flatMap((s) => (s.endedAt ? [Date.parse(s.endedAt)] : []))
+      .sort((a, b) => a - b);
+    const [firstEnd, lastEnd] = [ends[0] ?? started, ends.at(-1) ?? started];
     // The polls' own CPU and store calls are a few per second; they are left in, the same before and after.
     const used = cpuMs() - cpu;
     const calls = storeCalls - callsBefore;
@@ -170,6 +179,9 @@ async function viaWorkflow(count: number): Promise<{
       stateBytes,
       usage: record.usage as Record<string, number> | undefined,
       usd: (record.cost as { usd: number } | undefined)?.usd,
+      startMs: firstEnd - started,
+      spanMs: (lastEnd - firstEnd) / Math.max(1, ends.length - 1),
+      endMs: Date.parse(String(record.endedAt)) - lastEnd,
     };
   } finally {
     await platform.stop();
@@ -194,6 +206,9 @@ function summary(steps: number, rounds: Round[]) {
     directMs: Math.round(median(rounds.map((r) => r.directMs))),
     workflowMs: Math.round(median(rounds.map((r) => r.totalMs))),
     perStepMs: per(median(rounds.map((r) => r.totalMs))),
+    startMs: Math.round(median(rounds.map((r) => r.startMs))),
+    stepMs: +median(rounds.map((r) => r.spanMs)).toFixed(2),
+    endMs: Math.round(median(rounds.map((r) => r.endMs))),
     ratio: +median(rounds.map((r) => r.ratio)).toFixed(2),
     ratios: rounds.map((r) => +r.ratio.toFixed(2)),
     directCpuMs: Math.round(median(rounds.map((r) => r.directCpuMs))),
@@ -235,6 +250,9 @@ export async function runWorkflowBench() {
       "direct ms",
       "workflow ms",
       "ms/step",
+      "to 1st step ms",
+      "ms per next step",
+      "after last ms",
       "ratio (rounds)",
       "cpu ms/step",
       "store req/step",
@@ -249,6 +267,9 @@ export async function runWorkflowBench() {
       String(r.directMs),
       String(r.workflowMs),
       String(r.perStepMs),
+      String(r.startMs),
+      String(r.stepMs),
+      String(r.endMs),
       `${r.ratio}x (${r.ratios.join(", ")})`,
       String(r.cpuPerStepMs),
       String(r.storeCallsPerStep),
@@ -277,7 +298,9 @@ export async function runWorkflowBench() {
       "calls + one server start, measured just before it), per round, median of the rounds; cpu = this process's " +
       "CPU time (platform, dynalite, interpreter, MCP client; the server's child process not included), steadier " +
       "than wall time on a shared machine; store requests = requests the SDK sent during the run (polls every " +
-      "250 ms included); event bytes = the body of GET /v1/runs/{id}/events; max state = the largest state input " +
+      "250 ms included); to 1st step = from sending POST .../runs to the first step record's endedAt (the run's " +
+      "start, the server's start, one call), ms per next step = (last step's endedAt - first step's) / (steps - 1), " +
+      "after last = the last step's endedAt to the run's endedAt (the run's end); event bytes = the body of GET /v1/runs/{id}/events; max state = the largest state input " +
       "or output in the history; usd = the run record's cost (what it would cost on AWS, docs/costs.md)",
     rows,
     ratioGrowth: growth,

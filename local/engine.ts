@@ -305,7 +305,9 @@ export class LocalOrchestrator implements Orchestrator {
           if (wait && since < EVENT_WINDOW_MS)
             await new Promise((done) => setTimeout(done, EVENT_WINDOW_MS - since));
           last = Date.now();
-          while (pending.length > 0) await runs.appendEvents(runId, pending.splice(0, 25));
+          // What is pending now; events that arrive during the write wait for the next window (writing them as they
+          // came wrote a batch of two or three per step when the store was slow).
+          await runs.appendEvents(runId, pending.splice(0));
         } catch (error) {
           // The store refused (or closed): later events are dropped rather than retried for ever.
           failure ??= error;

@@ -21,6 +21,7 @@ import { ProcessRegistry } from "../shared/mcp/process-tree.js";
 import { createSandbox } from "../shared/mcp/sandbox.js";
 import { type Platform, setPlatform } from "../shared/platform.js";
 import { writesBeforeAreStopped } from "../shared/registry/head-projection.js";
+import { runFactsHaveSoleWriter } from "../shared/registry/run-facts-memo.js";
 import { runtimeAllowedHosts } from "../shared/registry/runtime-policy.js";
 import { SyncSources } from "../shared/registry/upstream-sources.js";
 import { createFileSecretStore } from "../shared/secrets/file-store.js";
@@ -284,6 +285,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     search.soleWriter();
     // For the same reason, a registry write a previous instance left pending is over: repaired at its first read.
     writesBeforeAreStopped(platform.table);
+    // And every approval, grant and policy write: a step checks that its server may run without a store read.
+    runFactsHaveSoleWriter(platform.table);
     await search.rebuild();
     ready(
       createRequestListener(handlers, {

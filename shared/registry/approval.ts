@@ -8,6 +8,7 @@ import { getMany, type Table } from "../store/table.js";
 import { changeServer } from "./head-projection.js";
 import { serverKey } from "./heads.js";
 import { secretKeysOf } from "./materialize.js";
+import { changingRunFacts, memoizedRunFacts } from "./run-facts-memo.js";
 import { runtimeDigest, runtimeSubject } from "./runtime-digest.js";
 import {
   displayedRuntimePolicy,
@@ -81,11 +82,18 @@ export async function runPermission(table: Table, record: ServerVersionRecord): 
   const { name, version } = record.server;
   const subject = runtimeSubject(record.server);
   if (!subject) return decideRunPermission(record, { grants: [] }, EMPTY_POLICY);
-  // One round trip for the approval and the policy: this runs before every step's call.
-  const [[approvalItem, policyItem], grants] = await Promise.all([
-    getMany<Record<string, unknown>>(table, [approvalKey(name, version), POLICY_KEY]),
-    secretKeysOf(subject.runtime).length > 0 ? listSecretGrants(table, name) : [],
-  ]);
+  // One round trip for the approval and the policy: this runs before every step's call (none where this process is
+  // the only writer of them, run-facts-memo.ts).
+  const withGrants = secretKeysOf(subject.runtime).length > 0;
+  const [[approvalItem, policyItem], grants] = await memoizedRunFacts(
+    table,
+    `${name}@${version}${withGrants ? "+grants" : ""}`,
+    () =>
+      Promise.all([
+        getMany<Record<string, unknown>>(table, [approvalKey(name, version), POLICY_KEY]),
+        withGrants ? listSecretGrants(table, name) : Promise.resolve([]),
+      ]),
+  );
   const approval = approvalItem as ApprovalItem | undefined;
   return decideRunPermission(
     record,
@@ -234,8 +242,10 @@ export async function approveRuntime(
     table,
     name,
     () =>
-      table.doc.send(
-        new PutCommand({ TableName: table.name, Item: { ...approvalKey(name, version), ...item } }),
+      changingRunFacts(table, () =>
+        table.doc.send(
+          new PutCommand({ TableName: table.name, Item: { ...approvalKey(name, version), ...item } }),
+        ),
       ),
     {
       unchangedIf: (head) => head.latestVersion !== version,
@@ -251,12 +261,14 @@ export async function revokeApproval(table: Table, name: string, version: string
     table,
     name,
     () =>
-      table.doc.send(
-        new DeleteCommand({
-          TableName: table.name,
-          Key: approvalKey(name, version),
-          ReturnValues: "ALL_OLD",
-        }),
+      changingRunFacts(table, () =>
+        table.doc.send(
+          new DeleteCommand({
+            TableName: table.name,
+            Key: approvalKey(name, version),
+            ReturnValues: "ALL_OLD",
+          }),
+        ),
       ),
     {
       unchangedIf: (head) => head.latestVersion !== version,

@@ -5,6 +5,7 @@ import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { ConflictError } from "../errors.js";
 import type { Caller } from "../identity/roles.js";
 import { isConditionalCheckFailed, type Table } from "../store/table.js";
+import { changingRunFacts } from "./run-facts-memo.js";
 import type { RuntimeSubject } from "./runtime-digest.js";
 import type { RuntimePolicy, RuntimePolicyRules } from "./runtime-policy-schema.js";
 
@@ -59,13 +60,15 @@ export async function putRuntimePolicy(
     updatedBy: caller.id,
   };
   try {
-    await table.doc.send(
-      new PutCommand({
-        TableName: table.name,
-        Item: { ...POLICY_KEY, ...next },
-        ConditionExpression: current.revision === 0 ? "attribute_not_exists(pk)" : "revision = :revision",
-        ...(current.revision === 0 ? {} : { ExpressionAttributeValues: { ":revision": current.revision } }),
-      }),
+    await changingRunFacts(table, () =>
+      table.doc.send(
+        new PutCommand({
+          TableName: table.name,
+          Item: { ...POLICY_KEY, ...next },
+          ConditionExpression: current.revision === 0 ? "attribute_not_exists(pk)" : "revision = :revision",
+          ...(current.revision === 0 ? {} : { ExpressionAttributeValues: { ":revision": current.revision } }),
+        }),
+      ),
     );
   } catch (error) {
     if (isConditionalCheckFailed(error))

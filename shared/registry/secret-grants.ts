@@ -12,6 +12,7 @@ import { queryAll, type Table } from "../store/table.js";
 import * as z from "../zod.js";
 import { changeServer } from "./head-projection.js";
 import { serverKey } from "./heads.js";
+import { changingRunFacts } from "./run-facts-memo.js";
 import { ServerVersionString } from "./schema.js";
 
 const grantKey = (name: string, key: string) => ({ pk: serverKey(name), sk: `GRANT#${key}` });
@@ -48,7 +49,9 @@ export async function grantSecret(
     table,
     name,
     () =>
-      table.doc.send(new PutCommand({ TableName: table.name, Item: { ...grantKey(name, key), ...grant } })),
+      changingRunFacts(table, () =>
+        table.doc.send(new PutCommand({ TableName: table.name, Item: { ...grantKey(name, key), ...grant } })),
+      ),
     { absent: () => new NotFoundError(`No server named ${name}.`) },
   );
   return grant;
@@ -62,8 +65,10 @@ export async function revokeSecretGrant(table: Table, name: string, key: string)
       table,
       name,
       () =>
-        table.doc.send(
-          new DeleteCommand({ TableName: table.name, Key: grantKey(name, key), ReturnValues: "ALL_OLD" }),
+        changingRunFacts(table, () =>
+          table.doc.send(
+            new DeleteCommand({ TableName: table.name, Key: grantKey(name, key), ReturnValues: "ALL_OLD" }),
+          ),
         ),
       { absent: () => absent },
     );

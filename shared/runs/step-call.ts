@@ -118,11 +118,38 @@ function referencedSteps(step: WorkflowDefinition["steps"][number]): string[] {
   return [...ids];
 }
 
+/** What every step of a definition looks up in it, worked out once per definition (the cache keeps one object). */
+interface DefinitionIndex {
+  steps: Map<string, WorkflowDefinition["steps"][number]>;
+  /** Steps with a `when`: the only ones a later step may find without a record (SKIPPED). */
+  conditional: WorkflowDefinition["steps"];
+  /** Built at the first step that needs it: a graph of the whole workflow, O(steps) to build. */
+  isAncestor?: (id: string, ancestor: string) => boolean;
+}
+
+const indexes = new WeakMap<WorkflowDefinition, DefinitionIndex>();
+
+/**
+ * A step's lookups in its definition, once per definition rather than per step: finding the step and building the
+ * graph at every step made a run's cost grow with the square of its steps (bench/workflow.ts).
+ */
+function indexOf(definition: WorkflowDefinition): DefinitionIndex {
+  let index = indexes.get(definition);
+  if (!index) {
+    const steps = new Map<string, WorkflowDefinition["steps"][number]>();
+    for (const step of definition.steps) if (!steps.has(step.id)) steps.set(step.id, step);
+    index = { steps, conditional: definition.steps.filter((s) => s.when) };
+    indexes.set(definition, index);
+  }
+  return index;
+}
+
 export async function loadStepCall(store: RunStore, refs: StepRefs): Promise<StepCall> {
   if (refs.workflow === TOOL_CALL_WORKFLOW) return loadToolCall(store, refs);
   const runs = new Runs(store);
   const definition = await workflowDefinition(store, refs.workflow, refs.workflowVersion);
-  const step = definition.steps.find((s) => s.id === refs.stepId);
+  const index = indexOf(definition);
+  const step = index.steps.get(refs.stepId);
   if (!step)
     throw new NotFoundError(`Workflow ${refs.workflow} v${refs.workflowVersion} has no step ${refs.stepId}.`);
   const version = step.server.version!;
@@ -139,10 +166,10 @@ export async function loadStepCall(store: RunStore, refs: StepRefs): Promise<Ste
   ]);
   const context: TemplateContext = { input, steps };
   // An ancestor whose `when` was false never ran, so it left no record; the state machine holds it as SKIPPED.
-  const isAncestor = ancestry(stepGraph(definition));
-  for (const other of definition.steps) {
-    if (other.when && !context.steps[other.id] && isAncestor(step.id, other.id))
-      context.steps[other.id] = { status: "SKIPPED", output: null };
+  for (const other of index.conditional) {
+    if (context.steps[other.id]) continue;
+    index.isAncestor ??= ancestry(stepGraph(definition));
+    if (index.isAncestor(step.id, other.id)) context.steps[other.id] = { status: "SKIPPED", output: null };
   }
   if (step.for_each && refs.itemIndex !== undefined) {
     const items = resolveTemplate(step.for_each.items, context);

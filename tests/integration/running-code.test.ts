@@ -8,7 +8,7 @@ import { getPlatform } from "../../shared/platform.js";
 import { withGrantedSecretsOnly } from "../../shared/registry/run-decisions.js";
 import { Registry } from "../../shared/registry/service.js";
 import { taskDefinitionFor } from "../../shared/tasks/ecs-launcher.js";
-import { EVERYTHING_SCRIPT, saveWorkflow, stepOf, waitForRun } from "../helpers/examples.js";
+import { EVERYTHING_SCRIPT, saveWorkflow, stepOf, waitForRun, waitForRunState } from "../helpers/examples.js";
 import { startTestPlatform, type TestPlatform } from "../helpers/platform.js";
 
 const enc = encodeURIComponent;
@@ -166,6 +166,45 @@ describe("an editor's runtime does not run until an admin approves it", () => {
     });
     expect(again.status, again.text).toBe(409);
     expect((await p.api("DELETE", `${versionPath(name, "1.0.0")}/approval`)).status).toBe(404);
+  });
+
+  it("stops the next step of a run under way once revoked (the platform keeps what it read until a write)", async () => {
+    const name = "io.revoke-mid-run/everything";
+    await publish(name, "1.0.0", everything(), { role: "admin", approve: true });
+    await saveWorkflow(p, {
+      name: "revoked-mid-run",
+      steps: [
+        { id: "first", server: `${name}@1.0.0`, tool: "echo", arguments: { message: "checked" } },
+        {
+          id: "slow",
+          server: `${name}@1.0.0`,
+          tool: "trigger-long-running-operation",
+          arguments: { duration: 1, steps: 2 },
+          depends_on: ["first"],
+        },
+        {
+          id: "after",
+          server: `${name}@1.0.0`,
+          tool: "echo",
+          arguments: { message: "hi" },
+          depends_on: ["slow"],
+        },
+      ],
+    });
+    const started = await p.api("POST", "/v1/workflows/revoked-mid-run/runs", { role: "operator", body: {} });
+    expect(started.status, started.text).toBe(202);
+    // Two steps checked the approval (and the platform kept it) before it is revoked under the slow one.
+    await waitForRunState(p, started.body.id, (run) =>
+      run.steps?.some(
+        (s: { stepId: string; status: string }) => s.stepId === "slow" && s.status === "RUNNING",
+      ),
+    );
+    expect((await p.api("DELETE", `${versionPath(name, "1.0.0")}/approval`)).status).toBe(200);
+    const run = await waitForRun(p, started.body.id);
+    expect(run.status).toBe("FAILED");
+    expect(stepOf(run, "slow").status).toBe("SUCCEEDED");
+    expect(stepOf(run, "after")).toMatchObject({ status: "FAILED" });
+    expect(stepOf(run, "after").error.cause).toMatch(/may not run/);
   });
 });
 
