@@ -9,8 +9,15 @@ import { getMany, type Table } from "../store/table.js";
 import * as z from "../zod.js";
 import { decideRunPermission, displayedRunPermission } from "./approval.js";
 import { needsProjection, projectServer, readHead } from "./head-projection.js";
-import { type ListingFilter, type ListingItem, readListingItems, readListingPage } from "./listing.js";
-import { facetsOf, type ListingSummary, listingSnapshot, matchesFilter } from "./listing-snapshot.js";
+import { type ListingFilter, readListingItems, readListingPage } from "./listing.js";
+import {
+  facetsOf,
+  type ListedServer,
+  type ListingSnapshot,
+  type ListingSummary,
+  listingSnapshot,
+  matchesFilter,
+} from "./listing-snapshot.js";
 import { displayedRuntimePolicy } from "./runtime-policy.js";
 import type { ServerListQuery, ServerVersionRecord } from "./schema.js";
 import {
@@ -48,9 +55,14 @@ async function readHeadAndVersion(
 export class RegistryReads {
   constructor(private readonly table: Table) {}
 
-  /** The latest version with whether it may run (`execution`), from the head's run facts: one read. */
+  /**
+   * The latest version with whether it may run (`execution`), from the head's run facts: the process's snapshot
+   * of the head while it is current (listing-snapshot.ts), else one read.
+   */
   async describeLatest(name: string, includeDeleted = false): Promise<ServerVersionRecord> {
-    const head = await readHead(this.table, name);
+    const snapshot = listingSnapshot(this.table);
+    const head =
+      (snapshot.isCurrent() ? snapshot.head(name) : undefined) ?? (await readHead(this.table, name));
     if (!head) throw new NotFoundError(`No server named ${name}.`);
     if (head.allDeleted && !includeDeleted) throw new NotFoundError(`Every version of ${name} is deleted.`);
     const record = toRecord(head.latest, head.latestVersion);
@@ -68,9 +80,10 @@ export class RegistryReads {
   }
 
   /**
-   * A page of servers with facets. Without `search`, the page is one query of the listing partition the filters
-   * name (listing.ts), from the cursor on, in name order; facets and total come from the process's listing
-   * snapshot (listing-snapshot.ts: this process's writes at once, others' within seconds). With `search`, the
+   * A page of servers with facets. Without `search`, the page is the process's listing snapshot's while it is
+   * current, else one query of the listing partition the filters name (listing.ts), from the cursor on, in name
+   * order; facets and total come from the snapshot (listing-snapshot.ts: this process's writes at once, others'
+   * within CHECK_MS). With `search`, the
    * match is over the snapshot (ranked by the search index when one is given, else a substring of name, title,
    * description, tags or category), and the page's items are read by name.
    */
@@ -84,18 +97,21 @@ export class RegistryReads {
       ...(query.category !== undefined ? { category: query.category } : {}),
     };
     const after = decodeCursor(query.cursor, ListPosition)?.after;
-    if (query.search?.trim()) return this.searchList(query, filter, after, snapshot.all(), ranker);
-    const [{ facets, total }, page] = [
-      snapshot.count(filter),
-      await readListingPage(this.table, filter, after, query.limit),
-    ];
+    if (query.search?.trim()) return this.searchList(query, filter, after, snapshot, ranker);
+    const { facets, total } = snapshot.count(filter);
+    const page = snapshot.isCurrent()
+      ? snapshot.page(filter, after, query.limit)
+      : await readListingPage(this.table, filter, after, query.limit).then(({ items, more }) => ({
+          items: items.map(({ sk, record, runFacts }) => ({ name: sk, record, runFacts })),
+          more,
+        }));
     const servers = await this.withExecution(page.items);
     const last = page.items.at(-1);
     return {
       servers,
       facets,
       total,
-      ...(page.more && last ? { nextCursor: encodeCursor({ after: last.sk }) } : {}),
+      ...(page.more && last ? { nextCursor: encodeCursor({ after: last.name }) } : {}),
     };
   }
 
@@ -103,14 +119,14 @@ export class RegistryReads {
     query: ServerListQuery,
     filter: ListingFilter,
     after: string | undefined,
-    summaries: Iterable<ListingSummary>,
+    snapshot: ListingSnapshot,
     ranker: ServerRanker | undefined,
   ): Promise<ServerList> {
     const search = query.search!;
     const ranked = ranker ? await ranker.rankServers(search) : undefined;
     const needle = search.toLowerCase();
     const score = (summary: ListingSummary) => ranked?.get(summary.name) ?? 0;
-    const matched = [...summaries]
+    const matched = [...snapshot.all()]
       .filter((summary) => matchesFilter(summary, filter))
       .filter((summary) => (ranked ? ranked.has(summary.name) : substringMatch(summary, needle)))
       // Code-unit order, the same order the cursor's `>` compares in; localeCompare would skip or repeat names.
@@ -122,10 +138,10 @@ export class RegistryReads {
         ? matched.slice(matched.findIndex((summary) => summary.name === after) + 1)
         : matched.filter((summary) => summary.name > after);
     const page = rest.slice(0, query.limit);
-    const items = await readListingItems(
-      this.table,
-      page.map((summary) => summary.name),
-    );
+    const names = page.map((summary) => summary.name);
+    const items = snapshot.isCurrent()
+      ? names.map((name) => snapshot.listed(name)).filter((item) => item !== undefined)
+      : await readListingItems(this.table, names);
     const last = page.at(-1);
     return {
       servers: await this.withExecution(items),
@@ -136,7 +152,9 @@ export class RegistryReads {
   }
 
   /** List entries with `execution`, from the run facts each listing item carries and the displayed policy. */
-  private async withExecution(items: ListingItem[]): Promise<ServerVersionRecord[]> {
+  private async withExecution(
+    items: Pick<ListedServer, "record" | "runFacts">[],
+  ): Promise<ServerVersionRecord[]> {
     const policy = await displayedRuntimePolicy(this.table);
     return items.map((item) => ({
       ...item.record,

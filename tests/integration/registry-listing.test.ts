@@ -10,8 +10,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Caller } from "../../shared/identity/roles.js";
 import { approveRuntime } from "../../shared/registry/approval.js";
 import { PENDING_GRACE_MS, readHead } from "../../shared/registry/head-projection.js";
-import { CHECK_MS, ListingSnapshot } from "../../shared/registry/listing-snapshot.js";
+import { CHECK_MS, ListingSnapshot, listingSnapshot } from "../../shared/registry/listing-snapshot.js";
 import { runtimeDigest, runtimeSubject } from "../../shared/registry/runtime-digest.js";
+import { POLICY_KEY } from "../../shared/registry/runtime-policy.js";
 import type { ServerDocument, ServerListQuery } from "../../shared/registry/schema.js";
 import { grantSecret } from "../../shared/registry/secret-grants.js";
 import { RegistryReads } from "../../shared/registry/server-reads.js";
@@ -34,13 +35,17 @@ function otherProcess(table: Table): Table {
   return createTable({ name: table.name, endpoint });
 }
 
-/** Counts the store calls made through a table, by command name. */
+/**
+ * Counts the store calls made through a table, by command name; reads of the runtime policy aside (gets and pages
+ * show it from a copy renewed every DISPLAYED_POLICY_MS, runtime-policy.ts).
+ */
 function counting(table: Table): { table: Table; calls: string[] } {
   const counted = createTable({ name: table.name, endpoint });
   const calls: string[] = [];
   counted.doc.middlewareStack.add(
     (next, context) => async (args) => {
-      calls.push(String(context.commandName));
+      const key = (args.input as { Key?: Record<string, unknown> }).Key;
+      if (key?.pk !== POLICY_KEY.pk || key?.sk !== POLICY_KEY.sk) calls.push(String(context.commandName));
       return next(args);
     },
     { step: "initialize", name: "countCalls" },
@@ -401,22 +406,45 @@ describe("pages", () => {
     expect(seen).toEqual(names.filter((name) => name.includes("srv-1")));
   });
 
-  it("a page is one store call, a get is one, after the first list of the process", async () => {
+  it("a page and a get cost no store call while the snapshot is current, one each once it is not", async () => {
     const { table: countedTable, calls } = counting(table);
     const counted = new RegistryReads(countedTable);
+    const names = (list: { servers: { server: { name: string } }[] }) =>
+      list.servers.map((s) => s.server.name);
     await counted.list(query({ limit: 5 }));
-    await counted.describeLatest(names[3]!);
     calls.length = 0;
     const page = await counted.list(query({ limit: 5, tag: "odd" }));
     expect(page.servers).toHaveLength(5);
-    expect(calls).toEqual(["QueryCommand"]);
-    calls.length = 0;
-    expect((await counted.describeLatest(names[3]!)).execution?.reason).toBe("not-approved");
-    expect(calls).toEqual(["GetItemCommand"]);
-    calls.length = 0;
-    expect((await counted.describeVersion(names[3]!, "1.0.0")).isLatest).toBe(true);
+    expect((await counted.describeLatest(names3())).execution?.reason).toBe("not-approved");
+    expect(calls).toEqual([]);
+    expect((await counted.describeVersion(names3(), "1.0.0")).isLatest).toBe(true);
     expect(calls).toEqual(["BatchGetItemCommand"]);
+
+    // CHECK_MS later with no check answered since: both go to the store (and a check of the generation starts).
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + CHECK_MS });
+    try {
+      calls.length = 0;
+      const [again, got] = await Promise.all([
+        counted.list(query({ limit: 5, tag: "odd" })),
+        counted.describeLatest(names3()),
+      ]);
+      expect(names(again)).toEqual(names(page));
+      expect(got.server.name).toBe(names3());
+      expect(calls.sort()).toEqual(["GetItemCommand", "GetItemCommand", "QueryCommand"]);
+      // The check found the generation unmoved: the snapshot is current again.
+      await vi.waitFor(() => expect(listingSnapshot(countedTable).isCurrent()).toBe(true));
+      calls.length = 0;
+      expect(names(await counted.list(query({ limit: 5, tag: "odd" })))).toEqual(names(page));
+      await counted.describeLatest(names3());
+      expect(calls).toEqual([]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
+
+  function names3(): string {
+    return names[3]!;
+  }
 });
 
 describe("facets of other processes' writes", () => {
@@ -440,6 +468,27 @@ describe("facets of other processes' writes", () => {
     await vi.waitFor(() =>
       expect(snapshot.count(filter)).toEqual({ total: 1, facets: { tags: { x: 1 }, categories: {} } }),
     );
+  });
+
+  it("a get shows another process's deprecation within CHECK_MS, and this process's own at once", async () => {
+    const table = await freshTable("getstaleness");
+    const registry = new Registry(table);
+    const reads = new RegistryReads(table);
+    await registry.publish(doc("io.test/shared", "1.0.0"), caller);
+    await registry.publish(doc("io.test/mine-too", "1.0.0"), caller);
+    await reads.list(query());
+    expect(listingSnapshot(table).isCurrent()).toBe(true);
+
+    await new Registry(otherProcess(table)).setStatus("io.test/shared", "1.0.0", { status: "deprecated" });
+    await registry.setStatus("io.test/mine-too", "1.0.0", { status: "deprecated" });
+    expect((await reads.describeLatest("io.test/mine-too")).status).toBe("deprecated");
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + CHECK_MS });
+    try {
+      expect((await reads.describeLatest("io.test/shared")).status).toBe("deprecated");
+      expect((await reads.list(query({ status: "deprecated" }))).servers).toHaveLength(2);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("this process's own writes show at once", async () => {
