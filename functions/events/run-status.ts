@@ -1,7 +1,8 @@
 // Lambda for EventBridge "Step Functions Execution Status Change" events: the execution's end becomes the run's
-// end in the store (the execution is named after the run id), steps that never reported are settled, and the run's
-// server tasks are stopped (decision 0008).
+// end in the store (the execution is named after the run id), with what AWS measured of it (its cost), steps that
+// never reported are settled, and the run's server tasks are stopped (decision 0008).
 import { lazyClient } from "../../shared/aws/lazy-client.js";
+import { measureAwsRun } from "../../shared/costs/aws-measure.js";
 import { NotFoundError } from "../../shared/errors.js";
 import { logger } from "../../shared/log.js";
 import { getPlatform } from "../../shared/platform.js";
@@ -57,6 +58,7 @@ export function runEndOf(detail: ExecutionStatusChange["detail"]): RunEnd | unde
 }
 
 const ecs = lazyClient(() => import("@aws-sdk/client-ecs").then((m) => new m.ECSClient({})));
+const sfn = lazyClient(() => import("@aws-sdk/client-sfn").then((m) => new m.SFNClient({})));
 
 export async function handler(event: unknown): Promise<{ runId?: string; updated: boolean }> {
   const parsed = ExecutionStatusChange.safeParse(event);
@@ -74,9 +76,21 @@ export async function handler(event: unknown): Promise<{ runId?: string; updated
 
   // EventBridge delivers at least once and may reorder: endRun keeps a run's first end, so a replay only settles
   // again. It settles even when a cancel ended the run first, as a cancel cannot wait for the tasks to stop.
+  const cluster = process.env.MCPFLOW_CLUSTER_ARN;
+  const platform = await getPlatform();
+  // What AWS measured of the run (its cost), read before its tasks are stopped, so that each running task counts
+  // until now (docs/costs.md). Only on AWS: the embedded platform's engine counts its runs itself.
+  const measure =
+    platform.mode === "aws"
+      ? () =>
+          measureAwsRun(
+            { sfn, ecs, cluster, warn: (message, fields) => logger.warn(message, { runId, ...fields }) },
+            { runId, executionArn: detail.executionArn },
+          )
+      : undefined;
   let updated: boolean;
   try {
-    updated = await endRun(await getPlatform(), runId, end);
+    updated = await endRun(platform, runId, { ...end, ...(measure ? { measure } : {}) });
   } catch (error) {
     if (!(error instanceof NotFoundError)) throw error;
     // An execution the API did not start (a test run from the console): nothing to record.
@@ -85,7 +99,6 @@ export async function handler(event: unknown): Promise<{ runId?: string; updated
   }
   logger.info("run ended", { runId, status: end.status, updated });
   // After the run's end is recorded: a failure here is retried with the event, and endRun changes nothing then.
-  const cluster = process.env.MCPFLOW_CLUSTER_ARN;
   if (cluster) {
     const stopped = await stopRunTasks(ecs, cluster, runId);
     if (stopped.length > 0) logger.info("stopped the run's server tasks", { runId, tasks: stopped.length });

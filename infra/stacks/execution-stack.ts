@@ -439,7 +439,8 @@ export class ExecutionStack extends Stack {
       memorySize: 512,
     });
     runStatus.grant("Runs", tableAccess(table, "readwrite"));
-    // At a run's end it stops the server tasks the run started (its task group among the cluster's running tasks).
+    // At a run's end it reads how long the run's server tasks ran (its cost), then stops them (the run's task group
+    // among the cluster's tasks).
     const inCluster = { ArnEquals: { "ecs:cluster": this.cluster.clusterArn } };
     runStatus.grant(
       "RunTasks",
@@ -455,8 +456,19 @@ export class ExecutionStack extends Stack {
           "assigns at run time.",
       },
     );
-    // It reads the run and the workflow version, ends the run and settles its steps; no Step Functions call (the
-    // event carries the execution's status, output and error). A run output over 64 KiB goes to the payload bucket
+    // The run's cost (shared/costs/aws-measure.ts): the execution's history, counted as Step Functions bills it.
+    runStatus.grant(
+      "ExecutionHistory",
+      [allow(["states:GetExecutionHistory"], [arnOf("states", `execution:${names.stateMachinePrefix}*:*`)])],
+      {
+        findings: [arnFinding("states", `execution:${names.stateMachinePrefix}*:*`)],
+        reason:
+          `GetExecutionHistory on executions of this stage's state machines (${names.stateMachinePrefix}*), ` +
+          "created at run time: run-status counts a run's state transitions and step executor calls at its end.",
+      },
+    );
+    // It reads the run and the workflow version, ends the run and settles its steps (the event carries the
+    // execution's status, output and error). A run output over 64 KiB goes to the payload bucket
     // (shared/runs/limits.ts), and a workflow version's ASL over 300 KB is read from it.
     runStatus.grant(
       "Payloads",

@@ -49,8 +49,8 @@ export async function spendOf(
         currency: "USD",
         region: estimate.region,
         pricesAsOf: estimate.pricesAsOf,
-        // On AWS a run is measured once its host counted something (today nothing: run-status passes no counts, and
-        // its usage is the model's from the records).
+        // On AWS a run is measured once something was counted (run-status reads the execution's history and the
+        // tasks' times); a run a cancel ended before its execution stopped keeps the model's figures.
         estimated: mode === "local" || usage.measured.length === 0,
       },
     };

@@ -9,7 +9,24 @@ export interface MeasuredUsage {
   stateTransitions?: number;
   storeReads?: number;
   storeWrites?: number;
+  /** The run's server tasks and the seconds Fargate bills for them (on AWS: ECS's times of each task). */
+  tasks?: number;
+  taskSeconds?: number;
+  /** The step executor's invocations and their billed seconds (on AWS: the execution's history). */
+  executorInvocations?: number;
+  executorSeconds?: number;
 }
+
+/** The usage field each measured figure gives (the executor's are its part of the functions' figures). */
+const MEASURES: Record<keyof MeasuredUsage, keyof RunUsage> = {
+  stateTransitions: "stateTransitions",
+  storeReads: "storeReads",
+  storeWrites: "storeWrites",
+  tasks: "tasks",
+  taskSeconds: "taskSeconds",
+  executorInvocations: "functionRequests",
+  executorSeconds: "functionGbSeconds",
+};
 
 export interface RunFacts {
   startedAt: string;
@@ -52,9 +69,13 @@ export function runUsage(facts: RunFacts): RunUsage {
   const runSeconds = Math.max(0, (Date.parse(facts.endedAt) - Date.parse(facts.startedAt)) / 1000);
   const attempts = facts.calls.reduce((sum, call) => sum + Math.max(1, call.attempts), 0);
   const callSeconds = facts.calls.reduce((sum, call) => sum + billedSeconds(call.seconds), 0);
-  const measured = Object.keys(facts.measured).filter(
-    (key) => facts.measured[key as keyof MeasuredUsage] !== undefined,
-  );
+  const measured = [
+    ...new Set(
+      (Object.keys(MEASURES) as (keyof MeasuredUsage)[])
+        .filter((key) => facts.measured[key] !== undefined)
+        .map((key) => MEASURES[key]),
+    ),
+  ];
   if (facts.toolCall) {
     // The registry function makes the call itself, within the API request: no state machine, no task.
     return {
@@ -69,16 +90,19 @@ export function runUsage(facts: RunFacts): RunUsage {
       measured,
     };
   }
-  // Every task lives from the run's start to its end, and Fargate bills it a minute at least.
-  const taskSeconds = facts.taskServers * billedTaskSeconds(runSeconds);
+  // Modelled, every task lives from the run's start to its end, and Fargate bills it a minute at least.
+  const tasks = facts.measured.tasks ?? facts.taskServers;
+  const taskSeconds = facts.measured.taskSeconds ?? facts.taskServers * billedTaskSeconds(runSeconds);
   return {
     stateTransitions: facts.measured.stateTransitions ?? MODEL.transitionsPerRun + attempts,
-    tasks: facts.taskServers,
+    tasks,
     taskSeconds,
     functionGbSeconds: round(
-      API_GB * START_SECONDS + EXECUTOR_GB * callSeconds + RUN_STATUS_GB * END_SECONDS,
+      API_GB * START_SECONDS +
+        EXECUTOR_GB * (facts.measured.executorSeconds ?? callSeconds) +
+        RUN_STATUS_GB * END_SECONDS,
     ),
-    functionRequests: 2 + attempts,
+    functionRequests: 2 + (facts.measured.executorInvocations ?? attempts),
     storeReads:
       MODEL.start.reads + MODEL.end.reads + (facts.measured.storeReads ?? attempts * MODEL.attempt.reads),
     storeWrites:

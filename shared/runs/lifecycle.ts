@@ -189,6 +189,11 @@ export type RunEnd = {
   error?: RunError;
   /** What the host that ran it counted (the embedded engine); the rest of its usage comes from the cost model. */
   measured?: MeasuredUsage;
+  /**
+   * Reads what AWS measured of it (run-status: the execution's history, the tasks' times), called only by the end
+   * that moves the run out of RUNNING, so that a replayed event reads nothing.
+   */
+  measure?: () => Promise<MeasuredUsage>;
 };
 
 /**
@@ -208,6 +213,7 @@ export async function endRun(platform: Platform, runId: string, end: RunEnd): Pr
   const steps = await runs.settleSteps(runId, declared, status);
   if (run.status !== "RUNNING") return false;
   // Its usage and cost (docs/costs.md), from the records as the run ends and what its host counted.
+  const measured = end.measured ?? (await end.measure?.());
   const endedAt = new Date();
   const spend = await spendOf(
     platform,
@@ -217,11 +223,11 @@ export async function endRun(platform: Platform, runId: string, end: RunEnd): Pr
       servers: declared.map((step) => step.server),
       steps,
       toolCall: run.workflow === TOOL_CALL_WORKFLOW,
-      ...(end.measured ? { measured: end.measured } : {}),
+      ...(measured ? { measured } : {}),
     },
     platform.mode,
   );
-  const { measured: _measured, ...outcome } = end;
+  const { measured: _measured, measure: _measure, ...outcome } = end;
   return runs.finish(runId, { ...outcome, endedAt, ...spend });
 }
 

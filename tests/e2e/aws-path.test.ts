@@ -268,6 +268,24 @@ describe.skipIf(!motoAvailable)("the AWS path on moto_server", () => {
     expect(tasksOf(runId)).toHaveLength(1);
     const bad = run.steps.find((s: { stepId: string }) => s.stepId === "bad");
     expect(bad).toMatchObject({ status: "FAILED", error: { error: "Mcp.ToolError" } });
+    // Its cost from what AWS measured (run-status read the execution's history): every state the history says was
+    // entered, plus the retry (the second TaskScheduled of `Call bad`, after its TaskFailed), and one executor
+    // invocation per call the Lambda double handed to the executor.
+    const history = await aws.clients.sfn.send(
+      new GetExecutionHistoryCommand({ executionArn: run.executionArn, maxResults: 1000 }),
+    );
+    const entered = history.events!.filter((e) => e.type!.endsWith("StateEntered")).length;
+    const retried = history.events!.filter(
+      (e) =>
+        e.type === "TaskScheduled" &&
+        history.events!.find((p) => p.id === e.previousEventId)?.type === "TaskFailed",
+    ).length;
+    expect(retried).toBe(1);
+    expect(run.usage.stateTransitions).toBe(entered + retried);
+    expect(run.usage.functionRequests).toBe(2 + callsOf(runId).length);
+    expect(run.usage.measured).toEqual(expect.arrayContaining(["stateTransitions", "functionRequests"]));
+    expect(run.cost).toMatchObject({ estimated: false, currency: "USD" });
+    expect(run.cost.usd).toBeGreaterThan(0);
   });
 
   it("fails the run with Mcp.ToolError when a call fails and nothing catches it", async () => {

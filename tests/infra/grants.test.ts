@@ -208,8 +208,8 @@ const GRANTEES: Record<string, Grantee> = {
   // functions/api/meta.ts: /v1/health asks DescribeTable.
   meta: { stack: "api", role: "MetaApiRole", calls: [["dynamodb:DescribeTable", "table"]] },
   // functions/events/run-status.ts: endRun (Runs.get/settleSteps/finish, a large run output to S3),
-  // Workflows.versionForRun (a large ASL from S3), then stopRunTasks (shared/tasks/run-tasks.ts); no Step Functions
-  // call.
+  // Workflows.versionForRun (a large ASL from S3), measureAwsRun (the execution's history, the run's tasks: ListTasks
+  // and DescribeTasks), then stopRunTasks (shared/tasks/run-tasks.ts).
   "run-status": {
     stack: "execution",
     role: "RunStatusRole",
@@ -222,6 +222,7 @@ const GRANTEES: Record<string, Grantee> = {
       ["ecs:ListTasks", "any"],
       ["ecs:DescribeTasks", "task"],
       ["ecs:StopTask", "task"],
+      ["states:GetExecutionHistory", "execution"],
     ],
   },
   // functions/invoker/remote-mcp.ts: loadStepCall, Runs.stepStarted/stepEnded, materializeRuntime, SendTask*;

@@ -77,3 +77,31 @@ describe("runUsage", () => {
     expect(usd).toBeCloseTo(0.000624 + 0.000125 + 0.000106 + 0.0000054 + 0.0000035 + 0.000001, 6);
   });
 });
+
+describe("runUsage with what AWS measured", () => {
+  it("takes the tasks, task-seconds and the executor's invocations and seconds from the measurement", () => {
+    const usage = runUsage({
+      ...run,
+      measured: {
+        stateTransitions: 14,
+        tasks: 2,
+        taskSeconds: 61 + 95,
+        executorInvocations: 4,
+        executorSeconds: 3.5,
+      },
+    });
+    expect(usage).toMatchObject({
+      stateTransitions: 14,
+      tasks: 2,
+      taskSeconds: 156,
+      // API start 1 GB x 0.1 s, the executor 0.5 GB x 3.5 s (measured), run-status 0.5 GB x 0.5 s.
+      functionGbSeconds: 0.1 + 1.75 + 0.25,
+      functionRequests: 2 + 4,
+      // Store requests are not measured on AWS: the model's.
+      storeReads: MODEL.start.reads + MODEL.end.reads + 3 * MODEL.attempt.reads,
+    });
+    expect(usage.measured.sort()).toEqual(
+      ["functionGbSeconds", "functionRequests", "stateTransitions", "taskSeconds", "tasks"].sort(),
+    );
+  });
+});
