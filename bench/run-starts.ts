@@ -5,7 +5,10 @@
 // the baseline in the same run: a bare node:http server doing the one store write a start needs (bench/
 // bare-start-server.ts), so the ratio says what the platform adds on a machine whose load changes by the minute.
 // BENCH_BEFORE_ROOT names another checkout (main before a change): its platform gets the same bursts in the same
-// rounds, so before and after are measured side by side rather than at two different loads.
+// rounds, so before and after are measured side by side rather than at two different loads. Each round also says how
+// much CPU the platform's main thread (the API's event loop) and its whole process used during the burst (from /proc):
+// 50 starts that arrive together all wait for the main thread's work for all, so on a quiet machine the p99 is about
+// that CPU, while on a loaded one the wall clock also counts the time other processes held the cores.
 // Run: npx tsx bench/run-starts.ts   (RUN_STARTS, RUN_ROUNDS; BENCH_ROOT runs another checkout's platform)
 import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
@@ -39,6 +42,9 @@ interface Round {
   runsSucceeded: number;
   allEndedMs: number;
   peakProcesses: number;
+  /** CPU the platform's main thread (the API's event loop) and its whole process spent during the burst. */
+  mainThreadCpuMs: number;
+  processCpuMs: number;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -57,6 +63,20 @@ function serverProcesses(script: string): number {
   }
   return count;
 }
+
+/** CPU time (user + system) in ms of a process, or of one of its threads, from /proc (Linux; 0 elsewhere). */
+function cpuMs(pid: number, thread?: number): number {
+  try {
+    const stat = readFileSync(thread ? `/proc/${pid}/task/${thread}/stat` : `/proc/${pid}/stat`, "utf8");
+    // The fields after the command's closing parenthesis; utime and stime are the 14th and 15th of the line.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+/** USER_HZ: 100 on every Linux build that matters here. */
+const CLOCK_TICKS = 100;
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
@@ -132,10 +152,14 @@ async function measure(target: Target, round: number, bare: { ms: number[] }): P
   }, 100);
   const began = performance.now();
   const burstFrom = process.hrtime.bigint();
+  // The main thread's id is the process id.
+  const pid = target.platform.child.pid!;
+  const cpuBefore = { main: cpuMs(pid, pid), all: cpuMs(pid) };
   const { answers, ms } = await burst(async () => {
     const answer = await api(target, "POST", "/v1/workflows/bench-echo/runs", { input: {} });
     return { status: answer.status, id: answer.body?.id as string | undefined };
   });
+  const cpu = { main: cpuMs(pid, pid) - cpuBefore.main, all: cpuMs(pid) - cpuBefore.all };
   // CLOCK_MONOTONIC, the clock of a --cpu-prof profile's timestamps: the burst's window in the platform's profile.
   if (process.env.BENCH_NODE_ARGS?.includes("--cpu-prof"))
     process.stderr.write(
@@ -167,6 +191,8 @@ async function measure(target: Target, round: number, bare: { ms: number[] }): P
     runsSucceeded: [...ended.values()].filter((s) => s === "SUCCEEDED").length,
     allEndedMs: ended.size === ids.length ? Math.round(performance.now() - began) : -1,
     peakProcesses: peak,
+    mainThreadCpuMs: Math.round(cpu.main),
+    processCpuMs: Math.round(cpu.all),
   };
   process.stderr.write(`round ${round} (${target.label}): p99 ${result.p99Ms} ms\n`);
   return result;
@@ -181,6 +207,8 @@ function summarize(rounds: Round[]) {
     p99Ratio: median(rounds.map((r) => Math.round((r.p99Ms / Math.max(1, r.baselineP99Ms)) * 10) / 10)),
     allEndedMs: median(rounds.map((r) => r.allEndedMs)),
     peakProcesses: Math.max(...rounds.map((r) => r.peakProcesses)),
+    mainThreadCpuMs: median(rounds.map((r) => r.mainThreadCpuMs)),
+    processCpuMs: median(rounds.map((r) => r.processCpuMs)),
   };
 }
 
@@ -228,6 +256,8 @@ async function main(): Promise<void> {
       "succeeded",
       "all ended ms",
       "peak procs",
+      "main cpu ms",
+      "proc cpu ms",
     ],
     rounds.map((r) => [
       String(r.round),
@@ -245,12 +275,14 @@ async function main(): Promise<void> {
       String(r.runsSucceeded),
       String(r.allEndedMs),
       String(r.peakProcesses),
+      String(r.mainThreadCpuMs),
+      String(r.processCpuMs),
     ]),
   );
   const after = summarize(rounds.filter((r) => r.platform === "after"));
   const before = BEFORE_ROOT ? summarize(rounds.filter((r) => r.platform === "before")) : undefined;
   const line = (label: string, summary: ReturnType<typeof summarize>) =>
-    `${label}: p50 ${summary.p50Ms} ms, p99 ${summary.p99Ms} ms (bare node:http + one put: p50 ${summary.baselineP50Ms} ms, p99 ${summary.baselineP99Ms} ms; p99 ${summary.p99Ratio}× the baseline), all runs ended after ${summary.allEndedMs} ms; at most ${summary.peakProcesses} server processes\n`;
+    `${label}: p50 ${summary.p50Ms} ms, p99 ${summary.p99Ms} ms (bare node:http + one put: p50 ${summary.baselineP50Ms} ms, p99 ${summary.baselineP99Ms} ms; p99 ${summary.p99Ratio}× the baseline), all runs ended after ${summary.allEndedMs} ms; at most ${summary.peakProcesses} server processes; during the burst the main thread used ${summary.mainThreadCpuMs} ms of CPU, the process ${summary.processCpuMs} ms\n`;
   process.stdout.write(`\nmedians over ${ROUNDS} rounds of ${STARTS} concurrent starts\n`);
   if (before) process.stdout.write(line(`before (${BEFORE_ROOT})`, before));
   process.stdout.write(line(BEFORE_ROOT ? `after (${PLATFORM_ROOT})` : "platform", after));

@@ -5,7 +5,6 @@ import { chmod, mkdir, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
-import dynalite from "dynalite";
 import { ALL_ROUTES } from "../shared/api/all-routes.js";
 import type { ApiArea } from "../shared/api/areas.js";
 import { createFileBlobStore } from "../shared/blobs/file-store.js";
@@ -30,9 +29,9 @@ import { createLocalTaskLauncher } from "../shared/tasks/local-launcher.js";
 import { LocalOrchestrator } from "./engine.js";
 import { anotherPlatform, cannotWrite, lockHome, StartupError } from "./home-lock.js";
 import { type AreaHandler, apiServerOptions, createRequestListener } from "./http-adapter.js";
-import { closeDynaliteIterators } from "./level-iterators.js";
 import { registrySyncIntervalMs, startRegistrySyncTimer } from "./registry-sync-timer.js";
 import { createSocketTable } from "./store-client.js";
+import { type StoreThread, startStoreThread } from "./store-thread.js";
 import { CONSOLE_DIST } from "./web-build.js";
 import { createConsoleListener } from "./web-console.js";
 
@@ -72,11 +71,8 @@ const LOCAL_TARGET = {
   runnerContainerName: "runner",
 };
 
-/** Listens on a loopback port (answers the port) or a Unix socket path. */
-async function listen(
-  server: Server,
-  at: { port: number; host: string } | { path: string },
-): Promise<number> {
+/** Listens on a loopback port; answers the port. */
+async function listen(server: Server, at: { port: number; host: string }): Promise<number> {
   await new Promise<void>((done, fail) => {
     server.once("error", fail);
     server.listen(at, () => {
@@ -84,7 +80,7 @@ async function listen(
       done();
     });
   });
-  return "path" in at ? 0 : (server.address() as AddressInfo).port;
+  return (server.address() as AddressInfo).port;
 }
 
 async function loadHandlers(): Promise<Record<ApiArea, AreaHandler>> {
@@ -205,7 +201,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   }
 
   let unlock: (() => void) | undefined;
-  let store: Server | undefined;
+  let store: StoreThread | undefined;
   try {
     unlock = lockHome(home);
     try {
@@ -219,15 +215,9 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     const reaped = await processes.reap();
     if (reaped > 0) logger.warn("ended server processes that the last instance left running", { reaped });
 
-    closeDynaliteIterators();
-    store = dynalite({
-      path: join(home, "data"),
-      createTableMs: 0,
-      deleteTableMs: 0,
-      updateTableMs: 0,
-    }) as Server;
     const socketPath = await storeSocket(home);
-    await listen(store, { path: socketPath });
+    // In a thread of its own: the store's CPU runs beside the API's rather than on its event loop.
+    store = await startStoreThread({ dataPath: join(home, "data"), socketPath });
     const table = createSocketTable(TABLE_NAME, socketPath);
     try {
       await ensureTable(table);
@@ -343,7 +333,9 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
           if (marked > 0)
             logger.warn("runs in progress were marked FAILED (Platform.Stopped)", { runs: marked });
           await processes.reap(200);
-          await new Promise<void>((done) => openStore.close(() => done()));
+          await openStore
+            .close()
+            .catch((error: unknown) => logger.error("closing the store failed", { error }));
           setPlatform(undefined);
           release();
         })();
@@ -354,7 +346,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     ready(undefined);
     server.closeAllConnections();
     await new Promise<void>((done) => server.close(() => done()));
-    if (store) await new Promise<void>((done) => store!.close(() => done()));
+    await store?.close().catch(() => undefined);
     unlock?.();
     throw error;
   }
