@@ -19,6 +19,7 @@ export const LOCAL_ISSUER = "https://local.mcpflow.dev";
 export const LOCAL_AUDIENCE = "mcpflow-local";
 
 interface Claims {
+  exp?: unknown;
   sub?: unknown;
   username?: unknown;
   "cognito:username"?: unknown;
@@ -35,6 +36,62 @@ function callerFromClaims(claims: Claims) {
     (typeof claims.client_id === "string" && claims.client_id) ||
     sub;
   return { id: `user:${sub}`, kind: "user" as const, name, role: roleFromGroups(groups) };
+}
+
+type VerifiedCaller = Awaited<ReturnType<TokenVerifier["verify"]>>;
+
+/** Tokens whose verdict is kept; past this the least recently used goes. ~1 KB a token: ~1 MB at most. */
+const KEPT_TOKENS = 1000;
+
+/**
+ * Verdicts on tokens that verified, each kept until the token's `exp`, so a client's next requests cost a map lookup
+ * instead of a signature check and claim parsing (~0.1 ms each). Keeping it changes no answer: a JWT cannot be
+ * revoked before it expires on either path (aws-jwt-verify checks the signature and the claims, never a revocation
+ * list; Cognito's revocation stops refresh tokens, not issued access tokens), and a token that failed is not kept.
+ */
+export class VerifiedTokens {
+  private readonly kept = new Map<string, { caller: VerifiedCaller; expiresAt: number }>();
+
+  constructor(
+    private readonly capacity = KEPT_TOKENS,
+    private readonly now: () => number = () => Date.now(),
+  ) {}
+
+  get(token: string): VerifiedCaller | undefined {
+    const found = this.kept.get(token);
+    if (!found) return undefined;
+    this.kept.delete(token);
+    if (found.expiresAt <= this.now()) return undefined;
+    // Most recently used last: a Map iterates in insertion order, so the first key is the one to drop.
+    this.kept.set(token, found);
+    return found.caller;
+  }
+
+  set(token: string, caller: VerifiedCaller, expiresAt: number): void {
+    if (this.kept.size >= this.capacity) this.kept.delete(this.kept.keys().next().value!);
+    this.kept.set(token, { caller, expiresAt });
+  }
+}
+
+/** A verifier that keeps the verdict on each token that passed `verify` until its `exp` (VerifiedTokens). */
+function keepingVerdicts(verify: (token: string) => Promise<Claims>): TokenVerifier {
+  const verdicts = new VerifiedTokens();
+  return {
+    async verify(token) {
+      const kept = verdicts.get(token);
+      if (kept) return { ...kept };
+      let claims: Claims;
+      try {
+        claims = await verify(token);
+      } catch (error) {
+        throw unauthorized(error);
+      }
+      const caller = callerFromClaims(claims);
+      // requireExpiry refused a token without `exp`, so it is a number here.
+      verdicts.set(token, caller, Number(claims.exp) * 1000);
+      return { ...caller };
+    },
+  };
 }
 
 function unauthorized(cause: unknown): UnauthorizedError {
@@ -74,15 +131,7 @@ export function createLocalTokenVerifier(jwks: Jwks): TokenVerifier {
     },
     { jwksCache: staticJwksCache(jwks) },
   );
-  return {
-    async verify(token) {
-      try {
-        return callerFromClaims((await verifier.verify(token)) as Claims);
-      } catch (error) {
-        throw unauthorized(error);
-      }
-    },
-  };
+  return keepingVerdicts(async (token) => (await verifier.verify(token)) as Claims);
 }
 
 /**
@@ -122,13 +171,5 @@ export function createCognitoTokenVerifier(options: {
     },
     options.jwksUri ? { jwksCache: redirectedJwksCache(options.jwksUri) } : undefined,
   );
-  return {
-    async verify(token) {
-      try {
-        return callerFromClaims((await verifier.verify(token)) as Claims);
-      } catch (error) {
-        throw unauthorized(error);
-      }
-    },
-  };
+  return keepingVerdicts(async (token) => (await verifier.verify(token)) as Claims);
 }

@@ -42,6 +42,18 @@ export function tokenVerifierContract(name: string, source: () => TokenSource): 
       await expect(verifier.verify(forged)).rejects.toBeInstanceOf(UnauthorizedError);
     });
 
+    it("answers a token it verified before alike, and still refuses a forged copy of it", async () => {
+      const { verifier, tokenFor } = source();
+      const token = await tokenFor("contract-kept", ["viewer"]);
+      const first = await verifier.verify(token);
+      expect(await verifier.verify(token)).toEqual(first);
+      const forged = forge(token, (claims) => {
+        claims["cognito:groups"] = ["admin"];
+      });
+      await expect(verifier.verify(forged)).rejects.toBeInstanceOf(UnauthorizedError);
+      expect(await verifier.verify(token)).toEqual(first);
+    });
+
     it("refuses malformed tokens and unsigned ones", async () => {
       const { verifier, tokenFor } = source();
       await expect(verifier.verify("not-a-jwt")).rejects.toBeInstanceOf(UnauthorizedError);
