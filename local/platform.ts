@@ -10,7 +10,12 @@ import type { ApiArea } from "../shared/api/areas.js";
 import { createFileBlobStore } from "../shared/blobs/file-store.js";
 import { createSearch } from "../shared/compose.js";
 import { authenticate } from "../shared/http/handler.js";
-import { jwksOf, loadOrCreateSigningKey, mintLocalToken } from "../shared/identity/local-keys.js";
+import {
+  jwksOf,
+  loadOrCreateCursorKeys,
+  loadOrCreateSigningKey,
+  mintLocalToken,
+} from "../shared/identity/local-keys.js";
 import type { Role } from "../shared/identity/roles.js";
 import { issueSignInCode, type SignInSubject } from "../shared/identity/sign-in-codes.js";
 import { createLocalTokenVerifier } from "../shared/identity/tokens.js";
@@ -228,6 +233,9 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     }
 
     const key = await loadOrCreateSigningKey(home);
+    const cursorKeys = await loadOrCreateCursorKeys(home).catch((error: unknown) => {
+      throw new StartupError((error as Error).message);
+    });
     // Decided once, from what this host allows (decision 0005); every stdio server of runs and probes runs so.
     const sandbox = createSandbox({ hide: [home], packages: resolve("node_modules") });
     if (sandbox.isolation === "none") logger.warn(sandbox.summary);
@@ -249,6 +257,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       verifier: createLocalTokenVerifier(jwksOf(key)),
       blobs,
       secrets,
+      cursorKeys: async () => cursorKeys,
       prober: createInProcessProber(
         { secrets, table, blobs },
         { processes, sandbox, allowedHosts: () => runtimeAllowedHosts(table) },

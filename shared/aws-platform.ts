@@ -6,6 +6,7 @@ import { createCognitoTokenVerifier } from "./identity/tokens.js";
 import { createLambdaProber } from "./mcp/lambda-prober.js";
 import { createStepFunctionsOrchestrator } from "./orchestrator/step-functions.js";
 import type { ExecutionTarget, Platform } from "./platform.js";
+import { createSecretCursorKeys } from "./secrets/cursor-key-secret.js";
 import { createSecretsManagerStore } from "./secrets/secrets-manager-store.js";
 import { createTable, tableAnswers } from "./store/table.js";
 import { createEcsTaskLauncher } from "./tasks/ecs-launcher.js";
@@ -70,6 +71,8 @@ export function createAwsPlatform(env: NodeJS.ProcessEnv): Platform {
     health: () => tableAnswers(table),
     blobs: createS3BlobStore(required(env, "MCPFLOW_BUCKET")),
     secrets: createSecretsManagerStore(secretsPrefix),
+    // Only the functions that serve a list get the variable (and may read the secret).
+    cursorKeys: createSecretCursorKeys(() => required(env, "MCPFLOW_CURSOR_KEY_SECRET")),
     verifier: onFirstUse(() =>
       createCognitoTokenVerifier({
         userPoolId: required(env, "MCPFLOW_USER_POOL_ID"),

@@ -6,6 +6,7 @@ import type { TokenVerifier } from "./identity/tokens.js";
 import type { Prober } from "./mcp/prober.js";
 import type { Orchestrator } from "./orchestrator/port.js";
 import type { SecretStore } from "./secrets/port.js";
+import type { CursorKeyring } from "./store/signed-cursor.js";
 import type { Table } from "./store/table.js";
 import type { TaskLauncher } from "./tasks/port.js";
 
@@ -27,6 +28,12 @@ export interface Platform {
    * AWS, where Cognito signs people in.
    */
   sessions?: { mint(subject: SignInSubject, expiresInSeconds: number): Promise<string> };
+  /**
+   * The keys that sign and check page cursors (shared/store/signed-cursor.ts): a file of the home locally, a Secrets
+   * Manager secret read once per Lambda container. `wanted`, a key id a cursor names that these keys lack, makes a
+   * container read its keys again (at most once a minute), as another container may have seen a rotation first.
+   */
+  cursorKeys(wanted?: string): Promise<CursorKeyring>;
   /** Whether the platform can serve requests (its store answers); GET /v1/health reports it. Never throws. */
   health(): Promise<boolean>;
 }

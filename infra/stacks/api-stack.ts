@@ -18,9 +18,13 @@ import type { ITable } from "aws-cdk-lib/aws-dynamodb";
 import { Rule, RuleTargetInput, Schedule } from "aws-cdk-lib/aws-events";
 import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
 import { LogGroup } from "aws-cdk-lib/aws-logs";
+import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import { CfnWebACL, CfnWebACLAssociation } from "aws-cdk-lib/aws-wafv2";
 import type { Construct } from "constructs";
+import { ALL_ROUTES } from "../../shared/api/all-routes.js";
+import { areaForPath } from "../../shared/api/areas.js";
 import { CORS_ALLOW_HEADERS, CORS_EXPOSE_HEADERS, OFFICIAL_REGISTRY_CORS } from "../../shared/http/cors.js";
+import { takesPageCursor } from "../../shared/http/page-cursors.js";
 import { SCHEDULED_SYNC_EVENT } from "../../shared/registry/sync-schedule-event.js";
 import {
   arnFinding,
@@ -54,6 +58,17 @@ export const API_ROUTES: Readonly<Record<ApiArea, readonly string[]>> = {
   identity: ["me", "api-keys", "audit", "sign-in"],
   meta: ["health", "openapi.json"],
 };
+
+/** The areas with a route that pages (takes a `cursor`): the only functions that sign and check page cursors. */
+export const PAGING_AREAS: readonly ApiArea[] = [
+  ...new Set(
+    ALL_ROUTES.flatMap((table) =>
+      Object.values(table)
+        .filter(takesPageCursor)
+        .map((spec) => areaForPath(spec.path)),
+    ).filter((area): area is ApiArea => area !== undefined),
+  ),
+].sort();
 
 /** Routes that are single documents and never have sub-paths. */
 const LEAF_ROUTES = new Set(["health", "openapi.json", "runtime-policy", "sign-in"]);
@@ -111,6 +126,7 @@ export class ApiStack extends Stack {
     };
     this.functions = functions;
     this.grantAreas(functions, names, props);
+    this.cursorKey(functions, names);
 
     this.api = this.restApi(config, names, props.consoleUrl);
     const v1 = this.api.root.addResource("v1");
@@ -299,6 +315,29 @@ export class ApiStack extends Stack {
       resourceArn: this.api.deploymentStage.stageArn,
       webAclArn: acl.attrArn,
     });
+  }
+
+  /**
+   * The key that signs page cursors (shared/store/signed-cursor.ts): generated at deploy, read once per container by
+   * the functions that list and by no other. Its name is outside the MCP server secrets' prefix, so neither the
+   * registry (which writes those) nor a task or the invoker (which read them) can reach it.
+   */
+  private cursorKey(functions: Record<ApiArea, McpflowFunction>, names: StageNames): void {
+    const secret = new Secret(this, "CursorKey", {
+      secretName: `${names.prefix}-cursor-key`,
+      description: `mcpflow ${names.prefix}: the HMAC-SHA-256 key that signs the API's page cursors`,
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
+    acknowledge(
+      secret,
+      "AwsSolutions-SMG4",
+      "No rotation Lambda: the key only signs page cursors, which expire within days. It is rotated by putting a " +
+        "new value (docs/operations.md); the functions then accept AWSPREVIOUS too, so no cursor breaks mid-walk.",
+    );
+    for (const area of PAGING_AREAS) {
+      functions[area].function.addEnvironment("MCPFLOW_CURSOR_KEY_SECRET", secret.secretArn);
+      functions[area].grant("CursorKey", [allow(["secretsmanager:GetSecretValue"], [secret.secretArn])]);
+    }
   }
 
   /** Registering a published version's Fargate task definition (tagged at creation), as shared/tasks does. */

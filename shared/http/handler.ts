@@ -21,6 +21,7 @@ import { MAX_VALUE_DEPTH, STORED_DEPTH_LIMIT, tooDeepAt } from "../store/depth.j
 import { validationError } from "../validation.js";
 import * as z from "../zod.js";
 import { corsFor, corsMiddleware, isOfficialRegistryPath } from "./cors.js";
+import { openPageCursor, sealPageCursor } from "./page-cursors.js";
 import { problemFor } from "./problem.js";
 import type { ApiRequest, ApiResult, HttpMethod, Implementations, RouteSpec, RouteTable } from "./route.js";
 import { createRouter } from "./router.js";
@@ -367,7 +368,12 @@ export function createApiHandler<R extends RouteTable>(
     const request: ApiRequest = {
       params: parse(spec.params, rawParams, "path"),
       // A route without query parameters refuses any, as a body refuses unknown fields.
-      query: parse(spec.query ?? NO_QUERY, query, "query"),
+      query: await openPageCursor(
+        platform,
+        spec,
+        spec.operation,
+        parse(spec.query ?? NO_QUERY, query, "query"),
+      ),
       body: parse(spec.body, body.value, "body"),
       rawBody: body.raw,
       headers,
@@ -384,7 +390,7 @@ export function createApiHandler<R extends RouteTable>(
     if (result.audit) internal.auditDetail = result.audit;
     return json(
       result.status ?? spec.success,
-      result.body,
+      await sealPageCursor(platform, spec.operation, result.body),
       spec.queryToken ? { ...result.headers, ...QUERY_TOKEN_HEADERS } : result.headers,
     );
   };

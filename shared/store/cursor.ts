@@ -1,7 +1,8 @@
-// Page cursors, one codec for every list: base64url JSON of where the page ended, read back only in the shape its
-// list writes (a zod schema). An edited cursor is then a 400 naming it, not a key the store refuses (a 500) nor a
-// start in another partition of the table. Not signed: a well-formed edit can only start the page elsewhere in the
-// same list, which the caller may read page by page anyway.
+// Page positions, one codec for every list: base64url JSON of where the page ended, read back only in the shape its
+// list writes (a zod schema), so a position that is not the list's is a 400 naming it, not a key the store refuses
+// (a 500) nor a start in another partition of the table. What a client holds is this position signed and bound to
+// its list at the HTTP edge (shared/http/page-cursors.ts, shared/store/signed-cursor.ts); a service sees a
+// position only once its signature was checked.
 import { BadRequestError } from "../errors.js";
 import * as z from "../zod.js";
 

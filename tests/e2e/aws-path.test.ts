@@ -6,8 +6,16 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { DescribeTaskDefinitionCommand, DescribeTasksCommand } from "@aws-sdk/client-ecs";
+import { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import { GetExecutionHistoryCommand } from "@aws-sdk/client-sfn";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  cursorKey,
+  cursorKeyId,
+  cursorKeyring,
+  newCursorSecret,
+  sealCursor,
+} from "../../shared/store/signed-cursor.js";
 import { taskFamily } from "../../shared/tasks/family.js";
 import { type FargateTask, REMOTE_HEARTBEAT_SECONDS, serverImage, useAwsPath } from "../helpers/aws-path.js";
 import { EVERYTHING, EVERYTHING_NAME, EXAMPLE_VERSION, MEMORY_NAME, REPO_ROOT } from "../helpers/examples.js";
@@ -118,6 +126,28 @@ describe.skipIf(!motoAvailable)("the AWS path on moto_server", () => {
       await sleep(100);
     }
   }
+
+  it("signs page cursors with the key the stack generates (Secrets Manager), and refuses a forged one", async () => {
+    for (const name of ["e2e paging 1", "e2e paging 2"]) {
+      expect((await aws.api("POST", "/v1/api-keys", { name, role: "viewer" })).status).toBe(201);
+    }
+    const first = await aws.api("GET", "/v1/api-keys?limit=1");
+    expect(first.status, first.text).toBe(200);
+    const secret = await aws.clients.secrets.send(
+      new GetSecretValueCommand({ SecretId: process.env.MCPFLOW_CURSOR_KEY_SECRET }),
+    );
+    expect(cursorKeyId(first.body.nextCursor)).toBe(cursorKey(secret.SecretString!).id);
+    const second = await aws.api(
+      "GET",
+      `/v1/api-keys?limit=1&cursor=${encodeURIComponent(first.body.nextCursor)}`,
+    );
+    expect(second.status, second.text).toBe(200);
+    expect(second.body.items[0].id).not.toBe(first.body.items[0].id);
+    const forged = sealCursor(cursorKeyring(newCursorSecret()), "listApiKeys", "eyJvIjozfQ");
+    const refused = await aws.api("GET", `/v1/api-keys?cursor=${forged}`);
+    expect(refused.status, refused.text).toBe(400);
+    expect(refused.body.errors[0].field).toBe("query.cursor");
+  });
 
   it("refuses the examples' servers on AWS (their runtime points into node_modules), and stores no version", async () => {
     for (const file of ["server-everything.json", "server-memory.json"]) {

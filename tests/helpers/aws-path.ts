@@ -6,6 +6,7 @@
 // change, to run-status). A run's server task (the runner in host mode, decision 0008) serves on 127.0.0.1 here, on a
 // port of its own; MCPFLOW_HOST_ALLOW_LOOPBACK=1 lets the executor connect there (the CDK never sets it).
 import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { chownSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
@@ -22,7 +23,11 @@ import {
   type Task,
 } from "@aws-sdk/client-ecs";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
-import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import {
+  CreateSecretCommand,
+  GetSecretValueCommand,
+  SecretsManagerClient,
+} from "@aws-sdk/client-secrets-manager";
 import { DescribeExecutionCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { build } from "esbuild";
 import { afterAll, beforeAll } from "vitest";
@@ -176,6 +181,13 @@ export function useAwsPath(): AwsPath {
     const table = `mcpflow-${STAGE}`;
     const bucket = `mcpflow-${STAGE}-payloads`;
     await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    // The page cursors' key, as the API stack generates it (infra/stacks/api-stack.ts).
+    const cursorKey = await clients.secrets.send(
+      new CreateSecretCommand({
+        Name: `mcpflow-${STAGE}-cursor-key`,
+        SecretString: randomBytes(48).toString("base64url"),
+      }),
+    );
 
     // What the CDK stacks give the functions (infra/stacks/execution-stack.ts, api-stack.ts), pointing at moto.
     const awsEnv = {
@@ -210,6 +222,7 @@ export function useAwsPath(): AwsPath {
       // Cognito cannot be reached (its JWKS is on AWS); the suite signs in with an API key instead.
       MCPFLOW_USER_POOL_ID: `${MOTO_REGION}_e2e`,
       MCPFLOW_USER_POOL_CLIENT_IDS: "e2e",
+      MCPFLOW_CURSOR_KEY_SECRET: cursorKey.ARN!,
     });
 
     const { createTable, ensureTable } = await import("../../shared/store/table.js");

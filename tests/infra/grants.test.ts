@@ -4,6 +4,7 @@
 import { Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { McpflowApp } from "../../infra/app.js";
+import { PAGING_AREAS } from "../../infra/stacks/api-stack.js";
 import { synthApp, TEST_RUNNER_IMAGE } from "./support.js";
 
 type Resources = Record<
@@ -102,7 +103,8 @@ type Resource =
   | "taskRole"
   | "executionRole"
   | "stateMachineRole"
-  | "remoteInvoker";
+  | "remoteInvoker"
+  | "cursorKey";
 
 interface Grantee {
   /** Which template holds the role, and the role's logical id prefix. */
@@ -120,6 +122,8 @@ const itemWrites = [
   ["dynamodb:PutItem", "table"],
   ["dynamodb:UpdateItem", "table"],
 ] as const;
+/** Every function that serves a list signs and checks page cursors with the key it reads once per container. */
+const cursorKeyRead = ["secretsmanager:GetSecretValue", "cursorKey"] as const;
 
 const GRANTEES: Record<string, Grantee> = {
   // functions/api/registry.ts: Registry, tasks.register on publish, secrets put/list/delete, probe via the invoker.
@@ -141,6 +145,7 @@ const GRANTEES: Record<string, Grantee> = {
       ["secretsmanager:DescribeSecret", "secret"],
       ["secretsmanager:DeleteSecret", "secret"],
       ["lambda:InvokeFunction", "remoteInvoker"],
+      cursorKeyRead,
     ],
   },
   // functions/api/registry-sync.ts: sync sources (items), publishes imports (tasks.register), no secrets, no probe.
@@ -179,6 +184,7 @@ const GRANTEES: Record<string, Grantee> = {
       ["states:StartExecution", "stateMachine"],
       ["iam:PassRole", "stateMachineRole"],
       ["logs:CreateLogDelivery", "any"],
+      cursorKeyRead,
     ],
   },
   // functions/api/runs.ts: Runs, orchestrator.stop and orchestrator.events.
@@ -192,18 +198,29 @@ const GRANTEES: Record<string, Grantee> = {
       ["s3:GetObject", "object"],
       ["states:StopExecution", "execution"],
       ["states:GetExecutionHistory", "execution"],
+      cursorKeyRead,
     ],
   },
   mcds: {
     stack: "api",
     role: "McdsApiRole",
-    calls: [...itemReads, ...itemWrites, ["dynamodb:Query", "gsi"], ["s3:GetObject", "object"]],
+    calls: [
+      ...itemReads,
+      ...itemWrites,
+      ["dynamodb:Query", "gsi"],
+      ["s3:GetObject", "object"],
+      cursorKeyRead,
+    ],
   },
-  search: { stack: "api", role: "SearchApiRole", calls: [...itemReads, ["dynamodb:Query", "gsi"]] },
+  search: {
+    stack: "api",
+    role: "SearchApiRole",
+    calls: [...itemReads, ["dynamodb:Query", "gsi"], cursorKeyRead],
+  },
   identity: {
     stack: "api",
     role: "IdentityApiRole",
-    calls: [...itemReads, ...itemWrites, ["dynamodb:Query", "gsi"]],
+    calls: [...itemReads, ...itemWrites, ["dynamodb:Query", "gsi"], cursorKeyRead],
   },
   // functions/api/meta.ts: /v1/health asks DescribeTable.
   meta: { stack: "api", role: "MetaApiRole", calls: [["dynamodb:DescribeTable", "table"]] },
@@ -276,6 +293,7 @@ beforeAll(() => {
     executionRole: exported(execution, "RunnerExecutionRole"),
     stateMachineRole: exported(execution, "StateMachineRole"),
     remoteInvoker: exported(execution, "RemoteMcpInvoker"),
+    cursorKey: `«ref:${Object.keys(templates.api.findResources("AWS::SecretsManager::Secret"))[0]}»`,
   };
 }, 300_000);
 
@@ -335,5 +353,64 @@ describe("IAM grants match the SDK calls each function makes", () => {
     expect(allows(workflows, "states:StartExecution", other)).toBe(false);
     const runs = roleStatements(templates.api, "RunsApiRole");
     expect(allows(runs, "states:StopExecution", arn("states", "execution:other-machine:01JRUN"))).toBe(false);
+  });
+});
+
+describe("the page cursors' key", () => {
+  const functionRoles = (template: Template) =>
+    Object.keys(template.findResources("AWS::IAM::Role")).filter((id) => /(Api|Role)/.test(id));
+
+  it("is one secret the stack generates, named outside the MCP server secrets' prefix", () => {
+    const secrets = templates.api.findResources("AWS::SecretsManager::Secret") as Resources;
+    expect(Object.keys(secrets)).toHaveLength(1);
+    const [secret] = Object.values(secrets);
+    expect(secret!.Properties.GenerateSecretString).toMatchObject({
+      PasswordLength: 64,
+      ExcludePunctuation: true,
+    });
+    expect(secret!.Properties.Name).toBe("mcpflow-test-cursor-key");
+    expect(String(secret!.Properties.Name).startsWith("mcpflow/test/")).toBe(false);
+  });
+
+  it("is readable by the functions that list, and by no other role of any stack", () => {
+    expect([...PAGING_AREAS]).toEqual(["identity", "mcds", "registry", "runs", "search", "workflows"]);
+    // Its ARN as a role elsewhere would have to match it: named, with Secrets Manager's random suffix.
+    const asArn = arn("secretsmanager", "secret:mcpflow-test-cursor-key-AbCdEf");
+    const readers: string[] = [];
+    for (const [stack, template] of Object.entries(templates)) {
+      for (const role of functionRoles(template)) {
+        const statements = (Object.values(template.findResources("AWS::IAM::Policy")) as Resources[string][])
+          .filter((p) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === role))
+          .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
+          .filter((s) => s.Effect === "Allow");
+        if (
+          allows(statements, "secretsmanager:GetSecretValue", resources.cursorKey) ||
+          allows(statements, "secretsmanager:GetSecretValue", asArn)
+        )
+          readers.push(`${stack}:${role.replace(/Role[0-9A-F]{8}$/, "")}`);
+      }
+    }
+    expect(readers.sort()).toEqual(
+      ["Identity", "Mcds", "Registry", "Runs", "Search", "Workflows"].map((area) => `api:${area}Api`),
+    );
+  });
+
+  it("is named to the functions that list, and only to them", () => {
+    const functions = templates.api.findResources("AWS::Lambda::Function") as Resources;
+    const told = Object.entries(functions)
+      .filter(([, fn]) => {
+        const variables = (fn.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)
+          ?.Variables;
+        return variables?.MCPFLOW_CURSOR_KEY_SECRET !== undefined;
+      })
+      .map(([id]) => id.replace(/Function[0-9A-F]{8}$/, ""));
+    expect(told.sort()).toEqual([
+      "IdentityApi",
+      "McdsApi",
+      "RegistryApi",
+      "RunsApi",
+      "SearchApi",
+      "WorkflowsApi",
+    ]);
   });
 });

@@ -8,7 +8,9 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ALL_ROUTES } from "../../shared/api/all-routes.js";
 import { isOfficialRegistryPath } from "../../shared/http/cors.js";
+import { takesPageCursor } from "../../shared/http/page-cursors.js";
 import type { RouteSpec } from "../../shared/http/route.js";
+import { cursorKeyring, newCursorSecret, sealCursor } from "../../shared/store/signed-cursor.js";
 import { startTestPlatform, type TestPlatform } from "../helpers/platform.js";
 
 let p: TestPlatform;
@@ -223,37 +225,95 @@ describe("hostile inputs that once answered 500", () => {
     expect(fields(response.body).some((f) => f.startsWith("body.steps.0.arguments"))).toBe(true);
   });
 
-  for (const path of ["/v1/runs", "/v1/mcds", "/v1/workflows", "/v1/api-keys"]) {
-    it(`a tampered cursor on ${path}: 400 naming query.cursor`, async () => {
-      const tampered = [
-        Buffer.from(JSON.stringify({ pk: { S: "x" } })).toString("base64url"),
-        Buffer.from(JSON.stringify({ gsi1pk: "RUNS", gsi1sk: 5 })).toString("base64url"),
-        Buffer.from(JSON.stringify({ pk: "APIKEY#x", sk: "META", gsi1pk: "SERVERS", gsi1sk: "a" })).toString(
-          "base64url",
-        ),
-        Buffer.from(JSON.stringify({ anything: "else" })).toString("base64url"),
-        "not-base64-json",
-      ];
-      for (const cursor of tampered) {
-        const response = await p.api("GET", `${path}?cursor=${encodeURIComponent(cursor)}`);
-        expect(response.status, `${cursor}: ${response.text}`).toBe(400);
-        expect(fields(response.body), response.text).toContain("query.cursor");
+  it("every list that pages refuses cursors a client edited, forged or carried from another list: 400 on query.cursor", async () => {
+    for (let i = 0; i < 3; i++)
+      await p.api("POST", "/v1/api-keys", { body: { name: `forging-${i}`, role: "viewer" } });
+    const genuine = (await p.api("GET", "/v1/api-keys?limit=1")).body.nextCursor as string;
+    expect(genuine).toBeTypeOf("string");
+    const [version, apiKeyId, , expires, , signature] = genuine.split(".");
+    // Positions each list's own codec would accept, unsigned: what a client that read a cursor could write.
+    const positions = [
+      { pk: "APIKEY#x", sk: "META", gsi1pk: "APIKEYS", gsi1sk: "a" },
+      { pk: "RUN#x", sk: "RUN", gsi1pk: "RUNS", gsi1sk: "9999" },
+      { pk: "AUDIT", sk: "0000" },
+      { after: "SERVER#zzz" },
+      { o: 3 },
+      ["io.github.x/y", "2020-01-01T00:00:00Z", "1.0.0"],
+    ].map((position) => Buffer.from(JSON.stringify(position)).toString("base64url"));
+    const clientKeys = cursorKeyring(newCursorSecret());
+    const pages = ALL_ROUTES.flatMap((table) => Object.entries(table)).filter(([, spec]) =>
+      takesPageCursor(spec),
+    );
+    expect(pages.map(([operation]) => operation).sort()).toEqual(
+      expect.arrayContaining([
+        "listApiKeys",
+        "listAudit",
+        "listMcds",
+        "listRuns",
+        "listServers",
+        "listWorkflows",
+      ]),
+    );
+    // What each list answers for a first page of one: the cursors this API signed.
+    const signed = new Map<string, string>();
+    for (const [operation, spec] of pages) {
+      const answer = (await p.api("GET", `${spec.path}?limit=1`)).body;
+      const next = answer?.nextCursor ?? answer?.metadata?.nextCursor;
+      if (typeof next === "string") signed.set(operation, next);
+    }
+    expect(signed.size, [...signed.keys()].join()).toBeGreaterThanOrEqual(4);
+    for (const [operation, spec] of pages) {
+      // The shortest cursor of another list (a route may cap its cursor's length below the others').
+      const otherList = [...signed]
+        .filter(([list]) => list !== operation)
+        .map(([, cursor]) => cursor)
+        .sort((a, b) => a.length - b.length)[0]!;
+      const own = signed.get(operation) ?? otherList;
+      if (signed.has(operation)) {
+        const next = await p.api("GET", `${spec.path}?limit=1&cursor=${encodeURIComponent(own)}`);
+        expect(next.status, `${operation} pages on: ${next.text}`).toBe(200);
       }
-    });
-  }
+      const forged = positions.flatMap((position) => [
+        // The unsigned cursors this API once answered.
+        position,
+        // A genuine cursor's envelope and signature around another position.
+        [version, apiKeyId, operation, expires, position, signature].join("."),
+        // Signed with a key of the client's own, under its own key id and under the API's.
+        sealCursor(clientKeys, operation, position),
+        sealCursor({ ...clientKeys, current: { ...clientKeys.current, id: apiKeyId! } }, operation, position),
+      ]);
+      const cases: [string, RegExp][] = [
+        ...forged.map((cursor): [string, RegExp] => [cursor, /previous page|key this API holds|signature/]),
+        // A cursor this API signed, for another list.
+        [otherList, /another list/],
+        // Its own cursor (or another list's) truncated, and edited in one character of its signature.
+        [own.slice(0, -1), /previous page/],
+        [`${own.slice(0, -2)}${own.at(-2) === "A" ? "B" : "A"}${own.at(-1)}`, /signature|previous page/],
+      ];
+      for (const [cursor, rule] of cases) {
+        const response = await p.api("GET", `${spec.path}?cursor=${encodeURIComponent(cursor)}`);
+        const what = `${operation} ${cursor}: ${response.text}`;
+        expect(response.status, what).toBe(400);
+        const issue = (response.body.errors ?? []).find((e: { field: string }) => e.field === "query.cursor");
+        expect(issue?.rule, what).toMatch(rule);
+      }
+    }
+  });
 
-  it("a cursor that a list answered still pages on", async () => {
+  it("a cursor that a list answered still pages on, opaque and signed", async () => {
     for (let i = 0; i < 3; i++)
       await p.api("POST", "/v1/api-keys", { body: { name: `paging-${i}`, role: "viewer" } });
-    const first = await p.api("GET", "/v1/api-keys?limit=1");
-    expect(first.status, first.text).toBe(200);
-    expect(first.body.nextCursor).toBeTypeOf("string");
-    const second = await p.api(
-      "GET",
-      `/v1/api-keys?limit=1&cursor=${encodeURIComponent(first.body.nextCursor)}`,
-    );
-    expect(second.status, second.text).toBe(200);
-    expect(second.body.items[0].id).not.toBe(first.body.items[0].id);
+    for (const list of ["/v1/api-keys", "/v1/audit"]) {
+      const first = await p.api("GET", `${list}?limit=1`);
+      expect(first.status, first.text).toBe(200);
+      expect(first.body.nextCursor).toMatch(/^c1\./);
+      const second = await p.api(
+        "GET",
+        `${list}?limit=1&cursor=${encodeURIComponent(first.body.nextCursor)}`,
+      );
+      expect(second.status, second.text).toBe(200);
+      expect(second.body.items[0].id).not.toBe(first.body.items[0].id);
+    }
   });
 
   for (const key of ["constructor", "toString", "__proto__", "hasOwnProperty"]) {
