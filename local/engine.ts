@@ -4,6 +4,7 @@
 import { ExecutionAbortedError, ExecutionError, StateMachine } from "aws-local-stepfunctions";
 import { logger } from "../shared/log.js";
 import { connectServer } from "../shared/mcp/connect.js";
+import { MCP_RUNNER_ERROR } from "../shared/mcp/errors.js";
 import { ProcessSlots, RunConnectionPools } from "../shared/mcp/pool.js";
 import type { SpawnWatcher } from "../shared/mcp/process-tree.js";
 import type { ChildSandbox } from "../shared/mcp/sandbox.js";
@@ -17,6 +18,7 @@ import { endRun, type RunEnd } from "../shared/runs/lifecycle.js";
 import { MAX_CAUSE_CHARS } from "../shared/runs/limits.js";
 import { parseTaskRefs, type RunStore } from "../shared/runs/step-call.js";
 import { executeStep, StepInterrupted } from "../shared/runs/step-execution.js";
+import { StepRecordBatch } from "../shared/runs/step-record-batch.js";
 import { Runs } from "../shared/runs/store.js";
 import { workflowVersionToRun } from "../shared/runs/version-cache.js";
 import { meteredTable, type StoreMeter } from "../shared/store/meter.js";
@@ -205,7 +207,10 @@ export class LocalOrchestrator implements Orchestrator {
   /** Runs the ASL to its end and records it; called once the run has its process slots. */
   private async execute(run: RunStart, executionArn: string, active: ActiveExecution): Promise<void> {
     const platform = this.platform!;
-    active.store = { table: meteredTable(platform.table, active.meter), blobs: platform.blobs };
+    const table = meteredTable(platform.table, active.meter);
+    // Every attempt of this run's steps runs here, so their records can be committed in groups (step-record-batch.ts).
+    const stepRecords = new StepRecordBatch(table);
+    active.store = { table, blobs: platform.blobs, stepRecords };
     const asl = JSON.parse(run.aslJson) as { States: Record<string, Record<string, unknown>> };
     const inflight = new Set<Promise<unknown>>();
     const invoke = (input: unknown) => {
@@ -271,7 +276,26 @@ export class LocalOrchestrator implements Orchestrator {
       // settled before the run's end is written: whoever sees the run ended sees its steps final.
       await Promise.all(inflight);
       const transitions = await events.catch(() => undefined);
+      // The steps' records are stored before the run's end is; a run whose records could not be stored failed.
+      const unrecorded = await stepRecords.flush().then(
+        () => undefined,
+        (error: unknown) => error,
+      );
       if (active.abandoned) return;
+      if (unrecorded !== undefined) {
+        logger.error("step records could not be stored", { runId: run.runId, error: unrecorded });
+        end = {
+          status: "FAILED",
+          error: {
+            error: MCP_RUNNER_ERROR,
+            cause:
+              `could not record the run's steps: ${unrecorded instanceof Error ? unrecorded.message : String(unrecorded)}`.slice(
+                0,
+                MAX_CAUSE_CHARS,
+              ),
+          },
+        };
+      }
       await endRun(platform, run.runId, {
         ...end,
         measured: {

@@ -15,6 +15,13 @@ import { decodeCursor, encodeCursor, indexPosition } from "../store/cursor.js";
 import { isConditionalCheckFailed, putIfAbsent, queryAll } from "../store/table.js";
 import { OFFLOAD_BYTES } from "./limits.js";
 import type { RunError, RunRecord, RunStatus, StepItemRecord, StepRecord, StepStatus } from "./schema.js";
+import type { StepRecordBatch } from "./step-record-batch.js";
+
+/**
+ * What the run records are kept in: the table and the blob store (all a Fargate runner has of a platform) and, for a
+ * host that runs all of one run's steps itself, that run's group commit of step records (step-record-batch.ts).
+ */
+export type RunStore = Pick<Platform, "table" | "blobs"> & { stepRecords?: StepRecordBatch };
 
 const runKey = (id: string) => `RUN#${id}`;
 const stepSk = (stepId: string, index?: number) =>
@@ -76,8 +83,7 @@ export function newRunId(): string {
 }
 
 export class Runs {
-  /** Only the table and the blob store: the Fargate runner has no more of a platform. */
-  constructor(private readonly platform: Pick<Platform, "table" | "blobs">) {}
+  constructor(private readonly platform: RunStore) {}
 
   private get table() {
     return this.platform.table;
@@ -259,6 +265,7 @@ export class Runs {
   }
 
   async stepItems(id: string): Promise<StepItem[]> {
+    await this.platform.stepRecords?.flush();
     return await queryAll<StepItem>(this.table, {
       KeyConditionExpression: "pk = :pk AND begins_with(sk, :step)",
       ExpressionAttributeValues: { ":pk": runKey(id), ":step": "STEP#" },
@@ -267,6 +274,7 @@ export class Runs {
   }
 
   private async stepItemsOf(id: string, stepIds: string[]): Promise<StepItem[]> {
+    if (stepIds.length > 0) await this.platform.stepRecords?.flush();
     const pages = await Promise.all(
       stepIds.map((stepId) =>
         this.table.doc.send(
@@ -418,6 +426,8 @@ export class Runs {
     at: Date = new Date(),
   ): Promise<number> {
     const now = at.toISOString();
+    // Counted in the store from now on: what the run's group commit holds is stored first.
+    await this.platform.stepRecords?.elsewhere(stepSk(step.stepId, step.index));
     const kept = await this.keep(
       step.arguments,
       `runs/${run}/steps/${step.stepId}${step.index === undefined ? "" : `.${step.index}`}.args.json`,
@@ -465,6 +475,7 @@ export class Runs {
     /** `settled`: the run's end writes it, and no attempt recorded in one write (stepCompleted) may follow. */
     options: { attempt?: number; settled?: boolean } = {},
   ): Promise<{ outputBlob?: { key: string; bytes: number }; superseded?: boolean }> {
+    await this.platform.stepRecords?.elsewhere(stepSk(step.stepId, step.index));
     const attemptSuffix = options.attempt === undefined ? "" : `.a${options.attempt}`;
     const kept =
       end.status === "SUCCEEDED"
@@ -529,6 +540,25 @@ export class Runs {
             "output",
           )
         : { error: end.error };
+    const batch = this.platform.stepRecords;
+    const sk = stepSk(step.stepId, step.index);
+    if (batch?.takes(sk)) {
+      // The run's group commit counts the attempts it put; the run's end, which settles steps, waits for it.
+      await batch.put({
+        pk: runKey(run),
+        sk,
+        stepId: step.stepId,
+        tool: step.tool,
+        server: step.server,
+        status: end.status,
+        startedAt: startedAt.toISOString(),
+        endedAt: new Date().toISOString(),
+        ...(step.index !== undefined ? { index: step.index } : {}),
+        ...args,
+        ...kept,
+      });
+      return "outputBlob" in kept ? { outputBlob: kept.outputBlob as { key: string; bytes: number } } : {};
+    }
     const names: Record<string, string> = { "#server": "server", "#status": "status" };
     const values: Record<string, unknown> = {
       ":id": step.stepId,
@@ -567,7 +597,7 @@ export class Runs {
       await this.table.doc.send(
         new UpdateCommand({
           TableName: this.table.name,
-          Key: { pk: runKey(run), sk: stepSk(step.stepId, step.index) },
+          Key: { pk: runKey(run), sk },
           UpdateExpression: `SET ${sets.join(", ")}${remove} ADD attempts :one`,
           ConditionExpression: "attribute_not_exists(settledAt)",
           ExpressionAttributeNames: names,

@@ -7,10 +7,10 @@ import type { ServerVersionRecord } from "../registry/schema.js";
 import { ServerVersions } from "../registry/server-versions.js";
 import { originOf } from "../store/meter.js";
 import type { WorkflowDefinition } from "../workflows/definition.js";
-import { Runs } from "./store.js";
+import { type RunStore, Runs } from "./store.js";
 
 /** What these reads need: the table and the blob store, which is all a runner in a Fargate task has. */
-export type RunStore = Pick<Platform, "table" | "blobs">;
+export type { RunStore };
 
 /**
  * Per table (names and run ids are unique within a store, not across the stores one process may open) and per kind:

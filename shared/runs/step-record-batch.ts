@@ -1,0 +1,100 @@
+// Group commit of one run's step records, for a host that runs every attempt of the run's steps in its own process
+// (the embedded engine). A call that ended quickly is recorded by one write (Runs.stepCompleted); here that write is
+// queued and the step goes on, and what is queued while a write is in flight goes in the next one, up to 25 records
+// per BatchWriteItem. A run of fast steps then writes its records in a few requests, off the steps' path, instead of
+// one UpdateItem per step that the next step waited for (bench/workflow.ts).
+//
+// What it keeps true (docs/architecture.md, "Write protocols"):
+// - every record is stored before the run's end is written: the host flushes before endRun, and a record that cannot
+//   be written fails the run;
+// - a read of the run's step records (a step's arguments that reference an earlier output) and any other write of
+//   them (a slow call's start and end, which count attempts in the store) first waits until the queue is stored;
+// - a crash loses at most the queued and in-flight records (MAX_QUEUED and one write), of steps whose calls had
+//   ended: as a crash a moment earlier, before their record, would have. The run is then marked FAILED at the next
+//   start and those steps show NOT_RUN, as a step does whose call was under way.
+import { BatchWriteCommand } from "@aws-sdk/lib-dynamodb";
+import type { Table } from "../store/table.js";
+
+/** Records a step may leave queued before it waits for them: one BatchWriteItem's worth. */
+export const MAX_QUEUED = 25;
+
+/** What is known of a step call's item: the attempts this batch put, or that it is written elsewhere. */
+type Known = { attempts: number; startedAt: string } | "elsewhere";
+
+export class StepRecordBatch {
+  private readonly known = new Map<string, Known>();
+  private queued: Record<string, unknown>[] = [];
+  private writing: Promise<void> | undefined;
+  private failure: unknown;
+
+  constructor(private readonly table: Table) {}
+
+  /** Whether this batch can record the next attempt of `sk` whole: it put every earlier attempt, or there was none. */
+  takes(sk: string): boolean {
+    return this.known.get(sk) !== "elsewhere";
+  }
+
+  /**
+   * Queues an attempt recorded whole: its item without `attempts`, its start (the first attempt's start is kept).
+   * Resolves at once, or once the queue is stored when MAX_QUEUED records wait; rejects when a write failed.
+   */
+  async put(item: Record<string, unknown> & { sk: string; startedAt: string }): Promise<void> {
+    if (this.failure) throw this.failure;
+    const before = this.known.get(item.sk);
+    const earlier = before === undefined || before === "elsewhere" ? undefined : before;
+    const attempts = (earlier?.attempts ?? 0) + 1;
+    const startedAt = earlier?.startedAt ?? item.startedAt;
+    this.known.set(item.sk, { attempts, startedAt });
+    // An earlier attempt still queued is replaced: its record is this one's past.
+    this.queued = this.queued.filter((queued) => queued.sk !== item.sk);
+    this.queued.push({ ...item, startedAt, attempts });
+    const writing = this.write();
+    if (this.queued.length < MAX_QUEUED) return;
+    await writing;
+    if (this.failure) throw this.failure;
+  }
+
+  /** From now on `sk` is written around this batch (a slow call's start and end); what is queued is stored first. */
+  async elsewhere(sk: string): Promise<void> {
+    this.known.set(sk, "elsewhere");
+    await this.flush();
+  }
+
+  /** Resolves once every record queued so far is stored; rejects with the write's error if one failed. */
+  async flush(): Promise<void> {
+    while (this.writing || this.queued.length > 0) {
+      await this.write();
+      if (this.failure) throw this.failure;
+    }
+  }
+
+  /** One write at a time: the records queued when it starts, up to 25; a failed write keeps them queued. */
+  private write(): Promise<void> {
+    this.writing ??= (async () => {
+      // Steps that ended in the same turn of the event loop go in one write.
+      await new Promise((resolve) => setImmediate(resolve));
+      const batch = this.queued.splice(0, MAX_QUEUED);
+      try {
+        await putAll(this.table, batch);
+        this.failure = undefined;
+      } catch (error) {
+        this.queued.unshift(...batch.filter((item) => !this.queued.some((q) => q.sk === item.sk)));
+        this.failure = error;
+      } finally {
+        this.writing = undefined;
+      }
+    })();
+    return this.writing;
+  }
+}
+
+/** Puts `items` (at most 25) in one BatchWriteItem, again for any the store left unprocessed. */
+async function putAll(table: Table, items: Record<string, unknown>[]): Promise<void> {
+  let requests = items.map((Item) => ({ PutRequest: { Item } }));
+  for (let round = 0; requests.length > 0; round++) {
+    if (round > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 20 * 2 ** round)));
+    if (round > 8) throw new Error(`the store left ${requests.length} step records unprocessed`);
+    const result = await table.doc.send(new BatchWriteCommand({ RequestItems: { [table.name]: requests } }));
+    requests = (result.UnprocessedItems?.[table.name] ?? []) as typeof requests;
+  }
+}
