@@ -19,13 +19,15 @@ import {
   matchesFilter,
 } from "./listing-snapshot.js";
 import { displayedRuntimePolicy } from "./runtime-policy.js";
-import type { ServerListQuery, ServerVersionRecord } from "./schema.js";
+import type { RuntimePolicy } from "./runtime-policy-schema.js";
+import type { RunPermission, ServerListQuery, ServerVersionRecord } from "./schema.js";
 import {
   type ApprovalFacts,
   HEAD_SK,
   type HeadItem,
   isProjected,
   type ProjectedHead,
+  type RunFacts,
   serverKey,
   toRecord,
   type VersionItem,
@@ -61,13 +63,15 @@ export class RegistryReads {
    */
   async describeLatest(name: string, includeDeleted = false): Promise<ServerVersionRecord> {
     const snapshot = listingSnapshot(this.table);
-    const head =
-      (snapshot.isCurrent() ? snapshot.head(name) : undefined) ?? (await readHead(this.table, name));
+    const kept = snapshot.isCurrent() ? snapshot.head(name) : undefined;
+    const head = kept ?? (await readHead(this.table, name));
     if (!head) throw new NotFoundError(`No server named ${name}.`);
     if (head.allDeleted && !includeDeleted) throw new NotFoundError(`Every version of ${name} is deleted.`);
-    const record = toRecord(head.latest, head.latestVersion);
-    const facts = head.runFacts ?? { grants: [] };
-    return { ...record, execution: await displayedRunPermission(this.table, record, facts) };
+    const listed = (kept && snapshot.listed(name)) || {
+      record: toRecord(head.latest, head.latestVersion),
+      runFacts: head.runFacts ?? { grants: [] },
+    };
+    return (await this.withExecution([listed]))[0]!;
   }
 
   /** One version with `execution`: head, version and the version's approval in one BatchGetItem. */
@@ -156,11 +160,25 @@ export class RegistryReads {
     items: Pick<ListedServer, "record" | "runFacts">[],
   ): Promise<ServerVersionRecord[]> {
     const policy = await displayedRuntimePolicy(this.table);
-    return items.map((item) => ({
-      ...item.record,
-      execution: decideRunPermission(item.record, item.runFacts, policy),
-    }));
+    return items.map((item) => ({ ...item.record, execution: decided(item, policy) }));
   }
+}
+
+/**
+ * The decisions on records the snapshot keeps (the same objects while it holds the same head), per policy copy:
+ * deciding hashes the runtime (canonical JSON and SHA-256), which a page would otherwise do 30 times a request.
+ */
+const decisions = new WeakMap<
+  ServerVersionRecord,
+  { facts: RunFacts; policy: object; permission: RunPermission }
+>();
+
+function decided(item: Pick<ListedServer, "record" | "runFacts">, policy: RuntimePolicy): RunPermission {
+  const kept = decisions.get(item.record);
+  if (kept && kept.facts === item.runFacts && kept.policy === policy) return kept.permission;
+  const permission = decideRunPermission(item.record, item.runFacts, policy);
+  decisions.set(item.record, { facts: item.runFacts, policy, permission });
+  return permission;
 }
 
 /** Relevance of the servers matching `q`, keyed by name (SearchIndex.rankServers). */
