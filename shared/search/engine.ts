@@ -74,6 +74,25 @@ function countTags(tags: Counts, documentTags: readonly string[]): void {
   }
 }
 
+/**
+ * Tags the tag facet names at most: the most frequent (equal counts by name), plus the tag filtered on. A broad
+ * query over 10,000 documents matched ~600 distinct tags, 7 KB of an 11 KB answer that no one reads as a list.
+ */
+export const TAG_FACET_LIMIT = 30;
+
+function topTags(tags: Counts, filtered: string | undefined): Counts {
+  const names = Object.keys(tags);
+  if (names.length <= TAG_FACET_LIMIT) return tags;
+  const best = bestOf(names.length, TAG_FACET_LIMIT, (a, b) => {
+    const [x, y] = [tags[names[a]!]!, tags[names[b]!]!];
+    return x > y || (x === y && names[a]! < names[b]!);
+  });
+  const top = counts();
+  for (const at of best) top[names[at]!] = tags[names[at]!]!;
+  if (filtered !== undefined && tags[filtered] !== undefined) top[filtered] = tags[filtered];
+  return top;
+}
+
 const tokenize = (text: string) => text.split(WORD_SEPARATOR).filter((word) => word.length > 0);
 
 /**
@@ -216,7 +235,7 @@ export class SearchEngine {
     return {
       hits,
       total: kept.length,
-      facets: { type: types, tag: tags },
+      facets: { type: types, tag: topTags(tags, query.tag) },
     };
   }
 

@@ -5923,6 +5923,7 @@ export interface operations {
                             type: {
                                 [key: string]: number;
                             };
+                            /** @description the 30 most frequent tags among the matches (and the tag filtered on), with counts */
                             tag: {
                                 [key: string]: number;
                             };

@@ -1,6 +1,6 @@
 // The in-memory engine on its own: field weights, typo and prefix tolerance, replacement and removal, facets.
 import { describe, expect, it } from "vitest";
-import { SearchEngine, TYPO_FALLBACK_BELOW } from "../../../shared/search/engine.js";
+import { SearchEngine, TAG_FACET_LIMIT, TYPO_FALLBACK_BELOW } from "../../../shared/search/engine.js";
 
 function corpus(): SearchEngine {
   const engine = new SearchEngine();
@@ -73,6 +73,29 @@ describe("SearchEngine", () => {
     expect(all.facets).toEqual({ type: { server: 2, mcd: 1 }, tag: { geo: 1, ops: 1 } });
     expect(ids(engine, "weather", { type: "mcd" })).toEqual(["notes"]);
     expect(ids(engine, "weather", { tag: "geo" })).toEqual(["io.x/weather"]);
+  });
+
+  it("names the TAG_FACET_LIMIT most frequent tags in the tag facet, and the tag filtered on", () => {
+    const engine = new SearchEngine();
+    // Tag t-00 on 40 documents, t-01 on 39, …: with "rare" alone on the last one.
+    for (let i = 0; i < 40; i++) {
+      const tags = Array.from({ length: i + 1 }, (_, t) => `t-${String(t).padStart(2, "0")}`);
+      engine.upsert({
+        type: "mcd",
+        id: `doc-${i}`,
+        title: "tagged",
+        tags: i === 0 ? [...tags, "rare"] : tags,
+      });
+    }
+    const all = engine.search({ q: "tagged", limit: 5, offset: 0 });
+    expect(Object.keys(all.facets.tag)).toEqual(
+      Array.from({ length: TAG_FACET_LIMIT }, (_, t) => `t-${String(t).padStart(2, "0")}`),
+    );
+    expect(all.facets.tag["t-00"]).toBe(40);
+    expect(all.total).toBe(40);
+    const rare = engine.search({ q: "tagged", tag: "rare", limit: 5, offset: 0 });
+    expect(rare.facets.tag.rare).toBe(1);
+    expect(Object.keys(rare.facets.tag)).toHaveLength(TAG_FACET_LIMIT + 1);
   });
 
   it("lists everything for an empty query, in a stable order", () => {
