@@ -50,13 +50,11 @@ export const SearchResponse = z.object({
   total: z.number().check(z.int()),
   facets: z.object({
     type: z.record(z.string(), z.number().check(z.int())),
-    tag: z
-      .record(z.string(), z.number().check(z.int()))
-      .check(
-        z.meta({
-          description: "the 30 most frequent tags among the matches (and the tag filtered on), with counts",
-        }),
-      ),
+    tag: z.record(z.string(), z.number().check(z.int())).check(
+      z.meta({
+        description: "the 30 most frequent tags among the matches (and the tag filtered on), with counts",
+      }),
+    ),
   }),
   nextCursor: z.optional(z.string()),
 });
