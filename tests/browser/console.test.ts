@@ -149,6 +149,45 @@ steps:
       expect(await axeViolations(page)).toEqual([]);
     });
 
+    /** More than CodeMirror's completion interactionDelay (75 ms). */
+    const INTERACTION_DELAY_MS = 200;
+
+    it("completes the workflow YAML as it is typed: a step's keys from the schema, servers from the registry, accepted with the keyboard", async () => {
+      await visit("/create/workflow", "New workflow");
+      const editor = page.locator(".cm-content");
+      await editor.fill("name: ui-completion\nsteps:\n  - id: first\n");
+      await editor.press("Control+End");
+      await page.keyboard.type("    ser");
+      // The keys a step may still take, from WorkflowDefinitionInput in /v1/openapi.json.
+      const popup = page.locator(".cm-tooltip-autocomplete");
+      // An option reads its label then its type ("server" "string").
+      const key = popup
+        .getByRole("option")
+        .filter({ has: page.locator(".cm-completionLabel", { hasText: /^server$/ }) });
+      await key.waitFor();
+      expect(await key.getAttribute("aria-selected")).toBe("true");
+      // CodeMirror ignores Enter for 75 ms after a popup opens (interactionDelay), so that a fast typist's Enter
+      // is a new line; a person reads the popup first.
+      await page.waitForTimeout(INTERACTION_DELAY_MS);
+      await page.keyboard.press("Enter");
+      // The server reference: the registry's servers, name@version, filtered by what is typed (CodeMirror matches
+      // from a word's start: "server-ev" finds it, "everything" alone does not).
+      await page.keyboard.type("server-ev");
+      const server = popup.getByRole("option").filter({ hasText: EVERYTHING });
+      await server.waitFor();
+      expect(await popup.getByRole("option").count()).toBe(1);
+      expect(await server.getAttribute("aria-selected")).toBe("true");
+      await page.waitForTimeout(INTERACTION_DELAY_MS);
+      await page.keyboard.press("Enter");
+      await popup.waitFor({ state: "hidden" });
+      expect(await page.locator(".cm-line").allTextContents()).toEqual([
+        "name: ui-completion",
+        "steps:",
+        "  - id: first",
+        `    server: ${EVERYTHING}`,
+      ]);
+    });
+
     it("starts a run from the input form and watches the monitor reach SUCCEEDED, a bar per step and per item", async () => {
       await visit("/workflows/ui-diamond", "ui-diamond");
       await page.getByRole("button", { name: "Run v1…" }).click();
@@ -184,6 +223,19 @@ steps:
       await page.locator(".graph-node.status-pending").nth(1).waitFor();
       expect(await page.locator(".graph-node.status-succeeded").count()).toBe(0);
       expect(await axeViolations(page)).toEqual([]);
+      // A node clicked, or its button in the graph's list picked with the keyboard, opens the step's panel.
+      await page.getByRole("button", { name: "Now" }).click();
+      await page.locator(".graph-node.status-succeeded").nth(2).waitFor();
+      await page.locator(".graph-node", { hasText: "shout" }).click();
+      await page.waitForURL(/step=shout/);
+      await page.locator("#step-panel-title", { hasText: "shout" }).waitFor();
+      await page
+        .getByRole("region", { name: /Graph of run/ })
+        .getByRole("button", { name: "sum" })
+        .focus();
+      await page.keyboard.press("Enter");
+      await page.waitForURL(/step=sum/);
+      await page.locator("#step-panel-title", { hasText: "sum" }).waitFor();
     });
 
     it("reads a run's history once more after it ended, though its last poll came before the end", async () => {

@@ -37,6 +37,9 @@ export function CodeEditor(props: {
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: the editor is created once; value changes flow below
   useEffect(() => {
+    // One function for the editor's life: CodeMirror matches a completion result to its source by identity, and a
+    // new function on every lookup made it drop each result and ask again, so the popup never opened.
+    const autocomplete: CompletionSource = (context) => completions.current?.(context) ?? null;
     const editor = new EditorView({
       parent: host.current!,
       state: EditorState.create({
@@ -45,12 +48,7 @@ export function CodeEditor(props: {
           basicSetup,
           LANGUAGES[props.language](),
           linter(null),
-          EditorState.languageData.of(() => [
-            {
-              autocomplete: (context: Parameters<CompletionSource>[0]) =>
-                completions.current?.(context) ?? null,
-            },
-          ]),
+          EditorState.languageData.of(() => [{ autocomplete }]),
           lintGutter(),
           EditorView.lineWrapping,
           EditorState.readOnly.of(props.readOnly === true),
