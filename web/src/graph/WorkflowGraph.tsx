@@ -1,4 +1,4 @@
-// The workflow drawn as a graph (React Flow over the dagre layout): each node shows the step, server@version and
+// The workflow drawn as a graph (React Flow over the layered layout): each node shows the step, server@version and
 // tool, and marks for_each, when and on_error: continue; with `statuses` (the run monitor) nodes take their
 // step's status colour. Loaded only on pages that draw a graph.
 import "@xyflow/react/dist/style.css";
@@ -6,14 +6,23 @@ import {
   Background,
   Controls,
   type Edge,
+  type FitViewOptions,
   Handle,
   type Node,
   type NodeProps,
   Position,
   ReactFlow,
 } from "@xyflow/react";
-import { useMemo } from "react";
-import { type GraphStep, layoutGraph, serverLabel, shortServerLabel } from "./layout.js";
+import { memo, useMemo, useRef } from "react";
+import {
+  type GraphLayout,
+  type GraphStep,
+  layoutGraph,
+  NODE_HEIGHT,
+  NODE_WIDTH,
+  serverLabel,
+  shortServerLabel,
+} from "./layout.js";
 
 interface StepNodeData extends Record<string, unknown> {
   step: GraphStep;
@@ -55,11 +64,32 @@ export function StepNodeCard(props: {
   );
 }
 
-function StepNode({ data }: NodeProps<Node<StepNodeData>>) {
+const StepNode = memo(function StepNode({ data }: NodeProps<Node<StepNodeData>>) {
   return <StepNodeCard step={data.step} status={data.status} selected={data.selected} />;
-}
+});
 
 const nodeTypes = { step: StepNode };
+
+/** About the width the graph gets beside the step panel at 1280 pixels; a wider screen shows more. */
+const TYPICAL_WIDTH = 800;
+/** Below this zoom a node's text cannot be read. */
+const READABLE_ZOOM = 0.5;
+
+/**
+ * What the graph first shows: all of it when it can be read that way, else its start — the first step and its
+ * neighbours on the next ranks — at a readable zoom (a 500-step chain fitted whole is a column of specks).
+ */
+function startOf(layout: GraphLayout, height: number): FitViewOptions | undefined {
+  const zoom = Math.min(TYPICAL_WIDTH / (layout.width + 40), height / (layout.height + 40));
+  if (zoom >= READABLE_ZOOM || !layout.nodes.length) return undefined;
+  const first = layout.nodes.reduce((top, node) =>
+    node.y < top.y || (node.y === top.y && node.x < top.x) ? node : top,
+  );
+  const near = layout.nodes.filter(
+    (node) => Math.abs(node.x - first.x) <= 1.5 * NODE_WIDTH && node.y - first.y <= 4 * (NODE_HEIGHT + 50),
+  );
+  return { nodes: near.map((node) => ({ id: node.id })), minZoom: READABLE_ZOOM, maxZoom: 1 };
+}
 
 export function WorkflowGraph(props: {
   steps: GraphStep[];
@@ -68,30 +98,57 @@ export function WorkflowGraph(props: {
   onSelect?: ((stepId: string) => void) | undefined;
   label: string;
 }) {
+  // Laid out once per definition: live statuses, the scrubber and the selection change only the nodes' data.
   const layout = useMemo(() => layoutGraph(props.steps), [props.steps]);
-  const nodes: Node<StepNodeData>[] = layout.nodes.map((node) => ({
-    id: node.id,
-    type: "step",
-    position: { x: node.x, y: node.y },
-    data: { step: node.step, status: props.statuses?.[node.id], selected: props.selected === node.id },
-    ariaLabel: `Step ${node.id}: ${node.step.tool} on ${serverLabel(node.step.server)}${props.statuses?.[node.id] ? `, ${props.statuses[node.id]}` : ""}`,
-    draggable: false,
-    connectable: false,
-  }));
-  const edges: Edge[] = layout.edges.map((edge) => ({ ...edge, type: "smoothstep" }));
+  const edges = useMemo<Edge[]>(
+    () => layout.edges.map((edge) => ({ ...edge, type: "smoothstep" })),
+    [layout],
+  );
+  // A node whose status and selection did not change keeps its object, which React Flow then does not process again.
+  const previous = useRef(new Map<string, Node<StepNodeData>>());
+  const nodes = useMemo(() => {
+    const kept = previous.current;
+    const next = new Map<string, Node<StepNodeData>>();
+    const list = layout.nodes.map((node) => {
+      const status = props.statuses?.[node.id];
+      const selected = props.selected === node.id;
+      const old = kept.get(node.id);
+      const same =
+        old &&
+        old.data.step === node.step &&
+        old.data.status === status &&
+        old.data.selected === selected &&
+        old.position.x === node.x &&
+        old.position.y === node.y;
+      const made: Node<StepNodeData> = same
+        ? old
+        : {
+            id: node.id,
+            type: "step",
+            position: { x: node.x, y: node.y },
+            data: { step: node.step, status, selected },
+            ariaLabel: `Step ${node.id}: ${node.step.tool} on ${serverLabel(node.step.server)}${status ? `, ${status}` : ""}`,
+            draggable: false,
+            connectable: false,
+          };
+      next.set(node.id, made);
+      return made;
+    });
+    previous.current = next;
+    return list;
+  }, [layout, props.statuses, props.selected]);
+  const height = Math.min(Math.max(layout.height + 40, 260), 640);
+  const fitViewOptions = useMemo(() => startOf(layout, height), [layout, height]);
   return (
-    <section
-      className="graph"
-      aria-label={props.label}
-      style={{ height: Math.min(Math.max(layout.height + 40, 260), 640) }}
-    >
+    <section className="graph" aria-label={props.label} style={{ height }}>
       <ReactFlow
         nodes={nodes}
         edges={edges}
         nodeTypes={nodeTypes}
         fitView
+        fitViewOptions={fitViewOptions}
         // Only the nodes and edges in view are rendered: a 500-step run's graph took 6 s of main thread otherwise
-        // (bench/run-monitor.ts).
+        // (bench/run-monitor.ts, with dagre's layout).
         onlyRenderVisibleElements
         minZoom={0.2}
         nodesConnectable={false}

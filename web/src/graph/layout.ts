@@ -1,6 +1,6 @@
-// A workflow's steps laid out as a layered graph (dagre, top to bottom): one node per step, one edge per
-// depends_on. Pure, so the Workflow page and the run monitor draw the same picture.
-import dagre from "@dagrejs/dagre";
+// A workflow's steps laid out as a layered graph (top to bottom): one node per step, one edge per depends_on. Pure,
+// so the Workflow page, the builder and the run monitor draw the same picture.
+import { type LayeredInput, type LayeredOptions, layoutLayeredGraph } from "./layered.js";
 
 export interface GraphStep {
   id: string;
@@ -40,52 +40,25 @@ export interface GraphLayout {
   height: number;
 }
 
-export interface LayeredNode {
-  id: string;
-  width: number;
-  height: number;
-}
-
 /**
- * dagre's layered layout, the one place the console calls it: top-left corners for `nodes`, and the edges whose both
- * ends are known (in the order given).
+ * The layered layout (layered.ts), the one place the console calls it: top-left corners for `nodes`, and the edges
+ * whose both ends are known (in the order given).
  */
 export function layoutLayered(
-  nodes: readonly LayeredNode[],
+  nodes: readonly LayeredInput[],
   edges: readonly { source: string; target: string }[],
-  options: { rankdir?: "TB" | "LR"; nodesep?: number; ranksep?: number } = {},
+  options: LayeredOptions = {},
 ): {
   positions: Map<string, { x: number; y: number }>;
   edges: { id: string; source: string; target: string }[];
   width: number;
   height: number;
 } {
-  const graph = new dagre.graphlib.Graph();
-  graph.setGraph({
-    rankdir: options.rankdir ?? "TB",
-    nodesep: options.nodesep ?? 30,
-    ranksep: options.ranksep ?? 50,
-    marginx: 10,
-    marginy: 10,
-  });
-  graph.setDefaultEdgeLabel(() => ({}));
-  for (const node of nodes) graph.setNode(node.id, { width: node.width, height: node.height });
   const known = new Set(nodes.map((node) => node.id));
-  const placedEdges: { id: string; source: string; target: string }[] = [];
-  for (const edge of edges) {
-    if (!known.has(edge.source) || !known.has(edge.target)) continue;
-    graph.setEdge(edge.source, edge.target);
-    placedEdges.push({ id: `${edge.source}->${edge.target}`, ...edge });
-  }
-  dagre.layout(graph);
-  const positions = new Map<string, { x: number; y: number }>();
-  for (const node of nodes) {
-    const placed = graph.node(node.id) as { x: number; y: number };
-    // dagre gives centres; the renderer wants top-left corners.
-    positions.set(node.id, { x: placed.x - node.width / 2, y: placed.y - node.height / 2 });
-  }
-  const size = graph.graph() as { width?: number; height?: number };
-  return { positions, edges: placedEdges, width: size.width ?? 0, height: size.height ?? 0 };
+  const placedEdges = edges
+    .filter((edge) => known.has(edge.source) && known.has(edge.target))
+    .map((edge) => ({ id: `${edge.source}->${edge.target}`, ...edge }));
+  return { ...layoutLayeredGraph(nodes, placedEdges, options), edges: placedEdges };
 }
 
 export function layoutGraph(steps: GraphStep[]): GraphLayout {

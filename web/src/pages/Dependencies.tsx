@@ -1,6 +1,7 @@
 // The dependency map: workflows (each version and the server versions it pins), MCDs (the servers, workflows and MCDs
-// they link) and the servers they name, drawn as a layered graph (dagre, as the workflow graph) and listed as tables
-// with links. Filters live in the URL (server, version, workflow, mcd, type) and go to GET /v1/dependencies as they are.
+// they link) and the servers they name, drawn as a layered graph (graph/layered.ts, as the workflow graph) and listed
+// as tables with links. Filters live in the URL (server, version, workflow, mcd, type) and go to GET /v1/dependencies
+// as they are.
 import "@xyflow/react/dist/style.css";
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { getRouteApi, Link, useNavigate } from "@tanstack/react-router";

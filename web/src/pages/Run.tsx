@@ -4,7 +4,7 @@
 // and a step panel. The run and its history are polled while it runs; view, step and moment are in the URL.
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { getRouteApi, Link, useNavigate } from "@tanstack/react-router";
-import { lazy, Suspense, useMemo } from "react";
+import { lazy, Suspense, useEffect, useMemo } from "react";
 import { formatUsd } from "../../../shared/costs/format.js";
 import { stepGraph } from "../../../shared/workflows/graph.js";
 import { unwrap } from "../api/client.js";
@@ -23,9 +23,8 @@ import { StepPanel } from "../run/StepPanel.js";
 import { TimelineView } from "../run/TimelineView.js";
 import { layoutTimeline, statusAt, type Timeline } from "../run/timeline.js";
 
-const WorkflowGraph = lazy(() =>
-  import("../graph/WorkflowGraph.js").then((m) => ({ default: m.WorkflowGraph })),
-);
+const loadGraph = () => import("../graph/WorkflowGraph.js");
+const WorkflowGraph = lazy(() => loadGraph().then((m) => ({ default: m.WorkflowGraph })));
 
 const route = getRouteApi("/runs/$id");
 type View = "graph" | "timeline" | "table" | "events";
@@ -36,6 +35,10 @@ export function Run() {
   const search = route.useSearch();
   const navigate = route.useNavigate();
   const view: View = search.view ?? "timeline";
+  // The graph's code (React Flow) loads while the run's data does, not after it arrived.
+  useEffect(() => {
+    if (view === "graph") void loadGraph();
+  }, [view]);
   const run = useQuery({
     queryKey: ["run", id],
     queryFn: async () => unwrap(await client.GET("/v1/runs/{id}", { params: { path: { id } } })),
@@ -49,6 +52,9 @@ export function Run() {
     // writes a run's last events before its end (local/engine.ts; on AWS the history is Step Functions' own), so a
     // read after the end is the whole history.
     queryKey: ["run", id, "events", ended ? "ended" : "live"],
+    // Not before the record says whether the run ended: a run opened after its end had its whole history read
+    // twice, once under "live" and once more under "ended".
+    enabled: run.data !== undefined,
     queryFn: async () => unwrap(await client.GET("/v1/runs/{id}/events", { params: { path: { id } } })),
     refetchInterval: running ? 1_500 : false,
     placeholderData: keepPreviousData,
@@ -78,15 +84,20 @@ export function Run() {
     });
   }, [run.data, events.data, events.isPlaceholderData, graph]);
 
+  const moment = search.at !== undefined && timeline ? Math.min(search.at, timeline.end) : undefined;
+  // One object per change of the run or the moment, so the graph redraws only the nodes whose status changed.
+  const statuses = useMemo(() => {
+    const byStep: Record<string, string> = {};
+    for (const row of timeline?.rows ?? []) {
+      if (row.depth === 0) byStep[row.stepId] = moment === undefined ? row.status : statusAt(row, moment);
+    }
+    return byStep;
+  }, [timeline, moment]);
+
   if (run.isPending) return <Loading what="the run" />;
   if (run.error) return <ProblemMessage error={run.error} />;
   const record = run.data;
   const select = (step: string) => navigate({ search: (previous) => ({ ...previous, step }), replace: true });
-  const moment = search.at !== undefined && timeline ? Math.min(search.at, timeline.end) : undefined;
-  const statuses: Record<string, string> = {};
-  for (const row of timeline?.rows ?? []) {
-    if (row.depth === 0) statuses[row.stepId] = moment === undefined ? row.status : statusAt(row, moment);
-  }
   const selectedStep = record.steps?.find((step) => step.stepId === search.step);
 
   return (
