@@ -322,12 +322,21 @@ export class LocalOrchestrator implements Orchestrator {
     let writing: Promise<void> | undefined;
     let failure: unknown;
     let last = 0;
+    /** Ends the current window's wait: the execution is over, and its end waits for its history. */
+    let hurry: (() => void) | undefined;
     const flush = (wait = true) => {
       writing ??= (async () => {
         try {
           const since = Date.now() - last;
           if (wait && since < EVENT_WINDOW_MS)
-            await new Promise((done) => setTimeout(done, EVENT_WINDOW_MS - since));
+            await new Promise<void>((done) => {
+              const timer = setTimeout(done, EVENT_WINDOW_MS - since);
+              hurry = () => {
+                clearTimeout(timer);
+                done();
+              };
+            });
+          hurry = undefined;
           last = Date.now();
           // What is pending now; events that arrive during the write wait for the next window (writing them as they
           // came wrote a batch of two or three per step when the store was slow).
@@ -362,6 +371,7 @@ export class LocalOrchestrator implements Orchestrator {
       });
       if (!failure) void flush();
     }
+    hurry?.();
     while (writing || pending.length > 0) await flush(false);
     if (failure) throw failure;
     return transitions;

@@ -16,7 +16,7 @@ import { hostKeySha256, newHostKey } from "./host-key.js";
 import type { RunError, RunRecord, RunStatus } from "./schema.js";
 import { type IdempotentRun, newRunId, Runs } from "./store.js";
 import { TOOL_CALL_WORKFLOW } from "./tool-call-step.js";
-import { serverVersion } from "./version-cache.js";
+import { serverVersion, workflowVersionToRun } from "./version-cache.js";
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,128}$/;
 
@@ -236,7 +236,8 @@ async function stepsOf(platform: Platform, run: { workflow: string; version: num
   // A tool call's one step is recorded before its call starts.
   if (run.workflow === TOOL_CALL_WORKFLOW) return [];
   try {
-    const { definition } = await createWorkflows(platform).versionForRun(run.workflow, run.version);
+    // Kept by this process since the run started (a workflow version never changes once saved).
+    const { definition } = await workflowVersionToRun(platform, run.workflow, run.version);
     return definition.steps.map((s) => ({
       stepId: s.id,
       tool: s.tool,

@@ -18,14 +18,21 @@ import type { Table } from "../store/table.js";
 /** Records a step may leave queued before it waits for them: one BatchWriteItem's worth. */
 export const MAX_QUEUED = 25;
 
-/** What is known of a step call's item: the attempts this batch put, or that it is written elsewhere. */
-type Known = { attempts: number; startedAt: string } | "elsewhere";
+/** What is known of a step call's item: the attempts this batch put and its last record, or that it is written elsewhere. */
+type Known = { attempts: number; startedAt: string; item: Record<string, unknown> } | "elsewhere";
+
+/**
+ * Bytes of records kept for the run's reads: a step reads the outputs it references from memory while the run's records
+ * fit (outputs are inline up to 64 KiB each), from the store past it.
+ */
+const KEPT_BYTES = 4 * 1024 * 1024;
 
 export class StepRecordBatch {
   private readonly known = new Map<string, Known>();
   private queued: Record<string, unknown>[] = [];
   private writing: Promise<void> | undefined;
   private failure: unknown;
+  private keptBytes = 0;
 
   constructor(private readonly table: Table) {}
 
@@ -44,14 +51,30 @@ export class StepRecordBatch {
     const earlier = before === undefined || before === "elsewhere" ? undefined : before;
     const attempts = (earlier?.attempts ?? 0) + 1;
     const startedAt = earlier?.startedAt ?? item.startedAt;
-    this.known.set(item.sk, { attempts, startedAt });
+    const record = { ...item, startedAt, attempts };
+    this.keptBytes += JSON.stringify(record).length;
+    this.known.set(item.sk, { attempts, startedAt, item: this.keptBytes <= KEPT_BYTES ? record : {} });
     // An earlier attempt still queued is replaced: its record is this one's past.
     this.queued = this.queued.filter((queued) => queued.sk !== item.sk);
-    this.queued.push({ ...item, startedAt, attempts });
+    this.queued.push(record);
     const writing = this.write();
     if (this.queued.length < MAX_QUEUED) return;
     await writing;
     if (this.failure) throw this.failure;
+  }
+
+  /**
+   * The records of `sks` as this batch last put them, when it put every one of them and still keeps them (the run's
+   * own writes: nothing else writes them, so the store holds the same once the queue is stored); else undefined.
+   */
+  records(sks: string[]): Record<string, unknown>[] | undefined {
+    const found: Record<string, unknown>[] = [];
+    for (const sk of sks) {
+      const known = this.known.get(sk);
+      if (known === undefined || known === "elsewhere" || known.item.sk === undefined) return undefined;
+      found.push(known.item);
+    }
+    return found;
   }
 
   /** From now on `sk` is written around this batch (a slow call's start and end); what is queued is stored first. */

@@ -274,6 +274,10 @@ export class Runs {
   }
 
   private async stepItemsOf(id: string, stepIds: string[]): Promise<StepItem[]> {
+    // The run's own group commit has the records it wrote (not a for_each step's items: how many there are is not
+    // known to it); the store has them once its queue is written.
+    const kept = this.platform.stepRecords?.records(stepIds.map((stepId) => stepSk(stepId)));
+    if (kept) return kept as unknown as StepItem[];
     if (stepIds.length > 0) await this.platform.stepRecords?.flush();
     const pages = await Promise.all(
       stepIds.map((stepId) =>
