@@ -95,7 +95,30 @@ export async function listApiKeys(
   return { items: (result.Items ?? []).map(toMetadata), nextCursor: encodeCursor(result.LastEvaluatedKey) };
 }
 
+/**
+ * How long a process answers a key it checked without reading it again: a revocation made in another process
+ * (another Lambda container) takes effect within this; one made in this process at once (revokeApiKey forgets the
+ * key here), and an expiry at its instant. A key's `lastUsedAt` is written when it is read, so at most this often.
+ */
+export const API_KEY_RECHECK_MS = 5_000;
+/** Keys kept per table; past this the least recently used goes. */
+const KEPT_KEYS = 1000;
+
+/** Callers of keys checked lately, per table (as per process), by the key's SHA-256. */
+const checkedKeys = new WeakMap<Table, Map<string, { caller: Caller; until: number }>>();
+
+function keptKeys(table: Table): Map<string, { caller: Caller; until: number }> {
+  let kept = checkedKeys.get(table);
+  if (!kept) {
+    kept = new Map();
+    checkedKeys.set(table, kept);
+  }
+  return kept;
+}
+
 export async function revokeApiKey(table: Table, id: string): Promise<void> {
+  const kept = keptKeys(table);
+  for (const [digest, { caller }] of kept) if (caller.id === `api-key:${id}`) kept.delete(digest);
   try {
     await table.doc.send(
       new DeleteCommand({
@@ -117,6 +140,17 @@ export async function authenticateApiKey(table: Table, key: string, now = new Da
   const match = KEY_PATTERN.exec(key);
   if (!match) throw new UnauthorizedError("The API key is malformed.");
   const id = match[1]!;
+  const given = hash(key);
+  const digest = given.toString("hex");
+  const kept = keptKeys(table);
+  const checked = kept.get(digest);
+  if (checked) {
+    kept.delete(digest);
+    if (checked.until > now.getTime()) {
+      kept.set(digest, checked);
+      return { ...checked.caller };
+    }
+  }
   const result = await table.doc.send(
     new GetCommand({ TableName: table.name, Key: { pk: `APIKEY#${id}`, sk: "META" } }),
   );
@@ -124,7 +158,6 @@ export async function authenticateApiKey(table: Table, key: string, now = new Da
   if (!item || typeof item.hash !== "string")
     throw new UnauthorizedError("The API key is unknown or revoked.");
   const stored = Buffer.from(item.hash, "hex");
-  const given = hash(key);
   if (stored.length !== given.length || !timingSafeEqual(stored, given)) {
     throw new UnauthorizedError("The API key is unknown or revoked.");
   }
@@ -143,5 +176,15 @@ export async function authenticateApiKey(table: Table, key: string, now = new Da
       }),
     )
     .catch(() => undefined);
-  return { id: `api-key:${id}`, kind: "api-key", name: String(item.name), role: Role.parse(item.role) };
+  const caller: Caller = {
+    id: `api-key:${id}`,
+    kind: "api-key",
+    name: String(item.name),
+    role: Role.parse(item.role),
+  };
+  const expiresAt =
+    typeof item.expiresAt === "string" ? Date.parse(item.expiresAt) : Number.POSITIVE_INFINITY;
+  if (kept.size >= KEPT_KEYS) kept.delete(kept.keys().next().value!);
+  kept.set(digest, { caller, until: Math.min(now.getTime() + API_KEY_RECHECK_MS, expiresAt) });
+  return { ...caller };
 }
