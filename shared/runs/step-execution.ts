@@ -137,7 +137,7 @@ export async function executeStep(refs: StepRefs, deps: StepExecutionDeps): Prom
     arguments: call.arguments,
   };
   const callStartedAt = new Date();
-  const calling = callTool(call, deps, signal);
+  const calling = callTool(call, deps, signal, begun);
   let ended = await settledWithin(calling, QUICK_CALL_MS);
   let attempt: number | undefined;
   if (!ended) {
@@ -207,29 +207,53 @@ type CallEnd =
   | { ok: false; error: unknown; secretValues: readonly string[] }
   | { ok: "interrupted"; how: StepInterrupted["how"] };
 
-/** Connects through the host and calls the tool within the step's timeout (and the host's bound, if smaller). */
-async function callTool(call: StepCall, deps: StepExecutionDeps, signal: AbortSignal): Promise<CallEnd> {
-  const timeoutMs = Math.max(1, Math.min(Math.round(call.timeoutSeconds * 1000), deps.maxCallMs ?? Infinity));
+/**
+ * Connects through the host and calls the tool within the step's timeout, counted from `begun` (the attempt's start,
+ * as Step Functions counts a Task's TimeoutSeconds from the state's start: a server's start is inside it), and
+ * within the host's bound on the call, if smaller.
+ */
+async function callTool(
+  call: StepCall,
+  deps: StepExecutionDeps,
+  signal: AbortSignal,
+  begun: number,
+): Promise<CallEnd> {
+  const timeoutMs = Math.max(1, Math.round(call.timeoutSeconds * 1000));
+  const timedOut = (ms: number) => () =>
+    new McpTimeoutError(`tool "${call.tool}" did not answer within ${ms / 1000}s`, ms);
   let opened: StepConnection | undefined;
   let pending: Promise<StepConnection> | undefined;
   try {
-    pending = deps.connector.connect(call, { signal });
-    opened = await raceAbort(signal, pending);
     const result = await withDeadline(
-      timeoutMs,
-      (deadline) => opened!.connection.callTool(call.tool, call.arguments, { timeoutMs, signal: deadline }),
-      () => new McpTimeoutError(`tool "${call.tool}" did not answer within ${timeoutMs / 1000}s`, timeoutMs),
+      Math.max(1, timeoutMs - (Date.now() - begun)),
+      async (deadline) => {
+        pending = deps.connector.connect(call, { signal: deadline });
+        opened = await raceAbort(deadline, pending);
+        const callMs = Math.max(1, Math.min(timeoutMs - (Date.now() - begun), deps.maxCallMs ?? Infinity));
+        return withDeadline(
+          callMs,
+          (callDeadline) =>
+            opened!.connection.callTool(call.tool, call.arguments, {
+              timeoutMs: callMs,
+              signal: callDeadline,
+            }),
+          timedOut(callMs),
+          deadline,
+        );
+      },
+      timedOut(timeoutMs),
       signal,
     );
-    return { ok: true, output: normaliseToolResult(result, call.tool), secretValues: opened.secretValues };
+    return { ok: true, output: normaliseToolResult(result, call.tool), secretValues: opened!.secretValues };
   } catch (error) {
     if (signal.aborted && signal.reason instanceof StepInterrupted)
       return { ok: "interrupted", how: signal.reason.how };
     return { ok: false, error, secretValues: opened?.secretValues ?? [] };
   } finally {
-    // A connect still settling after an abort honours the signal; release what it opened all the same.
-    opened ??= await pending?.catch(() => undefined);
-    await opened?.release().catch(() => undefined);
+    if (opened) await opened.release().catch(() => undefined);
+    // A connect the deadline or an interruption overtook: the outcome does not wait for it (a pool's start may not
+    // heed the signal); what it opens is released as soon as it settles.
+    else void pending?.then((late) => late.release()).catch(() => undefined);
   }
 }
 
