@@ -24,6 +24,7 @@ import { checkRequestTarget, createGuardedFetch, outboundPolicyFromEnv } from ".
 import type { Runtime } from "../registry/schema.js";
 import { buildHeaders, buildServerEnv, type ResolveInput, redact, secretValues } from "./env.js";
 import { McpServerError, McpStartError, McpTimeoutError, McpToolError } from "./errors.js";
+import { LineReadBuffer } from "./line-buffer.js";
 import { MaskedConnection, maskError } from "./mask.js";
 import { isAlive, listDescendants, type SpawnWatcher, signalAll } from "./process-tree.js";
 import { type ChildSandbox, type PreparedSandbox, prepareSandbox, resolveCommand } from "./sandbox.js";
@@ -148,10 +149,20 @@ class StderrTail {
   }
 }
 
-/** The SDK keeps the ChildProcess private; we need it for the exit code in messages and to kill the tree. */
+/**
+ * The SDK keeps the ChildProcess private; we need it for the exit code in messages and to kill the tree. Its read
+ * buffer is replaced by one linear in a message's size (line-buffer.ts).
+ */
 class TrackedStdioTransport extends StdioClientTransport {
   child: ChildProcess | undefined;
   watcher: SpawnWatcher | undefined;
+
+  constructor(params: ConstructorParameters<typeof StdioClientTransport>[0] & { maxBufferSize: number }) {
+    super(params);
+    (this as unknown as { _readBuffer: LineReadBuffer })._readBuffer = new LineReadBuffer(
+      params.maxBufferSize,
+    );
+  }
 
   override async start(): Promise<void> {
     try {
