@@ -378,7 +378,7 @@ describe.skipIf(!motoAvailable)("the AWS path on moto_server", () => {
       description: "server-everything over Streamable HTTP, for a long call",
       runtime: { transport: "streamable-http", url: remote.url },
     });
-    const seconds = 3 * REMOTE_HEARTBEAT_SECONDS;
+    const seconds = 2 * REMOTE_HEARTBEAT_SECONDS;
     await save({
       name: "e2e-remote-long",
       steps: [

@@ -46,8 +46,13 @@ const IMAGE_HOME = "/home/node";
 /** Numbers each task's stand-in image user (see startTask). */
 let taskCount = Math.floor(Math.random() * 1_000_000);
 const INVOKER_ARN = `arn:aws:lambda:${MOTO_REGION}:${MOTO_ACCOUNT_ID}:function:mcpflow-${STAGE}-remote-invoker`;
-/** HeartbeatSeconds of a remote call's Task in this suite (configuration, as an operator may set it). */
-export const REMOTE_HEARTBEAT_SECONDS = 4;
+/**
+ * HeartbeatSeconds of every call's Task in this suite (configuration, as an operator may set it). It must cover the
+ * executor's start before its first beat: here the Lambda double and the executor share this process with the API,
+ * the other doubles and up to ten concurrent calls, and at load ~30 (eight busy loops) a call's first beat came more
+ * than 4 s after its Task started, which Step Functions times out (States.Timeout) as it would a lost executor.
+ */
+export const REMOTE_HEARTBEAT_SECONDS = 10;
 const role = (name: string) => `arn:aws:iam::${MOTO_ACCOUNT_ID}:role/mcpflow-${STAGE}-${name}`;
 
 export interface FargateTask {
