@@ -8,8 +8,18 @@ import { compileWorkflow } from "../../../statemachines/compile.js";
 import { optionsFor, runLocally } from "./harness.js";
 import { randomWorkflow } from "./random-workflow.js";
 
+/**
+ * asl-validator builds a new Ajv and compiles all its schemas on every call: 150-450 ms of CPU each, 1-4 s of wall
+ * time at load ~26, so 25 runs outlasted vitest's 60 s default at load 35-49. The budget is per run, not a fixed
+ * minute; the work itself is the validator's (the product never runs it: local/engine.ts trusts the compiler).
+ */
+const VALIDATED_RUNS = 25;
+const VALIDATOR_BUDGET_MS = 8_000;
+
 describe("random workflows", () => {
-  test("compile to ASL that asl-validator accepts, identically twice", () => {
+  test("compile to ASL that asl-validator accepts, identically twice", {
+    timeout: VALIDATED_RUNS * VALIDATOR_BUDGET_MS,
+  }, () => {
     fc.assert(
       fc.property(randomWorkflow, (definition) => {
         const first = compileWorkflow(definition, optionsFor(definition));
@@ -20,7 +30,7 @@ describe("random workflows", () => {
         expect(isValid, errorsText("\n")).toBe(true);
         expect(compileWorkflow(definition, optionsFor(definition)).json).toBe(first.json);
       }),
-      { numRuns: 25 },
+      { numRuns: VALIDATED_RUNS },
     );
   });
 
