@@ -1,7 +1,9 @@
 // Memory under a long run: ≥ 100,000 mixed list/get/search requests against `npm start`'s process (its own process,
 // loopback only), with the platform's RSS read after every tenth of the requests. Flat memory means the RSS after
 // the last tenth is within 15% of the RSS after the first tenth (issue 11: dynalite once leaked a LevelDB iterator
-// per query, 20–25 KiB per request).
+// per query, 20–25 KiB per request). V8 lets garbage pile up in the old space between full collections (about 40 MB
+// live grew to 130 MB before each, here), so RSS read at one moment swings by some 60 MiB with nothing retained: the
+// table adds the lowest and highest RSS sampled during each tenth, to tell that sawtooth from a leak (whose lows rise).
 // Run: npx tsx bench/soak.ts   (SOAK_REQUESTS, SOAK_CONNECTIONS; BENCH_ROOT runs another checkout's platform)
 import autocannon from "autocannon";
 import { PLATFORM_ROOT, startPlatformProcess } from "./platform-process.js";
@@ -23,6 +25,9 @@ interface Slice {
   non2xx: number;
   errors: number;
   rssMiB: number;
+  /** Lowest and highest RSS sampled (every 200 ms) while the tenth ran: V8's garbage sawtooth, not growth. */
+  minRssMiB: number;
+  maxRssMiB: number;
 }
 
 function seedDocument(i: number) {
@@ -67,7 +72,12 @@ async function main(): Promise<void> {
         process.stderr.write(`stopping after ${MAX_MS / 1000} s: the table shows the slices done\n`);
         break;
       }
+      const sampled: number[] = [];
+      const sampler = setInterval(() => sampled.push(platform.rssMiB()), 200);
       const result = await autocannon({ url, connections: CONNECTIONS, amount: perSlice, headers, requests });
+      clearInterval(sampler);
+      const rssMiB = platform.rssMiB();
+      sampled.push(rssMiB);
       slices.push({
         slice,
         requests: result.requests.total,
@@ -76,7 +86,9 @@ async function main(): Promise<void> {
         p99Ms: result.latency.p99,
         non2xx: result.non2xx,
         errors: result.errors,
-        rssMiB: platform.rssMiB(),
+        rssMiB,
+        minRssMiB: Math.min(...sampled),
+        maxRssMiB: Math.max(...sampled),
       });
       process.stderr.write(`slice ${slice}/${SLICES}: rss ${slices.at(-1)!.rssMiB} MiB\n`);
     }
@@ -87,7 +99,7 @@ async function main(): Promise<void> {
   const last = slices.at(-1)!.rssMiB;
   const growth = Math.round(((last - first) / first) * 1000) / 10;
   printTable(
-    ["slice", "requests", "s", "req/s", "p99 ms", "non2xx", "errors", "RSS MiB"],
+    ["slice", "requests", "s", "req/s", "p99 ms", "non2xx", "errors", "RSS MiB", "min-max during"],
     slices.map((s) => [
       String(s.slice),
       String(s.requests),
@@ -97,6 +109,7 @@ async function main(): Promise<void> {
       String(s.non2xx),
       String(s.errors),
       String(s.rssMiB),
+      `${s.minRssMiB}-${s.maxRssMiB}`,
     ]),
   );
   const total = slices.reduce((sum, s) => sum + s.requests, 0);

@@ -3,7 +3,7 @@
 import { logger } from "../shared/log.js";
 import { StartupError } from "./home-lock.js";
 import { type LocalPlatform, startLocalPlatform } from "./platform.js";
-import { buildConsoleIfStale } from "./web-build.js";
+import { buildConsoleInChildIfStale } from "./web-build.js";
 
 /** A stop that has not finished by then exits anyway: whoever sent SIGTERM will not wait much longer. */
 const STOP_DEADLINE_MS = 9_500;
@@ -14,7 +14,7 @@ const STOP_DEADLINE_MS = 9_500;
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 try {
-  await buildConsoleIfStale((line) => process.stdout.write(`  ${line}\n`));
+  await buildConsoleInChildIfStale((line) => process.stdout.write(`  ${line}\n`));
 } catch (error) {
   // The API works without its console; say why the console is missing rather than refuse to start.
   process.stderr.write(`mcpflow: the web console could not be built: ${(error as Error).message}\n`);

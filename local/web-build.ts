@@ -2,9 +2,12 @@
 // `prepare` call it, so the README's two commands stay the only set-up. A build that is current costs one walk
 // of web/src. The build goes to a fresh folder that replaces web/dist in one rename, so a platform serving the
 // old build never sees half of the new one.
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 
 export const WEB_ROOT = fileURLToPath(new URL("../web", import.meta.url));
@@ -86,7 +89,28 @@ async function withBuildLock<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Builds the console into web/dist when stale; answers whether it built. */
+/**
+ * What `npm start` calls: the same build, in a process of its own (scripts/build-web.ts). Vite's build grew the
+ * process that ran it by about 450 MiB of RSS that V8 kept for good, so the platform, which stays up for days,
+ * started at 660–750 MiB instead of about 220 (bench/soak.ts on a fresh checkout); a child gives it all back when
+ * it exits. Answers whether a build ran; throws when it failed.
+ */
+export async function buildConsoleInChildIfStale(
+  log: (line: string) => void = () => undefined,
+): Promise<boolean> {
+  if (!consoleBuildIsStale()) return false;
+  const script = fileURLToPath(new URL("../scripts/build-web.ts", import.meta.url));
+  const child = spawn(process.execPath, ["--import", import.meta.resolve("tsx"), script], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  createInterface({ input: child.stdout }).on("line", log);
+  const [code, signal] = (await once(child, "exit")) as [number | null, NodeJS.Signals | null];
+  if (code !== 0)
+    throw new Error(`the build ${signal ? `was stopped by ${signal}` : `exited with code ${code}`}`);
+  return true;
+}
+
+/** Builds the console into web/dist when stale, in this process; answers whether it built. */
 export async function buildConsoleIfStale(log: (line: string) => void = () => undefined): Promise<boolean> {
   if (!consoleBuildIsStale()) return false;
   return withBuildLock(async () => (consoleBuildIsStale() ? build(log) : false));
