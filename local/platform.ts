@@ -31,6 +31,7 @@ import { SyncSources } from "../shared/registry/upstream-sources.js";
 import { createFileSecretStore } from "../shared/secrets/file-store.js";
 import { ensureTable, tableAnswers } from "../shared/store/table.js";
 import { createLocalTaskLauncher } from "../shared/tasks/local-launcher.js";
+import { workflowsHaveSoleWriter } from "../shared/workflows/service.js";
 import { LocalOrchestrator } from "./engine.js";
 import { anotherPlatform, cannotWrite, lockHome, StartupError } from "./home-lock.js";
 import { type AreaHandler, apiServerOptions, createRequestListener } from "./http-adapter.js";
@@ -286,6 +287,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     writesBeforeAreStopped(platform.table);
     // And every approval, grant and policy write: a step checks that its server may run without a store read.
     runFactsHaveSoleWriter(platform.table);
+    // And every workflow save and delete: a run start reads nothing of its workflow's latest version.
+    workflowsHaveSoleWriter(platform.table);
     await search.rebuild();
     ready(
       createRequestListener(handlers, {

@@ -1,9 +1,10 @@
 // The audit log: one item per write (who, what, when, outcome), newest first. It lives in one partition because
 // it is read as one timeline; at the write rates of a registry this stays far below a partition's limits.
 import { randomUUID } from "node:crypto";
-import { PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { BadRequestError } from "../errors.js";
 import { decodeCursor, encodeCursor, partitionPosition } from "../store/cursor.js";
+import { groupedPut } from "../store/group-commit.js";
 import type { Table } from "../store/table.js";
 import * as z from "../zod.js";
 
@@ -24,14 +25,10 @@ export const AuditEntry = z.object({
 });
 export type AuditEntry = z.infer<typeof AuditEntry>;
 
+/** Concurrent requests' entries are written together (shared/store/group-commit.ts); each answers once its is stored. */
 export async function recordAudit(table: Table, entry: Omit<AuditEntry, "id">): Promise<void> {
   const id = randomUUID();
-  await table.doc.send(
-    new PutCommand({
-      TableName: table.name,
-      Item: { pk: "AUDIT", sk: `${entry.at}#${id}`, ...entry, id },
-    }),
-  );
+  await groupedPut(table, { pk: "AUDIT", sk: `${entry.at}#${id}`, ...entry, id });
 }
 
 /** At most this many entries are read for one page when filters leave most of them out; the page then says where to go on. */

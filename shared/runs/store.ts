@@ -1,18 +1,12 @@
 // Run and step records. A run is one item collection (`RUN#<id>`): the run item, one item per step call (per item
 // for for_each steps) and, locally, the execution's events. Step items are written by whoever runs the step.
 import { randomUUID } from "node:crypto";
-import {
-  BatchWriteCommand,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { RunCost, RunUsage } from "../costs/schema.js";
 import { ConflictError, NotFoundError } from "../errors.js";
 import type { Platform } from "../platform.js";
 import { decodeCursor, encodeCursor, indexPosition } from "../store/cursor.js";
-import { isConditionalCheckFailed, putIfAbsent, queryAll } from "../store/table.js";
+import { isConditionalCheckFailed, putIfAbsent, putMany, queryAll } from "../store/table.js";
 import { OFFLOAD_BYTES } from "./limits.js";
 import type { RunError, RunRecord, RunStatus, StepItemRecord, StepRecord, StepStatus } from "./schema.js";
 import type { StepRecordBatch } from "./step-record-batch.js";
@@ -660,15 +654,7 @@ export class Runs {
         );
       }
     }
-    for (let i = 0; i < writes.length; i += 25) {
-      await this.table.doc.send(
-        new BatchWriteCommand({
-          RequestItems: {
-            [this.table.name]: writes.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })),
-          },
-        }),
-      );
-    }
+    await putMany(this.table, writes);
     return existing;
   }
 
@@ -682,19 +668,14 @@ export class Runs {
       detail?: Record<string, unknown>;
     }[],
   ) {
-    for (let i = 0; i < events.length; i += 25) {
-      await this.table.doc.send(
-        new BatchWriteCommand({
-          RequestItems: {
-            [this.table.name]: events.slice(i, i + 25).map((event) => ({
-              PutRequest: {
-                Item: { pk: runKey(run), sk: `EVENT#${String(event.id).padStart(8, "0")}`, ...event },
-              },
-            })),
-          },
-        }),
-      );
-    }
+    await putMany(
+      this.table,
+      events.map((event) => ({
+        pk: runKey(run),
+        sk: `EVENT#${String(event.id).padStart(8, "0")}`,
+        ...event,
+      })),
+    );
   }
 
   async events(run: string) {

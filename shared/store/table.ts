@@ -9,6 +9,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import {
   BatchGetCommand,
+  BatchWriteCommand,
   DynamoDBDocumentClient,
   PutCommand,
   QueryCommand,
@@ -137,6 +138,27 @@ export async function getMany<T>(table: Table, keys: Key[]): Promise<(T | undefi
     pending = answer.UnprocessedKeys?.[table.name]?.Keys ?? [];
   }
   return keys.map((key) => found.get(id(key)));
+}
+
+/**
+ * Puts items whole, 25 to a BatchWriteItem (the most DynamoDB takes), the batches at once; items the store left
+ * unprocessed (throttling) are put again. Unconditional: for items no one else writes (history, audit entries).
+ */
+export async function putMany(table: Table, items: Record<string, unknown>[]): Promise<void> {
+  const batches: Record<string, unknown>[][] = [];
+  for (let i = 0; i < items.length; i += 25) batches.push(items.slice(i, i + 25));
+  await Promise.all(
+    batches.map(async (batch) => {
+      let pending = batch.map((Item) => ({ PutRequest: { Item } }));
+      for (let round = 0; pending.length > 0; round++) {
+        if (round > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** round)));
+        const answer = await table.doc.send(
+          new BatchWriteCommand({ RequestItems: { [table.name]: pending } }),
+        );
+        pending = (answer.UnprocessedItems?.[table.name] ?? []) as typeof pending;
+      }
+    }),
+  );
 }
 
 /**

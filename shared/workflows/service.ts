@@ -9,7 +9,8 @@ import type { Caller } from "../identity/roles.js";
 import type { Platform } from "../platform.js";
 import type { ServerVersions } from "../registry/server-versions.js";
 import { decodeCursor, encodeCursor, indexPosition } from "../store/cursor.js";
-import { putIfAbsent, queryAll } from "../store/table.js";
+import { SoleWriterMemo } from "../store/sole-writer-memo.js";
+import { putIfAbsent, queryAll, type Table } from "../store/table.js";
 import { backoff, highestSlot, moveHeadForward, SLOT_ATTEMPTS } from "../store/version-log.js";
 import { taskFamily } from "../tasks/family.js";
 import * as z from "../zod.js";
@@ -32,6 +33,18 @@ const INLINE_ASL_BYTES = 300 * 1024;
  * (about as large) and up to INLINE_ASL_BYTES of ASL, and a body may be 1 MiB.
  */
 const INLINE_SOURCE_BYTES = 32 * 1024;
+
+/**
+ * What a run of a workflow's latest version starts from, kept where this process makes every save and delete (the
+ * embedded platform, shared/store/sole-writer-memo.ts): 50 concurrent starts of one workflow read its highest slot
+ * and its head 50 times, on the event loop that answers them, for an answer only a save or a delete changes.
+ */
+const latestForRun = new SoleWriterMemo(256);
+
+/** Declares that every save and delete of workflows on `table` goes through this process (at start). */
+export function workflowsHaveSoleWriter(table: Table): void {
+  latestForRun.soleWriter(table);
+}
 
 /** The text a save came from, as the request carried it. */
 export interface SavedText {
@@ -257,7 +270,9 @@ export class Workflows {
         caller,
         text,
       );
-      if (await putIfAbsent(this.platform.table, { ...item })) {
+      if (
+        await latestForRun.change(this.platform.table, () => putIfAbsent(this.platform.table, { ...item }))
+      ) {
         await this.complete(item);
         return this.record(item, version, text);
       }
@@ -475,15 +490,19 @@ export class Workflows {
 
   /**
    * What a run of `version` (the latest when not given) starts from, in as few reads as a run start can afford:
-   * the latest's slot already carries its definition and ASL.
+   * the latest's slot already carries its definition and ASL, and a sole writer keeps it (latestForRun).
    */
   async forRun(
     name: string,
     version?: number,
   ): Promise<{ version: number; definition: WorkflowDefinition; aslJson: string }> {
-    const item =
-      version === undefined ? await this.requireLive(name) : await this.getVersionItem(name, version);
-    return { version: item.version, definition: item.definition, aslJson: await this.aslOf(item) };
+    const ofItem = async (item: VersionItem) => ({
+      version: item.version,
+      definition: item.definition,
+      aslJson: await this.aslOf(item),
+    });
+    if (version !== undefined) return ofItem(await this.getVersionItem(name, version));
+    return latestForRun.read(this.platform.table, name, async () => ofItem(await this.requireLive(name)));
   }
 
   /** The versions since the workflow was (re)created, newest first. */
@@ -544,7 +563,11 @@ export class Workflows {
         savedAt: new Date().toISOString(),
         deleted: true,
       };
-      if (await putIfAbsent(this.platform.table, { ...tombstone })) {
+      if (
+        await latestForRun.change(this.platform.table, () =>
+          putIfAbsent(this.platform.table, { ...tombstone }),
+        )
+      ) {
         await this.complete(tombstone);
         return;
       }

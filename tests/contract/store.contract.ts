@@ -2,6 +2,7 @@
 // collections) behave alike on dynalite (the embedded platform) and on a DynamoDB implementation other than
 // dynalite (moto_server), so neither hides a call the other would refuse.
 
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
 import { createFileBlobStore } from "../../shared/blobs/file-store.js";
 import { ConflictError } from "../../shared/errors.js";
@@ -16,7 +17,8 @@ import type { Platform } from "../../shared/platform.js";
 import { RegistryReads } from "../../shared/registry/server-reads.js";
 import { Registry } from "../../shared/registry/service.js";
 import { Runs } from "../../shared/runs/store.js";
-import type { Table } from "../../shared/store/table.js";
+import { groupedPut } from "../../shared/store/group-commit.js";
+import { putMany, type Table } from "../../shared/store/table.js";
 import { scratchDir } from "../helpers/scratch.js";
 
 const caller: Caller = { id: "user:contract", kind: "user", name: "contract", role: "admin" };
@@ -142,6 +144,43 @@ export function storeContract(name: string, table: () => Table): void {
       const step = (await runs.get(id, { steps: true })).steps?.find((s) => s.stepId === "t");
       expect(step).toMatchObject({ status: "SUCCEEDED", attempts: 2, output: { text: "ok" } });
       expect(step?.error).toBeUndefined();
+    });
+
+    it("puts 60 items with putMany (three BatchWriteItems) and every one is stored", async () => {
+      const items = Array.from({ length: 60 }, (_, i) => ({ pk: "CONTRACT#many", sk: `I#${i}`, n: i }));
+      await putMany(table(), items);
+      const stored = await Promise.all(
+        items.map((item) =>
+          table().doc.send(new GetCommand({ TableName: table().name, Key: { pk: item.pk, sk: item.sk } })),
+        ),
+      );
+      expect(stored.map((answer) => answer.Item?.n)).toEqual(items.map((item) => item.n));
+    });
+
+    it("groups concurrent puts into fewer requests, and each resolves only once its item is stored", async () => {
+      const requests: string[] = [];
+      const counted = { name: table().name, doc: Object.create(table().doc) } as Table;
+      counted.doc.send = ((command: { constructor: { name: string } }, ...rest: unknown[]) => {
+        requests.push(command.constructor.name);
+        return (table().doc.send as (...args: unknown[]) => unknown)(command, ...rest);
+      }) as Table["doc"]["send"];
+      const items = Array.from({ length: 40 }, (_, i) => ({ pk: "CONTRACT#grouped", sk: `I#${i}`, n: i }));
+      await Promise.all(
+        items.map(async (item) => {
+          await groupedPut(counted, item);
+          const answer = await table().doc.send(
+            new GetCommand({
+              TableName: table().name,
+              Key: { pk: item.pk, sk: item.sk },
+              ConsistentRead: true,
+            }),
+          );
+          expect(answer.Item?.n).toBe(item.n);
+        }),
+      );
+      // The first goes alone at once; the 39 that arrive while it is on its way go together (two BatchWriteItems).
+      expect(requests[0]).toBe("PutCommand");
+      expect(requests.length).toBeLessThanOrEqual(3);
     });
   });
 }

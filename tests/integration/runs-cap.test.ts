@@ -85,3 +85,43 @@ describe("a created run is answered, never a 5xx", () => {
     }
   });
 });
+
+describe("what a start reads", () => {
+  it("a warm start of the latest version writes its run and its audit entry, and reads nothing; a save or a delete is seen by the next start", async () => {
+    const echo = (message: string) => ({
+      name: "start-reads",
+      steps: [{ id: "echo", server: EVERYTHING, tool: "echo", arguments: { message } }],
+    });
+    await saveWorkflow(p, echo("one"));
+    await waitForRun(p, await startRun(p, "start-reads"));
+
+    const table = (await getPlatform()).table;
+    const send = table.doc.send;
+    const sent: string[] = [];
+    table.doc.send = ((command: { constructor: { name: string } }, ...rest: unknown[]) => {
+      sent.push(command.constructor.name);
+      return (send as (...args: unknown[]) => unknown).call(table.doc, command, ...rest);
+    }) as typeof send;
+    let answered: string[];
+    try {
+      const started = await p.api("POST", "/v1/workflows/start-reads/runs", { body: { input: {} } });
+      // Taken at the answer: the execution gives way to requests in flight, so what was sent is the start's own.
+      answered = [...sent];
+      expect(started.status, started.text).toBe(202);
+      await waitForRun(p, started.body.id);
+    } finally {
+      table.doc.send = send;
+    }
+    expect(answered).toEqual(["PutCommand", "PutCommand"]);
+
+    const saved = await p.api("PUT", "/v1/workflows/start-reads", { body: echo("two"), role: "editor" });
+    expect(saved.status, saved.text).toBe(200);
+    const second = await waitForRun(p, await startRun(p, "start-reads"));
+    expect(second).toMatchObject({ version: 2, status: "SUCCEEDED", output: expect.anything() });
+    expect(JSON.stringify(second.output)).toContain("two");
+
+    expect((await p.api("DELETE", "/v1/workflows/start-reads")).status).toBe(204);
+    const gone = await p.api("POST", "/v1/workflows/start-reads/runs", { body: { input: {} } });
+    expect(gone.status, gone.text).toBe(404);
+  }, 60_000);
+});
