@@ -271,40 +271,58 @@ export class LocalOrchestrator implements Orchestrator {
           };
         }
       }
-      await this.pools.closeRun(run.runId);
-      // Calls cut short by the end (a state timeout, a failed branch) record their failure first, and every step is
-      // settled before the run's end is written: whoever sees the run ended sees its steps final.
-      await Promise.all(inflight);
-      const transitions = await events.catch(() => undefined);
-      // The steps' records are stored before the run's end is; a run whose records could not be stored failed.
-      const unrecorded = await stepRecords.flush().then(
-        () => undefined,
-        (error: unknown) => error,
-      );
-      if (active.abandoned) return;
-      if (unrecorded !== undefined) {
-        logger.error("step records could not be stored", { runId: run.runId, error: unrecorded });
-        end = {
-          status: "FAILED",
-          error: {
-            error: MCP_RUNNER_ERROR,
-            cause:
-              `could not record the run's steps: ${unrecorded instanceof Error ? unrecorded.message : String(unrecorded)}`.slice(
-                0,
-                MAX_CAUSE_CHARS,
-              ),
-          },
-        };
+      // Closing the run's servers cuts short the calls still under way (a state timeout, a failed branch). The run's
+      // end does not wait for them to exit (a server takes 0.1-0.4 s after its stdin ends, and the run's outcome is
+      // known): it is recorded meanwhile, and the run's process slots are given back only once they have exited.
+      const closing = this.pools.closeRun(run.runId);
+      try {
+        await this.recordEnd(run, active, end, { inflight, events, stepRecords });
+      } finally {
+        await closing;
       }
-      await endRun(platform, run.runId, {
-        ...end,
-        measured: {
-          ...(transitions !== undefined ? { stateTransitions: transitions } : {}),
-          storeReads: active.meter.reads,
-          storeWrites: active.meter.writes,
-        },
-      });
     })();
+  }
+
+  /** Records the run's end once its steps are: every step is settled before, so whoever sees it ended sees them final. */
+  private async recordEnd(
+    run: RunStart,
+    active: ActiveExecution,
+    outcome: RunEnd,
+    pending: { inflight: Set<Promise<unknown>>; events: Promise<number>; stepRecords: StepRecordBatch },
+  ): Promise<void> {
+    const { inflight, events, stepRecords } = pending;
+    let end = outcome;
+    // Calls cut short by the end record their failure first.
+    await Promise.all(inflight);
+    const transitions = await events.catch(() => undefined);
+    // The steps' records are stored before the run's end is; a run whose records could not be stored failed.
+    const unrecorded = await stepRecords.flush().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    if (active.abandoned) return;
+    if (unrecorded !== undefined) {
+      logger.error("step records could not be stored", { runId: run.runId, error: unrecorded });
+      end = {
+        status: "FAILED",
+        error: {
+          error: MCP_RUNNER_ERROR,
+          cause:
+            `could not record the run's steps: ${unrecorded instanceof Error ? unrecorded.message : String(unrecorded)}`.slice(
+              0,
+              MAX_CAUSE_CHARS,
+            ),
+        },
+      };
+    }
+    await endRun(this.platform!, run.runId, {
+      ...end,
+      measured: {
+        ...(transitions !== undefined ? { stateTransitions: transitions } : {}),
+        storeReads: active.meter.reads,
+        storeWrites: active.meter.writes,
+      },
+    });
   }
 
   /**
