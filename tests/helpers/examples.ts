@@ -19,6 +19,8 @@ export const EVERYTHING_SCRIPT = join(
   "node_modules/@modelcontextprotocol/server-everything/dist/index.js",
 );
 export const FLAKY_SCRIPT = join(REPO_ROOT, "tests/fixtures/mcp/flaky-server.mjs");
+/** tests/fixtures/mcp/gate-server.mjs: `wait({url})` lasts until the test answers the URL. */
+export const GATE_SCRIPT = join(REPO_ROOT, "tests/fixtures/mcp/gate-server.mjs");
 export const FLAKY_NAME = "io.github.mcpflow-tests/flaky";
 export const FLAKY = `${FLAKY_NAME}@1.0.0`;
 

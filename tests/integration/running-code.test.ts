@@ -2,13 +2,15 @@
 // an editor's runtime never starts unapproved, an approval covers one exact runtime, a revocation stops probes and
 // runs, the allow-list matches by whole names only, secrets reach only the versions granted them, all of it audited.
 import { existsSync } from "node:fs";
+import { createServer, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getPlatform } from "../../shared/platform.js";
 import { withGrantedSecretsOnly } from "../../shared/registry/run-decisions.js";
 import { Registry } from "../../shared/registry/service.js";
 import { taskDefinitionFor } from "../../shared/tasks/ecs-launcher.js";
-import { EVERYTHING_SCRIPT, saveWorkflow, stepOf, waitForRun, waitForRunState } from "../helpers/examples.js";
+import { EVERYTHING_SCRIPT, GATE_SCRIPT, saveWorkflow, stepOf, waitForRun } from "../helpers/examples.js";
 import { startTestPlatform, type TestPlatform } from "../helpers/platform.js";
 
 const enc = encodeURIComponent;
@@ -169,42 +171,62 @@ describe("an editor's runtime does not run until an admin approves it", () => {
   });
 
   it("stops the next step of a run under way once revoked (the platform keeps what it read until a write)", async () => {
-    const name = "io.revoke-mid-run/everything";
-    await publish(name, "1.0.0", everything(), { role: "admin", approve: true });
-    await saveWorkflow(p, {
-      name: "revoked-mid-run",
-      steps: [
-        { id: "first", server: `${name}@1.0.0`, tool: "echo", arguments: { message: "checked" } },
-        {
-          id: "slow",
-          server: `${name}@1.0.0`,
-          tool: "trigger-long-running-operation",
-          arguments: { duration: 1, steps: 2 },
-          depends_on: ["first"],
-        },
-        {
-          id: "after",
-          server: `${name}@1.0.0`,
-          tool: "echo",
-          arguments: { message: "hi" },
-          depends_on: ["slow"],
-        },
-      ],
+    // The middle step waits on a 127.0.0.1 gate the test holds: the revocation happens while it is known to be under
+    // way (its request arrived), not within a timer's window that a loaded machine can miss.
+    let arrived!: () => void;
+    const underWay = new Promise<void>((resolve) => {
+      arrived = resolve;
     });
-    const started = await p.api("POST", "/v1/workflows/revoked-mid-run/runs", { role: "operator", body: {} });
-    expect(started.status, started.text).toBe(202);
-    // Two steps checked the approval (and the platform kept it) before it is revoked under the slow one.
-    await waitForRunState(p, started.body.id, (run) =>
-      run.steps?.some(
-        (s: { stepId: string; status: string }) => s.stepId === "slow" && s.status === "RUNNING",
-      ),
-    );
-    expect((await p.api("DELETE", `${versionPath(name, "1.0.0")}/approval`)).status).toBe(200);
-    const run = await waitForRun(p, started.body.id);
-    expect(run.status).toBe("FAILED");
-    expect(stepOf(run, "slow").status).toBe("SUCCEEDED");
-    expect(stepOf(run, "after")).toMatchObject({ status: "FAILED" });
-    expect(stepOf(run, "after").error.cause).toMatch(/may not run/);
+    const held: ServerResponse[] = [];
+    const gate = createServer((_req, res) => {
+      held.push(res);
+      arrived();
+    });
+    await new Promise<void>((resolve) => gate.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(gate.address() as AddressInfo).port}/`;
+    try {
+      const name = "io.revoke-mid-run/gate";
+      await publish(
+        name,
+        "1.0.0",
+        { transport: "stdio", command: process.execPath, args: [GATE_SCRIPT] },
+        {
+          role: "admin",
+          approve: true,
+        },
+      );
+      await saveWorkflow(p, {
+        name: "revoked-mid-run",
+        steps: [
+          { id: "first", server: `${name}@1.0.0`, tool: "echo", arguments: { message: "checked" } },
+          { id: "slow", server: `${name}@1.0.0`, tool: "wait", arguments: { url }, depends_on: ["first"] },
+          {
+            id: "after",
+            server: `${name}@1.0.0`,
+            tool: "echo",
+            arguments: { message: "hi" },
+            depends_on: ["slow"],
+          },
+        ],
+      });
+      const started = await p.api("POST", "/v1/workflows/revoked-mid-run/runs", {
+        role: "operator",
+        body: {},
+      });
+      expect(started.status, started.text).toBe(202);
+      // Two steps checked the approval (and the platform kept it) before it is revoked under the held one.
+      await underWay;
+      expect((await p.api("DELETE", `${versionPath(name, "1.0.0")}/approval`)).status).toBe(200);
+      for (const res of held) res.end("released");
+      const run = await waitForRun(p, started.body.id);
+      expect(run.status).toBe("FAILED");
+      expect(stepOf(run, "slow")).toMatchObject({ status: "SUCCEEDED" });
+      expect(stepOf(run, "after")).toMatchObject({ status: "FAILED" });
+      expect(stepOf(run, "after").error.cause).toMatch(/may not run/);
+    } finally {
+      for (const res of held) res.end();
+      gate.close();
+    }
   });
 });
 

@@ -11,10 +11,8 @@ import {
   type Connection,
   Controls,
   type Edge,
-  Handle,
   type Node,
   type NodeProps,
-  Position,
   ReactFlow,
 } from "@xyflow/react";
 import { type ReactNode, useMemo, useRef, useState } from "react";
@@ -33,7 +31,7 @@ import { unwrap } from "../api/client.js";
 import { useApp } from "../app-context.js";
 import { ProblemMessage } from "../components/common.js";
 import { fieldsOf } from "../forms/schema-form.js";
-import { layoutGraph, serverLabel, shortServerLabel } from "../graph/layout.js";
+import { layoutGraph } from "../graph/layout.js";
 import { StepNodeCard } from "../graph/WorkflowGraph.js";
 import {
   argumentText,
