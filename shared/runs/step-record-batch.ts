@@ -12,8 +12,7 @@
 // - a crash loses at most the queued and in-flight records (MAX_QUEUED and one write), of steps whose calls had
 //   ended: as a crash a moment earlier, before their record, would have. The run is then marked FAILED at the next
 //   start and those steps show NOT_RUN, as a step does whose call was under way.
-import { BatchWriteCommand } from "@aws-sdk/lib-dynamodb";
-import type { Table } from "../store/table.js";
+import { putMany, type Table } from "../store/table.js";
 
 /** Records a step may leave queued before it waits for them: one BatchWriteItem's worth. */
 export const MAX_QUEUED = 25;
@@ -98,7 +97,7 @@ export class StepRecordBatch {
       await new Promise((resolve) => setImmediate(resolve));
       const batch = this.queued.splice(0, MAX_QUEUED);
       try {
-        await putAll(this.table, batch);
+        await putMany(this.table, batch);
         this.failure = undefined;
       } catch (error) {
         this.queued.unshift(...batch.filter((item) => !this.queued.some((q) => q.sk === item.sk)));
@@ -108,16 +107,5 @@ export class StepRecordBatch {
       }
     })();
     return this.writing;
-  }
-}
-
-/** Puts `items` (at most 25) in one BatchWriteItem, again for any the store left unprocessed. */
-async function putAll(table: Table, items: Record<string, unknown>[]): Promise<void> {
-  let requests = items.map((Item) => ({ PutRequest: { Item } }));
-  for (let round = 0; requests.length > 0; round++) {
-    if (round > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 20 * 2 ** round)));
-    if (round > 8) throw new Error(`the store left ${requests.length} step records unprocessed`);
-    const result = await table.doc.send(new BatchWriteCommand({ RequestItems: { [table.name]: requests } }));
-    requests = (result.UnprocessedItems?.[table.name] ?? []) as typeof requests;
   }
 }

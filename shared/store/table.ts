@@ -142,7 +142,8 @@ export async function getMany<T>(table: Table, keys: Key[]): Promise<(T | undefi
 
 /**
  * Puts items whole, 25 to a BatchWriteItem (the most DynamoDB takes), the batches at once; items the store left
- * unprocessed (throttling) are put again. Unconditional: for items no one else writes (history, audit entries).
+ * unprocessed (throttling) are put again, with a growing pause, up to 8 times before it throws naming how many are
+ * left. Unconditional: for items no one else writes (history, audit entries, step records).
  */
 export async function putMany(table: Table, items: Record<string, unknown>[]): Promise<void> {
   const batches: Record<string, unknown>[][] = [];
@@ -152,6 +153,8 @@ export async function putMany(table: Table, items: Record<string, unknown>[]): P
       let pending = batch.map((Item) => ({ PutRequest: { Item } }));
       for (let round = 0; pending.length > 0; round++) {
         if (round > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** round)));
+        if (round > 8)
+          throw new Error(`the store left ${pending.length} items unprocessed after ${round} tries`);
         const answer = await table.doc.send(
           new BatchWriteCommand({ RequestItems: { [table.name]: pending } }),
         );
