@@ -30,6 +30,21 @@ export function Time({ iso }: { iso: string | undefined }) {
   );
 }
 
+/** A run row's status, start and duration cells, as every list of runs shows them. */
+export function RunStateCells({ run }: { run: { status: string; startedAt: string; endedAt?: string } }) {
+  return (
+    <>
+      <td>
+        <StatusBadge status={run.status} />
+      </td>
+      <td>
+        <Time iso={run.startedAt} />
+      </td>
+      <td>{formatDuration(durationBetween(run.startedAt, run.endedAt) ?? 0)}</td>
+    </>
+  );
+}
+
 export function ProblemMessage({ error }: { error: unknown }) {
   if (!error) return null;
   if (error instanceof ApiProblem) {

@@ -8,15 +8,7 @@ import { useState } from "react";
 import type { operations } from "../../../shared/api/client/schema.js";
 import { ApiProblem, unwrap } from "../api/client.js";
 import { useApp } from "../app-context.js";
-import {
-  durationBetween,
-  Empty,
-  formatDuration,
-  Loading,
-  ProblemMessage,
-  StatusBadge,
-  Time,
-} from "../components/common.js";
+import { Empty, Loading, ProblemMessage, RunStateCells, StatusBadge, Time } from "../components/common.js";
 
 type StoredPreferences = operations["getPreferences"]["responses"][200]["content"]["application/json"];
 type Layout = StoredPreferences["dashboard"];
@@ -156,13 +148,7 @@ function RecentRuns() {
                     {run.workflow} v{run.version}
                   </Link>
                 </td>
-                <td>
-                  <StatusBadge status={run.status} />
-                </td>
-                <td>
-                  <Time iso={run.startedAt} />
-                </td>
-                <td>{formatDuration(durationBetween(run.startedAt, run.endedAt) ?? 0)}</td>
+                <RunStateCells run={run} />
               </tr>
             ))}
           </tbody>

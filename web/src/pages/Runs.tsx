@@ -4,15 +4,7 @@ import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { getRouteApi, Link } from "@tanstack/react-router";
 import { unwrap } from "../api/client.js";
 import { useApp } from "../app-context.js";
-import {
-  durationBetween,
-  Empty,
-  formatDuration,
-  Loading,
-  ProblemMessage,
-  StatusBadge,
-  Time,
-} from "../components/common.js";
+import { Empty, Loading, ProblemMessage, RunStateCells } from "../components/common.js";
 
 const route = getRouteApi("/runs");
 const STATUSES = ["RUNNING", "SUCCEEDED", "FAILED", "CANCELLED", "TIMED_OUT"] as const;
@@ -121,13 +113,7 @@ export function Runs() {
                   <td>
                     {run.workflow} v{run.version}
                   </td>
-                  <td>
-                    <StatusBadge status={run.status} />
-                  </td>
-                  <td>
-                    <Time iso={run.startedAt} />
-                  </td>
-                  <td>{formatDuration(durationBetween(run.startedAt, run.endedAt) ?? 0)}</td>
+                  <RunStateCells run={run} />
                   <td>{run.startedBy}</td>
                 </tr>
               ))}

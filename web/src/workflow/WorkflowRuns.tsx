@@ -3,15 +3,7 @@ import { useQuery } from "@tanstack/react-query";
 import { Link } from "@tanstack/react-router";
 import { unwrap } from "../api/client.js";
 import { useApp } from "../app-context.js";
-import {
-  durationBetween,
-  Empty,
-  formatDuration,
-  Loading,
-  ProblemMessage,
-  StatusBadge,
-  Time,
-} from "../components/common.js";
+import { Empty, Loading, ProblemMessage, RunStateCells } from "../components/common.js";
 
 export function WorkflowRuns({ name }: { name: string }) {
   const { client } = useApp();
@@ -46,13 +38,7 @@ export function WorkflowRuns({ name }: { name: string }) {
                 </Link>
               </td>
               <td>v{run.version}</td>
-              <td>
-                <StatusBadge status={run.status} />
-              </td>
-              <td>
-                <Time iso={run.startedAt} />
-              </td>
-              <td>{formatDuration(durationBetween(run.startedAt, run.endedAt) ?? 0)}</td>
+              <RunStateCells run={run} />
             </tr>
           ))}
         </tbody>
