@@ -34,10 +34,17 @@ class TaskFailure extends Error {
 
 const START_TIMEOUT_MS = 30_000;
 /**
- * How often a run's history is written at most (collectEvents): a step of a fast tool takes a few milliseconds, so a
- * shorter window wrote one batch per step (bench/workflow.ts); this one loses at most 200 ms of history to a crash.
+ * How long a run's history waits at most before it is written (collectEvents): a step of a fast tool takes a few
+ * milliseconds, so a shorter window wrote one batch per step (bench/workflow.ts); this one loses at most 200 ms of
+ * history to a crash.
  */
 const EVENT_WINDOW_MS = 200;
+/**
+ * Events that are written at once, without waiting for the window's end: one BatchWriteItem's worth. A run of fast
+ * steps then writes its history as it goes, in full batches, instead of leaving a whole window's events (200 for a
+ * hundred 1 ms steps) for its end to wait for.
+ */
+const EVENT_BATCH = 25;
 
 interface ActiveExecution {
   abort: () => void;
@@ -294,12 +301,15 @@ export class LocalOrchestrator implements Orchestrator {
     let end = outcome;
     // Calls cut short by the end record their failure first.
     await Promise.all(inflight);
-    const transitions = await events.catch(() => undefined);
-    // The steps' records are stored before the run's end is; a run whose records could not be stored failed.
-    const unrecorded = await stepRecords.flush().then(
-      () => undefined,
-      (error: unknown) => error,
-    );
+    // The steps' records and the history are stored before the run's end is, the two at once; a run whose records
+    // could not be stored failed.
+    const [transitions, unrecorded] = await Promise.all([
+      events.catch(() => undefined),
+      stepRecords.flush().then(
+        () => undefined,
+        (error: unknown) => error,
+      ),
+    ]);
     if (active.abandoned) return;
     if (unrecorded !== undefined) {
       logger.error("step records could not be stored", { runId: run.runId, error: unrecorded });
@@ -327,9 +337,10 @@ export class LocalOrchestrator implements Orchestrator {
 
   /**
    * Writes the run's history as it happens, so a run cut short (a crash, a kill -9) still has its events. One
-   * write at a time, at most every EVENT_WINDOW_MS: events that arrive meanwhile go together in the next one (25
-   * per BatchWrite), so a run of fast steps writes its history in a few requests instead of one or two per step. A
-   * crash loses at most the last window's events; the run and step records, written by the steps, lose nothing.
+   * write at a time, at most every EVENT_WINDOW_MS unless EVENT_BATCH events are pending: events that arrive
+   * meanwhile go together in the next one (25 per BatchWrite), so a run of fast steps writes its history in a few
+   * requests instead of one or two per step, and its end waits for at most one batch in flight and what followed it.
+   * A crash loses at most the last window's events; the run and step records, written by the steps, lose nothing.
    * Answers the state transitions Step Functions would bill for the run: the states entered and the retries.
    */
   private async collectEvents(runId: string, logs: AsyncIterable<Record<string, unknown>>): Promise<number> {
@@ -340,13 +351,15 @@ export class LocalOrchestrator implements Orchestrator {
     let writing: Promise<void> | undefined;
     let failure: unknown;
     let last = 0;
-    /** Ends the current window's wait: the execution is over, and its end waits for its history. */
+    /** Set once the execution is over: its end waits for its history, so nothing waits for a window any more. */
+    let over = false;
+    /** Ends the current window's wait: a full batch is pending, or the execution is over. */
     let hurry: (() => void) | undefined;
-    const flush = (wait = true) => {
+    const flush = () => {
       writing ??= (async () => {
         try {
           const since = Date.now() - last;
-          if (wait && since < EVENT_WINDOW_MS)
+          if (!over && since < EVENT_WINDOW_MS && pending.length < EVENT_BATCH)
             await new Promise<void>((done) => {
               const timer = setTimeout(done, EVENT_WINDOW_MS - since);
               hurry = () => {
@@ -365,6 +378,9 @@ export class LocalOrchestrator implements Orchestrator {
           pending.length = 0;
         } finally {
           writing = undefined;
+          // Events that arrived during the write go in the next window, whether or not another event follows soon
+          // (a long step's): a crash loses at most a window's events.
+          if (pending.length > 0 && !failure) void flush();
         }
       })();
       return writing;
@@ -387,10 +403,14 @@ export class LocalOrchestrator implements Orchestrator {
           ),
         ),
       });
-      if (!failure) void flush();
+      if (failure) continue;
+      // A full batch is written at once; a write under way takes what is pending when it is done.
+      if (pending.length >= EVENT_BATCH) hurry?.();
+      void flush();
     }
+    over = true;
     hurry?.();
-    while (writing || pending.length > 0) await flush(false);
+    while (writing || pending.length > 0) await flush();
     if (failure) throw failure;
     return transitions;
   }
