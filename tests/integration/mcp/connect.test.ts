@@ -74,8 +74,8 @@ describe("server-everything over stdio", () => {
     expect(() => normaliseToolResult(result, "no-such-tool")).toThrow(/Tool no-such-tool not found/);
   });
 
+  // The operation takes 5 s: a rejection with McpTimeoutError is the 400 ms timeout's, however late load makes it.
   it("times out a slow tool call with McpTimeoutError named Mcp.Timeout", async () => {
-    const started = Date.now();
     const call = everything.callTool(
       "trigger-long-running-operation",
       { duration: 5, steps: 5 },
@@ -83,7 +83,6 @@ describe("server-everything over stdio", () => {
     );
     await expect(call).rejects.toBeInstanceOf(McpTimeoutError);
     await expect(call).rejects.toMatchObject({ errorName: MCP_TIMEOUT });
-    expect(Date.now() - started).toBeLessThan(3000);
     // The connection stays usable after a timed-out call.
     const after = await everything.callTool("get-sum", { a: 2, b: 3 }, { timeoutMs: 10_000 });
     expect(normaliseToolResult(after).text).toBe("The sum of 2 and 3 is 5.");
@@ -182,16 +181,17 @@ describe("fixture server over stdio", () => {
     expect(isAlive(grandchild)).toBe(true);
     await connection.close();
     expect(isAlive(root)).toBe(false);
-    await expect.poll(() => isAlive(grandchild), { timeout: 2000 }).toBe(false);
+    // close() has sent the grandchild SIGKILL; when the kernel has it dying is the scheduler's to say, under load not
+    // within a fixed 2 s. The poll ends as soon as it is.
+    await expect.poll(() => isAlive(grandchild), { timeout: 30_000 }).toBe(false);
   });
 
-  it("close() ends a server whose tool call hangs, in bounded time", async () => {
+  // The call's own timeout is 10 minutes, beyond the test's: the call ends only because close() ended the server.
+  it("close() ends a server whose tool call hangs", async () => {
     const connection = await connectServer(fixtureStdio(), START);
-    const call = connection.callTool("hang", {}, { timeoutMs: 60_000 });
-    const started = Date.now();
+    const call = connection.callTool("hang", {}, { timeoutMs: 600_000 });
     await connection.close();
     await expect(call).rejects.toBeInstanceOf(McpServerError);
-    expect(Date.now() - started).toBeLessThan(3000);
   });
 
   it("a 50 MB result fails as a tool error naming the message size limit, not as a server that exited", async () => {

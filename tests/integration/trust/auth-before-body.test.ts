@@ -17,7 +17,11 @@ interface RawAnswer {
   closed: boolean;
 }
 
-/** Sends a request head (and optionally a body) on a raw socket; resolves once an answer head arrived or the socket closed. */
+/**
+ * Sends a request head (and optionally a body) on a raw socket; resolves once an answer head arrived or the socket
+ * closed, or after `timeoutMs` of waiting (30 s by default: a bound on a server that never answers, not on its speed,
+ * which load decides — what each test proves is which answer came, or that the server closed, never how soon).
+ */
 function rawRequest(
   url: string,
   head: string,
@@ -36,7 +40,7 @@ function rawRequest(
       resolve({ status: status ? Number(status) : undefined, head: received.split("\r\n\r\n")[0]!, closed });
       socket.destroy();
     };
-    const timer = setTimeout(() => settle(false), options.timeoutMs ?? 5000);
+    const timer = setTimeout(() => settle(false), options.timeoutMs ?? 30_000);
     socket.on("data", (chunk) => {
       received += chunk.toString("latin1");
       if (received.includes("\r\n\r\n")) settle(false);
@@ -65,19 +69,14 @@ describe("finding 6: authenticate before reading a body", () => {
   });
 
   it("answers an anonymous 9 MiB POST with 401 before a byte of its body was sent", async () => {
-    const answer = await rawRequest(p.url, postHead(9 * MIB), { timeoutMs: 3000 });
+    // A server that waited for the 9 MiB this client never sends would answer 408 at its request timeout (30 s).
+    const answer = await rawRequest(p.url, postHead(9 * MIB));
     expect(answer.status, answer.head).toBe(401);
     expect(answer.head.toLowerCase()).toContain("connection: close");
   });
 
   it("answers a body announced above 10 MB with 413 and Connection: close, without waiting for it", async () => {
-    const answer = await rawRequest(
-      p.url,
-      postHead(11 * MIB, `authorization: Bearer ${p.tokens.admin}\r\n`),
-      {
-        timeoutMs: 3000,
-      },
-    );
+    const answer = await rawRequest(p.url, postHead(11 * MIB, `authorization: Bearer ${p.tokens.admin}\r\n`));
     expect(answer.status, answer.head).toBe(413);
     expect(answer.head.toLowerCase()).toContain("connection: close");
   });
@@ -140,23 +139,22 @@ describe("finding 6: headers and bodies have read timeouts", () => {
     await new Promise<void>((done) => server.close(() => done()));
   });
 
+  // The server here cuts at 0.5 s (headers) and 1 s (request); the platform's defaults are 10 s and 30 s, Node's 60 s
+  // and 300 s. The client waits up to 8 s, so an answer or a close at all is the configured cut, with 8 times its
+  // length for load to delay it; no clock of the test is read.
   it("cuts off a client that never finishes its headers", async () => {
-    const started = Date.now();
     const answer = await rawRequest(url, "GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Slow: 1", {
-      timeoutMs: 4000,
+      timeoutMs: 8000,
     });
     expect(answer.status === 408 || answer.closed, answer.head).toBe(true);
-    expect(Date.now() - started).toBeLessThan(3000);
   });
 
   it("cuts off an authenticated client that never finishes its body", async () => {
-    const started = Date.now();
     const answer = await rawRequest(url, postHead(1000, "authorization: Bearer ok\r\n"), {
       body: Buffer.from("{"),
-      timeoutMs: 4000,
+      timeoutMs: 8000,
     });
     expect(answer.status === 408 || answer.closed, answer.head).toBe(true);
-    expect(Date.now() - started).toBeLessThan(3000);
     expect(reached).toEqual([]);
   });
 });
