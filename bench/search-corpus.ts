@@ -10,7 +10,16 @@ export const VOCABULARY = (
   "kubernetes cluster docker image registry secret token audit metrics alert latency throughput cache queue " +
   "workflow schedule cron digest report summary translate document markdown browser screenshot scraper crawler"
 ).split(" ");
-export const QUERIES = ["weather", "forecast maps", "wether", "kube", "incident runbook", "postgres", "emb", "zzzz"];
+export const QUERIES = [
+  "weather",
+  "forecast maps",
+  "wether",
+  "kube",
+  "incident runbook",
+  "postgres",
+  "emb",
+  "zzzz",
+];
 /** Queries that never repeat within a run (two topical words, or one with a prefix cut): the engine's answer cache
  * never helps them, so they measure the ranking itself. */
 export function distinctQuery(n: number): string {
@@ -65,4 +74,3 @@ export function generateDocuments(count: number): SearchDocument[] {
     };
   });
 }
-

@@ -9,12 +9,16 @@ import {
   type SearchType,
 } from "./documents.js";
 import { type IndexMatches, InvertedIndex, type QueryWord } from "./inverted-index.js";
-import { buildSnippet, markedWords } from "./snippet.js";
+import { type MarkedWords, markedWords, snippetAt } from "./snippet.js";
 import { bestOf } from "./top.js";
 
 /** Field weights: a word in a name or title says more about a document than the same word deep in a body. */
 export const FIELD_BOOST = { id: 3, title: 3, tags: 2, tools: 1.5, description: 1.5, body: 1 } as const;
 const FIELDS = Object.keys(FIELD_BOOST) as (keyof typeof FIELD_BOOST)[];
+/** The fields a snippet is taken from, the first that holds a matched word (tags are shown apart). */
+const SNIPPET_FIELDS = (["description", "body", "title", "tools", "id"] as const).map((f) =>
+  FIELDS.indexOf(f),
+);
 
 export interface EngineQuery {
   q?: string;
@@ -217,6 +221,7 @@ export class SearchEngine {
     // matched, as the index cuts the same texts into the same words) and the words as typed.
     const marked =
       text.length > 0 ? markedWords([...found.terms, ...text.toLowerCase().split(/[\s\p{P}]+/u)]) : undefined;
+    if (marked) this.index.markTerms(marked.words);
     const hits = page.map((i) => {
       const doc = found.docs[i]!;
       return {
@@ -225,10 +230,7 @@ export class SearchEngine {
         title: doc.title || doc.id,
         tags: doc.tags,
         score: Math.round(scores[i]! * 1000) / 1000,
-        snippet: buildSnippet(
-          [doc.description, doc.body, doc.title, fieldText(doc, "tools"), doc.id],
-          marked,
-        ),
+        snippet: this.snippet(doc, found.slots[i] ?? -1, marked),
         href: hrefOf(doc.type, doc.id),
       };
     });
@@ -237,6 +239,25 @@ export class SearchEngine {
       total: kept.length,
       facets: { type: types, tag: topTags(tags, query.tag) },
     };
+  }
+
+  /**
+   * The snippet from the first of a hit's description, body, title, tools and id that holds a marked word (the
+   * index knows where its words first stand, so no text is scanned to find it); else the first non-blank one.
+   */
+  private snippet(doc: IndexedDocument, slot: number, marked: MarkedWords | undefined): string {
+    if (marked) {
+      for (const field of SNIPPET_FIELDS) {
+        const at = this.index.firstMarked(slot, field);
+        if (at !== -1) return snippetAt(fieldText(doc, FIELDS[field]!), at, marked);
+      }
+    }
+    const texts = SNIPPET_FIELDS.map((field) => fieldText(doc, FIELDS[field]!));
+    return snippetAt(
+      texts.find((t) => t.trim().length > 0),
+      0,
+      marked,
+    );
   }
 
   /** Every document in the order of an empty query (type, title, id), each scored 0. */
@@ -252,6 +273,8 @@ export class SearchEngine {
       keys: this.ordered,
       scores: this.ordered.map(() => 0),
       terms: new Set(),
+      // The empty query marks nothing, so its snippets need no slot.
+      slots: [],
     };
   }
 

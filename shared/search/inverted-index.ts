@@ -1,5 +1,7 @@
 // The ranked word index under the search engine: postings per word and field in plain number arrays, BM25+ scored
 // into reused typed arrays, words expanded by prefix and by typo through MiniSearch's radix tree (SearchableMap).
+// It also knows where in each field's text every word of a document first stands, so a snippet finds its match
+// without reading the text again (firstMarked).
 // It scores exactly as MiniSearch 7 does (same BM25+ parameters, field boosts, prefix and typo weights, AND of the
 // query's words, the same "quality" factor), at a fraction of the cost: decision 0002 says why it is ours.
 import SearchableMap from "minisearch/SearchableMap";
@@ -27,20 +29,34 @@ export interface IndexMatches<T> {
   scores: number[];
   /** The index words each query word reached (itself, its prefix and typo expansions), to mark in snippets. */
   terms: ReadonlySet<string>;
+  /** Each match's place in the index, for firstMarked. */
+  slots: number[];
+}
+
+/** Per field of one document, its distinct lower-cased words (as term numbers) and where each first stands. */
+interface HeldWords {
+  terms: Int32Array;
+  firstAt: Int32Array;
 }
 
 /** Per field, the documents that hold a word: [slot, term frequency, slot, term frequency, …]. */
 type Postings = (number[] | undefined)[];
 
 export class InvertedIndex<T> {
-  /** The same postings twice: a Map finds a whole word in one hash lookup, the radix tree walks prefixes and typos. */
-  private readonly exact = new Map<string, Postings>();
-  private readonly words = new SearchableMap<Postings>();
+  /**
+   * Each word's number, twice: a Map finds a whole word in one hash lookup, the radix tree walks prefixes and typos.
+   * A number stays with its word while any document holds it; a word gone from every document frees its number.
+   */
+  private readonly exact = new Map<string, number>();
+  private readonly words = new SearchableMap<number>();
+  private readonly postingsOf: Postings[] = [];
+  private readonly wordOf: string[] = [];
+  private readonly freeTerms: number[] = [];
   private readonly slotOf = new Map<string, number>();
   private readonly keyAt: (string | undefined)[] = [];
   private readonly payloadAt: (T | undefined)[] = [];
-  /** Per slot and field, the distinct lower-cased words it holds: what a removal takes out of the postings. */
-  private readonly wordsAt: (string[][] | undefined)[] = [];
+  /** Per slot and field, the words it holds: what a removal takes out of the postings, and where snippets start. */
+  private readonly wordsAt: (HeldWords[] | undefined)[] = [];
   private readonly freeSlots: number[] = [];
   /** Per field, each slot's count of distinct tokens (MiniSearch's field length), and their sum. */
   private readonly lengths: number[][];
@@ -52,6 +68,9 @@ export class InvertedIndex<T> {
   private matched = new Int32Array(1024);
   private stamps = new Uint32Array(1024);
   private stamp = 0;
+  /** Per term number, the stamp of the last markTerms call that named it. */
+  private marks = new Uint32Array(1024);
+  private mark = 0;
 
   constructor(
     private readonly boosts: readonly number[],
@@ -65,7 +84,10 @@ export class InvertedIndex<T> {
     return this.count;
   }
 
-  /** Adds a document under a key that is not in the index; `texts` holds one text per field, in boost order. */
+  /**
+   * Adds a document under a key that is not in the index; `texts` holds one text per field, in boost order. The
+   * tokenizer must return substrings of the text in the order they stand in it (where each stands is kept).
+   */
   add(key: string, texts: readonly string[], payload: T): void {
     if (this.slotOf.has(key)) throw new Error(`${key} is already indexed`);
     const slot = this.freeSlots.pop() ?? this.keyAt.length;
@@ -73,24 +95,33 @@ export class InvertedIndex<T> {
     this.keyAt[slot] = key;
     this.payloadAt[slot] = payload;
     this.grow(slot + 1);
-    const held: string[][] = [];
+    const held: HeldWords[] = [];
     for (let field = 0; field < this.boosts.length; field++) {
-      const tokens = this.tokenize(texts[field] ?? "");
+      const text = texts[field] ?? "";
+      const tokens = this.tokenize(text);
       const length = new Set(tokens).size;
       this.lengths[field]![slot] = length;
       this.lengthSums[field]! += length;
+      // Distinct words in the order they first stand in the text, with how often and where first.
       const frequencies = new Map<string, number>();
+      const firstAt: number[] = [];
+      let cursor = 0;
       for (const token of tokens) {
+        // Between two words stand only separators, so the next word's first occurrence from here is the word.
+        const at = text.indexOf(token, cursor);
+        cursor = at + token.length;
         const word = token.toLowerCase();
-        if (word.length > 0) frequencies.set(word, (frequencies.get(word) ?? 0) + 1);
+        if (word.length === 0) continue;
+        const frequency = frequencies.get(word);
+        if (frequency === undefined) firstAt.push(at);
+        frequencies.set(word, (frequency ?? 0) + 1);
       }
+      const terms = new Int32Array(frequencies.size);
+      let n = 0;
       for (const [word, frequency] of frequencies) {
-        let postings = this.exact.get(word);
-        if (!postings) {
-          postings = [];
-          this.exact.set(word, postings);
-          this.words.set(word, postings);
-        }
+        const term = this.termOf(word);
+        terms[n++] = term;
+        const postings = this.postingsOf[term]!;
         let list = postings[field];
         if (!list) {
           list = [];
@@ -98,10 +129,27 @@ export class InvertedIndex<T> {
         }
         list.push(slot, frequency);
       }
-      held.push([...frequencies.keys()]);
+      held.push({ terms, firstAt: Int32Array.from(firstAt) });
     }
     this.wordsAt[slot] = held;
     this.count += 1;
+  }
+
+  /** The number of a word, given one if it is new. */
+  private termOf(word: string): number {
+    const known = this.exact.get(word);
+    if (known !== undefined) return known;
+    const term = this.freeTerms.pop() ?? this.postingsOf.length;
+    this.postingsOf[term] = [];
+    this.wordOf[term] = word;
+    this.exact.set(word, term);
+    this.words.set(word, term);
+    if (term >= this.marks.length) {
+      const marks = new Uint32Array(Math.max(term + 1, this.marks.length * 2));
+      marks.set(this.marks);
+      this.marks = marks;
+    }
+    return term;
   }
 
   /** Takes a document out of every posting list it is in; an unknown key is ignored. */
@@ -110,8 +158,10 @@ export class InvertedIndex<T> {
     if (slot === undefined) return;
     const held = this.wordsAt[slot]!;
     for (let field = 0; field < held.length; field++) {
-      for (const word of held[field]!) {
-        const postings = this.exact.get(word)!;
+      const { terms } = held[field]!;
+      for (let t = 0; t < terms.length; t++) {
+        const term = terms[t]!;
+        const postings = this.postingsOf[term]!;
         const list = postings[field]!;
         for (let i = 0; i < list.length; i += 2) {
           if (list[i] !== slot) continue;
@@ -119,10 +169,7 @@ export class InvertedIndex<T> {
           break;
         }
         if (list.length === 0) postings[field] = undefined;
-        if (postings.every((l) => l === undefined)) {
-          this.exact.delete(word);
-          this.words.delete(word);
-        }
+        if (postings.every((l) => l === undefined)) this.forget(term);
       }
       this.lengthSums[field]! -= this.lengths[field]![slot]!;
       this.lengths[field]![slot] = 0;
@@ -133,6 +180,16 @@ export class InvertedIndex<T> {
     this.wordsAt[slot] = undefined;
     this.freeSlots.push(slot);
     this.count -= 1;
+  }
+
+  /** Drops a word no document holds any more, freeing its number. */
+  private forget(term: number): void {
+    const word = this.wordOf[term]!;
+    this.exact.delete(word);
+    this.words.delete(word);
+    this.wordOf[term] = "";
+    this.postingsOf[term] = [];
+    this.freeTerms.push(term);
   }
 
   clear(): void {
@@ -146,7 +203,7 @@ export class InvertedIndex<T> {
    */
   search(words: readonly QueryWord[]): IndexMatches<T> {
     const terms = new Set<string>();
-    const result: IndexMatches<T> = { docs: [], keys: [], scores: [], terms };
+    const result: IndexMatches<T> = { docs: [], keys: [], scores: [], terms, slots: [] };
     if (words.length === 0 || this.count === 0) return result;
     this.stamp = (this.stamp + 1) >>> 0;
     if (this.stamp === 0) {
@@ -166,27 +223,61 @@ export class InvertedIndex<T> {
       result.docs.push(this.payloadAt[slot]!);
       result.keys.push(this.keyAt[slot]!);
       result.scores.push(this.scores[slot]! * quality);
+      result.slots.push(slot);
     }
     return result;
+  }
+
+  /**
+   * Marks the index words among `words` (lower-cased) for firstMarked, replacing the marks of the call before: a
+   * word no document holds stands in no text, so leaving it out changes nothing.
+   */
+  markTerms(words: Iterable<string>): void {
+    this.mark = (this.mark + 1) >>> 0;
+    if (this.mark === 0) {
+      this.marks.fill(0);
+      this.mark = 1;
+    }
+    for (const word of words) {
+      const term = this.exact.get(word);
+      if (term !== undefined) this.marks[term] = this.mark;
+    }
+  }
+
+  /**
+   * Where the first marked word stands in one field's text of the document at `slot` (a match's `slots` entry):
+   * the index the text's own word scan would stop at, found among its distinct words. -1 when none is marked.
+   */
+  firstMarked(slot: number, field: number): number {
+    const held = this.wordsAt[slot]?.[field];
+    if (!held) return -1;
+    const { marks, mark } = this;
+    const { terms, firstAt } = held;
+    for (let i = 0; i < terms.length; i++) if (marks[terms[i]!] === mark) return firstAt[i]!;
+    return -1;
   }
 
   /** The index words one query word reaches, with their weights, in the order MiniSearch adds them up. */
   private *expand(word: QueryWord): Generator<[string, Postings, number]> {
     const exact = this.exact.get(word.term);
-    if (exact) yield [word.term, exact, 1];
+    if (exact !== undefined) yield [word.term, this.postingsOf[exact]!, 1];
     const byPrefix = new Set<string>();
     if (word.prefix) {
-      for (const [term, postings] of this.words.atPrefix(word.term)) {
+      for (const [term, number] of this.words.atPrefix(word.term)) {
         const distance = term.length - word.term.length;
         if (distance === 0) continue;
         byPrefix.add(term);
-        yield [term, postings, (PREFIX_WEIGHT * term.length) / (term.length + 0.3 * distance)];
+        yield [
+          term,
+          this.postingsOf[number]!,
+          (PREFIX_WEIGHT * term.length) / (term.length + 0.3 * distance),
+        ];
       }
     }
     if (word.typos > 0) {
-      for (const [term, [postings, distance]] of this.words.fuzzyGet(word.term, word.typos)) {
+      for (const [term, [number, distance]] of this.words.fuzzyGet(word.term, word.typos)) {
         if (distance === 0 || byPrefix.has(term)) continue;
-        yield [term, postings, (TYPO_WEIGHT * term.length) / (term.length + distance)];
+        yield [term, this.postingsOf[number]!, (TYPO_WEIGHT * term.length) / (term.length + distance)];
       }
     }
   }

@@ -46,6 +46,8 @@ function eachMarked(text: string, marked: MarkedWords, found: (at: number, lengt
 
 /** Whitespace runs in this much raw text around a match are enough to fill a window once collapsed. */
 const RAW_MARGIN = 4 * WINDOW;
+/** Raw text collapsed first before a match (twice this after it): most text fills the window from this alone. */
+const NEAR = 128;
 
 const collapse = (text: string) => text.replace(/\s+/g, " ");
 
@@ -59,35 +61,57 @@ export function buildSnippet(
   terms: readonly string[] | MarkedWords | undefined,
 ): string {
   const marked = Array.isArray(terms) ? markedWords(terms) : (terms as MarkedWords | undefined);
-  let source: string | undefined;
-  let at = 0;
   if (marked) {
     for (const candidate of texts) {
+      let at = -1;
       eachMarked(candidate, marked, (index) => {
-        source = candidate;
         at = index;
         return true;
       });
-      if (source !== undefined) break;
+      if (at !== -1) return snippetAt(candidate, at, marked);
     }
   }
-  if (source === undefined) {
-    source = texts.find((t) => t.trim().length > 0);
-    if (source === undefined) return "";
-  }
-  // Cut a raw stretch around the match, then collapse whitespace in it alone.
+  return snippetAt(
+    texts.find((t) => t.trim().length > 0),
+    0,
+    marked,
+  );
+}
+
+/**
+ * The snippet of `source` around the word at `at`, the first marked word in it (0 when it holds none): what
+ * buildSnippet makes once it found that word. The search engine calls it directly, as its index knows where each
+ * document's words first stand. Empty without a source.
+ */
+export function snippetAt(source: string | undefined, at: number, marked: MarkedWords | undefined): string {
+  if (source === undefined) return "";
+  // The raw stretch around the match whose whitespace the snippet collapses.
   const rawStart = Math.max(0, at - RAW_MARGIN);
   const rawEnd = Math.min(source.length, at + RAW_MARGIN);
-  const before = collapse(source.slice(rawStart, at));
-  const after = collapse(source.slice(at, rawEnd));
+  // Collapsing all of it cost a fifth of a query: collapse what is near the match, and the whole stretch on a side
+  // only when that did not give more than the window takes from it. Near is enough: raw text cut anywhere collapses
+  // to a part of the whole's collapse (a whitespace run cut in two still becomes one space), so the window, and
+  // whether text goes on past it, come out the same.
+  let nearStart = Math.max(rawStart, at - NEAR);
+  let before = collapse(source.slice(nearStart, at));
+  if (nearStart > rawStart && before.length < LEAD + 2) {
+    nearStart = rawStart;
+    before = collapse(source.slice(rawStart, at));
+  }
+  let nearEnd = Math.min(rawEnd, at + 2 * NEAR);
+  let after = collapse(source.slice(at, nearEnd));
+  if (nearEnd < rawEnd && after.length < WINDOW + 2) {
+    nearEnd = rawEnd;
+    after = collapse(source.slice(at, rawEnd));
+  }
   let text = `${before}${after}`;
   let matchAt = before.length;
-  if (rawStart === 0) {
+  if (nearStart === 0) {
     const trimmed = text.trimStart();
     matchAt = Math.max(0, matchAt - (text.length - trimmed.length));
     text = trimmed;
   }
-  if (rawEnd === source.length) text = text.trimEnd();
+  if (nearEnd === source.length) text = text.trimEnd();
   const cutBefore = rawStart > 0;
   const cutAfter = rawEnd < source.length;
   let start = Math.max(0, matchAt - LEAD);

@@ -10,7 +10,11 @@ import { type EngineQuery, SearchEngine } from "../../../shared/search/engine.js
 const golden = new URL("../../golden/search-answers.json", import.meta.url);
 
 const CASES: EngineQuery[] = [
-  ...Array.from({ length: 5184 / 16 }, (_, i) => ({ q: distinctQuery(i * 16 + (i % 16)), limit: 20, offset: 0 })),
+  ...Array.from({ length: 5184 / 16 }, (_, i) => ({
+    q: distinctQuery(i * 16 + (i % 16)),
+    limit: 20,
+    offset: 0,
+  })),
   ...QUERIES.map((q) => ({ q, limit: 20, offset: 0 })),
   ...[
     "",
@@ -42,7 +46,8 @@ function withTagCases(engine: SearchEngine): EngineQuery[] {
   ]);
 }
 
-const digest = (value: unknown) => createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, 20);
+const digest = (value: unknown) =>
+  createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, 20);
 
 /** One line per case: the query, its total and a digest of the whole answer (and of the registry's ranking). */
 function answers(engine: SearchEngine, cases: EngineQuery[]): string[] {

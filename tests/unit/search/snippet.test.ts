@@ -1,7 +1,13 @@
 // Snippets are HTML built from untrusted text: only <mark> may come out as markup, whatever the text holds.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { buildSnippet, escapeHtml } from "../../../shared/search/snippet.js";
+import {
+  buildSnippet,
+  escapeHtml,
+  highlight,
+  markedWords,
+  snippetAt,
+} from "../../../shared/search/snippet.js";
 
 describe("buildSnippet", () => {
   it("marks whole matched words and escapes everything else", () => {
@@ -38,9 +44,53 @@ describe("buildSnippet", () => {
     );
   });
 
+  it("cuts the same window as collapsing the whole stretch around the match would (fuzzed)", () => {
+    // Words, single spaces and whitespace runs of every kind and length, so the near part of a stretch is sometimes
+    // too short and sometimes cut inside a run.
+    const piece = fc.oneof(
+      fc.constantFrom("needle", "Needle", "hay", "a", "<b>", "x".repeat(70)),
+      fc.constantFrom(" ", "  ", "\n", "\t \r\n", "\u00a0", " ".repeat(90), "\n".repeat(300)),
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 160 }), fc.nat(), (pieces, pick) => {
+        const text = pieces.join("");
+        const marked = markedWords(["needle"]);
+        const starts = [...text.matchAll(/needle/giu)].map((m) => m.index);
+        const at = starts.length === 0 ? 0 : starts[pick % starts.length]!;
+        expect(snippetAt(text, at, marked)).toBe(wholeStretchSnippet(text, at, marked));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it("escapes the five HTML specials", () => {
     expect(escapeHtml(`<a href="x" title='y'>&</a>`)).toBe(
       "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;",
     );
   });
 });
+
+/** The snippet as first written: every raw character within 720 of the match collapsed, then the window cut. */
+function wholeStretchSnippet(source: string, at: number, marked: ReturnType<typeof markedWords>): string {
+  const collapse = (t: string) => t.replace(/\s+/g, " ");
+  const rawStart = Math.max(0, at - 720);
+  const rawEnd = Math.min(source.length, at + 720);
+  const before = collapse(source.slice(rawStart, at));
+  let text = `${before}${collapse(source.slice(at, rawEnd))}`;
+  let matchAt = before.length;
+  if (rawStart === 0) {
+    const trimmed = text.trimStart();
+    matchAt = Math.max(0, matchAt - (text.length - trimmed.length));
+    text = trimmed;
+  }
+  if (rawEnd === source.length) text = text.trimEnd();
+  let start = Math.max(0, matchAt - 60);
+  if (start > 0) {
+    const space = text.indexOf(" ", start);
+    if (space !== -1 && space < matchAt) start = space + 1;
+  }
+  const end = Math.min(text.length, start + 180);
+  const prefix = start > 0 || rawStart > 0 ? "…" : "";
+  const suffix = end < text.length || rawEnd < source.length ? "…" : "";
+  return `${prefix}${highlight(text.slice(start, end), marked)}${suffix}`;
+}
