@@ -46,11 +46,12 @@ export const STEPS = {
   },
   slow: { server: everything, tool: "trigger-long-running-operation", arguments: { duration: 2, steps: 2 } },
   env: { server: everything, tool: "get-env" },
+  // A call that outlasts any test: it ends only when something cuts it.
   long: {
     server: everything,
     tool: "trigger-long-running-operation",
-    arguments: { duration: 30, steps: 30 },
-    timeout_seconds: 60,
+    arguments: { duration: 600, steps: 600 },
+    timeout_seconds: 900,
   },
 } as const;
 export type StepName = keyof typeof STEPS;
@@ -160,9 +161,8 @@ export function stepHostContract(name: string, world: StepHostWorld, host: () =>
 
     it("crash: a server that dies mid-call is Mcp.ServerError, with its last stderr lines", async () => {
       const runId = await world.newRun();
-      const started = Date.now();
       const answer = await host().run(world.refs(runId, "crash"), runtimeOf("crash"));
-      expect(Date.now() - started).toBeLessThan(10_000);
+      // Mcp.ServerError with the crash's stderr, not the step's timeout (States.Timeout): no clock needed.
       expect(answer).toMatchObject({
         status: "FAILED",
         error: "Mcp.ServerError",

@@ -431,10 +431,9 @@ describe.skipIf(!motoAvailable)("the AWS path on moto_server", () => {
     expect(await aws.settle(runId)).toBe("ABORTED");
     const run = (await aws.api("GET", `/v1/runs/${runId}`)).body;
     expect(run.status).toBe("CANCELLED");
-    const stoppedAt = Date.now();
-    // run-status stopped the task (the run's task group, StopTask); ECS's SIGTERM ends the host.
+    // run-status stopped the task (the run's task group, StopTask); ECS's SIGTERM ends the host. Nothing else would end
+    // it within the test (its idle limit is 30 minutes): that it exited, told to stop, is the proof, not a clock.
     const code = await host.exited;
-    expect(Date.now() - stoppedAt).toBeLessThan(10_000);
     expect(host.stopRequestedAt).toBeDefined();
     expect(code).toBe(0);
     expect(host.output).toMatch(/told to stop/);

@@ -215,8 +215,9 @@ describe("nothing outlives the platform", () => {
     await Promise.all(load);
     console.info(`SIGTERM under load: exited ${JSON.stringify(exit)} after ${took} ms`);
 
+    // Exit 0 is a stop that finished within the platform's own deadline (local/main.ts exits 1 at 9.5 s); the test's
+    // clock adds the process's exit and this process's own scheduling under load, so it only reports `took`.
     expect(exit).toEqual({ code: 0, signal: null });
-    expect(took).toBeLessThan(10_000);
     expect(first.stdout()).toContain('"message":"stopping"');
     expect(answers.length).toBeGreaterThan(before);
     expect(answers.filter((status) => status >= 500)).toEqual([]);

@@ -49,13 +49,12 @@ describe("POST /v1/servers/{name}/versions/{version}/probe", () => {
       command: process.execPath,
       args: ["-e", "console.error('config file /etc/acme.toml is missing'); process.exit(3)"],
     });
-    const started = Date.now();
     const probe = await p.api("POST", `${path}/probe`, { role: "editor" });
     expect(probe.status).toBe(502);
     expect(probe.headers.get("content-type")).toContain("application/problem+json");
+    // The exit, not the probe's start timeout, ended it: the detail says so, with no clock read.
     expect(probe.body.detail).toMatch(/exited with code 3/);
     expect(probe.body.detail).toContain("config file /etc/acme.toml is missing");
-    expect(Date.now() - started).toBeLessThan(20_000);
   });
 
   it("names a server that does not speak MCP, and a command that does not exist", async () => {

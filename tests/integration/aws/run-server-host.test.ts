@@ -133,12 +133,12 @@ describe("the run's server host", () => {
 
   it("ends itself once nobody called it for the idle limit, and its server process with it", async () => {
     const key = randomBytes(32).toString("base64url");
-    const begun = Date.now();
     const { served, url } = await startHost(hostEnv(key, { MCPFLOW_HOST_IDLE_SECONDS: "1" }));
     const children = await childPids(MEMORY_BIN);
     expect(children.length).toBeGreaterThan(0);
+    // Nothing else ends this host, and the default idle limit is 30 minutes: ending within the test's minute is the
+    // 1 s limit's doing, however late load makes it.
     expect(await served).toBe(0);
-    expect(Date.now() - begun).toBeLessThan(10_000);
     await expect(caller(url!, key)).rejects.toThrow();
     for (const pid of children) expect(isAlive(pid)).toBe(false);
   }, 60_000);

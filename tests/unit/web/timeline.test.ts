@@ -192,7 +192,9 @@ describe("layoutTimeline", () => {
     expect(timeline.end).toBe(900);
   });
 
-  it("lays out 500 steps with items well within the time a render allows", () => {
+  // How fast, against a baseline in the same run, is bench/run-monitor.ts's to say (issue 13: within 1 s of the data),
+  // not a clock in a test that load can stretch past any bound.
+  it("lays out 500 steps with items: a row per step and per item, the chain its critical path", () => {
     const steps = Array.from({ length: 500 }, (_, i) => ({
       stepId: `s${i}`,
       status: "SUCCEEDED",
@@ -211,13 +213,11 @@ describe("layoutTimeline", () => {
           : undefined,
     }));
     const dependsOn = Object.fromEntries(steps.map((step, i) => [step.stepId, i > 0 ? [`s${i - 1}`] : []]));
-    const started = performance.now();
     const timeline = layoutTimeline({
       run: { startedAt: at(0), endedAt: at(6000), status: "SUCCEEDED", steps },
       dependsOn,
       now: T0 + 6000,
     });
-    expect(performance.now() - started).toBeLessThan(1000);
     expect(timeline.rows).toHaveLength(500 + 50 * 3);
     expect(timeline.criticalPath).toHaveLength(500);
   });
