@@ -390,7 +390,7 @@ export function createApiHandler<R extends RouteTable>(
     if (result.audit) internal.auditDetail = result.audit;
     return json(
       result.status ?? spec.success,
-      await sealPageCursor(platform, spec.operation, result.body),
+      await sealPageCursor(platform, spec, spec.operation, request.query, result.body),
       spec.queryToken ? { ...result.headers, ...QUERY_TOKEN_HEADERS } : result.headers,
     );
   };

@@ -230,7 +230,7 @@ describe("hostile inputs that once answered 500", () => {
       await p.api("POST", "/v1/api-keys", { body: { name: `forging-${i}`, role: "viewer" } });
     const genuine = (await p.api("GET", "/v1/api-keys?limit=1")).body.nextCursor as string;
     expect(genuine).toBeTypeOf("string");
-    const [version, apiKeyId, , expires, , signature] = genuine.split(".");
+    const [version, apiKeyId, , expires, filters, , signature] = genuine.split(".");
     // Positions each list's own codec would accept, unsigned: what a client that read a cursor could write.
     const positions = [
       { pk: "APIKEY#x", sk: "META", gsi1pk: "APIKEYS", gsi1sk: "a" },
@@ -277,7 +277,7 @@ describe("hostile inputs that once answered 500", () => {
         // The unsigned cursors this API once answered.
         position,
         // A genuine cursor's envelope and signature around another position.
-        [version, apiKeyId, operation, expires, position, signature].join("."),
+        [version, apiKeyId, operation, expires, filters, position, signature].join("."),
         // Signed with a key of the client's own, under its own key id and under the API's.
         sealCursor(clientKeys, operation, position),
         sealCursor({ ...clientKeys, current: { ...clientKeys.current, id: apiKeyId! } }, operation, position),
@@ -306,7 +306,7 @@ describe("hostile inputs that once answered 500", () => {
     for (const list of ["/v1/api-keys", "/v1/audit"]) {
       const first = await p.api("GET", `${list}?limit=1`);
       expect(first.status, first.text).toBe(200);
-      expect(first.body.nextCursor).toMatch(/^c1\./);
+      expect(first.body.nextCursor).toMatch(/^c2\./);
       const second = await p.api(
         "GET",
         `${list}?limit=1&cursor=${encodeURIComponent(first.body.nextCursor)}`,

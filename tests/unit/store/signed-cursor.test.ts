@@ -1,5 +1,7 @@
-// Signed page cursors: what a list hands out is accepted back by that list only, unchanged, within its lifetime, and
-// signed with a key the API holds; anything else is a 400 naming query.cursor and the rule.
+// Signed page cursors: what a list hands out is accepted back by that list only, with the filters of the page that
+// answered it, unchanged, within its lifetime, and signed with a key the API holds; anything else is a 400 naming
+// query.cursor and the rule.
+import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { BadRequestError } from "../../../shared/errors.js";
 import {
@@ -76,10 +78,10 @@ describe("signed page cursors", () => {
   });
 
   it("refuses a well-shaped forgery: any position, any key id, a made-up signature", () => {
-    const [version, kid, list, expires, , signature] = cursor.split(".");
+    const [version, kid, list, expires, filters, , signature] = cursor.split(".");
     const forged = Buffer.from(JSON.stringify({ pk: "APIKEY#x", sk: "META" })).toString("base64url");
     const rule = refusal(() =>
-      openCursor(keys, "listRuns", [version, kid, list, expires, forged, signature].join("."), at),
+      openCursor(keys, "listRuns", [version, kid, list, expires, filters, forged, signature].join("."), at),
     ).rule;
     expect(rule).toMatch(/signature does not match/);
     // Signed with a key of the client's own, under the API's key id.
@@ -103,6 +105,45 @@ describe("signed page cursors", () => {
       field: "query.cursor",
       rule: "must come from this list (it is a cursor of another list)",
     });
+  });
+
+  it("refuses a cursor sent with other filters than its page's, naming the list's filters; any other limit is the caller's", () => {
+    const alpha = { operation: "listRuns", filters: { workflow: "alpha", status: undefined } };
+    const sealed = sealCursor(keys, alpha, position, at);
+    expect(openCursor(keys, alpha, sealed, at)).toBe(position);
+    // An absent filter and a filter the list does not name are the same query.
+    expect(openCursor(keys, { operation: "listRuns", filters: { workflow: "alpha" } }, sealed, at)).toBe(
+      position,
+    );
+    const rule =
+      "must be sent with the filters of the page that returned it (status, workflow; only limit may change); start from the first page to change them";
+    for (const filters of [
+      { workflow: "beta", status: undefined },
+      { workflow: undefined, status: undefined },
+      { workflow: "alpha", status: "FAILED" },
+      // The same text in another field is another query.
+      { workflow: undefined, status: "alpha" },
+    ]) {
+      expect(refusal(() => openCursor(keys, { operation: "listRuns", filters }, sealed, at))).toEqual({
+        field: "query.cursor",
+        rule,
+      });
+    }
+    // A cursor of the unfiltered list is not one of a filtered page either.
+    expect(
+      refusal(() =>
+        openCursor(keys, alpha, sealCursor(keys, { operation: "listRuns", filters: {} }, position, at), at),
+      ).rule,
+    ).toBe(rule);
+  });
+
+  it("refuses, with its own rule, a cursor signed before cursors were bound to their filters", () => {
+    const expires = (Math.floor(at.getTime() / 1000) + 3600).toString(36);
+    const signed = `c1.${keys.current.id}.listRuns.${expires}.${position}`;
+    const old = `${signed}.${createHmac("sha256", keys.current.secret).update(signed).digest("base64url")}`;
+    expect(refusal(() => openCursor(keys, "listRuns", old, at)).rule).toMatch(
+      /before cursors were bound to their list's filters.*start from the first page/,
+    );
   });
 
   it("refuses an expired cursor, and accepts it until then", () => {
