@@ -42,8 +42,14 @@ export interface MeasuredBundle extends BundleResult {
   readonly inputs: readonly BundleInput[];
   /** The staged index.mjs (in the synthesis's scratch directory). */
   readonly bundlePath: string;
-  /** Modules the bundle imports when it loads instead of carrying them (`@aws-sdk/*`, Node built-ins). */
+  /** Modules the bundle imports or requires instead of carrying them (`@aws-sdk/*`, Node built-ins). */
   readonly externals: readonly string[];
+  /**
+   * Of those, the ones its ESM `import` statements name: Node loads them before any of the bundle runs. A CommonJS
+   * dependency's `require` runs when its code does, possibly never (undici requires `node:sqlite` only when a
+   * SqliteCacheStore is built, and Node 20 has no `node:sqlite`), so it is not a cost of loading the bundle.
+   */
+  readonly importedExternals: readonly string[];
 }
 
 export interface BundleBenchReport {
@@ -65,6 +71,14 @@ function inputsBySource(metafile: Metafile, options: { byFile?: boolean } = {}):
     }
   }
   return [...totals.entries()].map(([input, bytes]) => ({ input, bytes })).sort((a, b) => b.bytes - a.bytes);
+}
+
+/** The modules a bundle leaves to its runtime, of the import kinds asked for; the meta function's ../ file excepted. */
+function externalsOf(metafile: Metafile, kinds: (kind: string) => boolean): string[] {
+  const paths = Object.values(metafile.outputs).flatMap((o) =>
+    o.imports.filter((i) => i.external && kinds(i.kind) && !i.path.startsWith("../")).map((i) => i.path),
+  );
+  return [...new Set(paths)].sort();
 }
 
 /** Synthesizes the app once into `outdir` and measures every Lambda function's bundle, API functions first. */
@@ -90,15 +104,8 @@ export function measureDeployedBundles(outdir: string): MeasuredBundle[] {
         bytes,
         inputs: inputsBySource(metafile, { byFile: true }),
         bundlePath: join(dir, "index.mjs"),
-        externals: [
-          ...new Set(
-            Object.values(metafile.outputs).flatMap((o) =>
-              o.imports
-                .filter((i) => i.external && i.kind !== "dynamic-import" && !i.path.startsWith("../"))
-                .map((i) => i.path),
-            ),
-          ),
-        ].sort(),
+        externals: externalsOf(metafile, (kind) => kind !== "dynamic-import"),
+        importedExternals: externalsOf(metafile, (kind) => kind === "import-statement"),
         topInputs: inputsBySource(metafile).slice(0, 3),
         overLimit: isApi && bytes > API_BUNDLE_LIMIT_BYTES,
       };
@@ -109,20 +116,43 @@ export function measureDeployedBundles(outdir: string): MeasuredBundle[] {
 const LOAD_RUNS = 7;
 
 /**
- * Median wall time of `import(file)` in a fresh Node process, measured inside it (process start excluded). The
- * file is copied under the repository so its `@aws-sdk/*` imports resolve, as the Lambda runtime provides them.
+ * Wall time of `import(file)` in a fresh Node process, measured inside it (process start excluded); throws with the
+ * child's stderr when the import fails.
  */
-function loadMs(file: string): number {
+export function importMs(file: string): number {
   const script = "const t=performance.now();await import(process.argv[1]);console.log(performance.now()-t)";
-  const times: number[] = [];
-  for (let i = 0; i < LOAD_RUNS; i++) {
-    const out = execFileSync(process.execPath, ["--input-type=module", "-e", script, file], {
-      env: { ...process.env, POWERTOOLS_LOG_LEVEL: "SILENT", AWS_REGION: "us-east-1" },
-      encoding: "utf8",
-    });
-    times.push(Number(out.trim().split("\n").at(-1)));
-  }
+  const out = execFileSync(process.execPath, ["--input-type=module", "-e", script, file], {
+    env: { ...process.env, POWERTOOLS_LOG_LEVEL: "SILENT", AWS_REGION: "us-east-1" },
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  return Number(out.trim().split("\n").at(-1));
+}
+
+function loadMs(file: string): number {
+  const times = Array.from({ length: LOAD_RUNS }, () => importMs(file));
   return times.sort((a, b) => a - b)[Math.floor(LOAD_RUNS / 2)]!;
+}
+
+export interface StagedLoad {
+  /** The bundle's index.mjs, copied under the repository so its `@aws-sdk/*` imports resolve, as the Lambda
+   * runtime provides them. */
+  readonly bundle: string;
+  /** A module that imports only what the bundle's `import` statements load from outside it. */
+  readonly externals: string;
+}
+
+/** Copies each bundle under `dir` (inside the repository) with its externals module beside it. */
+export function stageLoads(bundles: readonly MeasuredBundle[], dir: string): Map<string, StagedLoad> {
+  const staged = new Map<string, StagedLoad>();
+  for (const bundle of bundles) {
+    const target = join(dir, bundle.name);
+    cpSync(dirname(bundle.bundlePath), target, { recursive: true });
+    const externals = join(target, "externals.mjs");
+    writeFileSync(externals, bundle.importedExternals.map((m) => `import ${JSON.stringify(m)};\n`).join(""));
+    staged.set(bundle.name, { bundle: join(target, "index.mjs"), externals });
+  }
+  return staged;
 }
 
 function measureLoads(bundles: readonly MeasuredBundle[]): {
@@ -136,15 +166,8 @@ function measureLoads(bundles: readonly MeasuredBundle[]): {
     writeFileSync(join(dir, "empty.mjs"), "export {};\n");
     const baselineLoadMs = loadMs(join(dir, "empty.mjs"));
     const loads = new Map<string, { loadMs: number; externalsLoadMs: number }>();
-    for (const bundle of bundles) {
-      const target = join(dir, bundle.name);
-      cpSync(dirname(bundle.bundlePath), target, { recursive: true });
-      const externals = join(target, "externals.mjs");
-      writeFileSync(externals, bundle.externals.map((m) => `import ${JSON.stringify(m)};\n`).join(""));
-      loads.set(bundle.name, {
-        loadMs: loadMs(join(target, "index.mjs")),
-        externalsLoadMs: loadMs(externals),
-      });
+    for (const [name, staged] of stageLoads(bundles, dir)) {
+      loads.set(name, { loadMs: loadMs(staged.bundle), externalsLoadMs: loadMs(staged.externals) });
     }
     return { baselineLoadMs, loads };
   } finally {
@@ -176,10 +199,18 @@ export function runBundleBench(): BundleBenchReport {
     const measured = measureDeployedBundles(outdir);
     const loads = measureLoads(measured);
     baselineLoadMs = loads.baselineLoadMs;
-    bundles = measured.map(({ inputs: _inputs, bundlePath: _path, externals: _externals, ...bundle }) => ({
-      ...bundle,
-      ...loads.loads.get(bundle.name),
-    }));
+    bundles = measured.map(
+      ({
+        inputs: _inputs,
+        bundlePath: _path,
+        externals: _externals,
+        importedExternals: _imported,
+        ...bundle
+      }) => ({
+        ...bundle,
+        ...loads.loads.get(bundle.name),
+      }),
+    );
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }
@@ -198,7 +229,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   process.env.POWERTOOLS_LOG_LEVEL ??= "SILENT";
   const report = runBundleBench();
   console.log(
-    `\nload ms: median of ${LOAD_RUNS} imports in fresh processes; "of which SDK": importing only the bundle's external modules (the AWS SDK clients the Lambda runtime provides); an empty module: ${report.baselineLoadMs.toFixed(1)} ms`,
+    `\nload ms: median of ${LOAD_RUNS} imports in fresh processes; "of which SDK": importing only the external modules the bundle's import statements name (the AWS SDK clients the Lambda runtime provides, Node built-ins); an empty module: ${report.baselineLoadMs.toFixed(1)} ms`,
   );
   const flagged = report.bundles.filter((b) => b.overLimit).map((b) => b.name);
   if (flagged.length) console.log(`\nAPI bundles over ${kb(API_BUNDLE_LIMIT_BYTES)}: ${flagged.join(", ")}`);

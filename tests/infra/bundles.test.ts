@@ -1,11 +1,18 @@
 // The API functions' bundle budget (docs/decisions/0003-bundle-size.md), on the bundles a synthesis stages for
 // deployment: each API area stays under 320 KB minified and carries nothing moved out on purpose (classic zod, the
 // MCP SDK, Ajv, sanitize-html, yaml). Sizes are deterministic for a given lock file; `npm run bench` prints them.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
-import { API_BUNDLE_LIMIT_BYTES, type MeasuredBundle, measureDeployedBundles } from "../../bench/bundles.js";
+import {
+  API_BUNDLE_LIMIT_BYTES,
+  importMs,
+  type MeasuredBundle,
+  measureDeployedBundles,
+  stageLoads,
+} from "../../bench/bundles.js";
+import { repoRoot } from "../../infra/paths.js";
 import { API_AREAS } from "../../shared/api/areas.js";
 import { openApiDocument } from "../../shared/api/openapi.js";
 import { scratchDir } from "../helpers/scratch.js";
@@ -67,6 +74,34 @@ describe("API Lambda bundles as deployed", () => {
     );
     expect(eager).toEqual([]);
   });
+});
+
+describe("every Lambda bundle as deployed", () => {
+  it("imports on this Node, and so does what its import statements load (the bench's load columns)", () => {
+    // The remote-MCP invoker carries undici, whose index requires node:sqlite only when a SqliteCacheStore is
+    // built; Node 20 has no node:sqlite, so a module that imported every external the bundle names could not load.
+    expect(bundles.find((b) => b.name === "remote-mcp")?.externals).toContain("node:sqlite");
+    // Under the repository, so `@aws-sdk/*` resolves from node_modules as the Lambda runtime provides it.
+    mkdirSync(join(repoRoot, ".mcpflow"), { recursive: true });
+    const dir = mkdtempSync(join(repoRoot, ".mcpflow", "bundle-load-"));
+    try {
+      const failed: string[] = [];
+      for (const [name, staged] of stageLoads(bundles, dir)) {
+        for (const file of [staged.bundle, staged.externals]) {
+          try {
+            importMs(file);
+          } catch (error) {
+            failed.push(
+              `${name} ${file.slice(dir.length)}: ${String((error as { stderr?: string }).stderr ?? error).slice(0, 300)}`,
+            );
+          }
+        }
+      }
+      expect(failed).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 600_000);
 });
 
 describe("the meta function as deployed", () => {
