@@ -3,7 +3,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { GetCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { exportSPKI, importJWK, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ALL_ROUTES } from "../../shared/api/all-routes.js";
@@ -63,9 +63,20 @@ beforeAll(async () => {
   const revoked = await createKey("admin");
   expect((await p.api("DELETE", `/v1/api-keys/${revoked.id}`)).status).toBe(204);
   keys.revoked = revoked.key;
-  const expiresAt = new Date(Date.now() + 1500).toISOString();
-  keys.expired = (await createKey("admin", expiresAt)).key;
-  await new Promise((resolve) => setTimeout(resolve, Math.max(0, Date.parse(expiresAt) - Date.now()) + 100));
+  // A key made with an expiry, then an hour older: its stored expiry moves into the past, as time would move it. Made
+  // to expire 1.5 s after the request instead, a request that load held for 1.5 s was refused ("must be in the future").
+  const expiring = await createKey("admin", new Date(Date.now() + 3_600_000).toISOString());
+  const { table } = await getPlatform();
+  await table.doc.send(
+    new UpdateCommand({
+      TableName: table.name,
+      Key: { pk: `APIKEY#${expiring.id}`, sk: "META" },
+      UpdateExpression: "SET expiresAt = :past",
+      ExpressionAttributeValues: { ":past": new Date(Date.now() - 1000).toISOString() },
+      ConditionExpression: "attribute_exists(pk)",
+    }),
+  );
+  keys.expired = expiring.key;
 });
 afterAll(async () => {
   await p?.cleanup();

@@ -194,9 +194,14 @@ describe("mcpflow run start --watch", () => {
 
     const slow = cli.start(["run", "start", "cli-slow", "--watch"]);
     slow.child.stdin!.end();
-    // Cancelled from another CLI once the step runs.
+    // Cancelled from another CLI once the step runs: looked for until then, or until the watching CLI ended without
+    // it (not for a fixed 100 polls, which a loaded machine can spend starting the CLI and the server).
     let runId: string | undefined;
-    for (let i = 0; i < 100 && !runId; i++) {
+    let watchEnded = false;
+    void slow.done.then(() => {
+      watchEnded = true;
+    });
+    while (!runId && !watchEnded) {
       await new Promise((resolve) => setTimeout(resolve, 200));
       const running = await p.api("GET", "/v1/runs?workflow=cli-slow&status=RUNNING");
       const run = running.body.runs[0];
@@ -205,7 +210,7 @@ describe("mcpflow run start --watch", () => {
         if (full.body.steps?.some((s: { status: string }) => s.status === "RUNNING")) runId = run.id;
       }
     }
-    expect(runId).toBeDefined();
+    if (!runId) expect.fail(`the watching CLI ended before its step ran: ${(await slow.done).stderr}`);
     const cancelled = await cli.run(["run", "cancel", runId!, "-o", "json"]);
     expect(cancelled.code, cancelled.stderr).toBe(0);
     expect(JSON.parse(cancelled.stdout).status).toBe("CANCELLED");

@@ -109,15 +109,17 @@ describe("mcpflow login | whoami | logout", () => {
     ]);
     login.child.stdin!.end();
     // The person's browser: open the address the CLI printed; the provider redirects to the CLI's loopback.
-    let address: string | undefined;
+    // Waited for as the CLI prints it, or until the CLI ends without it: not for 10 s of polls, which a CLI started
+    // at high load can take before its first line.
     let stderr = "";
-    login.child.stderr!.on("data", (chunk) => {
-      stderr += chunk;
+    const address = await new Promise<string | undefined>((resolve) => {
+      login.child.stderr!.on("data", (chunk) => {
+        stderr += chunk;
+        const found = stderr.match(/Open this address to sign in: (\S+)/)?.[1];
+        if (found) resolve(found);
+      });
+      login.child.on("close", () => resolve(undefined));
     });
-    for (let i = 0; i < 100 && !address; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      address = stderr.match(/Open this address to sign in: (\S+)/)?.[1];
-    }
     expect(address, stderr).toBeDefined();
     const authorize = new URL(address!);
     expect(authorize.searchParams.get("code_challenge_method")).toBe("S256");

@@ -61,13 +61,13 @@ describe("the embedded platform process", () => {
     const refused = await fetch(`${first.url}/v1/servers`);
     expect(refused.status).toBe(401);
 
-    // Logs are written asynchronously to the pipe; give the last line a moment.
-    await new Promise((r) => setTimeout(r, 300));
+    // Logs are written asynchronously to the pipe: waited for until the last line is there, not for a fixed 300 ms.
+    await expect
+      .poll(() => requestLines(first!.stdout()).map((l) => `${l.method} ${l.path} ${l.status}`), {
+        timeout: 30_000,
+      })
+      .toEqual(expect.arrayContaining(["GET /v1/me 200", "POST /v1/servers 201", "GET /v1/servers 401"]));
     const lines = requestLines(first.stdout());
-    const seen = lines.map((l) => `${l.method} ${l.path} ${l.status}`);
-    expect(seen).toEqual(
-      expect.arrayContaining(["GET /v1/me 200", "POST /v1/servers 201", "GET /v1/servers 401"]),
-    );
     expect(lines.filter((l) => l.path === "/v1/me")).toHaveLength(1);
     expect(lines.filter((l) => l.method === "POST")).toHaveLength(1);
     for (const line of lines) {
