@@ -3,7 +3,7 @@
 // HTTP sessions) started once per run.
 import { ExecutionAbortedError, ExecutionError, StateMachine } from "aws-local-stepfunctions";
 import { logger } from "../shared/log.js";
-import { connectServer } from "../shared/mcp/connect.js";
+import { connectServer, type McpConnection } from "../shared/mcp/connect.js";
 import { MCP_RUNNER_ERROR } from "../shared/mcp/errors.js";
 import { ProcessSlots, RunConnectionPools } from "../shared/mcp/pool.js";
 import type { SpawnWatcher } from "../shared/mcp/process-tree.js";
@@ -12,6 +12,7 @@ import { executionInputOf, type RunStart } from "../shared/orchestrator/executio
 import type { ExecutionEvent, Orchestrator } from "../shared/orchestrator/port.js";
 import { outboundPolicyFromEnv } from "../shared/outbound/guard.js";
 import type { Platform } from "../shared/platform.js";
+import { assertMayRun } from "../shared/registry/approval.js";
 import { materializeRuntime } from "../shared/registry/materialize.js";
 import { runtimeAllowedHosts } from "../shared/registry/runtime-policy.js";
 import { endRun, type RunEnd } from "../shared/runs/lifecycle.js";
@@ -20,7 +21,7 @@ import { parseTaskRefs, type RunStore } from "../shared/runs/step-call.js";
 import { executeStep, StepInterrupted } from "../shared/runs/step-execution.js";
 import { StepRecordBatch } from "../shared/runs/step-record-batch.js";
 import { Runs } from "../shared/runs/store.js";
-import { workflowVersionToRun } from "../shared/runs/version-cache.js";
+import { serverVersion, workflowVersionToRun } from "../shared/runs/version-cache.js";
 import { meteredTable, type StoreMeter } from "../shared/store/meter.js";
 import { SERVER_START_RESOURCE } from "../statemachines/state-names.js";
 
@@ -57,6 +58,14 @@ interface ActiveExecution {
   /** The store as the run's steps see it: each request counted, for the run's usage (docs/costs.md). */
   store?: RunStore;
   meter: StoreMeter;
+  /** The run's servers as startServers began them, by `name@version`: the first step that reaches one takes it. */
+  servers: Map<string, Promise<RunServer>>;
+}
+
+/** A server of a run's pool, with the secret values its runtime was given (masked in all it answers). */
+interface RunServer {
+  connection: McpConnection;
+  secretValues: readonly string[];
 }
 
 type AslState = Record<string, unknown>;
@@ -75,7 +84,7 @@ function taskStates(states: Record<string, AslState>, into: [string, AslState][]
   return into;
 }
 
-/** A run's servers start with its first step here (the per-run pool), so "Start servers" does nothing locally. */
+/** A run's servers start as its execution does here (startServers), so "Start servers" does nothing locally. */
 const serversStartedLocally = async () => ({});
 
 /**
@@ -176,6 +185,7 @@ export class LocalOrchestrator implements Orchestrator {
       cancelled: false,
       abandoned: false,
       meter: { reads: 0, writes: 0 },
+      servers: new Map(),
     };
     // The answer does not wait for the run: it waits behind the process cap (its servers' slots), then executes.
     active.done = (async () => {
@@ -252,6 +262,7 @@ export class LocalOrchestrator implements Orchestrator {
       } as never,
     });
     active.abort = () => execution.abort();
+    const starting = this.startServers(run, active);
     const events = this.collectEvents(
       run.runId,
       execution.eventLogs as AsyncIterable<Record<string, unknown>>,
@@ -278,16 +289,74 @@ export class LocalOrchestrator implements Orchestrator {
           };
         }
       }
-      // Closing the run's servers cuts short the calls still under way (a state timeout, a failed branch). The run's
-      // end does not wait for them to exit (a server takes 0.1-0.4 s after its stdin ends, and the run's outcome is
-      // known): it is recorded meanwhile, and the run's process slots are given back only once they have exited.
-      const closing = this.pools.closeRun(run.runId);
+      // Closing the run's servers cuts short the calls still under way (a state timeout, a failed branch), which the
+      // end record waits for: then they are closed first. Otherwise they are closed once the end is recorded: closing
+      // reads the process table for each server's tree (tens of ms of the one thread on a busy host) and a server
+      // takes 0.1-0.4 s to exit after its stdin ends, none of which the run's outcome waits for. Either way the run's
+      // process slots are given back only once its servers have exited, and every start startServers made is in the
+      // run's pool by then, so none outlives the run.
+      await starting;
+      const closing = inflight.size > 0 ? this.pools.closeRun(run.runId) : undefined;
       try {
         await this.recordEnd(run, active, end, { inflight, events, stepRecords });
       } finally {
-        await closing;
+        await (closing ?? this.pools.closeRun(run.runId));
       }
     })();
+  }
+
+  /**
+   * Starts every server the run's workflow pins at the run's beginning, all at once, beside the interpreter's first
+   * states and the first step's reads, as the AWS path starts a run's server tasks ("Start servers"): a server's start
+   * no longer waits for the first step that reaches it. A server its runtime or approval keeps from running is left to
+   * that step, which reports why, as is a start that fails: the step that takes it reports its failure. Resolves once
+   * every start is in the run's pool (not once the servers are up), so that the run's end closes them all.
+   */
+  private async startServers(run: RunStart, active: ActiveExecution): Promise<void> {
+    const platform = this.platform!;
+    let pinned: Map<string, { name: string; version: string }>;
+    try {
+      const { definition } = await workflowVersionToRun(platform, run.workflow, run.version);
+      pinned = new Map(
+        definition.steps.flatMap((step) =>
+          step.server.version === undefined
+            ? []
+            : [
+                [
+                  `${step.server.name}@${step.server.version}`,
+                  { name: step.server.name, version: step.server.version },
+                ],
+              ],
+        ),
+      );
+    } catch {
+      // ASL started without a stored workflow (the orchestrator contract does so): its steps start what they call.
+      return;
+    }
+    await Promise.all(
+      [...pinned].map(async ([key, server]) => {
+        try {
+          const record = await serverVersion(platform, server.name, server.version);
+          if (!record.runtime) return;
+          await assertMayRun(platform.table, record);
+          const { runtime, secretValues } = await materializeRuntime(
+            record.runtime,
+            server.name,
+            platform.secrets,
+          );
+          if (active.steps.signal.aborted || active.servers.has(key)) return;
+          const started = this.pools
+            .forRun(run.runId)
+            .get(key, runtime, {}, secretValues)
+            .then((connection) => ({ connection, secretValues }));
+          // Nobody may take it (a step the run never reaches): its failure is the pool's to forget.
+          started.catch(() => undefined);
+          active.servers.set(key, started);
+        } catch {
+          // Not started here: the first step that reaches it tries, and reports what stops it.
+        }
+      }),
+    );
   }
 
   /** Records the run's end once its steps are: every step is settled before, so whoever sees it ended sees them final. */
@@ -426,18 +495,23 @@ export class LocalOrchestrator implements Orchestrator {
       store: this.executions.get(refs.runId)?.store ?? platform,
       connector: {
         connect: async (call) => {
+          const key = `${call.server.name}@${call.server.version}`;
+          // The first step that reaches a server the run started at its beginning takes that start, failed or not; a
+          // later attempt (a retry after a failed start) starts it again, as before.
+          const servers = this.executions.get(refs.runId)?.servers;
+          const early = servers?.get(key);
+          servers?.delete(key);
+          const started = early ? await early : undefined;
+          if (started && !started.connection.closed) {
+            return { ...started, release: async () => {} };
+          }
           const { runtime, secretValues } = await materializeRuntime(
             call.runtime,
             call.server.name,
             platform.secrets,
           );
           const pool = this.pools.forRun(refs.runId);
-          const connection = await pool.get(
-            `${call.server.name}@${call.server.version}`,
-            runtime,
-            {},
-            secretValues,
-          );
+          const connection = await pool.get(key, runtime, {}, secretValues);
           // The run's pool keeps the server for its next step; the run's end closes it.
           return { connection, secretValues, release: async () => {} };
         },

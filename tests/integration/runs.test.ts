@@ -1,14 +1,18 @@
 // Runs on the embedded platform against real MCP servers (server-everything, server-memory, a flaky fixture):
 // sequences, a diamond DAG, parallel branches, for_each, `when`, retries, timeouts and `on_error: continue`.
 import { rm } from "node:fs/promises";
+import { createServer, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   EVERYTHING,
   FLAKY,
+  GATE_SCRIPT,
   publishExampleServers,
   publishFlakyServer,
+  publishServer,
   saveExampleWorkflow,
   saveWorkflow,
   startRun,
@@ -233,6 +237,76 @@ describe("shapes", () => {
     });
     expect(ran.output).toEqual({ maybe: "SUCCEEDED", after: "Echo: maybe was SUCCEEDED" });
   });
+});
+
+describe("servers", () => {
+  it("starts a run's servers at its beginning, together: a later step's server is up while the first step is under way", async () => {
+    // The first step waits on a 127.0.0.1 gate the test holds until the second step's server has told the gate it
+    // started. Were a server started by the first step that reaches it, the run could not go on: the first step would
+    // wait for ever (its timeout is far beyond any start, so the test fails by vitest's timeout, never by load).
+    const seen: string[] = [];
+    const held: ServerResponse[] = [];
+    const gate = createServer((req, res) => {
+      seen.push(req.url ?? "");
+      if (req.url === "/hold") held.push(res);
+      else res.end("ok");
+      if (seen.includes("/hold") && seen.includes("/started"))
+        for (const r of held.splice(0)) r.end("released");
+    });
+    await new Promise<void>((resolve) => gate.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(gate.address() as AddressInfo).port}`;
+    try {
+      const gateServer = (name: string, args: string[]) => ({
+        name,
+        version: "1.0.0",
+        description: "A gate server",
+        runtime: { transport: "stdio", command: process.execPath, args },
+      });
+      await publishServer(p, gateServer("io.github.mcpflow-tests/gate-first", [GATE_SCRIPT]));
+      // The second server tells the gate when it starts, before it serves.
+      const announce = "await fetch(process.argv[1]); await import(process.argv[2]);";
+      await publishServer(
+        p,
+        gateServer("io.github.mcpflow-tests/gate-second", [
+          "--input-type=module",
+          "-e",
+          announce,
+          `${url}/started`,
+          GATE_SCRIPT,
+        ]),
+      );
+      await saveWorkflow(p, {
+        name: "servers-at-start",
+        steps: [
+          {
+            id: "hold",
+            server: "io.github.mcpflow-tests/gate-first@1.0.0",
+            tool: "wait",
+            arguments: { url: `${url}/hold` },
+            timeout_seconds: 3600,
+          },
+          {
+            id: "after",
+            server: "io.github.mcpflow-tests/gate-second@1.0.0",
+            tool: "echo",
+            arguments: { message: "after" },
+            depends_on: ["hold"],
+          },
+        ],
+      });
+      seen.length = 0; // the probes' starts
+      const run = await waitForRun(p, await startRun(p, "servers-at-start"), { timeoutMs: 3_600_000 });
+
+      expect(run.status, JSON.stringify(run)).toBe("SUCCEEDED");
+      expect(run.output.after.text).toBe("after");
+      // Each server started once: the second one's start was the one its step used.
+      expect(seen.filter((path) => path === "/started")).toHaveLength(1);
+      expect(stepOf(run, "hold")).toMatchObject({ status: "SUCCEEDED", attempts: 1 });
+    } finally {
+      for (const r of held) r.end();
+      gate.close();
+    }
+  }, 3_700_000);
 });
 
 describe("failures", () => {
