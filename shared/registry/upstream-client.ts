@@ -27,6 +27,24 @@ export const UPSTREAM_LIMITS: UpstreamLimits = {
 /** A cursor is sent back in a URL and kept on the source item: a longer one is not a cursor. */
 const MAX_CURSOR_CHARS = 1_000;
 
+/**
+ * Answers to a page request with a cursor that say the cursor is no good (it expired, the upstream was rebuilt or
+ * changed its cursor format): sending it again cannot help. Busy, unavailable, unauthorised and rate-limited
+ * answers (401, 403, 408, 429, 5xx) are about the upstream, not the cursor: the cursor is kept for the next try.
+ */
+const CURSOR_REFUSALS = new Set([400, 404, 410, 422]);
+
+/** The upstream refused a page's cursor: the sync drops it rather than send it again. */
+export class UpstreamCursorRefusedError extends UpstreamError {
+  constructor(
+    message: string,
+    /** The status the upstream answered. */
+    readonly upstreamStatus: number,
+  ) {
+    super(message);
+  }
+}
+
 export interface UpstreamPageRequest {
   base: string;
   since?: string;
@@ -90,6 +108,12 @@ export async function readUpstreamPage(
       const status = response.statusCode ?? 0;
       if (status < 200 || status > 299) {
         response.destroy();
+        if (request.cursor && CURSOR_REFUSALS.has(status)) {
+          throw new UpstreamCursorRefusedError(
+            `The upstream registry answered ${status} to GET ${url.pathname} with the cursor it had answered before.`,
+            status,
+          );
+        }
         throw new UpstreamError(`The upstream registry answered ${status} to GET ${url.pathname}.`);
       }
       return await readBounded(response, limits.maxBodyBytes);

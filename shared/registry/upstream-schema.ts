@@ -85,6 +85,12 @@ export const SyncSource = z.object({
       complete: z.boolean(),
       counts: Counts,
       error: z.optional(z.string()),
+      restarted: z.optional(z.string()).check(
+        z.meta({
+          description:
+            "why this sync started its run again from the beginning: the upstream refused the stored cursor, which was dropped",
+        }),
+      ),
     }),
   ),
 });

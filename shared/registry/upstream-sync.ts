@@ -2,8 +2,11 @@
 // (URL, name filters, a start date); a sync reads the versions updated since the last complete one, page by page,
 // and imports each with the server.json import rules (importServer), answering what became of each item. A page's
 // cursor is committed after its items, so a sync that stops (a crash, a timeout, an upstream error) goes on from
-// the last committed cursor: items of the page in flight are read again and answer `skipped-exists`. Nothing a
-// sync imports may run until an admin approves it (decision 0004): it publishes as an editor would.
+// the last committed cursor: items of the page in flight are read again and answer `skipped-exists`. A cursor the
+// upstream refuses (400, 404, 410, 422: it expired, the upstream was rebuilt) is never sent again: a stored one is
+// dropped and the run starts again from its beginning, once per call; one the upstream answered in this very call
+// ends the run with the error. Nothing a sync imports may run until an admin approves it (decision 0004): it
+// publishes as an editor would.
 import { randomUUID } from "node:crypto";
 import { ConflictError, DomainError, UnprocessableError, UpstreamError } from "../errors.js";
 import type { Caller } from "../identity/roles.js";
@@ -16,6 +19,7 @@ import {
   readUpstreamPage,
   sourceUrlProblem,
   UPSTREAM_LIMITS,
+  UpstreamCursorRefusedError,
   type UpstreamLimits,
 } from "./upstream-client.js";
 import type { SyncCounts, SyncItem, SyncReport, SyncSource, SyncSourceBody } from "./upstream-schema.js";
@@ -213,6 +217,10 @@ export async function syncSource(
   };
   const items: SyncItem[] = [];
   const counts: SyncCounts = { ...ZERO };
+  /** The cursor an earlier call committed: the one a refusal drops once, starting the run again. */
+  const storedCursor = source.run?.cursor;
+  /** Why this call started its run again from the beginning (the upstream refused the stored cursor). */
+  let restarted: string | undefined;
   const lost = () => new ConflictError(`Registry source ${id} was deleted or taken over during the sync.`);
   const end = async (outcome: {
     complete: boolean;
@@ -227,6 +235,7 @@ export async function syncSource(
       complete: outcome.complete,
       counts,
       ...(outcome.error ? { error: outcome.error } : {}),
+      ...(restarted ? { restarted } : {}),
     };
     const released = await sources.release(id, owner, {
       lastSync,
@@ -268,7 +277,35 @@ export async function syncSource(
         options.signal,
       );
     } catch (error) {
-      return await fail(error, true);
+      if (!(error instanceof UpstreamCursorRefusedError)) return await fail(error, true);
+      const from = run.since ? `updated_since ${run.since}` : "the first page";
+      if (run.cursor !== storedCursor || restarted) {
+        // A cursor the upstream answered in this call and refuses now: starting again would only come back here.
+        logger.warn("registry sync: the upstream refused the cursor it had answered; the run is dropped", {
+          source: id,
+          status: error.upstreamStatus,
+        });
+        return await fail(
+          new UpstreamCursorRefusedError(
+            `${error.message} The run was dropped: the next sync starts again from ${from}.`,
+            error.upstreamStatus,
+          ),
+          false,
+        );
+      }
+      restarted = `The upstream registry refused the stored cursor (it answered ${error.upstreamStatus}); it was dropped and the run started again from ${from}.`;
+      logger.warn(
+        "registry sync: the upstream refused the stored cursor; the run starts again from its beginning",
+        {
+          source: id,
+          status: error.upstreamStatus,
+          since: run.since,
+        },
+      );
+      delete run.cursor;
+      run.pages = 0;
+      if (!(await sources.commitPage(id, owner, run, leaseUntil()))) throw lost();
+      continue;
     }
     for (const entry of page.servers) {
       if (options.signal?.aborted) return await fail(options.signal.reason, true);

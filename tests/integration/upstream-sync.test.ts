@@ -386,6 +386,64 @@ describe("a hostile or broken upstream", () => {
     expect((await sync(id)).status).toBe(status);
   });
 
+  it("drops a stored cursor the upstream refuses, and starts the run again from its beginning, once", async () => {
+    const id = await createSource({ url: upstream.url });
+    const stored = UpstreamRegistry.cursor(2);
+    upstream.intercept = (_req, res, url) =>
+      url.searchParams.get("cursor") === stored && answer({ error: "Try later" }, 503)(_req, res);
+    expect((await sync(id)).status).toBe(502);
+    expect((await p.api("GET", `/v1/registry-sources/${id}`)).body.resumes.cursor).toBe(stored);
+
+    // The upstream was rebuilt meanwhile: the stored cursor means nothing to it; the ones it answers now do.
+    let refusals = 0;
+    upstream.intercept = (_req, res, url) =>
+      url.searchParams.get("cursor") === stored &&
+      refusals++ === 0 &&
+      answer({ error: "Invalid cursor parameter" }, 400)(_req, res);
+    upstream.requests = [];
+    const synced = await sync(id);
+    expect(synced.status, synced.text).toBe(200);
+    expect(synced.body.complete).toBe(true);
+    expect(synced.body.source.lastSync.restarted).toBe(
+      "The upstream registry refused the stored cursor (it answered 400); it was dropped and the run started again from the first page.",
+    );
+    expect(synced.body.source.resumes).toBeUndefined();
+    // The refused cursor once, then the run from its first page through every page, each cursor once.
+    const cursors = upstream.requests.map((q) => q.get("cursor") ?? undefined);
+    expect(cursors.slice(0, 2)).toEqual([stored, undefined]);
+    expect(cursors.slice(1)).toEqual(
+      Array.from({ length: cursors.length - 1 }, (_, i) =>
+        i === 0 ? undefined : UpstreamRegistry.cursor(2 * i),
+      ),
+    );
+    // What the interrupted run imported is read again and skipped.
+    expect(synced.body.counts.skippedExists).toBeGreaterThan(0);
+  });
+
+  it("ends the run when the upstream refuses a cursor it answered in the same call; the next sync does not send it", async () => {
+    const id = await createSource({ url: upstream.url });
+    upstream.intercept = (_req, res, url) =>
+      url.searchParams.has("cursor") && answer({ error: "Invalid cursor parameter" }, 422)(_req, res);
+    upstream.requests = [];
+    const failed = await sync(id);
+    expect(failed.status, failed.text).toBe(502);
+    expect(failed.headers.get("content-type")).toContain("application/problem+json");
+    expect(failed.body.detail).toBe(
+      "The upstream registry answered 422 to GET /v0.1/servers with the cursor it had answered before. The run was dropped: the next sync starts again from the first page.",
+    );
+    expect(upstream.requests.map((q) => q.get("cursor") ?? undefined)).toEqual([
+      undefined,
+      UpstreamRegistry.cursor(2),
+    ]);
+    const source = await p.api("GET", `/v1/registry-sources/${id}`);
+    expect(source.body.resumes).toBeUndefined();
+    expect(source.body.lastSync).toMatchObject({ complete: false, error: failed.body.detail });
+
+    upstream.requests = [];
+    expect((await sync(id)).status).toBe(502);
+    expect(upstream.requests[0]?.has("cursor")).toBe(false);
+  });
+
   it("stops reading a huge answer at the size bound", async () => {
     const id = await createSource({ url: upstream.url });
     let sent = 0;

@@ -4627,6 +4627,8 @@ export interface operations {
                                     refused: number;
                                 };
                                 error?: string;
+                                /** @description why this sync started its run again from the beginning: the upstream refused the stored cursor, which was dropped */
+                                restarted?: string;
                             };
                         }[];
                     };
@@ -4723,6 +4725,8 @@ export interface operations {
                                 refused: number;
                             };
                             error?: string;
+                            /** @description why this sync started its run again from the beginning: the upstream refused the stored cursor, which was dropped */
+                            restarted?: string;
                         };
                     };
                 };
@@ -4835,6 +4839,8 @@ export interface operations {
                                 refused: number;
                             };
                             error?: string;
+                            /** @description why this sync started its run again from the beginning: the upstream refused the stored cursor, which was dropped */
+                            restarted?: string;
                         };
                     };
                 };
@@ -4986,6 +4992,8 @@ export interface operations {
                                     refused: number;
                                 };
                                 error?: string;
+                                /** @description why this sync started its run again from the beginning: the upstream refused the stored cursor, which was dropped */
+                                restarted?: string;
                             };
                         };
                         /** @description false when pages remain: the next sync (or the schedule) goes on */
