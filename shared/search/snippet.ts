@@ -4,7 +4,10 @@
 const WINDOW = 180;
 const LEAD = 60;
 
+const HTML_SPECIAL = /[&<>"']/;
+
 export function escapeHtml(text: string): string {
+  if (!HTML_SPECIAL.test(text)) return text;
   return text
     .replaceAll("&", "&amp;")
     .replaceAll("<", "&lt;")
@@ -46,10 +49,60 @@ function eachMarked(text: string, marked: MarkedWords, found: (at: number, lengt
 
 /** Whitespace runs in this much raw text around a match are enough to fill a window once collapsed. */
 const RAW_MARGIN = 4 * WINDOW;
-/** Raw text collapsed first before a match (twice this after it): most text fills the window from this alone. */
-const NEAR = 128;
 
-const collapse = (text: string) => text.replace(/\s+/g, " ");
+/** Whether a UTF-16 unit is whitespace as `\s` and `trim` see it: ECMAScript's WhiteSpace and LineTerminator. */
+function isSpace(c: number): boolean {
+  if (c === 32 || (c >= 9 && c <= 13)) return true;
+  if (c < 0xa0) return false;
+  return (
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
+}
+
+/** `source.slice(from, to)` with each whitespace run as one space (what `.replace(/\s+/g, " ")` makes of it). */
+function collapse(source: string, from: number, to: number): string {
+  let out = "";
+  let copied = from;
+  for (let i = from; i < to; i++) {
+    if (!isSpace(source.charCodeAt(i))) continue;
+    let end = i + 1;
+    while (end < to && isSpace(source.charCodeAt(end))) end++;
+    if (end > i + 1 || source.charCodeAt(i) !== 32) {
+      out += `${source.slice(copied, i)} `;
+      copied = end;
+    }
+    i = end - 1;
+  }
+  return copied === from ? source.slice(from, to) : out + source.slice(copied, to);
+}
+
+/** Where to start collapsing so that `chars` characters come out before `at` (or `floor`, if that comes first). */
+function collapsedBack(source: string, at: number, chars: number, floor: number): number {
+  let i = at;
+  for (let n = 0; n < chars && i > floor; n++) {
+    i--;
+    if (isSpace(source.charCodeAt(i))) while (i > floor && isSpace(source.charCodeAt(i - 1))) i--;
+  }
+  return i;
+}
+
+/** Where to stop collapsing so that `chars` characters come out from `at` (or `ceiling`, if that comes first). */
+function collapsedAhead(source: string, at: number, chars: number, ceiling: number): number {
+  let i = at;
+  for (let n = 0; n < chars && i < ceiling; n++) {
+    if (isSpace(source.charCodeAt(i))) while (i + 1 < ceiling && isSpace(source.charCodeAt(i + 1))) i++;
+    i++;
+  }
+  return i;
+}
 
 /**
  * The snippet from the first of `texts` that contains a marked word; without a match, the start of the first
@@ -88,22 +141,14 @@ export function snippetAt(source: string | undefined, at: number, marked: Marked
   // The raw stretch around the match whose whitespace the snippet collapses.
   const rawStart = Math.max(0, at - RAW_MARGIN);
   const rawEnd = Math.min(source.length, at + RAW_MARGIN);
-  // Collapsing all of it cost a fifth of a query: collapse what is near the match, and the whole stretch on a side
-  // only when that did not give more than the window takes from it. Near is enough: raw text cut anywhere collapses
-  // to a part of the whole's collapse (a whitespace run cut in two still becomes one space), so the window, and
-  // whether text goes on past it, come out the same.
-  let nearStart = Math.max(rawStart, at - NEAR);
-  let before = collapse(source.slice(nearStart, at));
-  if (nearStart > rawStart && before.length < LEAD + 2) {
-    nearStart = rawStart;
-    before = collapse(source.slice(rawStart, at));
-  }
-  let nearEnd = Math.min(rawEnd, at + 2 * NEAR);
-  let after = collapse(source.slice(at, nearEnd));
-  if (nearEnd < rawEnd && after.length < WINDOW + 2) {
-    nearEnd = rawEnd;
-    after = collapse(source.slice(at, rawEnd));
-  }
+  // Only the window and what tells whether text goes on past it are collapsed: the lead and two more characters
+  // before the match, the window and two more after it. Raw text cut anywhere collapses to a part of the whole
+  // stretch's collapse (a whitespace run cut in two still becomes one space), so the window comes out the same as
+  // from the whole stretch, which cost a fifth of a query to collapse.
+  const nearStart = collapsedBack(source, at, LEAD + 2, rawStart);
+  const nearEnd = collapsedAhead(source, at, WINDOW + 2, rawEnd);
+  const before = collapse(source, nearStart, at);
+  const after = collapse(source, at, nearEnd);
   let text = `${before}${after}`;
   let matchAt = before.length;
   if (nearStart === 0) {

@@ -49,10 +49,12 @@ describe("buildSnippet", () => {
     // too short and sometimes cut inside a run.
     const piece = fc.oneof(
       fc.constantFrom("needle", "Needle", "hay", "a", "<b>", "x".repeat(70)),
-      fc.constantFrom(" ", "  ", "\n", "\t \r\n", "\u00a0", " ".repeat(90), "\n".repeat(300)),
+      fc.constantFrom(" ", "  ", "\n", "\t \r\n", "\v\f", "\u00a0", " ".repeat(90), "\n".repeat(300)),
+      // Whitespace beyond ASCII, and look-alikes that are not whitespace to \s (U+0085, U+180E, U+200B).
+      fc.constantFrom("\u2028", "\u3000 ", "\ufeff", "\u2009\u200a", "\u0085", "\u180e", "\u200b"),
     );
     fc.assert(
-      fc.property(fc.array(piece, { maxLength: 160 }), fc.nat(), (pieces, pick) => {
+      fc.property(fc.array(piece, { maxLength: 200 }), fc.nat(), (pieces, pick) => {
         const text = pieces.join("");
         const marked = markedWords(["needle"]);
         const starts = [...text.matchAll(/needle/giu)].map((m) => m.index);
