@@ -416,7 +416,7 @@ export class LocalOrchestrator implements Orchestrator {
     let transitions = 0;
     const runs = new Runs(this.platform!);
     let id = 0;
-    const pending: ExecutionEvent[] = [];
+    const pending: Parameters<Runs["appendEvents"]>[1] = [];
     let writing: Promise<void> | undefined;
     let failure: unknown;
     let last = 0;
@@ -466,10 +466,9 @@ export class LocalOrchestrator implements Orchestrator {
         timestamp: new Date(timestamp ?? Date.now()).toISOString(),
         type: historyEventType(type, state?.type),
         ...(state?.name ? { stateName: state.name } : {}),
-        detail: JSON.parse(
-          JSON.stringify(detail, (_key, value) =>
-            value instanceof Error ? { name: value.name, message: value.message } : value,
-          ),
+        // Its text now: the interpreter's objects may change after it goes on, and the store keeps the text.
+        detailJson: JSON.stringify(detail, (_key, value) =>
+          value instanceof Error ? { name: value.name, message: value.message } : value,
         ),
       });
       if (failure) continue;

@@ -146,6 +146,46 @@ export function storeContract(name: string, table: () => Table): void {
       expect(step?.error).toBeUndefined();
     });
 
+    it("keeps a run's history in order, each event's detail as written, events stored with a detail map too", async () => {
+      const runs = runsOn(table());
+      const run = "contract-history";
+      const detail = { state: { name: "Call a", type: "Task", input: { nested: [1, { deep: "x" }] } } };
+      const events = Array.from({ length: 30 }, (_, i) => ({
+        id: i + 2,
+        timestamp: "2026-11-27T12:00:00.000Z",
+        type: "TaskStateEntered",
+        stateName: "Call a",
+        detailJson: JSON.stringify({ ...detail, index: i }),
+      }));
+      await runs.appendEvents(run, events);
+      // As the embedded engine wrote an event before its detail was kept as JSON text.
+      await putMany(table(), [
+        {
+          pk: `RUN#${run}`,
+          sk: "EVENT#00000001",
+          id: 1,
+          timestamp: "2026-11-27T11:59:59.000Z",
+          type: "ExecutionStarted",
+          detail: { input: { a: 1 } },
+        },
+      ]);
+      const read = await runs.events(run);
+      expect(read.map((event) => event.id)).toEqual(Array.from({ length: 31 }, (_, i) => i + 1));
+      expect(read[0]).toEqual({
+        id: 1,
+        timestamp: "2026-11-27T11:59:59.000Z",
+        type: "ExecutionStarted",
+        detail: { input: { a: 1 } },
+      });
+      expect(read[5]).toEqual({
+        id: 6,
+        timestamp: "2026-11-27T12:00:00.000Z",
+        type: "TaskStateEntered",
+        stateName: "Call a",
+        detail: { ...detail, index: 4 },
+      });
+    });
+
     it("puts 60 items with putMany (three BatchWriteItems) and every one is stored", async () => {
       const items = Array.from({ length: 60 }, (_, i) => ({ pk: "CONTRACT#many", sk: `I#${i}`, n: i }));
       await putMany(table(), items);
