@@ -17,6 +17,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import autocannon from "autocannon";
 import { SearchEngine } from "../shared/search/engine.js";
 import { DOCUMENTS, distinctQuery, generateDocuments, QUERIES } from "./search-corpus.js";
@@ -301,23 +303,42 @@ async function measureHttp(): Promise<HttpRow[]> {
   }
 }
 
+/** A full garbage collection, so memory read after it is what is still held (the flag is set at run time). */
+function collectGarbage(): void {
+  setFlagsFromString("--expose-gc");
+  (runInNewContext("gc") as () => void)();
+}
+
+/** Heap (with typed arrays' memory outside it) and resident memory now, in MB, after a full collection. */
+function memoryMb(): { heap: number; rss: number } {
+  collectGarbage();
+  const { heapUsed, external, rss } = process.memoryUsage();
+  return { heap: (heapUsed + external) / 1e6, rss: rss / 1e6 };
+}
+
 export async function runSearchBench() {
   const docs = generateDocuments(DOCUMENTS);
+  const before = memoryMb();
   const buildStarted = performance.now();
   const engine = new SearchEngine();
   for (const doc of docs) engine.upsert(doc);
   const buildMs = Math.round(performance.now() - buildStarted);
+  const after = memoryMb();
+  // What the index holds beyond the documents themselves (the bench keeps those either way).
+  const index = { heapMb: Math.round(after.heap - before.heap), rssMb: Math.round(after.rss - before.rss) };
 
   // Warm the engine's code paths before timing them, then keep the timed queries apart from the warm-up's.
   engineCpu(engine, "never repeated", 100_000);
   const cpu = [engineCpu(engine, "repeated", 0), engineCpu(engine, "never repeated", 0)];
   const queue = [await engineQueue(engine, "repeated", 0), await engineQueue(engine, "never repeated", 1000)];
   const http = await measureHttp();
-  printRows(buildMs, cpu, queue, http);
+  printRows(buildMs, index, cpu, queue, http);
   writeResult("search", {
     documents: DOCUMENTS,
     queries: QUERIES,
     indexBuildMs: buildMs,
+    indexHeapMb: index.heapMb,
+    indexRssMb: index.rssMb,
     notes:
       "engine cpu: one query at a time in the bench process, CPU time (user + system) per query. engine queue: " +
       `${CLIENTS} clients sharing the one thread, so latency is queueing plus the query. http: GET /v1/search?limit=20, ` +
@@ -329,12 +350,19 @@ export async function runSearchBench() {
     queue,
     http,
   });
-  return { buildMs, cpu, queue, http };
+  return { buildMs, index, cpu, queue, http };
 }
 
-function printRows(buildMs: number, cpu: CpuRow[], queue: QueueRow[], http: HttpRow[]): void {
+function printRows(
+  buildMs: number,
+  index: { heapMb: number; rssMb: number },
+  cpu: CpuRow[],
+  queue: QueueRow[],
+  http: HttpRow[],
+): void {
   process.stdout.write(
-    `index build: ${DOCUMENTS} documents in ${buildMs} ms\n\nengine, one query at a time\n`,
+    `index build: ${DOCUMENTS} documents in ${buildMs} ms; the index holds ${index.heapMb} MB of heap ` +
+      `(${index.rssMb} MB resident) beyond the documents\n\nengine, one query at a time\n`,
   );
   printTable(
     ["queries", "samples", "cpu p50 ms", "cpu p99 ms"],
