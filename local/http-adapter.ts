@@ -87,8 +87,33 @@ function refuseUnread(
   title: string,
   detail: string,
 ): void {
+  closeUnread(req, res);
   problem(res, status, title, detail, { connection: "close" });
-  res.on("finish", () => req.socket.destroySoon());
+}
+
+/** How long a connection whose body went unread stays open after its answer, for the client to read that answer. */
+const LINGER_MS = 2_000;
+
+/**
+ * Closes a connection whose request body was not read, once its answer is out: the answer's end goes at once (FIN),
+ * and the socket itself LINGER_MS later, or as soon as the client closes. The body stays unread meanwhile: the request
+ * is paused, so at most its stream's buffer is read and the rest waits in the client's and the kernel's buffers.
+ * Destroyed at once instead, a socket with unread bytes answers the client's next ones with a reset, and a client
+ * still sending its body saw EPIPE or ECONNRESET instead of the end of the answer (always on Node 24; on Node 20 when
+ * its write came first) — the lingering close HTTP servers do (RFC 9112 §9.6).
+ */
+function closeUnread(req: IncomingMessage, res: ServerResponse): void {
+  const socket = req.socket;
+  // Node's server ends a `Connection: close` answer with destroySoon(), which destroys the socket once the end is out.
+  socket.destroySoon = () => socket.end();
+  res.on("finish", () => {
+    const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+    timer.unref();
+    socket.once("close", () => clearTimeout(timer));
+    socket.end();
+    // Node's server resumes (drains) a body nobody read once the answer is out; this one is not to be read.
+    req.pause();
+  });
 }
 
 function flatHeaders(req: IncomingMessage): Record<string, string> {
@@ -186,7 +211,7 @@ export function createRequestListener(
         ...(result.headers ?? {}),
         ...(body === "unread" ? { connection: "close" } : {}),
       };
-      if (body === "unread") res.on("finish", () => req.socket.destroySoon());
+      if (body === "unread") closeUnread(req, res);
       const payload = result.isBase64Encoded ? Buffer.from(result.body, "base64") : result.body;
       // With its length known the answer goes out in one write, as API Gateway sends it, not in chunks (Node chunks
       // whatever writeHead leaves without a length). 204 and 304 carry no body and no length.
