@@ -35,6 +35,20 @@ interface MotoRun {
   calls: { stepId: string; arguments: unknown; startedAt: number; finishedAt?: number }[];
 }
 
+/**
+ * An error of a call to moto, with what the test cannot otherwise replay: the seed, and what moto answered and printed.
+ * (On Node 22, once, under the whole suite's load, SendTaskSuccess got an HTML page, the SDK's "Unexpected token '<'",
+ * and nothing else to go on.)
+ */
+function motoFailure(error: unknown, context: string, moto: { output: () => string }): Error {
+  const response = (error as { $response?: { statusCode?: number; body?: unknown } }).$response;
+  const body = typeof response?.body === "string" ? response.body.slice(0, 500) : "";
+  return new Error(
+    `${context}: ${(error as Error).message} (HTTP ${response?.statusCode ?? "?"} ${body})\nmoto_server printed:\n${moto.output()}`,
+    { cause: error },
+  );
+}
+
 describe.skipIf(!motoAvailable)(
   "cross-interpreter: random DAGs on aws-local-stepfunctions and on moto",
   () => {
@@ -106,20 +120,26 @@ describe.skipIf(!motoAvailable)(
             const output = { text, json, content: [{ type: "text", text }] };
             run.steps[step.id] = { status: "SUCCEEDED", output };
             call.finishedAt = ++clock;
-            await sfn.send(
-              new SendTaskSuccessCommand({
-                taskToken: payload.taskToken,
-                output: JSON.stringify({ status: "SUCCEEDED", output }),
-              }),
-            );
+            await sfn
+              .send(
+                new SendTaskSuccessCommand({
+                  taskToken: payload.taskToken,
+                  output: JSON.stringify({ status: "SUCCEEDED", output }),
+                }),
+              )
+              .catch((error: unknown) => {
+                throw motoFailure(error, `seed ${seed}, SendTaskSuccess for ${run.runId} ${step.id}`, moto);
+              });
           }),
         );
         if (files.length === 0) {
           for (const run of runs.values()) {
             if (ended.has(run.runId)) continue;
-            const execution = await sfn.send(
-              new DescribeExecutionCommand({ executionArn: run.executionArn }),
-            );
+            const execution = await sfn
+              .send(new DescribeExecutionCommand({ executionArn: run.executionArn }))
+              .catch((error: unknown) => {
+                throw motoFailure(error, `seed ${seed}, DescribeExecution of ${run.runId}`, moto);
+              });
             if (execution.status === "RUNNING") continue;
             ended.set(run.runId, {
               status: execution.status!,

@@ -43,6 +43,8 @@ export interface MotoServer {
     forcePathStyle: true;
     maxAttempts: 1;
   };
+  /** The last 4,000 characters moto_server printed (its request log and any traceback), for a failure's message. */
+  output: () => string;
 }
 
 async function waitUntilReady(endpoint: string, child: ChildProcess, output: () => string): Promise<void> {
@@ -89,6 +91,7 @@ export function useMotoServer(options: MotoServerOptions = {}): MotoServer {
     const endpoint = `http://127.0.0.1:${port}`;
     await waitUntilReady(endpoint, child, () => output);
     handle.endpoint = endpoint;
+    handle.output = () => output;
     handle.clientConfig = {
       endpoint,
       region: MOTO_REGION,
