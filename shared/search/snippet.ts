@@ -38,12 +38,50 @@ export function markedWords(terms: readonly string[]): MarkedWords | undefined {
 
 /** Calls `found` with each marked word of `text` (its index and length) until it returns true. */
 function eachMarked(text: string, marked: MarkedWords, found: (at: number, length: number) => boolean): void {
+  if (!NON_ASCII.test(text)) {
+    eachMarkedAscii(text, marked, found);
+    return;
+  }
   WORD.lastIndex = 0;
   for (let match = WORD.exec(text); match !== null; match = WORD.exec(text)) {
     const word = match[0];
     // Lower-casing never shortens a word, so one longer than every marked word is none of them.
     if (word.length > marked.longest) continue;
     if (marked.words.has(word.toLowerCase()) && found(match.index, word.length)) return;
+  }
+}
+
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/** In ASCII a letter or digit (`[\p{L}\p{N}]`) is one of [0-9A-Za-z]. */
+const isAsciiWordUnit = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+
+/**
+ * eachMarked for ASCII text, by character codes: the same words as the Unicode pattern, without a match object per
+ * word (the pattern's cost was a fifth of a snippet).
+ */
+function eachMarkedAscii(
+  text: string,
+  marked: MarkedWords,
+  found: (at: number, length: number) => boolean,
+): void {
+  const length = text.length;
+  let at = 0;
+  while (at < length) {
+    if (!isAsciiWordUnit(text.charCodeAt(at))) {
+      at++;
+      continue;
+    }
+    let end = at + 1;
+    while (end < length && isAsciiWordUnit(text.charCodeAt(end))) end++;
+    if (
+      end - at <= marked.longest &&
+      marked.words.has(text.slice(at, end).toLowerCase()) &&
+      found(at, end - at)
+    ) {
+      return;
+    }
+    at = end;
   }
 }
 

@@ -65,6 +65,26 @@ describe("buildSnippet", () => {
     );
   });
 
+  it("marks the same words in ASCII text as the Unicode word pattern does (fuzzed)", () => {
+    // A no-break space is not ASCII and not part of a word: with it at the end, highlight takes the Unicode path.
+    // Every ASCII letter and digit edge (0 9 A Z a z) and the characters beside them (/ : @ [ ` {).
+    const text = fc.array(fc.constantFrom(..."09AZaz/:@[`{ _<&>".split(""), "Weather", "weathers"), {
+      maxLength: 60,
+    });
+    fc.assert(
+      fc.property(
+        text,
+        fc.subarray(["weather", "0", "09", "a", "z", "az", "9z", "a0", "zz"]),
+        (pieces, terms) => {
+          const ascii = pieces.join("");
+          const marked = markedWords(terms);
+          expect(highlight(ascii, marked) + "\u00a0").toBe(highlight(`${ascii}\u00a0`, marked));
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
   it("escapes the five HTML specials", () => {
     expect(escapeHtml(`<a href="x" title='y'>&</a>`)).toBe(
       "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;",
