@@ -51,7 +51,7 @@ function eachMarked(text: string, marked: MarkedWords, found: (at: number, lengt
   }
 }
 
-const NON_ASCII = /[^\x00-\x7f]/;
+const NON_ASCII = /[\u0080-\uffff]/;
 
 /** In ASCII a letter or digit (`[\p{L}\p{N}]`) is one of [0-9A-Za-z]. */
 const isAsciiWordUnit = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
