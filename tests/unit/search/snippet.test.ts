@@ -78,7 +78,7 @@ describe("buildSnippet", () => {
         (pieces, terms) => {
           const ascii = pieces.join("");
           const marked = markedWords(terms);
-          expect(highlight(ascii, marked) + "\u00a0").toBe(highlight(`${ascii}\u00a0`, marked));
+          expect(`${highlight(ascii, marked)}\u00a0`).toBe(highlight(`${ascii}\u00a0`, marked));
         },
       ),
       { numRuns: 1000 },
