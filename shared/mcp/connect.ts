@@ -26,7 +26,15 @@ import { buildHeaders, buildServerEnv, type ResolveInput, redact, secretValues }
 import { McpServerError, McpStartError, McpTimeoutError, McpToolError } from "./errors.js";
 import { LineReadBuffer } from "./line-buffer.js";
 import { MaskedConnection, maskError } from "./mask.js";
-import { isAlive, listDescendants, type SpawnWatcher, signalAll } from "./process-tree.js";
+import {
+  findTree,
+  hasProc,
+  isAlive,
+  listDescendants,
+  type SpawnWatcher,
+  signalAll,
+  treeMarker,
+} from "./process-tree.js";
 import { type ChildSandbox, type PreparedSandbox, prepareSandbox, resolveCommand } from "./sandbox.js";
 
 export interface ConnectOptions extends ResolveInput {
@@ -520,39 +528,46 @@ function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
   });
 }
 
-/** Ends a child's whole tree: end stdin, then SIGTERM, then SIGKILL, each after a grace period. */
+/**
+ * Ends a child's whole tree: end stdin, then SIGTERM, then SIGKILL to the root, each after a grace period; then what
+ * is left of the tree (`marker` in its environment, or descended from it) gets SIGTERM, and SIGKILL 0.2 s later.
+ * The tree is found once, after the root is gone, in one pass over /proc: the marker finds the processes an exit
+ * re-parented away from the tree and those born while it was closing, which a snapshot taken before would miss and
+ * a scan after could not place. Without /proc (macOS) the tree is the root's descendants, snapshot before and after.
+ */
 async function endProcessTree(
   client: Client,
   child: ChildProcess | undefined,
   graceMs: number,
+  marker: Record<string, string>,
 ): Promise<void> {
   const root = child?.pid;
-  if (!child || root === undefined || child.exitCode !== null || child.signalCode !== null) {
+  if (!child || root === undefined) {
     await client.close().catch(() => {});
     return;
   }
-  const exited = once(child, "exit").catch(() => {});
-  // Snapshot before the root dies: orphans are re-parented and can no longer be found from it.
-  const tree = new Set(await listDescendants(root));
-  const track = async () => {
-    for (const pid of await listDescendants(root)) tree.add(pid);
-  };
-  // The SDK ends stdin and escalates on its own after 2 s + 2 s; we escalate sooner and on the whole tree.
+  const running = child.exitCode === null && child.signalCode === null;
+  // Orphans can no longer be found from the root once it died: without /proc's markers, look before it does.
+  const before = hasProc() ? [] : await listDescendants(root);
+  // The SDK ends stdin and escalates on its own after 2 s + 2 s; we escalate sooner, then sweep the tree.
   const sdkClose = client.close().catch(() => {});
-  if (!(await within(exited, graceMs))) {
-    await track();
-    signalAll([root, ...tree], "SIGTERM");
+  if (running) {
+    const exited = once(child, "exit").catch(() => {});
     if (!(await within(exited, graceMs))) {
-      await track();
-      signalAll([root, ...tree], "SIGKILL");
-      await within(exited, graceMs);
+      signalAll([root], "SIGTERM");
+      if (!(await within(exited, graceMs))) {
+        signalAll([root], "SIGKILL");
+        await within(exited, graceMs);
+      }
     }
   }
-  const survivors = [...tree].filter(isAlive);
-  if (survivors.length > 0) {
-    signalAll(survivors, "SIGTERM");
-    await new Promise((r) => setTimeout(r, Math.min(graceMs, 200)));
-    signalAll(survivors.filter(isAlive), "SIGKILL");
+  const rest = [...new Set([...before, ...(await findTree(marker, [root]))])].filter(isAlive);
+  if (rest.length > 0) {
+    // As long as the old survivors' step gave them: they outlived their root's end, or ignored its stdin's.
+    signalAll(rest, "SIGTERM");
+    const deadline = Date.now() + Math.min(graceMs, 200);
+    while (rest.some(isAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    signalAll(rest.filter(isAlive), "SIGKILL");
   }
   await within(sdkClose, graceMs);
 }
@@ -597,7 +612,8 @@ async function connectStdio(
   if (!runtime.command) {
     throw new McpStartError(label, "the runtime has no command (an image-only runtime runs inside its task)");
   }
-  const env = { ...buildServerEnv(runtime, options, label), ...options.processes?.env };
+  const marker = treeMarker();
+  const env = { ...buildServerEnv(runtime, options, label), ...options.processes?.env, ...marker };
   let sandbox: PreparedSandbox | undefined;
   if (options.sandbox) {
     if (
@@ -638,7 +654,9 @@ async function connectStdio(
   const grace = options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS;
   const child = () => transport.child;
   const end = () =>
-    endProcessTree(client, transport.child, grace).finally(() => sandbox?.dispose().catch(() => undefined));
+    endProcessTree(client, transport.child, grace, marker).finally(() =>
+      sandbox?.dispose().catch(() => undefined),
+    );
   // The pipe's last bytes can arrive just after the exit that failed the start; they are usually the reason.
   const drainStderr = async () => {
     if (stderr && !stderr.readableEnded && transport.child) await within(once(stderr, "end"), 200);

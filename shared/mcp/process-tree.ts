@@ -1,7 +1,7 @@
 // Finding and killing a server's whole process tree. A stdio server is often a launcher (sh, npx, uv) whose real
 // server is a grandchild; killing only the direct child would leave the grandchild holding the task open.
 import { execFile } from "node:child_process";
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -68,6 +68,65 @@ export async function listDescendants(root: number): Promise<number[]> {
     }
   }
   return out;
+}
+
+/** Names one server's process tree in the environment its root starts with; every descendant inherits it. */
+export const TREE_ENV = "MCPFLOW_PROCESS_TREE";
+
+/** A fresh marker for one server's tree: `{ MCPFLOW_PROCESS_TREE: <random> }`. */
+export function treeMarker(): Record<string, string> {
+  return { [TREE_ENV]: randomUUID() };
+}
+
+/** Whether this system has /proc (Linux); elsewhere the tree is found from `ps` (parents only). */
+export function hasProc(): boolean {
+  return existsSync("/proc/self/stat");
+}
+
+/**
+ * What is left of one server's tree, found in one pass over /proc: every running process whose environment carries
+ * the tree's marker (an orphan re-parented away from the tree, a grandchild that daemonised, a child born a moment
+ * ago), and every descendant of those and of `roots` (a child started with an environment of its own). Our own
+ * process and zombies are left out. Environments are readable for our own uid, and for any uid as root (which a
+ * sandbox with another uid needs). Without /proc, the descendants of `roots` that `ps` shows.
+ */
+export async function findTree(marker: Record<string, string>, roots: readonly number[]): Promise<number[]> {
+  let entries: string[];
+  try {
+    entries = await readdir("/proc");
+  } catch {
+    return (await Promise.all(roots.map((root) => listDescendants(root)))).flat();
+  }
+  const needles = Object.entries(marker).map(([name, value]) => `\0${name}=${value}\0`);
+  const parents = new Map<number, number>();
+  const marked = new Set<number>();
+  await Promise.all(
+    entries
+      .filter((e) => /^\d+$/.test(e) && Number(e) !== process.pid)
+      .map(async (e) => {
+        const pid = Number(e);
+        try {
+          const stat = await readFile(`/proc/${e}/stat`, "utf8");
+          const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+          if (fields[0] === "Z") return;
+          parents.set(pid, Number(fields[1]));
+          const environ = `\0${await readFile(`/proc/${e}/environ`, "utf8")}`;
+          if (needles.every((needle) => environ.includes(needle))) marked.add(pid);
+        } catch {
+          // Ended while we looked, or not ours to read (its parent may still be ours: see below).
+        }
+      }),
+  );
+  const children = new Map<number, number[]>();
+  for (const [pid, ppid] of parents) children.set(ppid, [...(children.get(ppid) ?? []), pid]);
+  const found = new Set<number>();
+  const queue = [...roots, ...marked];
+  while (queue.length > 0) {
+    const pid = queue.shift()!;
+    if (parents.has(pid)) found.add(pid);
+    for (const child of children.get(pid) ?? []) if (!found.has(child)) queue.push(child);
+  }
+  return [...found];
 }
 
 /** True while `pid` runs; a zombie (dead, waiting for a parent to reap it) counts as gone. */

@@ -1,4 +1,5 @@
 // connectServer against real npm MCP servers over stdio: tool calls, env isolation, closing the process tree.
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -186,12 +187,36 @@ describe("fixture server over stdio", () => {
     await expect.poll(() => isAlive(grandchild), { timeout: 30_000 }).toBe(false);
   });
 
+  it("close() kills a process the server starts as it exits, orphaned before the tree could be seen whole", async () => {
+    // The grace bounds only a server that does not exit; this one exits as soon as stdin ends (or at SIGTERM).
+    const connection = await connectServer(fixtureStdio(), { ...START, closeGraceMs: 2_000 });
+    const dir = await mkdtemp(join(tmpdir(), "mcpflow-tree-"));
+    const pidFile = join(dir, "pid");
+    expect(
+      normaliseToolResult(await connection.callTool("spawn-grandchild", { pidFile }, { timeoutMs: 10_000 }))
+        .text,
+    ).toBe("armed");
+    await connection.close();
+    // The server wrote the pid before it exited, and close() returns only once it has exited.
+    const orphan = Number(readFileSync(pidFile, "utf8"));
+    try {
+      // Sent SIGKILL by close(): when the kernel has it dying is the scheduler's to say, so the poll ends when it is.
+      await expect.poll(() => isAlive(orphan), { timeout: 30_000 }).toBe(false);
+    } finally {
+      if (isAlive(orphan)) process.kill(orphan, "SIGKILL");
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   // The call's own timeout is 10 minutes, beyond the test's: the call ends only because close() ended the server.
   it("close() ends a server whose tool call hangs", async () => {
     const connection = await connectServer(fixtureStdio(), START);
     const call = connection.callTool("hang", {}, { timeoutMs: 600_000 });
+    // Expected before the close: the call fails while close() sweeps the tree, and a rejection nobody handles yet
+    // when the event loop turns is an unhandled one.
+    const failed = expect(call).rejects.toBeInstanceOf(McpServerError);
     await connection.close();
-    await expect(call).rejects.toBeInstanceOf(McpServerError);
+    await failed;
   });
 
   it("a 50 MB result fails as a tool error naming the message size limit, not as a server that exited", async () => {
