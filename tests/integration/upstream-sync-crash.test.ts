@@ -6,7 +6,12 @@ import type { ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { killPlatform, type PlatformProcess, spawnPlatform } from "../helpers/platform-process.js";
+import {
+  killPlatform,
+  PLATFORM_START_BUDGET_MS,
+  type PlatformProcess,
+  spawnPlatform,
+} from "../helpers/platform-process.js";
 import { officialExample, UpstreamRegistry } from "../helpers/upstream-registry.js";
 
 let home: string;
@@ -27,7 +32,10 @@ afterAll(async () => {
 });
 
 describe("a registry sync killed mid-run", () => {
-  it("resumes after a restart from the last committed cursor, importing each version once", async () => {
+  // Two platform starts and two syncs: 38 s of vitest's default 60 s in a CI run at high load.
+  it("resumes after a restart from the last committed cursor, importing each version once", {
+    timeout: 3 * PLATFORM_START_BUDGET_MS,
+  }, async () => {
     platform = await spawnPlatform(home);
     const created = await platform.api("POST", "/v1/registry-sources", { url: upstream.url });
     expect(created.status, created.text).toBe(201);
