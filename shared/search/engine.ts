@@ -98,6 +98,13 @@ function queryWords(text: string, typos: boolean): QueryWord[] {
  * other containers' writes reach this engine through those same calls (freshness.ts).
  */
 const CACHED_ANSWERS = 256;
+/**
+ * An answer is kept only when its query comes a second time while its key is among the last this many asked once.
+ * Keeping every answer made each never-repeated one outlive a few young-generation collections (each copying it),
+ * then fill the old generation: with a busy process's heap that meant a 0.3 s full collection, 50 queued requests
+ * held up behind it, and 2.5 times the young collections' time. A key is a few dozen bytes; an answer ~11 KB.
+ */
+const ASKED_ONCE_KEYS = 1024;
 
 export class SearchEngine {
   private readonly docs = new Map<string, Entry>();
@@ -105,6 +112,7 @@ export class SearchEngine {
   /** The empty query's order, computed on first use after a change (listingOrder). */
   private ordered: string[] | undefined;
   private readonly answers = new Map<string, EngineResult>();
+  private readonly askedOnce = new Set<string>();
   private readonly index = new InvertedIndex<Entry>(
     FIELDS.map((field) => FIELD_BOOST[field]),
     tokenize,
@@ -114,6 +122,7 @@ export class SearchEngine {
   private changed(): void {
     this.ordered = undefined;
     this.answers.clear();
+    this.askedOnce.clear();
   }
 
   get size(): number {
@@ -159,6 +168,12 @@ export class SearchEngine {
     const cached = this.answers.get(key);
     if (cached) return cached;
     const answer = this.answer(query);
+    if (!this.askedOnce.delete(key)) {
+      if (this.askedOnce.size >= ASKED_ONCE_KEYS)
+        this.askedOnce.delete(this.askedOnce.values().next().value!);
+      this.askedOnce.add(key);
+      return answer;
+    }
     if (this.answers.size >= CACHED_ANSWERS) this.answers.delete(this.answers.keys().next().value!);
     this.answers.set(key, answer);
     return answer;

@@ -161,4 +161,19 @@ describe("SearchEngine", () => {
     // A typo alone still finds what it means.
     expect(engine.search({ q: "wether", limit: 5, offset: 0 }).hits.map((h) => h.id)).toContain("exact-1");
   });
+
+  it("keeps an answer only once its query is asked a second time, and forgets it on any change", () => {
+    const engine = corpus();
+    const query = { q: "weather", limit: 10, offset: 0 };
+    const first = engine.search(query);
+    const second = engine.search(query);
+    expect(second).toEqual(first);
+    // The first answer was not kept (a query asked once is most queries); the second was.
+    expect(second).not.toBe(first);
+    expect(engine.search(query)).toBe(second);
+    engine.upsert({ type: "mcd", id: "more", title: "Weather station" });
+    const after = engine.search(query);
+    expect(after).not.toBe(second);
+    expect(after.total).toBe(second.total + 1);
+  });
 });
