@@ -34,7 +34,10 @@ const everythingImage = (env?: Record<string, unknown>) => ({
   ...(env ? { env } : {}),
 });
 
-describe.skipIf(!motoAvailable)("the AWS path on moto_server", () => {
+// Each test's run waits up to 90 s for its execution (aws.settle) and up to 60 s for each thing it watches, and starts
+// server tasks (node processes) on moto's interpreter: 37 s for a run of two servers at load ~20, 62 % of vitest's
+// default 60 s, which cut those waits short. The suite's bound is above its waits, so theirs are the ones that fire.
+describe.skipIf(!motoAvailable)("the AWS path on moto_server", { timeout: 120_000 }, () => {
   const aws = useAwsPath();
   let remote: Awaited<ReturnType<typeof startEverythingHttp>>;
 
