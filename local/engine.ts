@@ -60,6 +60,8 @@ interface ActiveExecution {
   meter: StoreMeter;
   /** The run's servers as startServers began them, by `name@version`: the first step that reaches one takes it. */
   servers: Map<string, Promise<RunServer>>;
+  /** Set as the run's end closes its servers: a step still starting one (an attempt the run has left) starts none. */
+  ended: boolean;
 }
 
 /** A server of a run's pool, with the secret values its runtime was given (masked in all it answers). */
@@ -186,6 +188,7 @@ export class LocalOrchestrator implements Orchestrator {
       abandoned: false,
       meter: { reads: 0, writes: 0 },
       servers: new Map(),
+      ended: false,
     };
     // The answer does not wait for the run: it waits behind the process cap (its servers' slots), then executes.
     active.done = (async () => {
@@ -296,6 +299,7 @@ export class LocalOrchestrator implements Orchestrator {
       // process slots are given back only once its servers have exited, and every start startServers made is in the
       // run's pool by then, so none outlives the run.
       await starting;
+      active.ended = true;
       const closing = inflight.size > 0 ? this.pools.closeRun(run.runId) : undefined;
       try {
         await this.recordEnd(run, active, end, { inflight, events, stepRecords });
@@ -490,14 +494,16 @@ export class LocalOrchestrator implements Orchestrator {
   async invokeTask(input: unknown): Promise<unknown> {
     const platform = this.platform!;
     const refs = parseTaskRefs(input);
+    // The run this attempt belongs to (none when the step-host contract calls it directly).
+    const active = this.executions.get(refs.runId);
     const outcome = await executeStep(refs, {
-      store: this.executions.get(refs.runId)?.store ?? platform,
+      store: active?.store ?? platform,
       connector: {
         connect: async (call) => {
           const key = `${call.server.name}@${call.server.version}`;
           // The first step that reaches a server the run started at its beginning takes that start, failed or not; a
           // later attempt (a retry after a failed start) starts it again, as before.
-          const servers = this.executions.get(refs.runId)?.servers;
+          const servers = active?.servers;
           const early = servers?.get(key);
           servers?.delete(key);
           const started = early ? await early : undefined;
@@ -509,13 +515,19 @@ export class LocalOrchestrator implements Orchestrator {
             call.server.name,
             platform.secrets,
           );
+          // An attempt the run has left (a cancel, a timed-out state, the run's end) may get here after the run's pool
+          // was closed: a server started now would be in a new pool nobody closes, running until the platform stops.
+          if (active && (active.ended || active.steps.signal.aborted))
+            throw active.steps.signal.reason instanceof StepInterrupted
+              ? active.steps.signal.reason
+              : new StepInterrupted("abandoned");
           const pool = this.pools.forRun(refs.runId);
           const connection = await pool.get(key, runtime, {}, secretValues);
           // The run's pool keeps the server for its next step; the run's end closes it.
           return { connection, secretValues, release: async () => {} };
         },
       },
-      signal: this.executions.get(refs.runId)?.steps.signal,
+      signal: active?.steps.signal,
       log: { warn: (message, fields) => logger.warn(message, fields ?? {}) },
     });
     if (outcome.status === "SUCCEEDED") return outcome.result;

@@ -6,6 +6,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getPlatform } from "../../shared/platform.js";
 import {
   EVERYTHING,
   FLAKY,
@@ -18,6 +19,7 @@ import {
   startRun,
   stepOf,
   waitForRun,
+  waitForRunState,
 } from "../helpers/examples.js";
 import { startTestPlatform, type TestPlatform } from "../helpers/platform.js";
 
@@ -304,6 +306,87 @@ describe("servers", () => {
       expect(stepOf(run, "hold")).toMatchObject({ status: "SUCCEEDED", attempts: 1 });
     } finally {
       for (const r of held) r.end();
+      gate.close();
+    }
+  }, 3_700_000);
+
+  it("a step still reading its server's secrets when its run is cancelled starts no server after the run's end", async () => {
+    // The server's start waits on its secret: the test holds that read until the run is cancelled, so both starts (the
+    // run's at its beginning and its step's) resume after the run's servers were closed. A start then made a new pool
+    // nobody closed: its server ran until the platform stopped (found in session 7).
+    const seen: string[] = [];
+    const gate = createServer((req, res) => {
+      seen.push(req.url ?? "");
+      res.end("ok");
+    });
+    await new Promise<void>((resolve) => gate.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(gate.address() as AddressInfo).port}`;
+    const store = await getPlatform();
+    const resolve = store.secrets.resolve;
+    let reads = 0;
+    let release!: () => void;
+    const released = new Promise<void>((r) => {
+      release = r;
+    });
+    const name = "io.github.mcpflow-tests/late-start";
+    try {
+      await publishServer(
+        p,
+        {
+          name,
+          version: "1.0.0",
+          description: "A server that tells the gate when it starts",
+          runtime: {
+            transport: "stdio",
+            command: process.execPath,
+            args: [
+              "--input-type=module",
+              "-e",
+              "await fetch(process.argv[1]); await import(process.argv[2]);",
+              `${url}/started`,
+              GATE_SCRIPT,
+            ],
+            env: { GATE_TOKEN: { secret: "token" } },
+          },
+        },
+        { probe: false },
+      );
+      const stored = await p.api("PUT", `/v1/servers/${encodeURIComponent(name)}/secrets/token`, {
+        body: { value: "s3cr3t-late-start", versions: "1.0.0" },
+      });
+      expect(stored.status, stored.text).toBe(200);
+      await saveWorkflow(p, {
+        name: "late-start",
+        steps: [{ id: "only", server: `${name}@1.0.0`, tool: "echo", arguments: { message: "x" } }],
+      });
+      store.secrets.resolve = async (server, keys) => {
+        if (server === name) {
+          reads++;
+          await released;
+        }
+        return resolve.call(store.secrets, server, keys);
+      };
+      const id = await startRun(p, "late-start");
+      // Both starts wait on the secret: the run's (startServers) and its step's (which found none started).
+      await expect.poll(() => reads, { timeout: 3_600_000, interval: 20 }).toBe(2);
+      const cancelling = p.api("POST", `/v1/runs/${id}/cancel`, { role: "operator" });
+      // The cancel stops the run's steps and closes its servers at once, then waits for the run's end, which waits for
+      // the held start: the held reads go on only once the stop is under way (the engine's own state, read here).
+      const engine = store.orchestrator as unknown as {
+        executions: Map<string, { steps: AbortController }>;
+      };
+      await expect
+        .poll(() => engine.executions.get(id)?.steps.signal.aborted, { timeout: 3_600_000, interval: 20 })
+        .toBe(true);
+      release();
+      expect((await cancelling).status).toBe(200);
+      await waitForRunState(p, id, (run) => run.status === "CANCELLED", { timeoutMs: 3_600_000 });
+      // What a start made after the end would show: its server announcing itself. 3 s is ten server starts here.
+      await new Promise((r) => setTimeout(r, 3_000));
+      expect(seen).not.toContain("/started");
+    } finally {
+      store.secrets.resolve = resolve;
+      release();
       gate.close();
     }
   }, 3_700_000);
