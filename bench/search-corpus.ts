@@ -30,7 +30,7 @@ export function distinctQuery(n: number): string {
 }
 
 /** Deterministic pseudo-random numbers (mulberry32), so every run indexes the same corpus. */
-function random(seed: number): () => number {
+export function random(seed: number): () => number {
   let a = seed;
   return () => {
     a = (a + 0x6d2b79f5) | 0;

@@ -69,6 +69,20 @@ export async function publishFlakyServer(p: TestPlatform): Promise<void> {
   });
 }
 
+/** tests/integration/mcp/fixtures/fixture-server.mjs: tools that answer at once, hang, crash or answer too much. */
+export const FIXTURE_NAME = "io.github.mcpflow-tests/fixture";
+export const FIXTURE_SCRIPT = join(REPO_ROOT, "tests/integration/mcp/fixtures/fixture-server.mjs");
+
+/** Publishes the fixture server as `${FIXTURE_NAME}@1.0.0`, described for the test file that uses it. */
+export async function publishFixtureServer(p: TestPlatform, description: string): Promise<void> {
+  await publishServer(p, {
+    name: FIXTURE_NAME,
+    version: "1.0.0",
+    description,
+    runtime: { transport: "stdio", command: process.execPath, args: [FIXTURE_SCRIPT] },
+  });
+}
+
 /** Saves an example workflow file as it is (YAML or JSON); answers its name. */
 export async function saveExampleWorkflow(p: TestPlatform, file: string): Promise<string> {
   const text = await readFile(join(REPO_ROOT, "examples/workflows", file), "utf8");

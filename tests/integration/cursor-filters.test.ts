@@ -1,26 +1,20 @@
 // A page cursor is bound to the filters of the page that answered it: sent with other filters it is a 400 on
 // query.cursor at the HTTP edge (shared/http/page-cursors.ts), before any service reads a position of one query as a
 // position of another. Only `limit` may change from one page to the next.
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { publishServer, REPO_ROOT, saveWorkflow, startRun } from "../helpers/examples.js";
+import {
+  FIXTURE_NAME as FIXTURE,
+  publishFixtureServer,
+  saveWorkflow,
+  startRun,
+} from "../helpers/examples.js";
 import { startTestPlatform, type TestPlatform } from "../helpers/platform.js";
 
-const FIXTURE = "io.github.mcpflow-tests/fixture";
 let p: TestPlatform;
 
 beforeAll(async () => {
   p = await startTestPlatform();
-  await publishServer(p, {
-    name: FIXTURE,
-    version: "1.0.0",
-    description: "Tools that answer at once",
-    runtime: {
-      transport: "stdio",
-      command: process.execPath,
-      args: [join(REPO_ROOT, "tests/integration/mcp/fixtures/fixture-server.mjs")],
-    },
-  });
+  await publishFixtureServer(p, "Tools that answer at once");
   // A run's record exists from its start's answer on: the lists below need no run to end.
   for (const name of ["alpha-flow", "beta-flow"]) {
     await saveWorkflow(p, { name, steps: [{ id: "only", server: `${FIXTURE}@1.0.0`, tool: "alpha" }] });

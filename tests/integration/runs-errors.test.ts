@@ -1,28 +1,24 @@
 // Errors that name their cause and limit (issue 11): a hung tool's step says it hit the step's timeout (not that the
 // server "exited with code 0" after being closed under the call), a result too large for one MCP message names the
 // size limit, and a result nested deeper than a stored step may be fails the step (as DynamoDB would on AWS).
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAX_MESSAGE_BYTES } from "../../shared/mcp/connect.js";
 import { MAX_OUTPUT_DEPTH } from "../../shared/mcp/result.js";
-import { publishServer, REPO_ROOT, saveWorkflow, startRun, stepOf, waitForRun } from "../helpers/examples.js";
+import {
+  FIXTURE_NAME as FIXTURE,
+  publishFixtureServer,
+  saveWorkflow,
+  startRun,
+  stepOf,
+  waitForRun,
+} from "../helpers/examples.js";
 import { startTestPlatform, type TestPlatform } from "../helpers/platform.js";
 
-const FIXTURE = "io.github.mcpflow-tests/fixture";
 let p: TestPlatform;
 
 beforeAll(async () => {
   p = await startTestPlatform();
-  await publishServer(p, {
-    name: FIXTURE,
-    version: "1.0.0",
-    description: "Tools that hang, crash and answer too much",
-    runtime: {
-      transport: "stdio",
-      command: process.execPath,
-      args: [join(REPO_ROOT, "tests/integration/mcp/fixtures/fixture-server.mjs")],
-    },
-  });
+  await publishFixtureServer(p, "Tools that hang, crash and answer too much");
 });
 afterAll(async () => {
   await p?.cleanup();

@@ -2,26 +2,23 @@
 // step's record only where the state machine reads it (`when`, `for_each`, `output`), and a large output there is a
 // blob reference with a preview. Measured on the embedded engine's own history (each event holds the state).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { publishServer, REPO_ROOT, saveWorkflow, startRun, stepOf, waitForRun } from "../helpers/examples.js";
+import {
+  FIXTURE_NAME as FIXTURE,
+  publishFixtureServer,
+  saveWorkflow,
+  startRun,
+  stepOf,
+  waitForRun,
+} from "../helpers/examples.js";
 import { startTestPlatform, type TestPlatform } from "../helpers/platform.js";
 
-const FIXTURE = "io.github.mcpflow-tests/fixture";
 const STATE_LIMIT = 256 * 1024;
 const ITEMS = 70;
 
 let p: TestPlatform;
 beforeAll(async () => {
   p = await startTestPlatform();
-  await publishServer(p, {
-    name: FIXTURE,
-    version: "1.0.0",
-    description: "Answers 100 KB on demand",
-    runtime: {
-      transport: "stdio",
-      command: process.execPath,
-      args: [`${REPO_ROOT}/tests/integration/mcp/fixtures/fixture-server.mjs`],
-    },
-  });
+  await publishFixtureServer(p, "Answers 100 KB on demand");
 });
 afterAll(async () => {
   await p?.cleanup();

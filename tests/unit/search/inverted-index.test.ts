@@ -2,22 +2,12 @@
 // queries (whole words, prefixes, typos, several words), before and after documents are replaced and removed.
 import MiniSearch from "minisearch";
 import { describe, expect, it } from "vitest";
+import { random } from "../../../bench/search-corpus.js";
 import { InvertedIndex, type QueryWord } from "../../../shared/search/inverted-index.js";
 
 const FIELDS = ["id", "title", "body"] as const;
 const BOOSTS = [3, 2, 1];
 const tokenize = (text: string) => text.split(/[^\p{L}\p{N}]+/u).filter((w) => w.length > 0);
-
-/** Deterministic pseudo-random numbers (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS =
   "weather weathers wether forecast forecasting maps map routes route Storage stored store cache cached"
