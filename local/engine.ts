@@ -3,7 +3,7 @@
 // HTTP sessions) started once per run.
 import { ExecutionAbortedError, ExecutionError, StateMachine } from "aws-local-stepfunctions";
 import { logger } from "../shared/log.js";
-import { connectServer, type McpConnection } from "../shared/mcp/connect.js";
+import { connectServer } from "../shared/mcp/connect.js";
 import { MCP_RUNNER_ERROR } from "../shared/mcp/errors.js";
 import { ProcessSlots, RunConnectionPools } from "../shared/mcp/pool.js";
 import type { SpawnWatcher } from "../shared/mcp/process-tree.js";
@@ -58,16 +58,8 @@ interface ActiveExecution {
   /** The store as the run's steps see it: each request counted, for the run's usage (docs/costs.md). */
   store?: RunStore;
   meter: StoreMeter;
-  /** The run's servers as startServers began them, by `name@version`: the first step that reaches one takes it. */
-  servers: Map<string, Promise<RunServer>>;
   /** Set as the run's end closes its servers: a step still starting one (an attempt the run has left) starts none. */
   ended: boolean;
-}
-
-/** A server of a run's pool, with the secret values its runtime was given (masked in all it answers). */
-interface RunServer {
-  connection: McpConnection;
-  secretValues: readonly string[];
 }
 
 type AslState = Record<string, unknown>;
@@ -187,7 +179,6 @@ export class LocalOrchestrator implements Orchestrator {
       cancelled: false,
       abandoned: false,
       meter: { reads: 0, writes: 0 },
-      servers: new Map(),
       ended: false,
     };
     // The answer does not wait for the run: it waits behind the process cap (its servers' slots), then executes.
@@ -312,9 +303,11 @@ export class LocalOrchestrator implements Orchestrator {
   /**
    * Starts every server the run's workflow pins at the run's beginning, all at once, beside the interpreter's first
    * states and the first step's reads, as the AWS path starts a run's server tasks ("Start servers"): a server's start
-   * no longer waits for the first step that reaches it. A server its runtime or approval keeps from running is left to
-   * that step, which reports why, as is a start that fails: the step that takes it reports its failure. Resolves once
-   * every start is in the run's pool (not once the servers are up), so that the run's end closes them all.
+   * no longer waits for the first step that reaches it. Each start goes in the run's pool, which hands it to the
+   * first step that reaches the server, failure included (a connect under way is shared; one that failed is tried
+   * again by the next step that needs it). A server its runtime or approval keeps from running is left to that step,
+   * which reports why. Resolves once every start is in the run's pool (not once the servers are up), so that the
+   * run's end closes them all.
    */
   private async startServers(run: RunStart, active: ActiveExecution): Promise<void> {
     const platform = this.platform!;
@@ -348,14 +341,12 @@ export class LocalOrchestrator implements Orchestrator {
             server.name,
             platform.secrets,
           );
-          if (active.steps.signal.aborted || active.servers.has(key)) return;
-          const started = this.pools
+          if (active.steps.signal.aborted) return;
+          // Nobody may take it (a step the run never reaches): its failure is the pool's to forget.
+          this.pools
             .forRun(run.runId)
             .get(key, runtime, {}, secretValues)
-            .then((connection) => ({ connection, secretValues }));
-          // Nobody may take it (a step the run never reaches): its failure is the pool's to forget.
-          started.catch(() => undefined);
-          active.servers.set(key, started);
+            .catch(() => undefined);
         } catch {
           // Not started here: the first step that reaches it tries, and reports what stops it.
         }
@@ -501,15 +492,6 @@ export class LocalOrchestrator implements Orchestrator {
       connector: {
         connect: async (call) => {
           const key = `${call.server.name}@${call.server.version}`;
-          // The first step that reaches a server the run started at its beginning takes that start, failed or not; a
-          // later attempt (a retry after a failed start) starts it again, as before.
-          const servers = active?.servers;
-          const early = servers?.get(key);
-          servers?.delete(key);
-          const started = early ? await early : undefined;
-          if (started && !started.connection.closed) {
-            return { ...started, release: async () => {} };
-          }
           const { runtime, secretValues } = await materializeRuntime(
             call.runtime,
             call.server.name,
@@ -523,7 +505,8 @@ export class LocalOrchestrator implements Orchestrator {
               : new StepInterrupted("abandoned");
           const pool = this.pools.forRun(refs.runId);
           const connection = await pool.get(key, runtime, {}, secretValues);
-          // The run's pool keeps the server for its next step; the run's end closes it.
+          // The run's pool hands over the start startServers made (under way or done) or starts it, keeps the server
+          // for the run's next step, and the run's end closes it.
           return { connection, secretValues, release: async () => {} };
         },
       },

@@ -26,8 +26,8 @@ export class McpConnectionPool {
 
   /**
    * The open connection for `key` (a server version key), connecting on first use. Concurrent callers share
-   * one in-flight connect; a connection that has closed or a connect that failed is replaced on the next get.
-   * `redact`: secret values already resolved into `runtime`, masked in all the connection returns.
+   * one in-flight connect, its failure included; a connection that has closed or a connect that failed is replaced
+   * on the next get. `redact`: secret values already resolved into `runtime`, masked in all the connection returns.
    */
   async get(
     key: string,
@@ -38,8 +38,9 @@ export class McpConnectionPool {
     if (this.closing) throw new Error("the connection pool is closed");
     const existing = this.entries.get(key);
     if (existing) {
-      const connection = await existing.catch(() => undefined);
-      if (connection && !connection.closed) return connection;
+      // A failed connect is forgotten as it fails: one still here is under way, and its failure is this caller's too.
+      const connection = await existing;
+      if (!connection.closed) return connection;
       // Another caller may already have replaced the dead entry while we awaited.
       const current = this.entries.get(key);
       if (current && current !== existing) return this.get(key, runtime, env, redact);

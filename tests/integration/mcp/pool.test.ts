@@ -71,6 +71,17 @@ describe("McpConnectionPool", () => {
     expect(pool.size).toBe(0);
   });
 
+  it("shares a connect under way with its failure: concurrent gets of a broken server start it once", async () => {
+    const counter = countingConnect();
+    const pool = new McpConnectionPool({ timeoutMs: 5000, closeGraceMs: 200, connect: counter.connect });
+    pools.push(pool);
+    const broken = nodeEval("process.exit(1)");
+    const gets = [pool.get("broken", broken), pool.get("broken", broken), pool.get("broken", broken)];
+    for (const get of gets) await expect(get).rejects.toBeInstanceOf(McpStartError);
+    expect(counter.starts()).toBe(1);
+    expect(pool.size).toBe(0);
+  });
+
   it("closeAll() ends every server process", async () => {
     const pool = new McpConnectionPool({ timeoutMs: 15_000, closeGraceMs: 300 });
     const a = await pool.get("a", everythingStdio());
