@@ -1,26 +1,16 @@
 // Store: dynalite (what `npm start` runs) and moto_server's DynamoDB pass the same contract.
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import dynalite from "dynalite";
-import { afterAll, beforeAll, describe } from "vitest";
+import { beforeAll, describe } from "vitest";
 import { createTable, ensureTable, type Table } from "../../shared/store/table.js";
+import { useDynalite } from "../helpers/dynalite.js";
 import { motoAvailable, useMotoServer } from "../helpers/moto.js";
 import { storeContract } from "./store.contract.js";
 
 describe("dynalite", () => {
-  let server: Server;
+  const store = useDynalite();
   let table: Table;
   beforeAll(async () => {
-    server = dynalite({ createTableMs: 0 });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-    table = createTable({
-      name: "contract",
-      endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    });
+    table = createTable({ name: "contract", endpoint: store.endpoint });
     await ensureTable(table);
-  });
-  afterAll(async () => {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
   });
   storeContract("dynalite", () => table);
 });

@@ -1,9 +1,6 @@
 // How fast a revoked API key stops working when callers are answered from the keys a process checked lately
 // (api-keys.ts): at once in the process that revoked it, within API_KEY_RECHECK_MS in another, at its expiry.
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import dynalite from "dynalite";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { UnauthorizedError } from "../../shared/errors.js";
 import {
   API_KEY_RECHECK_MS,
@@ -13,23 +10,14 @@ import {
 } from "../../shared/identity/api-keys.js";
 import type { Caller } from "../../shared/identity/roles.js";
 import { createTable, ensureTable, type Table } from "../../shared/store/table.js";
+import { useDynalite } from "../helpers/dynalite.js";
 
 const admin: Caller = { id: "user:admin", kind: "user", name: "admin", role: "admin" };
-let store: Server;
-let endpoint: string;
-
-beforeAll(async () => {
-  store = dynalite({ createTableMs: 0 });
-  await new Promise<void>((resolve) => store.listen(0, "127.0.0.1", () => resolve()));
-  endpoint = `http://127.0.0.1:${(store.address() as AddressInfo).port}`;
-});
-afterAll(async () => {
-  await new Promise<void>((resolve) => store.close(() => resolve()));
-});
+const store = useDynalite();
 
 /** A table of its own per test; a second Table on the same name is what another process sees. */
 async function freshTable(name: string): Promise<Table> {
-  const table = createTable({ name, endpoint });
+  const table = createTable({ name, endpoint: store.endpoint });
   await ensureTable(table);
   return table;
 }
@@ -45,7 +33,7 @@ describe("API keys checked lately", () => {
 
   it("a key revoked in another process is refused within API_KEY_RECHECK_MS", async () => {
     const table = await freshTable("keys-elsewhere");
-    const other = createTable({ name: table.name, endpoint });
+    const other = createTable({ name: table.name, endpoint: store.endpoint });
     const { id, key } = await createApiKey(table, { name: "ci", role: "editor" }, admin);
     const checkedAt = new Date();
     expect((await authenticateApiKey(table, key, checkedAt)).role).toBe("editor");

@@ -2,11 +2,8 @@
 // listing partitions in line (create, new version, status change, delete, approval, grant), a write that stopped
 // between its commit and its projection is repaired by the next read, pages follow the API's order, filters and
 // cursor over many pages, and a get or a page costs one store call whatever the registry's size.
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import dynalite from "dynalite";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import type { Caller } from "../../shared/identity/roles.js";
 import { approveRuntime } from "../../shared/registry/approval.js";
 import { PENDING_GRACE_MS, readHead } from "../../shared/registry/head-projection.js";
@@ -18,21 +15,21 @@ import { grantSecret } from "../../shared/registry/secret-grants.js";
 import { RegistryReads } from "../../shared/registry/server-reads.js";
 import { Registry } from "../../shared/registry/service.js";
 import { createTable, ensureTable, type Table } from "../../shared/store/table.js";
+import { useDynalite } from "../helpers/dynalite.js";
 
 const caller: Caller = { id: "user:listing", kind: "user", name: "listing", role: "admin" };
-let store: Server;
-let endpoint: string;
+const store = useDynalite();
 
 /** A table of its own per test: the listing snapshot and the policy cache are per Table object, as per process. */
 async function freshTable(name: string): Promise<Table> {
-  const table = createTable({ name, endpoint });
+  const table = createTable({ name, endpoint: store.endpoint });
   await ensureTable(table);
   return table;
 }
 
 /** The same table through another client: what another process (another Lambda container) sees. */
 function otherProcess(table: Table): Table {
-  return createTable({ name: table.name, endpoint });
+  return createTable({ name: table.name, endpoint: store.endpoint });
 }
 
 /**
@@ -40,7 +37,7 @@ function otherProcess(table: Table): Table {
  * show it from a copy renewed every DISPLAYED_POLICY_MS, runtime-policy.ts).
  */
 function counting(table: Table): { table: Table; calls: string[] } {
-  const counted = createTable({ name: table.name, endpoint });
+  const counted = createTable({ name: table.name, endpoint: store.endpoint });
   const calls: string[] = [];
   counted.doc.middlewareStack.add(
     (next, context) => async (args) => {
@@ -52,15 +49,6 @@ function counting(table: Table): { table: Table; calls: string[] } {
   );
   return { table: counted, calls };
 }
-
-beforeAll(async () => {
-  store = dynalite({ createTableMs: 0 });
-  await new Promise<void>((resolve) => store.listen(0, "127.0.0.1", () => resolve()));
-  endpoint = `http://127.0.0.1:${(store.address() as AddressInfo).port}`;
-});
-afterAll(async () => {
-  await new Promise<void>((resolve) => store.close(() => resolve()));
-});
 
 function doc(name: string, version: string, extra: Partial<ServerDocument> = {}): ServerDocument {
   return {
